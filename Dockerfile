@@ -14,5 +14,5 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# exec form: node is PID 1's child of nothing — SIGTERM reaches it directly.
+# Exec form: node runs as PID 1 and gets SIGTERM itself; the bot handles it with a graceful shutdown.
 CMD ["node", "--import", "tsx", "src/main.ts"]
