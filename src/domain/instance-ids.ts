@@ -1,0 +1,339 @@
+/**
+ * Parsing the free text of `/hbr-install` into ECS instance IDs and options, and splitting IDs into
+ * InstallBackupClients-sized chunks. Pure: never throws on any text, whatever a user pastes.
+ */
+
+import { HBR_REGIONS, COMMON_HBR_REGIONS, isHbrRegion, nearestHbrRegions, regionOfZone } from './regions.js';
+
+/** `i-` followed by 8 to 30 lowercase letters or digits (most IDs today have 20). */
+export const INSTANCE_ID_PATTERN = /^i-[a-z0-9]{8,30}$/;
+
+/** InstallBackupClients accepts at most this many instance IDs per call. */
+export const HBR_MAX_IDS_PER_CALL = 20;
+
+/** Problems listed before the rest are summed up in one final entry. */
+export const MAX_LISTED_PROBLEMS = 30;
+
+/** Longest token echoed back in a problem, in characters (the last one being …). */
+export const MAX_TOKEN_ECHO = 60;
+
+export type ParsedCommand =
+  | { kind: 'help' }
+  | { kind: 'install'; instanceIds: string[]; region: string; duplicates: number }
+  | { kind: 'invalid'; problems: CommandProblem[] };
+
+export interface CommandProblem {
+  /** The token as typed, truncated to 60 characters with …. */
+  token: string;
+  /** Words an operator acts on. */
+  reason: string;
+}
+
+export interface ParseOptions {
+  maxInstances: number;
+  defaultRegion: string;
+}
+
+export function isInstanceId(s: string): boolean {
+  return INSTANCE_ID_PATTERN.test(s);
+}
+
+/** Splits `items` into consecutive chunks of at most `size` (the last one may be shorter). */
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  if (!Number.isInteger(size) || size < 1) {
+    throw new RangeError(`chunk size must be a whole number of at least 1, got ${String(size)}`);
+  }
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokenising
+
+type MarkupKind = 'user' | 'channel' | 'special' | 'link';
+
+interface Token {
+  /** As typed (Slack's &lt; &gt; &amp; decoded), for echoing back. */
+  raw: string;
+  markup: MarkupKind | null;
+}
+
+/**
+ * Whitespace (\s covers NBSP, the Unicode spaces, BOM), other control characters, zero-width
+ * spaces, and , ; | with their CJK forms.
+ */
+const SEPARATORS = /[\s\u0000-\u001f\u007f-\u009f\u200b\u2060,;|，；、]+/u;
+
+/**
+ * Slack markup in command text: <@U…>, <#C…|name>, <!here>, <!subteam^S…>, <http://…|label>,
+ * <mailto:…>. Slack escapes any < a user types as &lt;, so a literal < starts markup.
+ */
+const MARKUP = /<[@#!][^<>]*>|<[a-z][a-z0-9+.-]*:[^<>]*>/gi;
+
+function decodeSlackEntities(s: string): string {
+  return s.replace(/&(lt|gt|amp);/g, (_m, name: string) => (name === 'lt' ? '<' : name === 'gt' ? '>' : '&'));
+}
+
+function markupKind(markup: string): MarkupKind {
+  switch (markup[1]) {
+    case '@':
+      return 'user';
+    case '#':
+      return 'channel';
+    case '!':
+      return 'special';
+    default:
+      return 'link';
+  }
+}
+
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  const pushPlain = (segment: string): void => {
+    for (const piece of decodeSlackEntities(segment).split(SEPARATORS)) {
+      if (piece.length > 0) tokens.push({ raw: piece, markup: null });
+    }
+  };
+  let last = 0;
+  for (const match of text.matchAll(MARKUP)) {
+    const start = match.index ?? 0;
+    pushPlain(text.slice(last, start));
+    tokens.push({ raw: match[0], markup: markupKind(match[0]) });
+    last = start + match[0].length;
+  }
+  pushPlain(text.slice(last));
+  return tokens;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cleaning one token
+
+const LEADING_JUNK = new Set(['"', "'", '`', '‘', '’', '“', '”', '„', '«', '‹', '[', '(', '{', '<', '>', '_', '~', '「', '『', '（', '【']);
+const TRAILING_JUNK = new Set(['"', "'", '`', '‘', '’', '“', '”', '»', '›', ']', ')', '}', '>', '_', '~', ',', ':', ';', '」', '』', '）', '】', '。']);
+
+/** Tokens that carry nothing: bullets, list numbers, a lone -- . */
+const FILLER = /^(?:[-–—•·*>]+|\d{1,3}[.)])$/;
+
+interface Cleaned {
+  value: string;
+  /** Ended with .. or …: a copy that lost its tail. */
+  cutOff: boolean;
+}
+
+function clean(raw: string): Cleaned {
+  // Indices rather than repeated slicing: a pasted megabyte of brackets stays linear.
+  let start = 0;
+  let end = raw.length;
+  let changed = true;
+  while (changed && start < end) {
+    changed = false;
+    while (start < end && LEADING_JUNK.has(raw[start] ?? '')) {
+      start++;
+      changed = true;
+    }
+    while (end > start && TRAILING_JUNK.has(raw[end - 1] ?? '')) {
+      end--;
+      changed = true;
+    }
+    // *bold* is stripped only as a pair: a trailing run of * is how consoles mask IDs.
+    if (end - start > 1 && raw[start] === '*' && raw[end - 1] === '*') {
+      start++;
+      end--;
+      changed = true;
+    }
+    // One full stop ends a sentence; two or more (or …) mean the ID was cut short.
+    if (end - start > 1 && raw[end - 1] === '.' && raw[end - 2] !== '.') {
+      end--;
+      changed = true;
+    }
+  }
+  const value = raw.slice(start, end);
+  return { value, cutOff: /(?:\.\.|…)$/.test(value) };
+}
+
+/** Slack, macOS and phones turn -- into an en or em dash. */
+function normalizeDashes(value: string): string {
+  return value.replace(/^[–—]+(?=[a-zA-Z])/, '--');
+}
+
+const HELP_WORDS = new Set(['help', '-h', '--help', '-help', '?']);
+const REGION_FLAG_NAMES = new Set(['--region', '-region']);
+
+// ---------------------------------------------------------------------------------------------
+// Echoing tokens back
+
+function echo(s: string, max = MAX_TOKEN_ECHO): string {
+  const visible = s
+    // Control characters (C0, DEL, C1) and lone surrogates would print as nothing or garbage.
+    .replace(/[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+  if (visible.length <= max) return visible;
+  // Count code points, not UTF-16 units, so an emoji is never cut in half.
+  if (visible.length <= max * 2 && Array.from(visible).length <= max) return visible;
+  return Array.from(visible.slice(0, max * 2)).slice(0, max - 1).join('') + '…';
+}
+
+const NOT_AN_ID =
+  'not an ECS instance ID (expected i- followed by 8–30 lowercase letters or digits)';
+
+function markupReason(kind: MarkupKind): string {
+  switch (kind) {
+    case 'user':
+      return 'a Slack user mention, not an instance ID';
+    case 'channel':
+      return 'a Slack channel link, not an instance ID';
+    case 'special':
+      return 'a Slack mention (@here, @channel, a user group…), not an instance ID';
+    case 'link':
+      return 'Slack turned this into a link, and a link is not an instance ID — paste the plain i-… ID';
+  }
+}
+
+function countNoun(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function regionProblemReason(value: string): string {
+  const shown = `"${echo(value, 40)}"`;
+  const zoneRegion = regionOfZone(value.toLowerCase());
+  if (zoneRegion) return `${shown} is an availability zone, not a region — use --region ${zoneRegion}`;
+  const nearest = nearestHbrRegions(value);
+  if (nearest.length > 0) return `unknown HBR region ${shown} — did you mean ${nearest.join(' or ')}?`;
+  return `unknown HBR region ${shown} — e.g. ${COMMON_HBR_REGIONS.join(', ')}; \`help\` lists all ${HBR_REGIONS.length}`;
+}
+
+/** Why a cleaned, non-flag, non-ID token is refused. */
+function tokenReason(cleaned: Cleaned): string {
+  const value = cleaned.value;
+  const lower = value.toLowerCase();
+  if (value !== lower && INSTANCE_ID_PATTERN.test(lower)) {
+    return `instance IDs are lowercase — did you mean ${lower}?`;
+  }
+  if (cleaned.cutOff && /^i-/i.test(value)) {
+    return 'looks cut off (ends with …) — paste the whole instance ID';
+  }
+  if (/^i-/i.test(value) && value.includes('*')) {
+    return 'looks masked (contains *) — copy the full instance ID from the ECS console';
+  }
+  if (isHbrRegion(lower) || regionOfZone(lower)) {
+    return `looks like a region — write it as --region ${regionOfZone(lower) ?? lower}`;
+  }
+  const idBody = /^i-([a-z0-9]*)$/.exec(value);
+  if (idBody) {
+    const length = idBody[1]?.length ?? 0;
+    return `${NOT_AN_ID}; this one has ${countNoun(length, 'character')} after i-`;
+  }
+  return NOT_AN_ID;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+
+export function parseCommand(text: string, options: ParseOptions): ParsedCommand {
+  const tokens = tokenize(typeof text === 'string' ? text : '');
+  const problems: CommandProblem[] = [];
+  const problem = (token: string, reason: string): void => {
+    problems.push({ token: echo(token), reason });
+  };
+
+  const ids: string[] = [];
+  const seen = new Set<string>();
+  let duplicates = 0;
+  let region: string | null = null;
+
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i];
+    if (!token) continue;
+    if (token.markup) {
+      problem(token.raw, markupReason(token.markup));
+      continue;
+    }
+    if (FILLER.test(token.raw)) continue;
+    const cleaned = clean(token.raw);
+    if (cleaned.value.length === 0 || FILLER.test(cleaned.value)) continue;
+
+    const word = normalizeDashes(cleaned.value);
+    if (HELP_WORDS.has(word.toLowerCase())) return { kind: 'help' };
+
+    if (INSTANCE_ID_PATTERN.test(word)) {
+      if (seen.has(word)) duplicates++;
+      else {
+        seen.add(word);
+        ids.push(word);
+      }
+      continue;
+    }
+
+    if (/^--?[a-zA-Z]/.test(word)) {
+      const eq = word.indexOf('=');
+      const name = (eq === -1 ? word : word.slice(0, eq)).toLowerCase();
+      if (!REGION_FLAG_NAMES.has(name)) {
+        problem(token.raw, `unknown option ${echo(name, 30)} — the only option is --region <region>`);
+        continue;
+      }
+      let value: string | null = null;
+      let shownToken = token.raw;
+      if (eq !== -1) {
+        value = clean(word.slice(eq + 1)).value;
+      } else {
+        const next = tokens[i + 1];
+        const nextValue = next && !next.markup ? clean(next.raw).value : '';
+        if (next && !next.markup && nextValue.length > 0 && !/^[-–—]/.test(nextValue) && !/^i-/i.test(nextValue)) {
+          value = nextValue;
+          shownToken = `${token.raw} ${next.raw}`;
+          i++;
+        }
+      }
+      if (value === null || value.length === 0) {
+        problem(token.raw, '--region needs a value, e.g. --region cn-shanghai');
+        continue;
+      }
+      const normalized = value.toLowerCase();
+      if (region !== null) {
+        problem(shownToken, `--region given twice (${echo(region, 40)} and ${echo(normalized, 40)}) — give it once`);
+        continue;
+      }
+      if (!isHbrRegion(normalized)) {
+        problem(shownToken, regionProblemReason(value));
+        // Remember it anyway so a second --region is still reported as given twice.
+        region = normalized;
+        continue;
+      }
+      region = normalized;
+      continue;
+    }
+
+    problem(token.raw, tokenReason(cleaned));
+  }
+
+  if (ids.length > options.maxInstances) {
+    const firstOver = ids[Math.max(0, Math.floor(options.maxInstances))] ?? ids[ids.length - 1] ?? '';
+    problems.unshift({
+      token: echo(firstOver),
+      reason: `${ids.length} instances, at most ${options.maxInstances} per request — split them over several requests`,
+    });
+  }
+
+  if (problems.length > 0) return { kind: 'invalid', problems: capProblems(dedupeProblems(problems)) };
+  if (ids.length === 0) return { kind: 'help' };
+  return { kind: 'install', instanceIds: ids, region: region ?? options.defaultRegion, duplicates };
+}
+
+function dedupeProblems(problems: CommandProblem[]): CommandProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.token}\u0000${p.reason}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function capProblems(problems: CommandProblem[]): CommandProblem[] {
+  if (problems.length <= MAX_LISTED_PROBLEMS) return problems;
+  const more = problems.length - MAX_LISTED_PROBLEMS;
+  return [
+    ...problems.slice(0, MAX_LISTED_PROBLEMS),
+    { token: '…', reason: `and ${more} more problem${more === 1 ? '' : 's'}` },
+  ];
+}

@@ -1,0 +1,183 @@
+/**
+ * The install request: its record and the state machine it moves through.
+ * Pure: no I/O. The Redis store persists these records and applies transitions atomically.
+ *
+ *   pending ──approve──▶ approved ──install job──▶ installing ──tasks submitted──▶ polling ──▶ finished
+ *      │  └──reject──▶ rejected                        │                               │
+ *      ├──ttl──▶ expired                               └──permanent error──▶ failed
+ *      └──request message could not be posted──▶ failed
+ */
+
+/** Request ids are opaque to users: 12 lowercase base32 characters after `r`. */
+export const REQUEST_ID_PATTERN = /^r[a-z2-7]{12}$/;
+
+export type Operation = 'install';
+
+export type RequestStatus =
+  | 'pending'
+  | 'approved'
+  | 'rejected'
+  | 'expired'
+  | 'installing'
+  | 'polling'
+  | 'finished'
+  | 'failed';
+
+export const FINAL_STATUSES: ReadonlySet<RequestStatus> = new Set(['rejected', 'expired', 'finished', 'failed']);
+
+/** Who decided and when; present once a request leaves `pending` by a person or by the TTL. */
+export interface Decision {
+  outcome: 'approved' | 'rejected' | 'expired';
+  /** Slack user ID, or null for an expiry. */
+  by: string | null;
+  at: number;
+}
+
+/** Per-instance answer of one InstallBackupClients call. */
+export interface SubmittedInstance {
+  instanceId: string;
+  valid: boolean;
+  /** '' when valid. */
+  errorCode: string;
+}
+
+/** One InstallBackupClients call (a chunk of at most 20 instances). */
+export interface Submission {
+  index: number;
+  instanceIds: string[];
+  taskId: string | null;
+  hbrRequestId: string;
+  instances: SubmittedInstance[];
+  submittedAt: number;
+}
+
+export type TaskPhase = 'running' | 'completed' | 'failed' | 'expired' | 'cancelled' | 'timed_out';
+
+export interface TaskInstanceResult {
+  instanceId: string;
+  clientId: string;
+  /** Raw HBR clientStatus, e.g. ACTIVATED, INSTALL_FAILED, or a value we do not know. */
+  clientStatus: string;
+  errorCode: string;
+}
+
+/** What the last DescribeTask said about one HBR task. */
+export interface TaskProgress {
+  taskId: string;
+  phase: TaskPhase;
+  /** 0..100, -1 when HBR reports failure. */
+  progress: number;
+  results: TaskInstanceResult[];
+  polledAt: number;
+  polls: number;
+}
+
+/** A failure that ended the whole request (e.g. missing RAM permission). */
+export interface RequestFailure {
+  code: string;
+  explanation: string;
+  hbrRequestId: string | null;
+}
+
+/** Where the request message lives in Slack. */
+export interface SlackMessageRef {
+  channel: string;
+  ts: string;
+}
+
+export interface InstallRequest {
+  id: string;
+  operation: Operation;
+  status: RequestStatus;
+  requesterId: string;
+  /** Channel the command was typed in. */
+  originChannel: string;
+  region: string;
+  instanceIds: string[];
+  createdAt: number;
+  expiresAt: number;
+  /** Set once the request message is posted. */
+  message: SlackMessageRef | null;
+  decision: Decision | null;
+  submissions: Submission[];
+  tasks: TaskProgress[];
+  failure: RequestFailure | null;
+  /** Thread reply edited in place with progress; null until posted. */
+  progressTs: string | null;
+  /** Thread reply with the final per-instance result; set once, so it is posted once. */
+  finalTs: string | null;
+  finishedAt: number | null;
+}
+
+export interface NewRequestInput {
+  id: string;
+  requesterId: string;
+  originChannel: string;
+  region: string;
+  instanceIds: string[];
+  now: number;
+  approvalTtlMs: number;
+}
+
+export function newRequest(input: NewRequestInput): InstallRequest {
+  return {
+    id: input.id,
+    operation: 'install',
+    status: 'pending',
+    requesterId: input.requesterId,
+    originChannel: input.originChannel,
+    region: input.region,
+    instanceIds: [...input.instanceIds],
+    createdAt: input.now,
+    expiresAt: input.now + input.approvalTtlMs,
+    message: null,
+    decision: null,
+    submissions: [],
+    tasks: [],
+    failure: null,
+    progressTs: null,
+    finalTs: null,
+    finishedAt: null,
+  };
+}
+
+export function isFinal(status: RequestStatus): boolean {
+  return FINAL_STATUSES.has(status);
+}
+
+/** Which statuses each status may move to. The store enforces these atomically. */
+export const TRANSITIONS: Readonly<Record<RequestStatus, readonly RequestStatus[]>> = {
+  // pending → failed: the request message could not be posted, so nobody can ever decide.
+  pending: ['approved', 'rejected', 'expired', 'failed'],
+  approved: ['installing', 'failed'],
+  installing: ['polling', 'finished', 'failed'],
+  polling: ['finished', 'failed'],
+  rejected: [],
+  expired: [],
+  finished: [],
+  failed: [],
+};
+
+export function canTransition(from: RequestStatus, to: RequestStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export type ApprovalCheck =
+  | { allowed: true }
+  | { allowed: false; reason: 'not_approver' | 'self_approval' };
+
+/** Whether `userId` may approve or reject `request`, given whether they are an approver at all. */
+export function checkDecider(
+  request: Pick<InstallRequest, 'requesterId'>,
+  userId: string,
+  isApprover: boolean,
+  allowSelfApproval: boolean,
+  action: 'approve' | 'reject',
+): ApprovalCheck {
+  if (!isApprover) return { allowed: false, reason: 'not_approver' };
+  // Withdrawing one's own request is harmless; approving it is what the four-eyes rule forbids.
+  if (action === 'approve' && request.requesterId === userId && !allowSelfApproval) {
+    return { allowed: false, reason: 'self_approval' };
+  }
+  return { allowed: true };
+}

@@ -1,0 +1,6 @@
+/** Action ids of the request message's buttons; each button's `value` is the request id. */
+export const APPROVE_ACTION = 'hbr_approve';
+export const REJECT_ACTION = 'hbr_reject';
+
+/** block_id of the actions block holding both buttons. */
+export const DECISION_BLOCK_ID = 'hbr_decision';

@@ -1,0 +1,86 @@
+/**
+ * The progress reply in the request's thread, edited in place on every poll that changes it: what
+ * HBR refused at once and why, each task's progress, counts by outcome, and the failure if any.
+ */
+
+import { instanceOutcomes, summarize, summaryLine } from '../../domain/outcome.js';
+import type { InstallRequest, Submission, TaskProgress } from '../../domain/request.js';
+import { LIMITS, context, fitPieces, packLines, packPieces, section, slackMessage } from './blocks.js';
+import type { Block, Piece, SlackMessage } from './blocks.js';
+import { code, escapeMrkdwn, idGroupPieces, plural } from './format.js';
+import { countsLine, outcomeGroups } from './outcome-text.js';
+import { failureText } from './request.js';
+
+const PHASE_TEXT: Readonly<Record<TaskProgress['phase'], string>> = {
+  running: 'running',
+  completed: 'completed',
+  failed: 'failed',
+  expired: 'expired at HBR',
+  cancelled: 'cancelled',
+  timed_out: 'hbr-bot stopped waiting (timed out)',
+};
+
+function taskLine(request: InstallRequest, submission: Submission, position: number, of: number): string {
+  const batch = `Batch ${position}/${of} (${plural(submission.instanceIds.length, 'instance')})`;
+  if (submission.taskId === null) {
+    const refused = submission.instances.filter((i) => !i.valid).length;
+    return refused > 0 && refused === submission.instances.length
+      ? `• ${batch}: no task — HBR refused every instance`
+      : `• ${batch}: HBR started no task`;
+  }
+  const task = request.tasks.find((t) => t.taskId === submission.taskId);
+  const taskRef = `task ${code(submission.taskId, 60)}`;
+  if (!task) return `• ${batch} · ${taskRef} · submitted, first status check pending`;
+  const percent =
+    task.progress < 0 ? 'HBR reports failure' : `${Math.max(0, Math.min(100, Math.round(task.progress)))}%`;
+  return `• ${batch} · ${taskRef} · ${PHASE_TEXT[task.phase]} · ${percent}`;
+}
+
+/** The thread reply with the install's progress; fits Slack's limits for any request size. */
+export function progressMessage(request: InstallRequest): SlackMessage {
+  const outcomes = instanceOutcomes(request);
+  const summary = summarize(outcomes);
+  const line = summaryLine(summary);
+
+  const head: Block[] = [
+    section(`*Install progress* for request ${code(request.id, 60)} in ${code(request.region, 60)}: *${line}*`),
+    context(countsLine(summary)),
+  ];
+  const tail: Block[] = request.failure || request.status === 'failed' ? [section(`:x: ${failureText(request)}`)] : [];
+
+  const submissions = [...request.submissions].sort((a, b) => a.index - b.index);
+  const taskTexts =
+    submissions.length === 0
+      ? []
+      : packLines([
+          '*HBR tasks:*',
+          ...submissions.map((s, i) => taskLine(request, s, i + 1, submissions.length)),
+        ]);
+
+  const refused = outcomes.filter((o) => o.kind === 'refused');
+  const refusalPieces: Piece[] =
+    refused.length === 0
+      ? []
+      : packPieces([
+          { text: `*HBR refused ${plural(refused.length, 'instance')} at once:*`, count: 0 },
+          ...idGroupPieces(outcomeGroups(refused), 10),
+        ]);
+
+  // Tasks are few (one per 20 instances); refusals take what room is left.
+  const taskBudget = Math.max(1, LIMITS.blocks - head.length - tail.length - 2);
+  const tasks = fitPieces(taskTexts.map((text) => ({ text, count: 1 })), taskBudget);
+  const taskBlocks: Block[] = tasks.kept.map((p) => section(p.text));
+  if (tasks.omitted > 0) taskBlocks.push(context(`…and ${plural(tasks.omitted, 'more section')} of tasks not shown.`));
+
+  const refusalBudget = LIMITS.blocks - head.length - tail.length - taskBlocks.length;
+  const refusals = fitPieces(refusalPieces, Math.max(0, refusalBudget));
+  const refusalBlocks: Block[] = refusals.kept.map((p) => section(p.text));
+  if (refusals.omitted > 0) refusalBlocks.push(context(`…and ${plural(refusals.omitted, 'more refused instance')} not listed.`));
+
+  return slackMessage(`Progress of HBR install request ${escapeMrkdwn(request.id)}: ${line}`, [
+    ...head,
+    ...refusalBlocks,
+    ...taskBlocks,
+    ...tail,
+  ]);
+}

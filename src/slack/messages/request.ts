@@ -1,0 +1,205 @@
+/**
+ * The request message in the channel (edited in place as the request moves on), and the ephemeral
+ * note telling the requester it was posted.
+ */
+
+import { instanceOutcomes, summarize, summaryLine } from '../../domain/outcome.js';
+import type { InstallRequest } from '../../domain/request.js';
+import { APPROVE_ACTION, DECISION_BLOCK_ID, REJECT_ACTION } from './action-ids.js';
+import { LIMITS, actions, button, context, fields, fitPieces, header, packPieces, section, slackMessage } from './blocks.js';
+import type { Block, Piece, SlackMessage } from './blocks.js';
+import {
+  approverList,
+  code,
+  codeListPieces,
+  escapeMrkdwn,
+  formatDuration,
+  mentionUser,
+  plural,
+  slackDate,
+} from './format.js';
+
+/** Up to this many instances are listed inline; more go in a code block. */
+export const INLINE_INSTANCES_UP_TO = 20;
+
+export interface RequestMessageContext {
+  /** Slack user (U…/W…) or user group (S…) ids. */
+  approvers: readonly string[];
+  /** When given, a pending request past its expiry renders as expired, without buttons. */
+  now?: number;
+}
+
+function instancesNoun(n: number): string {
+  return plural(n, 'instance');
+}
+
+/** The instance list: inline code when few, else code blocks; as many sections as needed. */
+function instanceListPieces(ids: readonly string[]): Piece[] {
+  if (ids.length === 0) return [{ text: '*Instances:* none', count: 0 }];
+  if (ids.length <= INLINE_INSTANCES_UP_TO) {
+    return [{ text: `*Instances:* ${ids.map((id) => code(id, 40)).join(', ')}`, count: ids.length }];
+  }
+  return codeListPieces(ids, { heading: `*Instances (${ids.length}):*`, separator: '\n' });
+}
+
+function decisionLine(request: InstallRequest): string | null {
+  const d = request.decision;
+  if (d === null) return null;
+  switch (d.outcome) {
+    case 'approved':
+      return `Approved by ${mentionUser(d.by)} at ${slackDate(d.at)}`;
+    case 'rejected':
+      return `Rejected by ${mentionUser(d.by)} at ${slackDate(d.at)}`;
+    case 'expired':
+      return `Expired at ${slackDate(d.at)}`;
+  }
+}
+
+/** "*Failed:* <explanation> (code `X`, HBR RequestId `Y`)". */
+export function failureText(request: InstallRequest): string {
+  const f = request.failure;
+  if (f === null) return '*Failed.* hbr-bot gave no reason; the logs have the details.';
+  const refs = [f.code === '' ? null : `code ${code(f.code, 80)}`, f.hbrRequestId ? `HBR RequestId ${code(f.hbrRequestId, 80)}` : null]
+    .filter((x): x is string => x !== null)
+    .join(', ');
+  return `*Failed:* ${escapeMrkdwn(f.explanation)}${refs === '' ? '' : ` (${refs})`}`;
+}
+
+/** How the request's current status reads: a phrase for the notification text, and blocks. */
+interface StatusView {
+  /** For the top-level text (plain words, mentions allowed). */
+  sentence: string;
+  blocks: Block[];
+}
+
+function statusView(request: InstallRequest, ctx: RequestMessageContext): StatusView {
+  const count = request.instanceIds.length;
+  const region = request.region;
+  const decided = decisionLine(request);
+  const ttl = formatDuration(request.expiresAt - request.createdAt);
+  const progressSummary = (): string => summaryLine(summarize(instanceOutcomes(request)));
+
+  switch (request.status) {
+    case 'pending': {
+      if (ctx.now !== undefined && ctx.now >= request.expiresAt) {
+        return {
+          sentence: `expired: nobody decided within ${ttl}`,
+          blocks: [section(`:hourglass: Expired: nobody decided within ${ttl}. Nothing was installed.`)],
+        };
+      }
+      const who = approverList(ctx.approvers);
+      const confirmText = `Install the HBR backup client on ${instancesNoun(count)} in ${region}?`;
+      return {
+        sentence: `waiting for approval by ${who}`,
+        blocks: [
+          section(`:raised_hand: *Pending:* waiting for approval by ${who}. Expires ${slackDate(request.expiresAt)}.`),
+          actions(
+            DECISION_BLOCK_ID,
+            button({
+              actionId: APPROVE_ACTION,
+              text: 'Approve',
+              value: request.id,
+              style: 'primary',
+              confirm: { title: 'Approve the install?', text: confirmText, confirm: 'Approve', deny: 'Cancel' },
+            }),
+            button({ actionId: REJECT_ACTION, text: 'Reject', value: request.id, style: 'danger' }),
+          ),
+        ],
+      };
+    }
+    case 'approved':
+      return {
+        sentence: 'approved, starting the install',
+        blocks: [context(decided ?? 'Approved'), section(':gear: *Status:* approved — hbr-bot is starting the install; progress follows in the thread.')],
+      };
+    case 'installing':
+      return {
+        sentence: 'approved, sending the install to HBR',
+        blocks: [context(decided ?? 'Approved'), section(':gear: *Status:* sending the install to HBR; progress follows in the thread.')],
+      };
+    case 'polling': {
+      const line = progressSummary();
+      return {
+        sentence: line,
+        blocks: [context(decided ?? 'Approved'), section(`:hourglass_flowing_sand: *Status:* ${line} — progress in the thread.`)],
+      };
+    }
+    case 'rejected':
+      return {
+        sentence: 'rejected, nothing was installed',
+        blocks: [section(`:no_entry: ${decided ?? 'Rejected'}. Nothing was installed.`)],
+      };
+    case 'expired': {
+      const at = request.decision?.at ?? request.expiresAt;
+      return {
+        sentence: `expired: nobody decided within ${ttl}`,
+        blocks: [section(`:hourglass: Expired: nobody decided within ${ttl} (at ${slackDate(at)}). Nothing was installed.`)],
+      };
+    }
+    case 'finished': {
+      const summary = summarize(instanceOutcomes(request));
+      const line = summaryLine(summary);
+      const icon = summary.failed === 0 ? ':white_check_mark:' : ':warning:';
+      return {
+        sentence: line,
+        blocks: [section(`${icon} ${decided ?? 'Approved'} · *${line}* — details in the thread.`)],
+      };
+    }
+    case 'failed': {
+      const parts = [decided, request.submissions.length > 0 ? progressSummary() : null].filter(
+        (x): x is string => x !== null,
+      );
+      const explanation = request.failure?.explanation ?? 'the request failed';
+      return {
+        sentence: `failed: ${escapeMrkdwn(explanation)}`,
+        blocks: [...(parts.length > 0 ? [context(parts.join(' · '))] : []), section(`:x: ${failureText(request)}`)],
+      };
+    }
+  }
+}
+
+/** The request message: who asks what, then buttons or the decision and status. */
+export function requestMessage(request: InstallRequest, ctx: RequestMessageContext): SlackMessage {
+  const count = request.instanceIds.length;
+  const status = statusView(request, ctx);
+  const top: Block[] = [
+    header(`HBR backup client install: ${instancesNoun(count)} in ${request.region}`),
+    fields([
+      `*Requested by*\n${mentionUser(request.requesterId)}`,
+      `*Region*\n${code(request.region, 60)}`,
+      `*Instances*\n${count}`,
+      `*Request*\n${code(request.id, 60)}`,
+    ]),
+  ];
+  const budget = LIMITS.blocks - top.length - status.blocks.length;
+  const { kept, omitted } = fitPieces(packPieces(instanceListPieces(request.instanceIds)), budget);
+  const list: Block[] = kept.map((p) => section(p.text));
+  if (omitted > 0) list.push(context(`…and ${instancesNoun(omitted)} more not shown.`));
+  const text =
+    `${mentionUser(request.requesterId)} asks to install the HBR backup client on ${instancesNoun(count)} in ` +
+    `${escapeMrkdwn(request.region)} (request ${escapeMrkdwn(request.id)}): ${status.sentence}`;
+  return slackMessage(text, [...top, ...list, ...status.blocks]);
+}
+
+export interface RequestPostedContext {
+  approvers: readonly string[];
+  /** Link to the request message when it was posted in another channel. */
+  permalink?: string | null;
+  /** Repeated IDs that were dropped from the command. */
+  duplicates?: number;
+}
+
+/** Ephemeral note for the requester: posted, who approves, where to find it. */
+export function requestPostedMessage(request: InstallRequest, ctx: RequestPostedContext): SlackMessage {
+  const link =
+    ctx.permalink && /^https:\/\/[^\s<>|]+$/.test(ctx.permalink) ? ` <${ctx.permalink}|Open the request>.` : '';
+  const duplicates =
+    ctx.duplicates && ctx.duplicates > 0 ? ` ${plural(ctx.duplicates, 'repeated ID was', 'repeated IDs were')} ignored.` : '';
+  const text =
+    `Request ${code(request.id, 60)} posted (${instancesNoun(request.instanceIds.length)} in ${code(request.region, 60)}), ` +
+    `waiting for approval by ${approverList(ctx.approvers)}.${duplicates}${link}`;
+  return slackMessage(
+    `Request ${escapeMrkdwn(request.id)} posted, waiting for approval by ${approverList(ctx.approvers)}.`,
+    [section(text)],
+  );
+}

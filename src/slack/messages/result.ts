@@ -1,0 +1,59 @@
+/**
+ * The final reply in the request's thread, posted once: the requester is mentioned, the summary
+ * line, then every instance for a small request, or counts and every instance that is not
+ * installed for a large one.
+ */
+
+import { instanceOutcomes, summarize, summaryLine } from '../../domain/outcome.js';
+import type { InstallRequest } from '../../domain/request.js';
+import { LIMITS, context, fitPieces, packPieces, section, slackMessage } from './blocks.js';
+import type { Block, Piece, SlackMessage } from './blocks.js';
+import { code, escapeMrkdwn, idGroupPieces, mentionUser, plural, slackDate } from './format.js';
+import { countsLine, outcomeGroups, outcomeLine } from './outcome-text.js';
+import { failureText } from './request.js';
+
+/** Up to this many instances, each gets its own line; more are grouped by what happened. */
+export const LIST_EVERY_INSTANCE_UP_TO = 20;
+
+export function finalResultMessage(request: InstallRequest): SlackMessage {
+  const outcomes = instanceOutcomes(request);
+  const summary = summarize(outcomes);
+  const line = summaryLine(summary);
+  const requester = mentionUser(request.requesterId);
+  const where = `request ${code(request.id, 60)} in ${code(request.region, 60)}`;
+  const failed = request.status === 'failed';
+
+  const head: Block[] = failed
+    ? [
+        section(`${requester} :x: *The install request failed* (${where}).\n${failureText(request)}`),
+        ...(request.submissions.length > 0 ? [section(`*${line}*`)] : []),
+      ]
+    : [section(`${requester} ${summary.failed === 0 ? ':white_check_mark:' : ':warning:'} *${line}* — HBR backup client install, ${where}.`)];
+
+  const footerParts: string[] = [];
+  if (request.decision?.outcome === 'approved') {
+    footerParts.push(`Approved by ${mentionUser(request.decision.by)}`);
+  }
+  if (request.finishedAt !== null) footerParts.push(`finished ${slackDate(request.finishedAt)}`);
+  if (summary.failed > 0) footerParts.push('to retry, fix the cause and send a new request with the IDs above');
+  const footer: Block[] = footerParts.length > 0 ? [context(footerParts.join(' · '))] : [];
+
+  let pieces: Piece[];
+  const middle: Block[] = [];
+  if (outcomes.length <= LIST_EVERY_INSTANCE_UP_TO) {
+    pieces = packPieces(outcomes.map((o) => ({ text: outcomeLine(o), count: 1 })));
+  } else {
+    middle.push(context(countsLine(summary)));
+    const notInstalled = outcomes.filter((o) => o.kind !== 'installed');
+    pieces = packPieces(idGroupPieces(outcomeGroups(notInstalled), 5));
+  }
+  const budget = LIMITS.blocks - head.length - middle.length - footer.length;
+  const { kept, omitted } = fitPieces(pieces, budget);
+  const listed: Block[] = kept.map((p) => section(p.text));
+  if (omitted > 0) listed.push(context(`…and ${plural(omitted, 'more instance')} not listed: the message is full.`));
+
+  const text = failed
+    ? `${requester} HBR install request ${escapeMrkdwn(request.id)} failed: ${escapeMrkdwn(request.failure?.explanation ?? 'no reason given')}`
+    : `${requester} HBR install request ${escapeMrkdwn(request.id)} finished: ${line}`;
+  return slackMessage(text, [...head, ...middle, ...listed, ...footer]);
+}

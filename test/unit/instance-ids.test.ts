@@ -1,0 +1,302 @@
+import { describe, expect, it } from 'vitest';
+import {
+  INSTANCE_ID_PATTERN,
+  MAX_LISTED_PROBLEMS,
+  chunk,
+  parseCommand,
+} from '../../src/domain/instance-ids.js';
+import type { ParsedCommand } from '../../src/domain/instance-ids.js';
+import { HBR_REGIONS, isHbrRegion, nearestHbrRegions, regionOfZone } from '../../src/domain/regions.js';
+
+const OPTIONS = { maxInstances: 5, defaultRegion: 'cn-hangzhou' };
+const A = 'i-bp1abcdefghijk12345';
+const B = 'i-bp1abcdefghijk67890';
+const C = 'i-abcdefgh';
+const D = 'i-12345678';
+
+function parse(text: string, options = OPTIONS): ParsedCommand {
+  return parseCommand(text, options);
+}
+
+function installOf(text: string): { instanceIds: string[]; region: string; duplicates: number } {
+  const parsed = parse(text);
+  if (parsed.kind !== 'install') throw new Error(`expected install for ${JSON.stringify(text)}, got ${JSON.stringify(parsed)}`);
+  return parsed;
+}
+
+function problemsOf(text: string, options = OPTIONS): { token: string; reason: string }[] {
+  const parsed = parse(text, options);
+  if (parsed.kind !== 'invalid') throw new Error(`expected invalid for ${JSON.stringify(text)}, got ${JSON.stringify(parsed)}`);
+  return parsed.problems;
+}
+
+describe('regions', () => {
+  it('lists the 33 HBR regions and recognises them exactly', () => {
+    expect(HBR_REGIONS).toHaveLength(33);
+    expect(new Set(HBR_REGIONS).size).toBe(33);
+    expect(isHbrRegion('cn-hangzhou')).toBe(true);
+    expect(isHbrRegion('cn-hangzhou-finance')).toBe(true);
+    expect(isHbrRegion('CN-HANGZHOU')).toBe(false);
+    expect(isHbrRegion('cn-hangzhou ')).toBe(false);
+    expect(isHbrRegion('us-west-2')).toBe(false);
+  });
+
+  it('maps availability zones to their region and suggests near names', () => {
+    expect(regionOfZone('cn-hangzhou-h')).toBe('cn-hangzhou');
+    expect(regionOfZone('ap-southeast-1a')).toBe('ap-southeast-1');
+    expect(regionOfZone('cn-hangzhou')).toBeNull();
+    expect(nearestHbrRegions('cn-shangai')[0]).toBe('cn-shanghai');
+    expect(nearestHbrRegions('hongkong')).toEqual(['cn-hongkong']);
+    expect(nearestHbrRegions('zzzzzzzzzz')).toEqual([]);
+    expect(nearestHbrRegions('x'.repeat(10_000))).toEqual([]);
+  });
+});
+
+describe('INSTANCE_ID_PATTERN and chunk', () => {
+  it.each([
+    ['i-12345678', true],
+    ['i-' + 'a'.repeat(30), true],
+    ['i-1234567', false],
+    ['i-' + 'a'.repeat(31), false],
+    ['i-ABCDEFGH', false],
+    ['i_abcdefgh', false],
+    [' i-abcdefgh', false],
+    ['i-abcdefgh\n', false],
+  ])('%j matches: %s', (id, ok) => {
+    expect(INSTANCE_ID_PATTERN.test(id)).toBe(ok);
+  });
+
+  it('chunks by size, keeping order, and refuses sizes below 1', () => {
+    expect(chunk([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
+    expect(chunk([], 20)).toEqual([]);
+    expect(chunk(Array.from({ length: 41 }, (_, i) => i), 20).map((c) => c.length)).toEqual([20, 20, 1]);
+    expect(() => chunk([1], 0)).toThrow(RangeError);
+    expect(() => chunk([1], -1)).toThrow(RangeError);
+    expect(() => chunk([1], Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe('parseCommand: help', () => {
+  it.each(['', '   ', '\n\t', 'help', 'HELP', '-h', '--help', ' , ; | ', '- * •', '—help'])('%j is help', (text) => {
+    expect(parse(text)).toEqual({ kind: 'help' });
+  });
+});
+
+describe('parseCommand: separators and junk', () => {
+  it.each<[string, string[]]>([
+    [`${A} ${B}`, [A, B]],
+    [`${A},${B}`, [A, B]],
+    [`${A}, ${B};${C}|${D}`, [A, B, C, D]],
+    [`${A}\n${B}\r\n${C}\t${D}`, [A, B, C, D]],
+    [`${A}\u00a0${B}\u3000${C}\u200b${D}`, [A, B, C, D]],
+    [`${A}，${B}；${C}`, [A, B, C]],
+    [`"${A}" '${B}' \`${C}\` “${D}”`, [A, B, C, D]],
+    [`[${A}] (${B}) {${C}}`, [A, B, C]],
+    [`${A}. ${B}: ${C};`, [A, B, C]],
+    [`("${A}"),`, [A]],
+    [`\`\`\`${A}\n${B}\`\`\``, [A, B]],
+    [`*${A}* _${B}_ ~${C}~`, [A, B, C]],
+    [`1. ${A}\n2) ${B}\n- ${C}\n• ${D}`, [A, B]
+      .concat([C, D])],
+    [`&gt; ${A}`, [A]],
+    [`&lt;${A}&gt;`, [A]],
+    [`['${A}', '${B}']`, [A, B]],
+    [`\u0000${A}\u0007${B}\u007f`, [A, B]],
+  ])('%j', (text, ids) => {
+    expect(installOf(text).instanceIds).toEqual(ids);
+  });
+
+  it('keeps the first-seen order of unique IDs and counts duplicates', () => {
+    const parsed = installOf(`${B} ${A} ${B}, ${A} ${B} ${C}`);
+    expect(parsed.instanceIds).toEqual([B, A, C]);
+    expect(parsed.duplicates).toBe(3);
+    expect(parsed.region).toBe('cn-hangzhou');
+  });
+});
+
+describe('parseCommand: refused tokens', () => {
+  it.each<[string, string, RegExp]>([
+    ['<@U012ABC|alice>', '<@U012ABC|alice>', /Slack user mention, not an instance ID/],
+    ['<#C012ABC|ops>', '<#C012ABC|ops>', /Slack channel link, not an instance ID/],
+    ['<!here>', '<!here>', /Slack mention .* not an instance ID/],
+    ['<!subteam^S012|@ops>', '<!subteam^S012|@ops>', /not an instance ID/],
+    ['<https://ecs.console.aliyun.com/#/server/i-bp1abcdefghijk12345|console>', '<https://ecs.console.aliyun.com/#/server/i-bp1abcdefghijk12…', /link is not an instance ID/],
+    ['<mailto:a@b.c|a@b.c>', '<mailto:a@b.c|a@b.c>', /link/],
+    ['I-BP1ABCDEFGHIJK12345', 'I-BP1ABCDEFGHIJK12345', /^instance IDs are lowercase — did you mean i-bp1abcdefghijk12345\?$/],
+    ['i-Bp1abcdefghijk12345', 'i-Bp1abcdefghijk12345', /did you mean i-bp1abcdefghijk12345\?/],
+    ['i-abc', 'i-abc', /^not an ECS instance ID \(expected i- followed by 8–30 lowercase letters or digits\); this one has 3 characters after i-$/],
+    ['i-' + 'a'.repeat(31), 'i-' + 'a'.repeat(31), /this one has 31 characters/],
+    ['hello', 'hello', /^not an ECS instance ID \(expected i- followed by 8–30 lowercase letters or digits\)$/],
+    ['sg-bp1abcdefghijk12345', 'sg-bp1abcdefghijk12345', /^not an ECS instance ID/],
+    ['i-bp67acfmxazb4p****', 'i-bp67acfmxazb4p****', /masked/],
+    ['i-bp1abcdefghi…', 'i-bp1abcdefghi…', /cut off/],
+    ['i-bp1abcdefghijk...', 'i-bp1abcdefghijk...', /cut off/],
+    ['cn-shanghai', 'cn-shanghai', /looks like a region — write it as --region cn-shanghai/],
+    ['--force', '--force', /^unknown option --force — the only option is --region <region>$/],
+    ['-r', '-r', /unknown option -r/],
+  ])('%j', (text, token, reason) => {
+    const problems = problemsOf(`${A} ${text}`);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.token).toBe(token);
+    expect(problems[0]?.reason).toMatch(reason);
+  });
+
+  it('refuses the whole command when any token is bad, even with valid IDs', () => {
+    const problems = problemsOf(`${A} ${B} oops ${C}`);
+    expect(problems).toEqual([{ token: 'oops', reason: expect.stringContaining('not an ECS instance ID') }]);
+  });
+
+  it('reports only junk when there are no IDs', () => {
+    expect(problemsOf('please install').map((p) => p.token)).toEqual(['please', 'install']);
+  });
+
+  it('truncates echoed tokens to 60 characters without splitting emoji', () => {
+    const long = '😀'.repeat(100);
+    const [problem] = problemsOf(long);
+    expect(Array.from(problem?.token ?? '')).toHaveLength(60);
+    expect(problem?.token.endsWith('…')).toBe(true);
+    expect(problem?.token).toBe('😀'.repeat(59) + '…');
+    const [short] = problemsOf('😀'.repeat(40));
+    expect(short?.token).toBe('😀'.repeat(40));
+  });
+
+  it('lists the same bad token once', () => {
+    expect(problemsOf('oops oops oops')).toHaveLength(1);
+  });
+});
+
+describe('parseCommand: --region', () => {
+  it.each<[string, string]>([
+    [`--region cn-shanghai ${A}`, 'cn-shanghai'],
+    [`${A} --region=cn-shanghai`, 'cn-shanghai'],
+    [`${A} --region "ap-southeast-1"`, 'ap-southeast-1'],
+    [`${A} --region='eu-central-1'`, 'eu-central-1'],
+    [`${A} --region CN-BEIJING`, 'cn-beijing'],
+    [`${A} —region cn-shenzhen`, 'cn-shenzhen'],
+    [`${A} –region=cn-heyuan`, 'cn-heyuan'],
+    [`${A} --REGION cn-shanghai-finance-1`, 'cn-shanghai-finance-1'],
+    [A, 'cn-hangzhou'],
+  ])('%j -> %s', (text, region) => {
+    expect(installOf(text).region).toBe(region);
+  });
+
+  it.each<[string, string, RegExp]>([
+    [`${A} --region`, '--region', /^--region needs a value, e.g. --region cn-shanghai$/],
+    [`${A} --region=`, '--region=', /needs a value/],
+    [`--region ${A}`, '--region', /needs a value/],
+    [`${A} --region cn-shanghai --region cn-beijing`, '--region cn-beijing', /^--region given twice \(cn-shanghai and cn-beijing\) — give it once$/],
+    [`${A} --region cn-shangai`, '--region cn-shangai', /^unknown HBR region "cn-shangai" — did you mean cn-shanghai\?$/],
+    [`${A} --region=hongkong`, '--region=hongkong', /did you mean cn-hongkong\?/],
+    [`${A} --region cn-hangzhou-h`, '--region cn-hangzhou-h', /availability zone.*--region cn-hangzhou/],
+    [`${A} --region mars-north-1`, '--region mars-north-1', /unknown HBR region "mars-north-1" — e\.g\. cn-hangzhou, .*lists all 33/],
+  ])('%j', (text, token, reason) => {
+    const problems = problemsOf(text);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.token).toBe(token);
+    expect(problems[0]?.reason).toMatch(reason);
+  });
+
+  it('does not take a following option as the value', () => {
+    expect(problemsOf(`--region --force ${A}`)).toEqual([
+      { token: '--region', reason: '--region needs a value, e.g. --region cn-shanghai' },
+      { token: '--force', reason: 'unknown option --force — the only option is --region <region>' },
+    ]);
+  });
+
+  it('is not help when only a region is given with junk', () => {
+    expect(parse('--region cn-shanghai x').kind).toBe('invalid');
+  });
+});
+
+describe('parseCommand: limits', () => {
+  const many = (n: number): string[] => Array.from({ length: n }, (_, i) => `i-${String(i).padStart(20, '0')}`);
+
+  it('accepts exactly maxInstances unique IDs, duplicates not counted', () => {
+    const ids = many(5);
+    const parsed = installOf([...ids, ...ids].join(' '));
+    expect(parsed.instanceIds).toEqual(ids);
+    expect(parsed.duplicates).toBe(5);
+  });
+
+  it('refuses more unique IDs than maxInstances, naming the first one over', () => {
+    const ids = many(201);
+    const problems = problemsOf(ids.join('\n'), { maxInstances: 200, defaultRegion: 'cn-hangzhou' });
+    expect(problems).toEqual([
+      { token: ids[200], reason: '201 instances, at most 200 per request — split them over several requests' },
+    ]);
+  });
+
+  it('puts the limit first and caps the list at 30 problems plus a count', () => {
+    const junk = Array.from({ length: 45 }, (_, i) => `junk${i}`);
+    const problems = problemsOf([...many(7), ...junk].join(' '));
+    expect(problems).toHaveLength(MAX_LISTED_PROBLEMS + 1);
+    expect(problems[0]?.reason).toMatch(/^7 instances, at most 5 per request/);
+    expect(problems[1]?.token).toBe('junk0');
+    expect(problems[30]).toEqual({ token: '…', reason: 'and 16 more problems' });
+  });
+
+  it('says "1 more problem" in the singular', () => {
+    const junk = Array.from({ length: 31 }, (_, i) => `junk${i}`);
+    expect(problemsOf(junk.join(' '))[30]).toEqual({ token: '…', reason: 'and 1 more problem' });
+  });
+
+  it('keeps a 4,000-character paste readable', () => {
+    const paste = Array.from({ length: 400 }, (_, i) => `row${i}\tI-BP1ABCDEFGHIJ${String(i).padStart(5, '0')}\trunning`).join('\n');
+    expect(paste.length).toBeGreaterThan(4000);
+    const problems = problemsOf(paste);
+    expect(problems).toHaveLength(31);
+    expect(problems.every((p) => p.token.length <= 60)).toBe(true);
+  });
+});
+
+describe('parseCommand: never throws', () => {
+  // A deterministic generator: no randomness in the suite.
+  function* texts(): Generator<string> {
+    let seed = 12345;
+    const next = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed;
+    };
+    const alphabet = ['i-', 'a', 'Z', '0', ' ', ',', ';', '|', '\n', '<', '>', '@', '#', '!', '|', '&lt;', '&amp;', '"', '`', '*', '.', '…', '-', '--region', '=', 'cn-hangzhou', '\u0000', '\ud83d', '\ude00', '😀', 'é', '\u202e', '\u00a0', '（', '(', ')'];
+    for (let i = 0; i < 300; i++) {
+      const length = next() % 60;
+      let s = '';
+      for (let j = 0; j < length; j++) s += alphabet[next() % alphabet.length];
+      yield s;
+    }
+  }
+
+  it('answers every generated text with a well-formed result', () => {
+    for (const text of texts()) {
+      const parsed = parse(text);
+      expect(['help', 'install', 'invalid']).toContain(parsed.kind);
+      if (parsed.kind === 'install') {
+        expect(parsed.instanceIds.every((id) => INSTANCE_ID_PATTERN.test(id))).toBe(true);
+      }
+      if (parsed.kind === 'invalid') {
+        expect(parsed.problems.length).toBeGreaterThan(0);
+        expect(parsed.problems.length).toBeLessThanOrEqual(31);
+        for (const p of parsed.problems) {
+          expect(Array.from(p.token).length).toBeLessThanOrEqual(60);
+          expect(p.token).not.toMatch(/[\u0000-\u001f]/);
+          expect(p.reason.length).toBeGreaterThan(0);
+        }
+      }
+    }
+  });
+
+  it('handles huge input quickly', () => {
+    const started = performance.now();
+    expect(parse('x'.repeat(1_000_000)).kind).toBe('invalid');
+    // Nothing but brackets: no ID and no junk.
+    expect(parse('<'.repeat(200_000) + '>').kind).toBe('help');
+    expect(parse('<@'.repeat(100_000)).kind).toBe('invalid');
+    expect(parse(`${A} `.repeat(50_000)).kind).toBe('install');
+    expect(parse('--region ' + 'a'.repeat(100_000)).kind).toBe('invalid');
+    expect(performance.now() - started).toBeLessThan(3000);
+  });
+
+  it('treats a non-string defensively', () => {
+    expect(parseCommand(undefined as unknown as string, OPTIONS)).toEqual({ kind: 'help' });
+  });
+});

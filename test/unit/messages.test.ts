@@ -1,0 +1,397 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommand } from '../../src/domain/instance-ids.js';
+import type { InstallRequest, RequestStatus } from '../../src/domain/request.js';
+import { APPROVE_ACTION, REJECT_ACTION } from '../../src/slack/messages/action-ids.js';
+import type { ActionsBlock, Block, SlackMessage } from '../../src/slack/messages/blocks.js';
+import { clamp, packLines } from '../../src/slack/messages/blocks.js';
+import {
+  alreadyDecidedMessage,
+  invalidCommandMessage,
+  notAllowedInChannelMessage,
+  notAnApproverMessage,
+  notARequesterMessage,
+  selfApprovalMessage,
+  somethingWentWrongMessage,
+  temporarilyUnavailableMessage,
+  unknownRequestMessage,
+} from '../../src/slack/messages/errors.js';
+import { code, codeListPieces, escapeMrkdwn, formatDuration, mentionApprover, slackDate } from '../../src/slack/messages/format.js';
+import { helpMessage } from '../../src/slack/messages/help.js';
+import { progressMessage } from '../../src/slack/messages/progress.js';
+import { requestMessage, requestPostedMessage } from '../../src/slack/messages/request.js';
+import { finalResultMessage } from '../../src/slack/messages/result.js';
+import { blockKitProblems } from '../support/block-kit-limits.js';
+import { APPROVER, REQUESTER, T0, instanceIds, pendingRequest, poll, submit, withStatus } from './request-fixtures.js';
+
+const APPROVERS = ['U0APPROVER', 'S0OPSTEAM'];
+
+/** Slack's limits (the shared checker) plus ours: a meaningful fallback text of at most 3000. */
+function expectValid(message: SlackMessage): void {
+  expect(blockKitProblems(message)).toEqual([]);
+  expect(message.text.length).toBeGreaterThan(10);
+  expect(message.text.length).toBeLessThanOrEqual(3000);
+  expect(message.blocks.length).toBeLessThanOrEqual(50);
+  const json = JSON.stringify(message);
+  expect(json).not.toMatch(/undefined|\[object Object\]|NaN/);
+}
+
+/** Every mrkdwn/plain text of the message, joined. */
+function allText(message: SlackMessage): string {
+  const texts: string[] = [];
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === 'object') {
+      for (const [key, v] of Object.entries(value)) {
+        if (key === 'text' && typeof v === 'string') texts.push(v);
+        else visit(v);
+      }
+    }
+  };
+  visit(message.blocks);
+  return texts.join('\n');
+}
+
+function actionsOf(message: SlackMessage): ActionsBlock | undefined {
+  return message.blocks.find((b: Block): b is ActionsBlock => b.type === 'actions');
+}
+
+const FAILURE = {
+  code: 'Forbidden.RAM',
+  explanation: 'the RAM user lacks the hbr:InstallBackupClients permission',
+  hbrRequestId: '473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E',
+};
+
+/** A request in `status` with `n` instances, at the stage that status implies. */
+function requestIn(status: RequestStatus, n: number): InstallRequest {
+  const base = withStatus(pendingRequest(n), status);
+  switch (status) {
+    case 'polling':
+      return poll(submit(base), 'running', (id) => (id.endsWith('1') ? { clientStatus: 'ACTIVATED' } : null));
+    case 'finished':
+      return poll(submit({ ...base, finishedAt: T0 + 20 * 60_000 }), 'completed', (id) =>
+        id.endsWith('3') ? { clientStatus: 'INSTALL_FAILED' } : { clientStatus: 'ACTIVATED' },
+      );
+    case 'failed':
+      return { ...submit(base, {}, 1), failure: FAILURE, finishedAt: T0 + 7 * 60_000 };
+    default:
+      return base;
+  }
+}
+
+const STATUSES: RequestStatus[] = ['pending', 'approved', 'installing', 'polling', 'rejected', 'expired', 'finished', 'failed'];
+const SIZES = [1, 20, 200];
+
+describe('format helpers', () => {
+  it('escapes mrkdwn and keeps code spans whole', () => {
+    expect(escapeMrkdwn('<@U1> & <!here>')).toBe('&lt;@U1&gt; &amp; &lt;!here&gt;');
+    expect(code('a`b')).toBe('`aˋb`');
+    expect(code('')).toBe('`(empty)`');
+    expect(code('line\nbreak')).toBe('`line break`');
+  });
+
+  it('mentions approvers as users or user groups', () => {
+    expect(mentionApprover('U012ABCDEF')).toBe('<@U012ABCDEF>');
+    expect(mentionApprover('W012ABCDEF')).toBe('<@W012ABCDEF>');
+    expect(mentionApprover('S012ABCDEF')).toBe('<!subteam^S012ABCDEF>');
+    expect(mentionApprover('<!channel>')).toBe('&lt;!channel&gt;');
+  });
+
+  it('renders dates as Slack date tokens with a UTC fallback', () => {
+    expect(slackDate(T0)).toBe('<!date^1736933400^{date_short_pretty} {time}|2025-01-15 09:30 UTC>');
+    expect(slackDate(Number.NaN)).toBe('an unknown time');
+    expect(formatDuration(60 * 60_000)).toBe('1 hour');
+    expect(formatDuration(90 * 60_000)).toBe('1 hour 30 minutes');
+    expect(formatDuration(25 * 60_000)).toBe('25 minutes');
+    expect(formatDuration(3 * 24 * 3600_000)).toBe('3 days');
+  });
+
+  it('clamps without splitting a surrogate pair and packs lines under the limit', () => {
+    expect(clamp('😀😀😀', 4)).toBe('😀…');
+    const texts = packLines(Array.from({ length: 100 }, () => 'x'.repeat(100)), 1000);
+    expect(texts.every((t) => t.length <= 1000)).toBe(true);
+    expect(texts.join('\n').split('\n')).toHaveLength(100);
+  });
+
+  it('splits code lists without losing items', () => {
+    const ids = instanceIds(500);
+    const pieces = codeListPieces(ids, { heading: '*IDs:*', separator: ' ' });
+    expect(pieces.every((p) => p.text.length <= 3000)).toBe(true);
+    expect(pieces.reduce((sum, p) => sum + p.count, 0)).toBe(500);
+    expect(pieces[1]?.text.startsWith('*IDs:* _(continued)_\n```\n')).toBe(true);
+    for (const id of ids) expect(pieces.some((p) => p.text.includes(id))).toBe(true);
+  });
+});
+
+describe('requestMessage', () => {
+  for (const status of STATUSES) {
+    for (const n of SIZES) {
+      it(`${status} with ${n} instance(s) is valid and lists every instance`, () => {
+        const request = requestIn(status, n);
+        const message = requestMessage(request, { approvers: APPROVERS });
+        expectValid(message);
+        const text = allText(message);
+        for (const id of request.instanceIds) expect(text).toContain(id);
+        expect(text).toContain(`<@${REQUESTER}>`);
+        expect(text).toContain('cn-hangzhou');
+        expect(text).toContain(request.id);
+        expect(actionsOf(message) !== undefined).toBe(status === 'pending');
+      });
+    }
+  }
+
+  it('pending: Approve (primary, confirmed) and Reject carry the request id', () => {
+    const request = pendingRequest(3);
+    const message = requestMessage(request, { approvers: APPROVERS, now: T0 });
+    const [approve, reject] = actionsOf(message)?.elements ?? [];
+    expect(approve).toMatchObject({ action_id: APPROVE_ACTION, value: request.id, style: 'primary' });
+    expect(approve?.confirm?.text.text).toBe('Install the HBR backup client on 3 instances in cn-hangzhou?');
+    expect(reject).toMatchObject({ action_id: REJECT_ACTION, value: request.id });
+    const text = allText(message);
+    expect(text).toContain('*Pending:* waiting for approval by <@U0APPROVER> or <!subteam^S0OPSTEAM>');
+    expect(text).toContain(`<!date^${Math.floor(request.expiresAt / 1000)}^{date_short_pretty} {time}|2025-01-15 10:30 UTC>`);
+    expect(text).toContain('`i-bp100000000000000000`, `i-bp100000000000000001`');
+    expect(message.text).toContain('waiting for approval');
+  });
+
+  it('pending with 200 instances lists them in code blocks over several sections', () => {
+    const message = requestMessage(pendingRequest(200), { approvers: APPROVERS });
+    const listSections = message.blocks.filter((b) => b.type === 'section' && b.text?.text.includes('```'));
+    expect(listSections.length).toBeGreaterThan(1);
+    expect(allText(message)).toContain('*Instances (200):*');
+  });
+
+  it('pending past its expiry renders as expired, without buttons', () => {
+    const request = pendingRequest(2);
+    const message = requestMessage(request, { approvers: APPROVERS, now: request.expiresAt });
+    expect(actionsOf(message)).toBeUndefined();
+    expect(allText(message)).toContain('Expired: nobody decided within 1 hour');
+  });
+
+  it('approved, rejected, expired, finished and failed say who and what', () => {
+    expect(allText(requestMessage(requestIn('approved', 2), { approvers: APPROVERS }))).toMatch(
+      new RegExp(`Approved by <@${APPROVER}> at <!date\\^\\d+\\^`),
+    );
+    expect(allText(requestMessage(requestIn('polling', 20), { approvers: APPROVERS }))).toContain('Installing: 2 of 20 done');
+    expect(allText(requestMessage(requestIn('rejected', 2), { approvers: APPROVERS }))).toMatch(
+      new RegExp(`Rejected by <@${APPROVER}> at <!date`),
+    );
+    expect(allText(requestMessage(requestIn('expired', 2), { approvers: APPROVERS }))).toContain('Expired: nobody decided within 1 hour');
+    const finished = allText(requestMessage(requestIn('finished', 20), { approvers: APPROVERS }));
+    expect(finished).toMatch(new RegExp(`Approved by <@${APPROVER}> at .* · \\*Installed on 18 of 20 — 2 failed\\*`));
+    const failed = requestMessage(requestIn('failed', 45), { approvers: APPROVERS });
+    expect(allText(failed)).toContain('*Failed:* the RAM user lacks the hbr:InstallBackupClients permission (code `Forbidden.RAM`, HBR RequestId `473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E`)');
+    expect(failed.text).toContain('failed: the RAM user lacks');
+  });
+
+  it('posted note: id, approvers, duplicates, permalink only when it is a Slack https link', () => {
+    const request = pendingRequest(2);
+    const message = requestPostedMessage(request, { approvers: APPROVERS, permalink: 'https://acme.slack.com/archives/C1/p1', duplicates: 1 });
+    expectValid(message);
+    const text = allText(message);
+    expect(text).toContain('Request `rabcdefghijkm` posted');
+    expect(text).toContain('waiting for approval by <@U0APPROVER> or <!subteam^S0OPSTEAM>');
+    expect(text).toContain('1 repeated ID was ignored');
+    expect(text).toContain('<https://acme.slack.com/archives/C1/p1|Open the request>');
+    const odd = allText(requestPostedMessage(request, { approvers: APPROVERS, permalink: 'javascript:alert(1)>' }));
+    expect(odd).not.toContain('javascript');
+    expect(allText(requestPostedMessage(request, { approvers: APPROVERS, permalink: null }))).not.toContain('Open the request');
+  });
+});
+
+describe('progressMessage', () => {
+  it.each(SIZES)('is valid for %i instances at every stage', (n) => {
+    for (const status of STATUSES) expectValid(progressMessage(requestIn(status, n)));
+  });
+
+  it('explains refusals with instance, code and sentence, and shows task progress', () => {
+    const ids = instanceIds(25);
+    const request = poll(
+      submit(withStatus(pendingRequest(25), 'polling'), { [ids[3] ?? '']: 'InstanceNotRunning', [ids[21] ?? '']: 'InstanceNotExists' }),
+      'running',
+      () => null,
+      35,
+    );
+    const message = progressMessage(request);
+    expectValid(message);
+    const text = allText(message);
+    expect(text).toContain('*HBR refused 2 instances at once:*');
+    expect(text).toContain('`InstanceNotRunning`: instance is not running — start it and request again: `i-bp100000000000000003`');
+    expect(text).toContain('`InstanceNotExists`: no such instance in this region');
+    expect(text).toContain('Batch 1/2 (20 instances) · task `t-task0` · running · 35%');
+    expect(text).toContain(':no_entry_sign: 2 refused by HBR');
+    expect(message.text).toBe('Progress of HBR install request rabcdefghijkm: Installing: 2 of 25 done — 2 failed');
+  });
+
+  it('200 instances all refused, each with its own odd code, stays valid and lists all', () => {
+    const ids = instanceIds(200);
+    const refused = Object.fromEntries(ids.map((id, i) => [id, `Weird<Code>&${i}_${'x'.repeat(80)}`]));
+    const message = progressMessage(submit(withStatus(pendingRequest(200), 'finished'), refused));
+    expectValid(message);
+    const text = allText(message);
+    for (const id of ids) expect(text).toContain(id);
+    expect(text).not.toContain('<Code>');
+    expect(text).toContain('Weird&lt;Code&gt;&amp;');
+  });
+
+  it('a failed request shows the explanation, the code and the HBR RequestId', () => {
+    const text = allText(progressMessage(requestIn('failed', 45)));
+    expect(text).toContain('Forbidden.RAM');
+    expect(text).toContain('473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E');
+  });
+
+  it('a task HBR reports as failed (-1) says so', () => {
+    const request = poll(submit(withStatus(pendingRequest(3), 'finished')), 'failed', () => null, -1);
+    expect(allText(progressMessage(request))).toContain('failed · HBR reports failure');
+  });
+});
+
+describe('finalResultMessage', () => {
+  it('1 instance installed: mention, summary, the instance', () => {
+    const request = requestIn('finished', 1);
+    const message = finalResultMessage(request);
+    expectValid(message);
+    expect(message.text).toBe(`<@${REQUESTER}> HBR install request rabcdefghijkm finished: Installed on 1 of 1`);
+    const text = allText(message);
+    expect(text).toContain(':white_check_mark: `i-bp100000000000000000` installed');
+    expect(text).toContain(`Approved by <@${APPROVER}>`);
+  });
+
+  it('20 instances: every instance on its own line with its outcome', () => {
+    const request = requestIn('finished', 20);
+    const message = finalResultMessage(request);
+    expectValid(message);
+    const text = allText(message);
+    expect(text).toContain('*Installed on 18 of 20 — 2 failed*');
+    for (const id of request.instanceIds) expect(text).toContain(`\`${id}\``);
+    expect(text).toContain(':x: `i-bp100000000000000003` failed — `INSTALL_FAILED`: installation failed');
+  });
+
+  it('200 instances with some failures: counts plus every failure', () => {
+    const request = requestIn('finished', 200);
+    const message = finalResultMessage(request);
+    expectValid(message);
+    const text = allText(message);
+    expect(text).toContain('*Installed on 180 of 200 — 20 failed*');
+    expect(text).toContain(':white_check_mark: 180 installed · :x: 20 failed');
+    for (const id of request.instanceIds.filter((id) => id.endsWith('3'))) expect(text).toContain(id);
+    expect(text).not.toContain('i-bp100000000000000000');
+  });
+
+  it('200 failures, each with a different long unknown status, all listed within the limits', () => {
+    const request = poll(submit(withStatus(pendingRequest(200), 'finished')), 'completed', (id) => ({
+      clientStatus: `STATUS_${id.slice(-3)}_${'Q'.repeat(300)}`,
+    }));
+    const message = finalResultMessage(request);
+    expectValid(message);
+    const text = allText(message);
+    for (const id of request.instanceIds) expect(text).toContain(id);
+    expect(text).toContain('*Installed on 0 of 200 — 200 failed*');
+    expect(text).not.toContain('more instance');
+  });
+
+  it('200 failures of mixed kinds are grouped by kind and code', () => {
+    const ids = instanceIds(200);
+    const refused = Object.fromEntries(ids.slice(0, 50).map((id) => [id, 'CloudAssistNotRunningOnInstance']));
+    const request = poll(submit(withStatus(pendingRequest(200), 'finished'), refused), 'timed_out', (id) =>
+      id.endsWith('7') ? { clientStatus: 'INSTALLING' } : id.endsWith('8') ? { clientStatus: 'STOPPED' } : null,
+    );
+    const message = finalResultMessage(request);
+    expectValid(message);
+    const text = allText(message);
+    expect(text).toContain('*50 refused by HBR* — `CloudAssistNotRunningOnInstance`');
+    expect(text).toContain(':alarm_clock:');
+    for (const id of ids) expect(text).toContain(id);
+  });
+
+  it('says how many are left out when even 50 blocks cannot hold them', () => {
+    const request = poll(submit(withStatus(pendingRequest(3000, 'cn-shanghai'), 'finished')), 'completed', (id) => ({
+      clientStatus: `S${id.slice(-4)}${'Z'.repeat(150)}`,
+    }));
+    const message = finalResultMessage(request);
+    expectValid(message);
+    expect(allText(message)).toMatch(/…and \d+ more instances not listed/);
+  });
+
+  it('a failed request explains the failure and lists what was never sent', () => {
+    const request = requestIn('failed', 45);
+    const message = finalResultMessage(request);
+    expectValid(message);
+    const text = allText(message);
+    expect(text).toContain(':x: *The install request failed*');
+    expect(text).toContain('Forbidden.RAM');
+    expect(text).toContain(':heavy_minus_sign: 25 not sent');
+    expect(message.text).toContain('failed: the RAM user lacks');
+  });
+});
+
+describe('ephemeral error replies', () => {
+  it('invalid command: each token in code, escaped, with its reason', () => {
+    const parsed = parseCommand('<@U012ABC|bob> I-BP1ABCDEFGHIJK12345 `--x` a&b', { maxInstances: 5, defaultRegion: 'cn-hangzhou' });
+    if (parsed.kind !== 'invalid') throw new Error('expected invalid');
+    const message = invalidCommandMessage(parsed.problems);
+    expectValid(message);
+    const text = allText(message);
+    expect(text).toContain('• `&lt;@U012ABC|bob&gt;` — a Slack user mention, not an instance ID');
+    expect(text).toContain('instance IDs are lowercase — did you mean i-bp1abcdefghijk12345?');
+    expect(text).toContain('`a&amp;b`');
+    expect(text).not.toContain('<@U012ABC');
+    expect(message.text).not.toContain('<@');
+  });
+
+  it('invalid command: a 4,000-character paste with 31 problems stays valid', () => {
+    const paste = Array.from({ length: 300 }, (_, i) => `<@U${i}ABC> ${'ÿ'.repeat(70)}${i}`).join('\n');
+    const parsed = parseCommand(paste, { maxInstances: 5, defaultRegion: 'cn-hangzhou' });
+    if (parsed.kind !== 'invalid') throw new Error('expected invalid');
+    expect(parsed.problems).toHaveLength(31);
+    const message = invalidCommandMessage(parsed.problems);
+    expectValid(message);
+    expect(allText(message)).toContain('more problems');
+  });
+
+  it('the fixed replies say what they must', () => {
+    const replies = [
+      notAllowedInChannelMessage(['C012ABC', 'C034DEF']),
+      notAllowedInChannelMessage([]),
+      notARequesterMessage(),
+      notAnApproverMessage(),
+      selfApprovalMessage(),
+      unknownRequestMessage(),
+      temporarilyUnavailableMessage(),
+      somethingWentWrongMessage('ref-123'),
+      somethingWentWrongMessage('rabcdefghijkm', 'The request could not be posted: the bot is not in the channel.'),
+    ];
+    replies.forEach(expectValid);
+    expect(allText(replies[0] as SlackMessage)).toContain('Send the command in <#C012ABC> or <#C034DEF>.');
+    expect(allText(notAnApproverMessage())).toContain('you are not an approver for hbr-bot');
+    expect(allText(temporarilyUnavailableMessage())).toContain(
+      'hbr-bot is temporarily unavailable (cannot reach its database) — try again in a minute',
+    );
+    expect(allText(somethingWentWrongMessage('ref-123'))).toContain('`ref-123`');
+    expect(allText(replies[8] as SlackMessage)).toContain('The request could not be posted');
+  });
+
+  it('already decided names who and when, or the expiry', () => {
+    const approved = alreadyDecidedMessage({ outcome: 'approved', by: 'U0BOSS', at: T0 });
+    const rejected = alreadyDecidedMessage({ outcome: 'rejected', by: 'U0BOSS', at: T0 });
+    const expired = alreadyDecidedMessage({ outcome: 'expired', by: null, at: T0 });
+    [approved, rejected, expired].forEach(expectValid);
+    expect(allText(approved)).toContain('already approved by <@U0BOSS>');
+    expect(allText(rejected)).toContain('already rejected by <@U0BOSS>');
+    expect(allText(expired)).toContain('this request expired at <!date^');
+  });
+});
+
+describe('helpMessage', () => {
+  it('shows usage, an example, the limit, the approvers and the regions', () => {
+    const message = helpMessage({ command: '/hbr-install', defaultRegion: 'cn-hangzhou', maxInstances: 200, approvers: APPROVERS });
+    expectValid(message);
+    const text = allText(message);
+    expect(text).toContain('`/hbr-install <instance IDs> [--region <region>]`');
+    expect(text).toContain('--region cn-shanghai');
+    expect(text).toContain('Up to *200* instances');
+    expect(text).toContain('default `cn-hangzhou`');
+    expect(text).toContain('<@U0APPROVER> or <!subteam^S0OPSTEAM>');
+    expect(text).toContain('cn-hangzhou-finance');
+    expect(text).toContain('me-central-1');
+  });
+});

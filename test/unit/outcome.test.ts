@@ -1,0 +1,255 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CLIENT_STATUS_SENTENCES,
+  FAILED_CLIENT_STATUSES,
+  INSTANCE_ERROR_SENTENCES,
+  IN_PROGRESS_CLIENT_STATUSES,
+  SUCCESS_CLIENT_STATUSES,
+  allTasksEnded,
+  clientStatusSentence,
+  instanceErrorSentence,
+  instanceOutcomes,
+  summarize,
+  summaryLine,
+} from '../../src/domain/outcome.js';
+import type { InstanceOutcome, InstanceOutcomeKind } from '../../src/domain/outcome.js';
+import type { InstallRequest, TaskPhase } from '../../src/domain/request.js';
+import { instanceIds, pendingRequest, poll, submit, withStatus } from './request-fixtures.js';
+
+/** hbr-api.md's clientStatus list. */
+const DOCUMENTED_STATUSES = [
+  'ACTIVATED',
+  'INSTALLING',
+  'INSTALL_FAILED',
+  'NOT_INSTALLED',
+  'DEACTIVATED',
+  'UNKNOWN',
+  'REGISTERED',
+  'UPGRADING',
+  'UPGRADE_FAILED',
+  'UNINSTALLING',
+  'UNINSTALL_FAILED',
+  'STOPPED',
+];
+
+function single(status: InstallRequest['status'], phase: TaskPhase, clientStatus: string | null, errorCode = ''): InstanceOutcome {
+  const request = poll(submit(withStatus(pendingRequest(1), status)), phase, () =>
+    clientStatus === null ? null : { clientStatus, errorCode },
+  );
+  const [outcome] = instanceOutcomes(request);
+  if (!outcome) throw new Error('no outcome');
+  return outcome;
+}
+
+describe('wording tables', () => {
+  it('has a sentence for every documented clientStatus, each in exactly one class', () => {
+    for (const status of DOCUMENTED_STATUSES) {
+      expect(CLIENT_STATUS_SENTENCES[status]).toBeTruthy();
+      const classes = [SUCCESS_CLIENT_STATUSES, IN_PROGRESS_CLIENT_STATUSES, FAILED_CLIENT_STATUSES].filter((set) => set.has(status));
+      expect(classes, status).toHaveLength(1);
+    }
+    expect(Object.keys(CLIENT_STATUS_SENTENCES).sort()).toEqual([...DOCUMENTED_STATUSES].sort());
+  });
+
+  it('explains the documented per-instance error codes', () => {
+    expect(instanceErrorSentence('InstanceNotRunning')).toBe('instance is not running — start it and request again');
+    expect(instanceErrorSentence('InstanceNotExists')).toMatch(/--region/);
+    expect(instanceErrorSentence('CloudAssistNotRunningOnInstance')).toMatch(/Cloud Assistant/);
+    expect(Object.keys(INSTANCE_ERROR_SENTENCES)).toHaveLength(3);
+    expect(instanceErrorSentence('SomethingNew')).toBe('HBR refused this instance (error SomethingNew)');
+    expect(instanceErrorSentence('')).toMatch(/without giving a reason/);
+  });
+
+  it('shows unknown statuses raw, shortened', () => {
+    expect(clientStatusSentence('HIBERNATING')).toMatch(/"HIBERNATING", which hbr-bot does not know/);
+    expect(clientStatusSentence('')).toMatch(/an empty client status/);
+    expect(clientStatusSentence('X'.repeat(500)).length).toBeLessThan(200);
+  });
+});
+
+describe('instanceOutcomes: every clientStatus', () => {
+  it.each<[string, InstanceOutcomeKind, InstanceOutcomeKind, InstanceOutcomeKind]>([
+    // status, while running, after completed, after timed_out
+    ['ACTIVATED', 'installed', 'installed', 'installed'],
+    ['INSTALLING', 'installing', 'failed', 'timed_out'],
+    ['REGISTERED', 'installing', 'failed', 'timed_out'],
+    ['UPGRADING', 'installing', 'failed', 'timed_out'],
+    ['UNINSTALLING', 'installing', 'failed', 'timed_out'],
+    ['INSTALL_FAILED', 'failed', 'failed', 'failed'],
+    ['NOT_INSTALLED', 'failed', 'failed', 'failed'],
+    ['DEACTIVATED', 'failed', 'failed', 'failed'],
+    ['UNKNOWN', 'failed', 'failed', 'failed'],
+    ['UPGRADE_FAILED', 'failed', 'failed', 'failed'],
+    ['UNINSTALL_FAILED', 'failed', 'failed', 'failed'],
+    ['STOPPED', 'failed', 'failed', 'failed'],
+    ['HIBERNATING', 'unknown', 'unknown', 'unknown'],
+    ['activated', 'unknown', 'unknown', 'unknown'],
+    ['', 'unknown', 'unknown', 'unknown'],
+  ])('%j: running %s, completed %s, timed out %s', (status, running, completed, timedOut) => {
+    expect(single('polling', 'running', status).kind).toBe(running);
+    expect(single('finished', 'completed', status).kind).toBe(completed);
+    expect(single('finished', 'timed_out', status).kind).toBe(timedOut);
+  });
+
+  it('installed carries no code', () => {
+    expect(single('finished', 'completed', 'ACTIVATED')).toMatchObject({ kind: 'installed', code: '', detail: 'backup client installed and active' });
+  });
+
+  it('a failure shows the status and the task errorCode, or else the status alone', () => {
+    expect(single('finished', 'completed', 'INSTALL_FAILED')).toMatchObject({
+      code: 'INSTALL_FAILED',
+      detail: CLIENT_STATUS_SENTENCES.INSTALL_FAILED,
+    });
+    expect(single('finished', 'completed', 'INSTALL_FAILED', 'CloudAssistNotRunningOnInstance')).toMatchObject({
+      kind: 'failed',
+      code: 'INSTALL_FAILED CloudAssistNotRunningOnInstance',
+      detail: INSTANCE_ERROR_SENTENCES.CloudAssistNotRunningOnInstance,
+    });
+    expect(single('finished', 'completed', 'NOT_INSTALLED', 'E_WEIRD')).toMatchObject({
+      code: 'NOT_INSTALLED E_WEIRD',
+      detail: CLIENT_STATUS_SENTENCES.NOT_INSTALLED,
+    });
+  });
+
+  it('an unknown status is shown raw and never counted as installed', () => {
+    const outcome = single('finished', 'completed', 'HIBERNATING');
+    expect(outcome).toMatchObject({ kind: 'unknown', code: 'HIBERNATING' });
+    expect(outcome.detail).toContain('HIBERNATING');
+    expect(summarize([outcome])).toMatchObject({ installed: 0, failed: 1 });
+  });
+
+  it('a non-terminal status in an ended task says which status and phase', () => {
+    expect(single('finished', 'expired', 'INSTALLING')).toMatchObject({ kind: 'failed', code: 'INSTALLING' });
+    expect(single('finished', 'expired', 'INSTALLING').detail).toMatch(/INSTALLING.*expired/);
+    expect(single('finished', 'timed_out', 'REGISTERED').detail).toMatch(/stopped waiting/);
+  });
+});
+
+describe('instanceOutcomes: no result for an instance', () => {
+  it.each<[TaskPhase, InstanceOutcomeKind, RegExp]>([
+    ['running', 'installing', /working on it \(task t-task0, 40%\)/],
+    ['completed', 'failed', /completed without a result/],
+    ['failed', 'failed', /failed without a result/],
+    ['expired', 'failed', /expired without a result/],
+    ['cancelled', 'failed', /was cancelled without a result/],
+    ['timed_out', 'timed_out', /timed out without a result/],
+  ])('task %s -> %s', (phase, kind, detail) => {
+    const outcome = single(phase === 'running' ? 'polling' : 'finished', phase, null);
+    expect(outcome.kind).toBe(kind);
+    expect(outcome.detail).toMatch(detail);
+  });
+});
+
+describe('instanceOutcomes: before and around submission', () => {
+  it('is waiting before anything is sent', () => {
+    for (const status of ['pending', 'approved', 'installing'] as const) {
+      const outcomes = instanceOutcomes(withStatus(pendingRequest(3), status));
+      expect(outcomes.map((o) => o.kind)).toEqual(['waiting', 'waiting', 'waiting']);
+    }
+  });
+
+  it('is not_submitted for chunks never sent once the request has ended', () => {
+    const request = submit(withStatus(pendingRequest(45), 'failed', {
+      failure: { code: 'Forbidden.RAM', explanation: 'missing RAM permission', hbrRequestId: 'REQ-9' },
+    }), {}, 1);
+    const kinds = instanceOutcomes(poll(request, 'completed', () => ({ clientStatus: 'ACTIVATED' }))).map((o) => o.kind);
+    expect(kinds.slice(0, 20).every((k) => k === 'installed')).toBe(true);
+    expect(kinds.slice(20).every((k) => k === 'not_submitted')).toBe(true);
+    expect(instanceOutcomes(request)[30]?.detail).toBe('not sent to HBR: the request failed first (Forbidden.RAM)');
+    // The same record while the install job is still working: the rest is waiting.
+    const inFlight = { ...request, status: 'installing' as const, failure: null };
+    expect(instanceOutcomes(inFlight)[30]?.kind).toBe('waiting');
+  });
+
+  it('a submitted instance with no DescribeTask yet is installing, or failed once the request ended', () => {
+    const sent = submit(withStatus(pendingRequest(2), 'polling'));
+    expect(instanceOutcomes(sent).map((o) => o.kind)).toEqual(['installing', 'installing']);
+    expect(instanceOutcomes(sent)[0]?.detail).toMatch(/first status check pending/);
+    const ended = { ...sent, status: 'finished' as const };
+    expect(instanceOutcomes(ended).map((o) => o.kind)).toEqual(['failed', 'failed']);
+  });
+
+  it('refusals keep their ErrorCode, even in a chunk whose task ran', () => {
+    const ids = instanceIds(3);
+    const request = poll(
+      submit(withStatus(pendingRequest(3), 'finished'), { [ids[1] ?? '']: 'InstanceNotRunning', [ids[2] ?? '']: 'InstanceNotExists' }),
+      'completed',
+      () => ({ clientStatus: 'ACTIVATED' }),
+    );
+    expect(instanceOutcomes(request)).toEqual([
+      { instanceId: ids[0], kind: 'installed', code: '', detail: 'backup client installed and active' },
+      { instanceId: ids[1], kind: 'refused', code: 'InstanceNotRunning', detail: 'instance is not running — start it and request again' },
+      { instanceId: ids[2], kind: 'refused', code: 'InstanceNotExists', detail: INSTANCE_ERROR_SENTENCES.InstanceNotExists },
+    ]);
+  });
+
+  it('a chunk HBR refused entirely has no task and its instances are refused', () => {
+    const ids = instanceIds(2);
+    const request = submit(withStatus(pendingRequest(2), 'finished'), {
+      [ids[0] ?? '']: 'CloudAssistNotRunningOnInstance',
+      [ids[1] ?? '']: 'CloudAssistNotRunningOnInstance',
+    });
+    expect(request.submissions[0]?.taskId).toBeNull();
+    expect(instanceOutcomes(request).map((o) => o.kind)).toEqual(['refused', 'refused']);
+    expect(allTasksEnded(request)).toBe(true);
+  });
+
+  it('gives one outcome per requested instance, in request order', () => {
+    const request = poll(submit(withStatus(pendingRequest(60), 'polling')), 'running', (id) =>
+      id.endsWith('7') ? { clientStatus: 'ACTIVATED' } : null,
+    );
+    const outcomes = instanceOutcomes(request);
+    expect(outcomes.map((o) => o.instanceId)).toEqual(request.instanceIds);
+  });
+});
+
+describe('summaries', () => {
+  function outcomes(kinds: InstanceOutcomeKind[]): InstanceOutcome[] {
+    return kinds.map((kind, i) => ({ instanceId: `i-${String(i).padStart(8, '0')}`, kind, code: '', detail: '' }));
+  }
+  const times = (n: number, kind: InstanceOutcomeKind): InstanceOutcomeKind[] => Array.from({ length: n }, () => kind);
+
+  it('counts failed as failed + refused + timed_out + unknown + not_submitted', () => {
+    const summary = summarize(outcomes(['installed', 'failed', 'refused', 'timed_out', 'unknown', 'not_submitted', 'waiting', 'installing']));
+    expect(summary).toEqual({
+      total: 8,
+      installed: 1,
+      failed: 5,
+      inProgress: 2,
+      byKind: { installed: 1, failed: 1, refused: 1, timed_out: 1, unknown: 1, not_submitted: 1, waiting: 1, installing: 1 },
+    });
+  });
+
+  it.each<[InstanceOutcomeKind[], string]>([
+    [[...times(18, 'installed'), 'failed', 'refused'], 'Installed on 18 of 20 — 2 failed'],
+    [times(3, 'installed'), 'Installed on all 3'],
+    [['installed'], 'Installed on 1 of 1'],
+    [['failed', 'unknown'], 'Installed on 0 of 2 — 2 failed'],
+    [[...times(5, 'installed'), ...times(15, 'installing')], 'Installing: 5 of 20 done'],
+    [[...times(4, 'installed'), 'refused', ...times(15, 'waiting')], 'Installing: 5 of 20 done — 1 failed'],
+    [[], 'No instances'],
+  ])('%j -> %s', (kinds, line) => {
+    expect(summaryLine(summarize(outcomes(kinds)))).toBe(line);
+  });
+});
+
+describe('allTasksEnded', () => {
+  it('is true when no task was started', () => {
+    expect(allTasksEnded(pendingRequest(3))).toBe(true);
+  });
+
+  it('is false while a task was never polled or still runs', () => {
+    const sent = submit(withStatus(pendingRequest(30), 'polling'));
+    expect(allTasksEnded(sent)).toBe(false);
+    expect(allTasksEnded(poll(sent, 'running', () => null))).toBe(false);
+    const mixed = poll(sent, 'completed', () => null);
+    const [first, second] = mixed.tasks;
+    if (!first || !second) throw new Error('expected two tasks');
+    expect(allTasksEnded({ ...mixed, tasks: [first, { ...second, phase: 'running' }] })).toBe(false);
+    expect(allTasksEnded({ ...mixed, tasks: [first] })).toBe(false);
+  });
+
+  it.each<TaskPhase>(['completed', 'failed', 'expired', 'cancelled', 'timed_out'])('is true once every task is %s', (phase) => {
+    expect(allTasksEnded(poll(submit(withStatus(pendingRequest(30), 'polling')), phase, () => null))).toBe(true);
+  });
+});
