@@ -1,0 +1,231 @@
+/**
+ * The environment, read once and validated with zod. Every problem is reported in one message at
+ * start, and no secret value ever appears in that message or in the redacted view used for logs.
+ */
+import { z } from 'zod';
+import { HBR_REGIONS, isHbrRegion } from './domain/regions.js';
+
+export interface Config {
+  slack: {
+    botToken: string;
+    /** Required in HTTP mode; unused in Socket Mode. */
+    signingSecret: string | null;
+    /** Socket Mode when set. */
+    appToken: string | null;
+    apiUrl: string;
+    port: number;
+  };
+  redisUrl: string;
+  queuePrefix: string;
+  hbr: {
+    defaultRegion: string;
+    /** Full URL overriding every regional endpoint (tests, sandbox, private endpoints). */
+    endpoint: string | null;
+  };
+  access: {
+    approvers: string[];
+    requesters: string[];
+    allowedChannels: string[];
+    allowSelfApproval: boolean;
+    /** When set, every request is posted here instead of the channel it was typed in. */
+    approvalChannel: string | null;
+  };
+  approvalTtlMs: number;
+  maxInstances: number;
+  poll: {
+    firstDelayMs: number;
+    intervalMs: number;
+    taskTimeoutMs: number;
+  };
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`hbr-bot cannot start: the configuration has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const SLACK_PRINCIPAL = /^[UWS][A-Z0-9]{2,}$/;
+const SLACK_CHANNEL = /^[CGD][A-Z0-9]{2,}$/;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+function idList(pattern: RegExp, what: string) {
+  return optionalText.transform((value, ctx) => {
+    const ids = (value ?? '').split(',').map((id) => id.trim()).filter((id) => id !== '');
+    const bad = ids.filter((id) => !pattern.test(id));
+    if (bad.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `${bad.map((id) => JSON.stringify(id)).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not ${what}` });
+      return z.NEVER;
+    }
+    return [...new Set(ids)];
+  });
+}
+
+function positiveInt(defaultValue: number) {
+  return optionalText.transform((value, ctx) => {
+    if (value === undefined) return defaultValue;
+    const parsed = Number(value);
+    if (!Number.isSafeInteger(parsed) || parsed <= 0) {
+      ctx.addIssue({ code: 'custom', message: `must be a positive whole number, got ${JSON.stringify(value)}` });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+}
+
+function url(defaultValue: string | null) {
+  return optionalText.transform((value, ctx) => {
+    if (value === undefined) return defaultValue;
+    try {
+      const parsed = new URL(value);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('scheme');
+      return value;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `must be an http(s) URL, got ${JSON.stringify(value)}` });
+      return z.NEVER;
+    }
+  });
+}
+
+// Secrets: messages describe the expected form and never echo the value.
+function secret(prefix: string | null, what: string) {
+  return optionalText.refine((value) => value === undefined || prefix === null || value.startsWith(prefix), {
+    message: `must be ${what}${prefix === null ? '' : ` (starting with ${prefix})`}; the value given does not look like one`,
+  });
+}
+
+const environmentSchema = z
+  .object({
+    SLACK_BOT_TOKEN: secret('xoxb-', 'a Slack bot token'),
+    SLACK_SIGNING_SECRET: secret(null, 'the Slack signing secret'),
+    SLACK_APP_TOKEN: secret('xapp-', 'a Slack app-level token'),
+    SLACK_API_URL: url('https://slack.com/api/'),
+    PORT: optionalText.transform((value, ctx) => {
+      if (value === undefined) return 3000;
+      const port = Number(value);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        ctx.addIssue({ code: 'custom', message: `must be a TCP port (0-65535), got ${JSON.stringify(value)}` });
+        return z.NEVER;
+      }
+      return port;
+    }),
+    REDIS_URL: optionalText.refine((value) => value === undefined || /^rediss?:\/\//.test(value), {
+      message: 'must be a redis:// or rediss:// URL',
+    }),
+    HBR_QUEUE_PREFIX: optionalText.refine((value) => value === undefined || /^[A-Za-z0-9_.-]{1,64}$/.test(value), {
+      message: 'must be 1-64 letters, digits, dots, dashes or underscores',
+    }),
+    HBR_REGION: optionalText.refine((value) => value === undefined || isHbrRegion(value), {
+      message: `must be an HBR region (${HBR_REGIONS.slice(0, 6).join(', ')}, …)`,
+    }),
+    HBR_ENDPOINT: url(null),
+    HBR_APPROVERS: idList(SLACK_PRINCIPAL, 'a Slack user ID (U…/W…) or user group ID (S…)'),
+    HBR_REQUESTERS: idList(SLACK_PRINCIPAL, 'a Slack user ID (U…/W…) or user group ID (S…)'),
+    HBR_ALLOWED_CHANNELS: idList(SLACK_CHANNEL, 'a Slack channel ID (C…/G…/D…)'),
+    HBR_APPROVAL_CHANNEL: optionalText.refine((value) => value === undefined || SLACK_CHANNEL.test(value), {
+      message: 'must be a Slack channel ID (C…/G…)',
+    }),
+    HBR_ALLOW_SELF_APPROVAL: optionalText.refine((value) => value === undefined || value === 'true' || value === 'false', {
+      message: 'must be true or false',
+    }),
+    HBR_APPROVAL_TTL_MS: positiveInt(86_400_000),
+    HBR_MAX_INSTANCES: positiveInt(200),
+    HBR_POLL_FIRST_DELAY_MS: positiveInt(30_000),
+    HBR_POLL_INTERVAL_MS: positiveInt(30_000),
+    HBR_TASK_TIMEOUT_MS: positiveInt(900_000),
+    LOG_LEVEL: optionalText.refine((value) => value === undefined || (LOG_LEVELS as readonly string[]).includes(value), {
+      message: `must be one of ${LOG_LEVELS.join(', ')}`,
+    }),
+  });
+
+function isBlank(value: string | undefined): boolean {
+  return value === undefined || value.trim() === '';
+}
+
+/** Rules across variables, checked on the raw environment so they are reported alongside field errors. */
+function missingVariables(env: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  if (isBlank(env.SLACK_BOT_TOKEN)) problems.push('SLACK_BOT_TOKEN: required: the bot token (xoxb-…) from "OAuth & Permissions"');
+  if (isBlank(env.SLACK_APP_TOKEN) && isBlank(env.SLACK_SIGNING_SECRET)) {
+    problems.push('SLACK_SIGNING_SECRET: required in HTTP mode (from "Basic Information"); or set SLACK_APP_TOKEN for Socket Mode');
+  }
+  if (isBlank(env.HBR_APPROVERS)) {
+    problems.push('HBR_APPROVERS: required: comma-separated Slack user IDs (U…/W…) or user group IDs (S…) who may approve installs');
+  }
+  return problems;
+}
+
+/** Reads and validates `env`; throws ConfigError naming every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const result = environmentSchema.safeParse(env);
+  const problems = [
+    ...missingVariables(env),
+    ...(result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`)),
+  ];
+  if (!result.success || problems.length > 0) throw new ConfigError([...new Set(problems)]);
+  const e = result.data;
+  const region = e.HBR_REGION ?? 'cn-hangzhou';
+  return {
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN ?? '',
+      signingSecret: e.SLACK_SIGNING_SECRET ?? null,
+      appToken: e.SLACK_APP_TOKEN ?? null,
+      apiUrl: e.SLACK_API_URL ?? 'https://slack.com/api/',
+      port: e.PORT,
+    },
+    redisUrl: e.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    queuePrefix: e.HBR_QUEUE_PREFIX ?? 'hbr',
+    hbr: { defaultRegion: region, endpoint: e.HBR_ENDPOINT },
+    access: {
+      approvers: e.HBR_APPROVERS,
+      requesters: e.HBR_REQUESTERS,
+      allowedChannels: e.HBR_ALLOWED_CHANNELS,
+      allowSelfApproval: e.HBR_ALLOW_SELF_APPROVAL === 'true',
+      approvalChannel: e.HBR_APPROVAL_CHANNEL ?? null,
+    },
+    approvalTtlMs: e.HBR_APPROVAL_TTL_MS,
+    maxInstances: e.HBR_MAX_INSTANCES,
+    poll: {
+      firstDelayMs: e.HBR_POLL_FIRST_DELAY_MS,
+      intervalMs: e.HBR_POLL_INTERVAL_MS,
+      taskTimeoutMs: e.HBR_TASK_TIMEOUT_MS,
+    },
+    logLevel: e.LOG_LEVEL ?? 'info',
+  };
+}
+
+function presence(value: string | null): string {
+  return value === null || value === '' ? '(unset)' : '(set)';
+}
+
+/** The configuration as it may be logged: secrets replaced by whether they are set. */
+export function redactedConfig(config: Config): Record<string, unknown> {
+  return {
+    ...config,
+    slack: {
+      ...config.slack,
+      botToken: presence(config.slack.botToken),
+      signingSecret: presence(config.slack.signingSecret),
+      appToken: presence(config.slack.appToken),
+    },
+    redisUrl: redactUrlPassword(config.redisUrl),
+  };
+}
+
+/** A Redis URL may carry a password (redis://:secret@host): keep the rest readable. */
+export function redactUrlPassword(value: string): string {
+  try {
+    const parsed = new URL(value);
+    if (parsed.password !== '') parsed.password = 'redacted';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * Ending a request: final status, last progress edit, the final thread reply and the request
+ * message's final status. Every step is idempotent, so a job that dies half-way and runs again
+ * completes what is missing and posts the final reply once.
+ */
+import { isFinal, type InstallRequest } from '../domain/request.js';
+import type { RequestStore } from '../store/requests.js';
+import type { RequestPublisher } from '../slack/request-publisher.js';
+
+export interface FinishDeps {
+  store: RequestStore;
+  publisher: RequestPublisher;
+}
+
+export async function finishRequest(deps: FinishDeps, request: InstallRequest, now: number): Promise<void> {
+  let current = request;
+  if (!isFinal(current.status)) {
+    // A request that failed before any task started ends as failed; one with tasks ends as finished
+    // and its final reply explains the failure next to the results.
+    const status = current.failure !== null && current.tasks.length === 0 ? 'failed' : 'finished';
+    const moved = await deps.store.transition(current.id, status, { finishedAt: String(now) });
+    if (moved.ok || moved.reason === 'conflict') current = moved.request;
+  }
+  if (current.finalTs !== null) return;
+  await deps.publisher.syncProgress(current);
+  await deps.publisher.postFinal(current);
+  const posted = await deps.store.get(current.id);
+  await deps.publisher.refreshRequestMessage(posted ?? current);
+}

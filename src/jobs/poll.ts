@@ -1,0 +1,141 @@
+/**
+ * Processor for the poll job: one job per request (job id `poll-<request id>`) that, on each run,
+ * asks DescribeTask once for every task of the request still running.
+ *
+ * Why one job per request and not one per TaskId: a request split into chunks has several tasks,
+ * but one progress reply and one final reply. A single job per request edits the progress reply at
+ * most once per run (so at most once per interval), and is the only writer of the final reply, so no
+ * cross-job coordination is needed to post it exactly once.
+ *
+ * Why the step-job pattern (the job moves itself to delayed) rather than a new job per poll: the job
+ * id stays the same for the whole chain, so a restarted or duplicated worker can never fork a second
+ * chain, and the job's data carries the fixed grid (`firstPollAt + tick * interval`) so a late run
+ * does not make later polls drift.
+ */
+import { DelayedError, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import { allTasksEnded } from '../domain/outcome.js';
+import type { InstallRequest, TaskProgress } from '../domain/request.js';
+import { HbrError } from '../hbr/errors.js';
+import type { HbrClient } from '../hbr/client.js';
+import type { RequestStore } from '../store/requests.js';
+import type { RequestPublisher } from '../slack/request-publisher.js';
+import { finishRequest } from './finish.js';
+import type { PollJobData } from './queues.js';
+
+export interface PollJobDeps {
+  store: RequestStore;
+  hbr: HbrClient;
+  publisher: RequestPublisher;
+  intervalMs: number;
+  taskTimeoutMs: number;
+  now: () => number;
+  logger: Logger;
+}
+
+export function createPollProcessor(deps: PollJobDeps) {
+  return async function processPoll(job: Job<PollJobData>, token?: string): Promise<void> {
+    const log = deps.logger.child({ requestId: job.data.requestId, job: job.id, tick: job.data.tick });
+    const request = await deps.store.get(job.data.requestId);
+    if (request === null) {
+      log.warn('poll job for a request that no longer exists');
+      return;
+    }
+    if (request.status !== 'polling') {
+      // Finished or failed: complete whatever a crashed run left undone (idempotent), then stop.
+      if (request.status === 'finished' || request.status === 'failed') await finishRequest(deps, request, deps.now());
+      return;
+    }
+
+    for (const submission of request.submissions) {
+      const { taskId } = submission;
+      if (taskId === null) continue;
+      const known = request.tasks.find((t) => t.taskId === taskId);
+      if (known !== undefined && known.phase !== 'running') continue;
+      await pollTask(deps, request, taskId, submission.submittedAt, known, log);
+    }
+
+    const updated = await deps.store.get(request.id);
+    if (updated === null) return;
+    if (allTasksEnded(updated)) {
+      await finishRequest(deps, updated, deps.now());
+      log.info('all tasks ended; final reply posted');
+      return;
+    }
+    await deps.publisher.syncProgress(updated);
+
+    const nextAt = nextPollAt(job.data, deps.intervalMs, deadlineOf(updated, deps.taskTimeoutMs), deps.now());
+    // Order matters: the data must be saved before the job leaves the active state.
+    await job.updateData({ ...job.data, tick: nextAt.tick });
+    await job.moveToDelayed(nextAt.at, token);
+    throw new DelayedError();
+  };
+}
+
+async function pollTask(
+  deps: PollJobDeps,
+  request: InstallRequest,
+  taskId: string,
+  submittedAt: number,
+  known: TaskProgress | undefined,
+  log: Logger,
+): Promise<void> {
+  const now = deps.now();
+  const timedOut = now >= submittedAt + deps.taskTimeoutMs;
+  const polls = (known?.polls ?? 0) + 1;
+  try {
+    // One attempt with one quick retry: a transient failure is simply retried on the next tick.
+    const report = await deps.hbr.describeTask(taskId, request.region, { retries: 1 });
+    const phase = report.phase === 'running' && timedOut ? 'timed_out' : report.phase;
+    await deps.store.recordTask(request.id, {
+      taskId,
+      phase,
+      progress: report.progress,
+      results: report.results,
+      polledAt: now,
+      polls,
+    });
+    log.info({ taskId, hbrRequestId: report.requestId, phase, progress: report.progress }, 'DescribeTask');
+  } catch (error) {
+    if (!(error instanceof HbrError)) throw error;
+    log.warn(
+      { taskId, code: error.code, hbrRequestId: error.requestId, transient: error.transient },
+      `DescribeTask failed: ${error.explanation}`,
+    );
+    // A task we can no longer ask about is reported as timed out once its deadline passes, with
+    // whatever results the last successful poll saw.
+    if (timedOut) {
+      await deps.store.recordTask(request.id, {
+        taskId,
+        phase: 'timed_out',
+        progress: known?.progress ?? 0,
+        results: known?.results ?? [],
+        polledAt: now,
+        polls,
+      });
+    }
+  }
+}
+
+function deadlineOf(request: InstallRequest, taskTimeoutMs: number): number {
+  const running = request.submissions.filter((s) => {
+    if (s.taskId === null) return false;
+    const task = request.tasks.find((t) => t.taskId === s.taskId);
+    return task === undefined || task.phase === 'running';
+  });
+  return Math.max(...running.map((s) => s.submittedAt + taskTimeoutMs));
+}
+
+/**
+ * The next grid point after `now` (skipping ticks a late worker missed), but never later than the
+ * deadline, so the timeout is reported on time.
+ */
+export function nextPollAt(data: PollJobData, intervalMs: number, deadline: number, now: number): { at: number; tick: number } {
+  let tick = data.tick + 1;
+  let at = data.firstPollAt + tick * intervalMs;
+  if (at <= now) {
+    tick = Math.floor((now - data.firstPollAt) / intervalMs) + 1;
+    at = data.firstPollAt + tick * intervalMs;
+  }
+  return at > deadline ? { at: Math.max(deadline, now), tick } : { at, tick };
+}

@@ -1,0 +1,108 @@
+/**
+ * Queue names, job ids and default job options in one place. One queue per job kind, so each
+ * kind gets its own worker and concurrency; job ids derive from the request id, so a job cannot be
+ * enqueued twice for one request while it is kept.
+ */
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+
+export const QUEUE_NAMES = {
+  install: 'install',
+  poll: 'poll',
+  expire: 'expire',
+} as const;
+
+export interface RequestJobData {
+  requestId: string;
+}
+
+export interface PollJobData extends RequestJobData {
+  /** Polls already run; the next one is due at `firstPollAt + tick * interval`. */
+  tick: number;
+  /** Set when the poll chain starts; the grid the polls keep to so a late worker does not drift. */
+  firstPollAt: number;
+}
+
+const DAY_SECONDS = 24 * 60 * 60;
+
+/**
+ * Finished jobs are kept long enough for their ids to keep deduplicating (at least the approval
+ * TTL), with a count cap so Redis does not grow without bound.
+ */
+function retention(approvalTtlMs: number): Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> {
+  const keepSeconds = Math.max(7 * DAY_SECONDS, Math.ceil((2 * approvalTtlMs) / 1000));
+  return {
+    removeOnComplete: { age: keepSeconds, count: 50_000 },
+    removeOnFail: { age: Math.max(30 * DAY_SECONDS, keepSeconds), count: 50_000 },
+  };
+}
+
+export interface JobQueueOptions {
+  connection: ConnectionOptions;
+  prefix: string;
+  approvalTtlMs: number;
+  /** Backoff base for job-level retries of transient failures (the HBR client retries first). */
+  retryBackoffMs: number;
+}
+
+export class JobQueues {
+  readonly install: Queue<RequestJobData>;
+  readonly poll: Queue<PollJobData>;
+  readonly expire: Queue<RequestJobData>;
+  private readonly defaults: JobsOptions;
+  private readonly retryBackoffMs: number;
+
+  constructor(options: JobQueueOptions) {
+    const queueOptions = { connection: options.connection, prefix: options.prefix };
+    this.install = new Queue<RequestJobData>(QUEUE_NAMES.install, queueOptions);
+    this.poll = new Queue<PollJobData>(QUEUE_NAMES.poll, queueOptions);
+    this.expire = new Queue<RequestJobData>(QUEUE_NAMES.expire, queueOptions);
+    this.defaults = retention(options.approvalTtlMs);
+    this.retryBackoffMs = options.retryBackoffMs;
+  }
+
+  async enqueueInstall(requestId: string): Promise<void> {
+    await this.install.add(
+      'install',
+      { requestId },
+      {
+        ...this.defaults,
+        jobId: `install-${requestId}`,
+        // Transient HBR failures that outlast the client's own retries are retried by BullMQ.
+        attempts: 6,
+        backoff: { type: 'exponential', delay: this.retryBackoffMs },
+      },
+    );
+  }
+
+  async startPolling(requestId: string, firstPollAt: number, now: number): Promise<void> {
+    await this.poll.add(
+      'poll',
+      { requestId, tick: 0, firstPollAt },
+      {
+        ...this.defaults,
+        jobId: `poll-${requestId}`,
+        delay: Math.max(0, firstPollAt - now),
+        attempts: 6,
+        backoff: { type: 'exponential', delay: this.retryBackoffMs },
+      },
+    );
+  }
+
+  async scheduleExpiry(requestId: string, expiresAt: number, now: number): Promise<void> {
+    await this.expire.add(
+      'expire',
+      { requestId },
+      {
+        ...this.defaults,
+        jobId: `expire-${requestId}`,
+        delay: Math.max(0, expiresAt - now),
+        attempts: 10,
+        backoff: { type: 'exponential', delay: this.retryBackoffMs },
+      },
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.install.close(), this.poll.close(), this.expire.close()]);
+  }
+}

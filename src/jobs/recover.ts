@@ -1,0 +1,43 @@
+/**
+ * Run at start: re-enqueue the job every open request needs. A process killed between a Redis
+ * write and the matching enqueue (an approval whose install job was never added) is repaired here;
+ * for requests whose job exists, the deterministic job id makes the add a no-op.
+ */
+import type { Logger } from 'pino';
+import type { RequestStore } from '../store/requests.js';
+import type { JobQueues } from './queues.js';
+
+export interface RecoverDeps {
+  store: RequestStore;
+  queues: JobQueues;
+  firstPollDelayMs: number;
+  now: () => number;
+  logger: Logger;
+}
+
+export async function recoverOpenRequests(deps: RecoverDeps): Promise<number> {
+  let repaired = 0;
+  for (const id of await deps.store.openRequestIds()) {
+    const request = await deps.store.get(id);
+    if (request === null) continue;
+    switch (request.status) {
+      case 'pending':
+        await deps.queues.scheduleExpiry(id, request.expiresAt, deps.now());
+        break;
+      case 'approved':
+      case 'installing':
+        await deps.queues.enqueueInstall(id);
+        break;
+      case 'polling': {
+        const firstSubmittedAt = Math.min(...request.submissions.map((s) => s.submittedAt));
+        await deps.queues.startPolling(id, firstSubmittedAt + deps.firstPollDelayMs, deps.now());
+        break;
+      }
+      default:
+        continue;
+    }
+    repaired += 1;
+  }
+  if (repaired > 0) deps.logger.info({ requests: repaired }, 'checked the jobs of open requests');
+  return repaired;
+}

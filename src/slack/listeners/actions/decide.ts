@@ -1,0 +1,86 @@
+/**
+ * Approve and Reject buttons. The decision is one atomic transition in Redis, so simultaneous
+ * clicks, Slack retries and restarts give exactly one decision; only its winner enqueues the
+ * install job (whose id is derived from the request, so even a second enqueue would be ignored).
+ */
+import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { checkDecider, REQUEST_ID_PATTERN, type InstallRequest } from '../../../domain/request.js';
+import { APPROVE_ACTION } from '../../messages/action-ids.js';
+import {
+  alreadyDecidedMessage,
+  notAnApproverMessage,
+  selfApprovalMessage,
+  somethingWentWrongMessage,
+  temporarilyUnavailableMessage,
+  unknownRequestMessage,
+} from '../../messages/errors.js';
+import { ephemeral, errorReference, type ListenerDeps } from '../deps.js';
+
+type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
+
+export function decideAction(deps: ListenerDeps) {
+  return async (args: ButtonArgs): Promise<void> => {
+    await args.ack();
+    const log = deps.logger.child({ action: args.action.action_id, user: args.body.user.id, requestId: (args.action.value ?? '').slice(0, 40) });
+    try {
+      await decide(deps, args, log);
+    } catch (error) {
+      const reference = errorReference();
+      log.error({ err: error, reference }, 'decision failed');
+      await args.respond(ephemeral(somethingWentWrongMessage(reference))).catch((respondError: unknown) =>
+        log.error({ err: respondError, reference }, 'could not tell the user about the failure'),
+      );
+    }
+  };
+}
+
+async function decide(deps: ListenerDeps, { body, action, respond }: ButtonArgs, log: Logger): Promise<void> {
+  const userId = body.user.id;
+  const verdict = action.action_id === APPROVE_ACTION ? 'approve' : 'reject';
+  const requestId = action.value ?? '';
+
+  let request: InstallRequest | null;
+  try {
+    request = REQUEST_ID_PATTERN.test(requestId) ? await deps.store.get(requestId) : null;
+  } catch (error) {
+    log.error({ err: error }, 'request store unavailable');
+    await respond(ephemeral(temporarilyUnavailableMessage()));
+    return;
+  }
+  // The button must sit on the request's own message: a value copied onto another message is refused.
+  if (request === null || request.message?.ts !== body.message?.ts) {
+    log.warn('refused: unknown, stale or tampered request id');
+    await respond(ephemeral(unknownRequestMessage()));
+    return;
+  }
+
+  const isApprover = await deps.directory.isListed(userId, deps.config.access.approvers);
+  const check = checkDecider(request, userId, isApprover, deps.config.access.allowSelfApproval, verdict);
+  if (!check.allowed) {
+    log.info({ reason: check.reason }, 'refused decision');
+    await respond(ephemeral(check.reason === 'not_approver' ? notAnApproverMessage() : selfApprovalMessage()));
+    return;
+  }
+
+  // Past its TTL a request is expired even if the expiry job has not run yet (workers down).
+  const expired = deps.now() >= request.expiresAt;
+  const outcome = expired ? 'expired' : verdict === 'approve' ? 'approved' : 'rejected';
+  const decided = await deps.store.decide(request.id, { outcome, by: expired ? null : userId, at: deps.now() });
+  if (!decided.ok) {
+    log.info({ status: decided.reason === 'conflict' ? decided.request.status : 'missing' }, 'lost the decision race');
+    const decision = decided.reason === 'conflict' ? decided.request.decision : null;
+    await respond(ephemeral(decision === null ? unknownRequestMessage() : alreadyDecidedMessage(decision)));
+    return;
+  }
+  log.info({ outcome }, 'request decided');
+  if (outcome === 'expired') {
+    await deps.publisher.refreshRequestMessage(decided.request);
+    await respond(ephemeral(alreadyDecidedMessage({ outcome, by: null, at: deps.now() })));
+    return;
+  }
+  // Enqueue before touching Slack: the install must not depend on a message edit succeeding.
+  // A crash between the decision and this line is repaired at start by recoverOpenRequests.
+  if (outcome === 'approved') await deps.queues.enqueueInstall(request.id);
+  await deps.publisher.refreshRequestMessage(decided.request);
+}

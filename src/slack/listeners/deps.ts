@@ -1,0 +1,30 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Config } from '../../config.js';
+import type { JobQueues } from '../../jobs/queues.js';
+import type { RequestStore } from '../../store/requests.js';
+import type { SlackDirectory } from '../directory.js';
+import type { SlackMessage } from '../messages/blocks.js';
+import type { RequestPublisher } from '../request-publisher.js';
+
+/** What the listeners need; built once in the composition root. */
+export interface ListenerDeps {
+  config: Config;
+  /** On a fail-fast Redis connection: a Slack handler must never hang on Redis. */
+  store: RequestStore;
+  queues: JobQueues;
+  publisher: RequestPublisher;
+  directory: SlackDirectory;
+  now: () => number;
+  logger: Logger;
+}
+
+/** A reply only the clicking or typing user sees, that never replaces the message it answers. */
+export function ephemeral(message: SlackMessage) {
+  return { response_type: 'ephemeral' as const, replace_original: false, ...message };
+}
+
+/** A short reference tying an error shown to a user to the log line that explains it. */
+export function errorReference(): string {
+  return `err-${randomBytes(4).toString('hex')}`;
+}

@@ -1,0 +1,28 @@
+/** Slack Web API error codes turned into sentences an operator can act on. Pure. */
+
+const SLACK_ERROR_SENTENCES: Record<string, string> = {
+  not_in_channel: 'hbr-bot is not a member of that channel — invite it with `/invite @hbr-bot`',
+  channel_not_found: 'hbr-bot cannot see that channel — for a private channel, invite it with `/invite @hbr-bot`',
+  is_archived: 'the channel is archived',
+  invalid_auth: 'the Slack bot token is invalid — reinstall the app and update SLACK_BOT_TOKEN',
+  token_revoked: 'the Slack bot token was revoked — reinstall the app and update SLACK_BOT_TOKEN',
+  missing_scope: 'the Slack app lacks a permission scope — reinstall it from manifest.yml',
+  no_such_subteam: 'a user group in HBR_APPROVERS or HBR_REQUESTERS does not exist — check the S… IDs',
+  ratelimited: 'Slack is rate-limiting hbr-bot — try again in a minute',
+  invalid_blocks: 'Slack refused the message layout (a bug in hbr-bot — please report it)',
+};
+
+/** The `error` code of a Slack Web API failure, if the thrown value carries one. */
+export function slackErrorCode(error: unknown): string | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const data = (error as { data?: unknown }).data;
+  if (typeof data === 'object' && data !== null && typeof (data as { error?: unknown }).error === 'string') {
+    return (data as { error: string }).error;
+  }
+  return null;
+}
+
+export function explainSlackError(code: string | null): string {
+  if (code === null) return 'Slack could not be reached';
+  return SLACK_ERROR_SENTENCES[code] ?? `Slack answered \`${code}\``;
+}

@@ -1,0 +1,188 @@
+/**
+ * Request records in Redis, one hash per request under `<prefix>:request:<id>`.
+ *
+ * Fields that several jobs write independently (one per submission chunk, one per HBR task) are
+ * separate hash fields, so concurrent writers never overwrite each other. Status changes go through
+ * one Lua script that checks the allowed `from` statuses and writes atomically: five simultaneous
+ * approve clicks on any number of processes still produce exactly one decision.
+ */
+import type { Redis } from 'ioredis';
+import {
+  FINAL_STATUSES,
+  TRANSITIONS,
+  type Decision,
+  type InstallRequest,
+  type RequestFailure,
+  type RequestStatus,
+  type SlackMessageRef,
+  type Submission,
+  type TaskProgress,
+} from '../domain/request.js';
+
+/** How long a finished request stays readable (for `show` and audits) before Redis drops it. */
+export const DEFAULT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** The parts of a request fixed at creation, stored as one JSON field. */
+type RequestHeader = Pick<
+  InstallRequest,
+  'id' | 'operation' | 'requesterId' | 'originChannel' | 'region' | 'instanceIds' | 'createdAt' | 'expiresAt'
+>;
+
+export type TransitionResult =
+  | { ok: true; request: InstallRequest }
+  | { ok: false; reason: 'missing' }
+  | { ok: false; reason: 'conflict'; request: InstallRequest };
+
+// KEYS[1] = request hash, KEYS[2] = open-requests sorted set
+// ARGV[1] = new status, ARGV[2] = comma list of allowed current statuses, ARGV[3] = retention ms (0 = not final),
+// ARGV[4] = request id, ARGV[5..] = field/value pairs written with the status
+const TRANSITION_SCRIPT = `
+local current = redis.call('HGET', KEYS[1], 'status')
+if not current then return 'missing' end
+local allowed = false
+for status in string.gmatch(ARGV[2], '[^,]+') do
+  if status == current then allowed = true end
+end
+if not allowed then return 'conflict' end
+redis.call('HSET', KEYS[1], 'status', ARGV[1])
+for i = 5, #ARGV, 2 do
+  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+end
+local retention = tonumber(ARGV[3])
+if retention > 0 then
+  redis.call('ZREM', KEYS[2], ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], retention)
+end
+return 'ok'
+`;
+
+export class RequestStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly retentionMs: number = DEFAULT_RETENTION_MS,
+  ) {}
+
+  private key(id: string): string {
+    return `${this.prefix}:request:${id}`;
+  }
+
+  /** Non-final requests by creation time, so a sweep can find work a crash left behind. */
+  private get openKey(): string {
+    return `${this.prefix}:requests:open`;
+  }
+
+  async create(request: InstallRequest): Promise<void> {
+    const header: RequestHeader = {
+      id: request.id,
+      operation: request.operation,
+      requesterId: request.requesterId,
+      originChannel: request.originChannel,
+      region: request.region,
+      instanceIds: request.instanceIds,
+      createdAt: request.createdAt,
+      expiresAt: request.expiresAt,
+    };
+    const created = await this.redis
+      .multi()
+      .hsetnx(this.key(request.id), 'header', JSON.stringify(header))
+      .hsetnx(this.key(request.id), 'status', request.status)
+      .zadd(this.openKey, request.createdAt, request.id)
+      .exec();
+    if (created?.[0]?.[1] !== 1) throw new Error(`request ${request.id} already exists`);
+  }
+
+  async get(id: string): Promise<InstallRequest | null> {
+    const fields = await this.redis.hgetall(this.key(id));
+    return fields.header === undefined ? null : toRequest(fields);
+  }
+
+  /** Ids of requests not yet in a final status, oldest first. */
+  async openRequestIds(limit = 1000): Promise<string[]> {
+    return this.redis.zrange(this.openKey, 0, limit - 1);
+  }
+
+  /**
+   * Moves the request to `to` if its current status allows it; `fields` are written in the same
+   * atomic step. On conflict the current record is returned so callers can say who won.
+   */
+  async transition(id: string, to: RequestStatus, fields: Record<string, string> = {}): Promise<TransitionResult> {
+    const from = (Object.keys(TRANSITIONS) as RequestStatus[]).filter((status) => TRANSITIONS[status].includes(to));
+    const retention = FINAL_STATUSES.has(to) ? this.retentionMs : 0;
+    const args = [to, from.join(','), String(retention), id, ...Object.entries(fields).flat()];
+    const outcome = await this.redis.eval(TRANSITION_SCRIPT, 2, this.key(id), this.openKey, ...args);
+    if (outcome === 'missing') return { ok: false, reason: 'missing' };
+    const request = await this.get(id);
+    if (request === null) return { ok: false, reason: 'missing' };
+    return outcome === 'ok' ? { ok: true, request } : { ok: false, reason: 'conflict', request };
+  }
+
+  decide(id: string, decision: Decision): Promise<TransitionResult> {
+    return this.transition(id, decision.outcome, { decision: JSON.stringify(decision) });
+  }
+
+  fail(id: string, failure: RequestFailure, at: number): Promise<TransitionResult> {
+    return this.transition(id, 'failed', { failure: JSON.stringify(failure), finishedAt: String(at) });
+  }
+
+  async setMessage(id: string, message: SlackMessageRef): Promise<void> {
+    await this.redis.hset(this.key(id), 'message', JSON.stringify(message));
+  }
+
+  async recordSubmission(id: string, submission: Submission): Promise<void> {
+    await this.redis.hset(this.key(id), `submission:${submission.index}`, JSON.stringify(submission));
+  }
+
+  async recordTask(id: string, task: TaskProgress): Promise<void> {
+    await this.redis.hset(this.key(id), `task:${task.taskId}`, JSON.stringify(task));
+  }
+
+  /** A failure that stops further submissions while already started tasks are still followed. */
+  async recordFailure(id: string, failure: RequestFailure): Promise<void> {
+    await this.redis.hset(this.key(id), 'failure', JSON.stringify(failure));
+  }
+
+  async setProgressMessage(id: string, ts: string, digest: string): Promise<void> {
+    await this.redis.hset(this.key(id), 'progressTs', ts, 'progressDigest', digest);
+  }
+
+  async progressDigest(id: string): Promise<string | null> {
+    return this.redis.hget(this.key(id), 'progressDigest');
+  }
+
+  async setFinalMessage(id: string, ts: string): Promise<void> {
+    await this.redis.hset(this.key(id), 'finalTs', ts);
+  }
+}
+
+function parseJson<T>(value: string | undefined): T | null {
+  return value === undefined ? null : (JSON.parse(value) as T);
+}
+
+function fieldsWithPrefix<T>(fields: Record<string, string>, prefix: string): T[] {
+  return Object.entries(fields)
+    .filter(([name]) => name.startsWith(prefix))
+    .map(([, value]) => JSON.parse(value) as T);
+}
+
+function toRequest(fields: Record<string, string>): InstallRequest {
+  const header = parseJson<RequestHeader>(fields.header);
+  if (header === null) throw new Error('request record without header');
+  const submissions = fieldsWithPrefix<Submission>(fields, 'submission:').sort((a, b) => a.index - b.index);
+  const taskOrder = new Map(submissions.map((s, position) => [s.taskId, position]));
+  const tasks = fieldsWithPrefix<TaskProgress>(fields, 'task:').sort(
+    (a, b) => (taskOrder.get(a.taskId) ?? 0) - (taskOrder.get(b.taskId) ?? 0),
+  );
+  return {
+    ...header,
+    status: fields.status as RequestStatus,
+    message: parseJson<SlackMessageRef>(fields.message),
+    decision: parseJson<Decision>(fields.decision),
+    submissions,
+    tasks,
+    failure: parseJson<RequestFailure>(fields.failure),
+    progressTs: fields.progressTs ?? null,
+    finalTs: fields.finalTs ?? null,
+    finishedAt: fields.finishedAt === undefined ? null : Number(fields.finishedAt),
+  };
+}

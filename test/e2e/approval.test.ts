@@ -1,0 +1,154 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { APPROVER, REQUESTER, SECOND_APPROVER, SIGNING_SECRET, STRANGER, startHarness, type Harness } from '../support/bot-harness.js';
+import { slackSignature } from '../support/slack-requests.js';
+import { waitFor } from '../support/wait-for.js';
+
+const ID = 'i-bp1ccccccccccccccccc';
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+async function postedRequest(h: Harness) {
+  await h.command(ID);
+  return h.waitForRequest();
+}
+
+describe('approval', () => {
+  it('refuses a non-approver and leaves the request pending', async () => {
+    harness = await startHarness();
+    const { message, requestId } = await postedRequest(harness);
+    const response = await harness.click('approve', requestId, STRANGER);
+    expect(response.status).toBe(200);
+    await waitFor(() => harness?.slack.ephemerals(STRANGER).find((e) => /not an approver for hbr-bot/.test(JSON.stringify(e))), {
+      message: 'stranger told they are not an approver',
+    });
+    expect(harness.textOf(message)).toContain('hbr_approve');
+    expect(message.updates).toHaveLength(0);
+    expect(harness.hbr.calls).toHaveLength(0);
+  });
+
+  it('refuses self-approval unless HBR_ALLOW_SELF_APPROVAL=true', async () => {
+    harness = await startHarness({ env: { HBR_APPROVERS: `${REQUESTER},${APPROVER}` } });
+    const { requestId } = await postedRequest(harness);
+    await harness.click('approve', requestId, REQUESTER);
+    await waitFor(() => harness?.slack.ephemerals(REQUESTER).find((e) => /own request/i.test(JSON.stringify(e))), {
+      message: 'requester told they cannot approve their own request',
+    });
+    expect(harness.hbr.calls).toHaveLength(0);
+    await harness.close();
+
+    harness = await startHarness({ env: { HBR_APPROVERS: REQUESTER, HBR_ALLOW_SELF_APPROVAL: 'true' } });
+    const second = await postedRequest(harness);
+    await harness.click('approve', second.requestId, REQUESTER);
+    await waitFor(() => harness?.hbr.callsOf('InstallBackupClients').length === 1 || undefined, { message: 'self-approved install' });
+  });
+
+  it('lets members of an approver user group decide', async () => {
+    harness = await startHarness({ env: { HBR_APPROVERS: 'SAPPROVERS' }, usergroups: { SAPPROVERS: ['UGROUPAPPR'] } });
+    const { requestId } = await postedRequest(harness);
+    await harness.click('approve', requestId, 'UGROUPAPPR');
+    await waitFor(() => harness?.hbr.callsOf('InstallBackupClients').length === 1 || undefined, { message: 'group member approved' });
+  });
+
+  it('turns five simultaneous approve clicks and a reject into exactly one decision and one install', async () => {
+    harness = await startHarness();
+    const { message, requestId } = await postedRequest(harness);
+    const h = harness;
+    const clicks = await Promise.all([
+      ...Array.from({ length: 5 }, (_, i) => h.click('approve', requestId, i % 2 === 0 ? APPROVER : SECOND_APPROVER)),
+      h.click('reject', requestId, SECOND_APPROVER),
+      h.click('approve', requestId, APPROVER, { retryNum: 1 }),
+    ]);
+    expect(clicks.every((c) => c.status === 200)).toBe(true);
+    const losers = await waitFor(
+      () => {
+        const refused = h.slack.ephemerals().filter((e) => /already (approved|rejected)/i.test(JSON.stringify(e)));
+        return refused.length === 6 ? refused : undefined;
+      },
+      { message: 'six losers told who won' },
+    );
+    const decision = JSON.parse((await h.redis.hget(`${h.config.queuePrefix}:request:${requestId}`, 'decision')) ?? '{}');
+    expect(['approved', 'rejected']).toContain(decision.outcome);
+    expect(JSON.stringify(losers[0])).toContain(`<@${decision.by}>`);
+    if (decision.outcome === 'approved') {
+      await waitFor(() => /Installed on/i.test(h.textOf(message)) || undefined, { message: 'request finished', timeoutMs: 10_000 });
+      expect(h.hbr.callsOf('InstallBackupClients')).toHaveLength(1);
+    } else {
+      await waitFor(() => /Rejected by/i.test(h.textOf(message)) || undefined, { message: 'request rejected' });
+      expect(h.hbr.calls).toHaveLength(0);
+    }
+  });
+
+  it('rejects: the buttons are replaced and nothing is installed', async () => {
+    harness = await startHarness();
+    const { message, requestId } = await postedRequest(harness);
+    await harness.click('reject', requestId, APPROVER);
+    await waitFor(() => /Rejected by/.test(harness?.textOf(message) ?? '') || undefined, { message: 'request message shows the rejection' });
+    expect(harness.textOf(message)).toContain(`<@${APPROVER}>`);
+    expect(harness.textOf(message)).not.toContain('hbr_approve');
+    await harness.click('approve', requestId, SECOND_APPROVER);
+    await waitFor(() => harness?.slack.ephemerals(SECOND_APPROVER).find((e) => /already rejected/i.test(JSON.stringify(e))), {
+      message: 'late approver told it was rejected',
+    });
+    expect(harness.hbr.calls).toHaveLength(0);
+  });
+
+  it('refuses a button whose value is unknown or was copied from another request', async () => {
+    harness = await startHarness();
+    const first = await postedRequest(harness);
+    await harness.command('i-bp1dddddddddddddddd');
+    const second = await harness.waitForRequest(2);
+    // A forged click: the second request's id on the first request's message.
+    const { sendBlockAction } = await import('../support/slack-requests.js');
+    await sendBlockAction(
+      harness.eventsUrl,
+      {
+        action_id: 'hbr_approve',
+        value: second.requestId,
+        user_id: APPROVER,
+        channel_id: first.message.channel,
+        message_ts: first.message.ts,
+        response_url: harness.slack.responseUrl({ user: APPROVER, channel: first.message.channel }),
+      },
+      { signingSecret: SIGNING_SECRET },
+    );
+    await sendBlockAction(
+      harness.eventsUrl,
+      {
+        action_id: 'hbr_approve',
+        value: 'rzzzzzzzzzzzz',
+        user_id: APPROVER,
+        channel_id: first.message.channel,
+        message_ts: first.message.ts,
+        response_url: harness.slack.responseUrl({ user: APPROVER, channel: first.message.channel }),
+      },
+      { signingSecret: SIGNING_SECRET },
+    );
+    await waitFor(
+      () => {
+        const refused = harness?.slack.ephemerals(APPROVER).filter((e) => /does not know this request/.test(JSON.stringify(e)));
+        return refused?.length === 2 ? refused : undefined;
+      },
+      { message: 'both tampered clicks refused' },
+    );
+    expect(await harness.redis.hget(`${harness.config.queuePrefix}:request:${second.requestId}`, 'status')).toBe('pending');
+    expect(harness.hbr.calls).toHaveLength(0);
+  });
+
+  it('answers forged signatures and stale timestamps with 401 and does nothing', async () => {
+    harness = await startHarness();
+    const forged = await harness.command(ID, REQUESTER, undefined, { signature: slackSignature('wrong-secret', Math.floor(Date.now() / 1000), 'x') });
+    expect(forged.status).toBe(401);
+    const stale = await harness.command(ID, REQUESTER, undefined, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
+    expect(stale.status).toBe(401);
+    const wrongSecret = await harness.command(ID, REQUESTER, undefined, { signingSecret: 'not-the-secret' });
+    expect(wrongSecret.status).toBe(401);
+    expect(harness.slack.calls.filter((c) => c.method !== 'auth.test')).toHaveLength(0);
+    expect(harness.slack.responseUrlPosts).toHaveLength(0);
+    const keys = await harness.redis.keys(`${harness.config.queuePrefix}:request:*`);
+    expect(keys).toHaveLength(0);
+  });
+});

@@ -1,0 +1,155 @@
+/**
+ * Starts the real bot (Bolt HTTP receiver, BullMQ workers, real Redis) against the Slack and HBR
+ * stand-ins, with a Redis key prefix of its own and short poll timings, and drives it as Slack would.
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { startHbrBot, type BotOptions, type RunningBot } from '../../src/bot.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { APPROVE_ACTION, REJECT_ACTION } from '../../src/slack/messages/action-ids.js';
+import { startHbrStandIn, type HbrStandIn, type HbrStandInOptions } from './hbr-api-server.js';
+import { currentContent, startSlackStandIn, type PostedMessage, type SlackStandIn } from './slack-api-server.js';
+import { sendBlockAction, sendSlashCommand, type BotResponse, type SendOptions } from './slack-requests.js';
+import { waitFor } from './wait-for.js';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+export const BOT_TOKEN = 'xoxb-test-bot-token';
+export const ACCESS_KEY_ID = 'LTAItestAccessKeyId';
+export const ACCESS_KEY_SECRET = 'test-access-key-secret';
+export const REQUESTER = 'UREQUESTER1';
+export const APPROVER = 'UAPPROVER01';
+export const SECOND_APPROVER = 'UAPPROVER02';
+export const STRANGER = 'USTRANGER01';
+export const CHANNEL = 'COPSCHAN001';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface HarnessOptions {
+  /** Environment variables on top of the harness defaults (HBR_APPROVERS, poll timings, …). */
+  env?: Record<string, string>;
+  hbr?: Omit<HbrStandInOptions, 'accessKeyId' | 'accessKeySecret'>;
+  usergroups?: Record<string, string[]>;
+  jobs?: BotOptions['jobs'];
+  /** Secret the bot signs HBR calls with (a wrong one must fail). */
+  accessKeySecret?: string;
+}
+
+export interface Harness {
+  slack: SlackStandIn;
+  hbr: HbrStandIn;
+  config: Config;
+  bot: RunningBot;
+  /** Redis for assertions on the bot's keys. */
+  redis: Redis;
+  eventsUrl: string;
+  command(text: string, user?: string, channel?: string, options?: Partial<SendOptions>): Promise<BotResponse>;
+  click(verdict: 'approve' | 'reject', requestId: string, user: string, options?: Partial<SendOptions>): Promise<BotResponse>;
+  /** Request messages the bot posted (top-level, not thread replies), oldest first. */
+  requestMessages(): PostedMessage[];
+  /** Waits for the next request message and returns it with its request id. */
+  waitForRequest(count?: number): Promise<{ message: PostedMessage; requestId: string }>;
+  /** The latest text of a message, blocks flattened, for assertions on wording. */
+  textOf(message: PostedMessage): string;
+  threadReplies(message: PostedMessage): PostedMessage[];
+  /** Kills the bot without cleanup and starts a new one on the same Redis and prefix. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const prefix = `hbrtest-${randomBytes(5).toString('hex')}`;
+  const slack = await startSlackStandIn({ botToken: BOT_TOKEN, usergroups: options.usergroups ?? {} });
+  const hbr = await startHbrStandIn({ accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET, ...options.hbr });
+  // The default credential chain reads these; metadata look-ups would try the network.
+  process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = ACCESS_KEY_ID;
+  process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = options.accessKeySecret ?? ACCESS_KEY_SECRET;
+  process.env.ALIBABA_CLOUD_ECS_METADATA_DISABLED = 'true';
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    PORT: '0',
+    REDIS_URL,
+    HBR_QUEUE_PREFIX: prefix,
+    HBR_ENDPOINT: hbr.url,
+    HBR_APPROVERS: `${APPROVER},${SECOND_APPROVER}`,
+    HBR_POLL_FIRST_DELAY_MS: '300',
+    HBR_POLL_INTERVAL_MS: '200',
+    HBR_TASK_TIMEOUT_MS: '5000',
+    ...options.env,
+  });
+  const botOptions: BotOptions = {
+    logger,
+    hbr: { retry: { retries: 3, minTimeoutMs: 10, maxTimeoutMs: 50 } },
+    jobs: { lockDurationMs: 2000, stalledIntervalMs: 500, retryBackoffMs: 50, ...options.jobs },
+  };
+  let bot = await startHbrBot(config, botOptions);
+  const redis = new Redis(REDIS_URL);
+  const send = (extra?: Partial<SendOptions>): SendOptions => ({ signingSecret: SIGNING_SECRET, ...extra });
+
+  const harness: Harness = {
+    slack,
+    hbr,
+    config,
+    get bot() {
+      return bot;
+    },
+    redis,
+    get eventsUrl() {
+      return `${bot.url}/slack/events`;
+    },
+    command(text, user = REQUESTER, channel = CHANNEL, extra) {
+      return sendSlashCommand(
+        harness.eventsUrl,
+        { text, user_id: user, channel_id: channel, response_url: slack.responseUrl({ channel, user }) },
+        send(extra),
+      );
+    },
+    click(verdict, requestId, user, extra) {
+      const message = slack.messages().find((m) => JSON.stringify(m.blocks).includes(requestId));
+      if (message === undefined) throw new Error(`no request message carries ${requestId}`);
+      return sendBlockAction(
+        harness.eventsUrl,
+        {
+          action_id: verdict === 'approve' ? APPROVE_ACTION : REJECT_ACTION,
+          value: requestId,
+          user_id: user,
+          channel_id: message.channel,
+          message_ts: message.ts,
+          response_url: slack.responseUrl({ channel: message.channel, user, messageTs: message.ts }),
+        },
+        send(extra),
+      );
+    },
+    requestMessages() {
+      return slack.messages().filter((m) => m.threadTs === null && m.via === 'chat.postMessage');
+    },
+    async waitForRequest(count = 1) {
+      const message = await waitFor(() => harness.requestMessages()[count - 1], { message: 'request message posted' });
+      const match = /\br[a-z2-7]{12}\b/.exec(JSON.stringify(message.blocks));
+      if (match === null) throw new Error('request message without a request id');
+      return { message, requestId: match[0] };
+    },
+    textOf(message) {
+      const content = currentContent(message);
+      return `${content.text}\n${JSON.stringify(content.blocks)}`;
+    },
+    threadReplies(message) {
+      return slack.threadReplies(message.channel, message.ts);
+    },
+    async restart() {
+      await bot.crash();
+      bot = await startHbrBot(config, botOptions);
+    },
+    async close() {
+      await bot.stop().catch(() => undefined);
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+      await Promise.all([slack.close(), hbr.close()]);
+    },
+  };
+  return harness;
+}
