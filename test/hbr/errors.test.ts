@@ -1,0 +1,192 @@
+import { describe, expect, it } from 'vitest';
+
+import {
+  HbrError,
+  explainClientStatus,
+  explainErrorCode,
+  explainInstanceError,
+  isTransientCode,
+  sanitizeDetail,
+  toHbrError,
+} from '../../src/hbr/errors.js';
+import { KNOWN_CLIENT_STATUSES } from '../../src/hbr/types.js';
+
+/** The shape @alicloud/openapi-client 0.4.15 throws for an HBR error answer. */
+function libraryResponseError(status: number, body: Record<string, unknown>): Error {
+  const data = { ...body, statusCode: status };
+  return Object.assign(new Error(`${String(body['Code'])}: code: ${status}, ${String(body['Message'])} request id: ${String(body['RequestId'])}`), {
+    code: `${String(body['Code'])}`,
+    data,
+    statusCode: status,
+  });
+}
+
+describe('isTransientCode', () => {
+  it.each([
+    ['Throttling', 400, true],
+    ['Throttling.User', 400, true],
+    ['Throttling.Api', 400, true],
+    ['Throttling.SomethingNew', 400, true],
+    ['ServiceUnavailable', 503, true],
+    ['InternalError', 500, true],
+    ['NetworkError', null, true],
+    ['Timeout', null, true],
+    ['BadGateway', null, true],
+    ['HttpError', 502, true],
+    ['HttpError', 404, false],
+    ['SomeNewServerFault', 500, true],
+    ['SomeNewServerFault', 504, true],
+    ['TooMany', 429, true],
+    ['SignatureDoesNotMatch', 400, false],
+    ['InvalidAccessKeyId.NotFound', 404, false],
+    ['InvalidAccessKeyId.Inactive', 400, false],
+    ['Forbidden.RAM', 403, false],
+    ['InvalidParameter', 400, false],
+    ['MissingParameter', 400, false],
+    ['InvalidTimeStamp.Expired', 400, false],
+    ['CloudAssistNotRunningOnInstance', 400, false],
+    // A permanent code stays permanent even if a gateway wraps it in a 5xx.
+    ['CloudAssistNotRunningOnInstance', 500, false],
+    ['MalformedResult', 200, false],
+    ['InvalidTaskId.NotFound', 404, false],
+    ['SomethingUnknown', 400, false],
+    ['SomethingUnknown', null, false],
+  ] as const)('%s with HTTP %s -> transient %s', (code, status, expected) => {
+    expect(isTransientCode(code, status)).toBe(expected);
+  });
+});
+
+describe('toHbrError', () => {
+  it('classifies an HBR error answer by its Code, with status and RequestId', () => {
+    const err = toHbrError(
+      'InstallBackupClients',
+      libraryResponseError(403, { Code: 'Forbidden.RAM', Message: 'User not authorized', RequestId: 'RID-1', HostId: 'hbr.cn-hangzhou.aliyuncs.com' }),
+    );
+    expect(err).toBeInstanceOf(HbrError);
+    expect(err).toMatchObject({ code: 'Forbidden.RAM', httpStatus: 403, requestId: 'RID-1', action: 'InstallBackupClients', transient: false });
+    expect(err.explanation).toBe("the AccessKey's RAM user lacks permission hbr:InstallBackupClients — grant it (see README: RAM permissions)");
+    expect(err.message).toContain('User not authorized');
+  });
+
+  it('treats throttling and 5xx answers as transient', () => {
+    expect(toHbrError('DescribeTask', libraryResponseError(400, { Code: 'Throttling.User', Message: 'flow control', RequestId: 'R' }))).toMatchObject({
+      code: 'Throttling.User',
+      transient: true,
+    });
+    expect(toHbrError('DescribeTask', libraryResponseError(503, { Code: 'ServiceUnavailable', Message: 'x', RequestId: 'R' }))).toMatchObject({
+      code: 'ServiceUnavailable',
+      httpStatus: 503,
+      transient: true,
+    });
+  });
+
+  it('names an error answer without a Code HttpError (the library stringifies it to "undefined")', () => {
+    const noCode = Object.assign(new Error('undefined: code: 502, undefined request id: undefined'), { code: 'undefined', data: { statusCode: 502 }, statusCode: 502 });
+    expect(toHbrError('DescribeTask', noCode)).toMatchObject({ code: 'HttpError', httpStatus: 502, transient: true, requestId: null });
+    const notFound = Object.assign(new Error('x'), { code: 'undefined', data: { statusCode: 404 }, statusCode: 404 });
+    expect(toHbrError('DescribeTask', notFound)).toMatchObject({ code: 'HttpError', httpStatus: 404, transient: false });
+  });
+
+  it('turns the SyntaxError from a non-JSON (HTML) body into a transient BadGateway', () => {
+    let syntaxError: unknown;
+    try {
+      JSON.parse('<html><head><title>502 Bad Gateway</title></head></html>');
+    } catch (err) {
+      syntaxError = err;
+    }
+    expect(toHbrError('InstallBackupClients', syntaxError)).toMatchObject({ code: 'BadGateway', transient: true, httpStatus: null });
+  });
+
+  it('classifies socket errors as NetworkError and strips query strings (signatures) from the message', () => {
+    const reset = Object.assign(new Error('socket hang upPOST http://127.0.0.1:9/?AccessKeyId=AKID&Signature=c2VjcmV0&SecurityToken=tok failed.'), {
+      code: 'ECONNRESET',
+    });
+    const err = toHbrError('InstallBackupClients', reset);
+    expect(err).toMatchObject({ code: 'NetworkError', transient: true });
+    expect(err.message).not.toMatch(/Signature|SecurityToken|AKID/);
+    expect(err.message).toContain('http://127.0.0.1:9/');
+    for (const code of ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']) {
+      expect(toHbrError('X', Object.assign(new Error(code), { code }))).toMatchObject({ code: 'NetworkError', transient: true });
+    }
+  });
+
+  it('classifies the http layer timeouts as Timeout', () => {
+    const read = Object.assign(new Error('ReadTimeout(200). POST http://127.0.0.1:1/?a=b failed.'), { name: 'RequestTimeoutError' });
+    const connect = Object.assign(new Error('ConnectTimeout: Connect http://x failed.'), { name: 'RequestTimeoutError' });
+    expect(toHbrError('DescribeTask', read)).toMatchObject({ code: 'Timeout', transient: true });
+    expect(toHbrError('DescribeTask', connect)).toMatchObject({ code: 'Timeout', transient: true });
+    expect(toHbrError('DescribeTask', Object.assign(new Error('t'), { code: 'ETIMEDOUT' }))).toMatchObject({ code: 'Timeout' });
+  });
+
+  it('classifies credential problems as permanent InvalidCredentials', () => {
+    const chain = new Error('unable to get credentials from any of the providers in the chain: env missing, ...');
+    expect(toHbrError('DescribeTask', chain)).toMatchObject({ code: 'InvalidCredentials', transient: false });
+    const library = Object.assign(new Error('InvalidCredentials: Please set up the credentials correctly.'), { code: 'InvalidCredentials' });
+    expect(toHbrError('DescribeTask', library)).toMatchObject({ code: 'InvalidCredentials', transient: false });
+  });
+
+  it('passes an HbrError through and classifies anything else as a permanent Unexpected', () => {
+    const original = new HbrError({ code: 'MalformedResult', action: 'DescribeTask', message: 'm' });
+    expect(toHbrError('Other', original)).toBe(original);
+    expect(toHbrError('DescribeTask', 'a string')).toMatchObject({ code: 'Unexpected', transient: false });
+    expect(toHbrError('DescribeTask', new RangeError('boom'))).toMatchObject({ code: 'Unexpected', transient: false });
+    expect(toHbrError('DescribeTask', Object.assign(new Error('x'), { code: 'ParameterMissing' }))).toMatchObject({ code: 'ParameterMissing', transient: false });
+  });
+});
+
+describe('HbrError', () => {
+  it('defaults transient and explanation from the code, and can carry earlier submissions', () => {
+    const err = new HbrError({ code: 'Throttling.User', action: 'InstallBackupClients', message: 'm', httpStatus: 400, requestId: 'R' });
+    expect(err).toBeInstanceOf(Error);
+    expect(err.name).toBe('HbrError');
+    expect(err.transient).toBe(true);
+    expect(err.explanation).toMatch(/throttling/);
+    expect(err.submittedBeforeFailure).toEqual([]);
+    const submission = { instanceIds: ['i-bp000000000000000001'], taskId: 't-1', requestId: 'R0', statuses: [] };
+    const withSubmitted = err.withSubmittedBeforeFailure([submission]);
+    expect(withSubmitted).toMatchObject({ code: 'Throttling.User', requestId: 'R', transient: true, submittedBeforeFailure: [submission] });
+  });
+});
+
+describe('sentences', () => {
+  it('explains per-instance error codes', () => {
+    expect(explainInstanceError('InstanceNotRunning')).toBe('instance is not running — start it and request again');
+    expect(explainInstanceError('CloudAssistNotRunningOnInstance')).toBe(
+      'Cloud Assistant is not running on the instance — start the Cloud Assistant agent and request again',
+    );
+    expect(explainInstanceError('InstanceNotExists')).toBe('no such instance in this region — check the ID and the --region');
+    expect(explainInstanceError('InstallClientFailed')).toContain('"InstallClientFailed"');
+  });
+
+  it('explains every whole-call code an operator can meet in one sentence without secrets', () => {
+    const codes = [
+      'SignatureDoesNotMatch', 'InvalidAccessKeyId.NotFound', 'InvalidAccessKeyId.Inactive', 'Forbidden.RAM', 'InvalidParameter',
+      'MissingParameter', 'InvalidTimeStamp.Expired', 'Throttling.User', 'ServiceUnavailable', 'InternalError', 'BadGateway', 'Timeout',
+      'NetworkError', 'MalformedResult', 'InvalidCredentials', 'CloudAssistNotRunningOnInstance', 'InvalidTaskId.NotFound', 'HttpError',
+      'BrandNewCode',
+    ];
+    for (const code of codes) {
+      const sentence = explainErrorCode(code, 'InstallBackupClients', 400);
+      expect(sentence.length).toBeGreaterThan(20);
+      expect(sentence).not.toMatch(/\n/);
+      expect(sentence).toContain(' — ');
+    }
+    expect(explainErrorCode('InvalidTimeStamp.Expired', 'DescribeTask')).toMatch(/clock/);
+    expect(explainErrorCode('BrandNewCode', 'DescribeTask')).toContain('BrandNewCode');
+    expect(explainErrorCode('CloudAssistNotRunningOnInstance', 'InstallBackupClients')).toBe(explainInstanceError('CloudAssistNotRunningOnInstance'));
+  });
+
+  it('puts every documented client status into words and shows unknown ones raw', () => {
+    const expected: Record<string, string> = { ACTIVATED: 'installed', INSTALL_FAILED: 'install failed', NOT_INSTALLED: 'not installed', UNINSTALL_FAILED: 'uninstall failed', INSTALLING: 'installing' };
+    for (const [status, words] of Object.entries(expected)) expect(explainClientStatus(status)).toBe(words);
+    for (const status of KNOWN_CLIENT_STATUSES) expect(explainClientStatus(status)).not.toMatch(/unrecognised/);
+    expect(explainClientStatus('UNKNOWN')).toMatch(/unknown/);
+    expect(explainClientStatus('WEIRD_NEW_STATUS')).toBe('unrecognised status "WEIRD_NEW_STATUS"');
+    expect(explainClientStatus('toString')).toBe('unrecognised status "toString"');
+  });
+
+  it('sanitizes details: no query strings, bounded length', () => {
+    expect(sanitizeDetail('GET https://hbr.cn-hangzhou.aliyuncs.com/?Signature=abc&AccessKeyId=x failed')).toBe('GET https://hbr.cn-hangzhou.aliyuncs.com/ failed');
+    expect(sanitizeDetail('x'.repeat(1000)).length).toBe(300);
+  });
+});
