@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { APPROVER, REQUESTER, SECOND_APPROVER, SIGNING_SECRET, STRANGER, startHarness, type Harness } from '../support/bot-harness.js';
-import { slackSignature } from '../support/slack-requests.js';
+import { slackSignature } from '../../src/sandbox/slack-requests.js';
 import { waitFor } from '../support/wait-for.js';
 
 const ID = 'i-bp1ccccccccccccccccc';
@@ -102,7 +102,7 @@ describe('approval', () => {
     await harness.command('i-bp1dddddddddddddddd');
     const second = await harness.waitForRequest(2);
     // A forged click: the second request's id on the first request's message.
-    const { sendBlockAction } = await import('../support/slack-requests.js');
+    const { sendBlockAction } = await import('../../src/sandbox/slack-requests.js');
     await sendBlockAction(
       harness.eventsUrl,
       {

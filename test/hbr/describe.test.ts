@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HbrClient, accessKeyCredential } from '../../src/hbr/client.js';
 import { HbrError, explainClientStatus } from '../../src/hbr/errors.js';
 import { KNOWN_CLIENT_STATUSES } from '../../src/hbr/types.js';
-import { makeInstanceId, startHbrStandIn, type HbrStandIn } from '../support/hbr-api-server.js';
+import { makeInstanceId, startHbrStandIn, type HbrStandIn } from '../../src/sandbox/hbr-api-server.js';
 
 const AK = 'LTAI5tTestKeyId0002';
 const SECRET = 'hbr-stand-in-secret-0002';

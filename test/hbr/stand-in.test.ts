@@ -9,8 +9,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { HbrClient, accessKeyCredential } from '../../src/hbr/client.js';
 import { HbrError } from '../../src/hbr/errors.js';
-import { percentEncode, signAcs3, signV2 } from '../support/alibaba-signature.js';
-import { makeInstanceId, startHbrStandIn, type HbrStandIn } from '../support/hbr-api-server.js';
+import { percentEncode, signAcs3, signV2 } from '../../src/sandbox/alibaba-signature.js';
+import { makeInstanceId, startHbrStandIn, type HbrStandIn } from '../../src/sandbox/hbr-api-server.js';
 
 const AK = 'LTAI5tTestKeyId0003';
 const SECRET = 'hbr-stand-in-secret-0003';

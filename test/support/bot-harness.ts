@@ -8,9 +8,9 @@ import { pino } from 'pino';
 import { startHbrBot, type BotOptions, type RunningBot } from '../../src/bot.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { APPROVE_ACTION, REJECT_ACTION } from '../../src/slack/messages/action-ids.js';
-import { startHbrStandIn, type HbrStandIn, type HbrStandInOptions } from './hbr-api-server.js';
-import { currentContent, startSlackStandIn, type PostedMessage, type SlackStandIn } from './slack-api-server.js';
-import { sendBlockAction, sendSlashCommand, type BotResponse, type SendOptions } from './slack-requests.js';
+import { startHbrStandIn, type HbrStandIn, type HbrStandInOptions } from '../../src/sandbox/hbr-api-server.js';
+import { currentContent, startSlackStandIn, type PostedMessage, type SlackStandIn } from '../../src/sandbox/slack-api-server.js';
+import { sendBlockAction, sendSlashCommand, type BotResponse, type SendOptions } from '../../src/sandbox/slack-requests.js';
 import { waitFor } from './wait-for.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
@@ -145,10 +145,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     async close() {
       await bot.stop().catch(() => undefined);
+      // Every message the bot sent in any test must have passed the stand-in's Block Kit checks.
+      const refused = slack.calls.filter((c) => c.response.error === 'invalid_blocks');
+      const refusedResponses = slack.responseUrlPosts.filter((p) => p.status === 400);
       const keys = await redis.keys(`${prefix}:*`);
       if (keys.length > 0) await redis.del(...keys);
       await redis.quit();
       await Promise.all([slack.close(), hbr.close()]);
+      if (refused.length > 0 || refusedResponses.length > 0) {
+        throw new Error(`Slack refused messages the bot sent: ${JSON.stringify([...refused, ...refusedResponses]).slice(0, 2000)}`);
+      }
     },
   };
   return harness;

@@ -20,7 +20,7 @@ import { helpMessage } from '../../src/slack/messages/help.js';
 import { progressMessage } from '../../src/slack/messages/progress.js';
 import { requestMessage, requestPostedMessage } from '../../src/slack/messages/request.js';
 import { finalResultMessage } from '../../src/slack/messages/result.js';
-import { blockKitProblems } from '../support/block-kit-limits.js';
+import { blockKitProblems } from '../../src/sandbox/block-kit-limits.js';
 import { APPROVER, REQUESTER, T0, instanceIds, pendingRequest, poll, submit, withStatus } from './request-fixtures.js';
 
 const APPROVERS = ['U0APPROVER', 'S0OPSTEAM'];

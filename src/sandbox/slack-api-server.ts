@@ -4,7 +4,7 @@
  * WebClient (via Bolt's `clientOptions.slackApiUrl`) and Bolt's `respond()` (plain fetch to response_url)
  * talk to it exactly as they would talk to Slack.
  *
- * What it models (see the report / README of test/support for the details):
+ * What it models:
  *  - POST /api/<method> with application/x-www-form-urlencoded (what WebClient sends; `blocks`, `attachments`
  *    and `metadata` arrive JSON-encoded and are parsed back) or application/json; query-string args too.
  *  - token from `Authorization: Bearer` or a `token` form field; none -> not_authed, wrong -> invalid_auth.
