@@ -2,17 +2,24 @@
  * The composition root: configuration → Redis → store, queues, workers → HBR client → Bolt app.
  * Tests start the real bot through this function with their own stand-ins and short timings.
  */
+import type { webApi } from '@slack/bolt';
 import { Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { redactUrlPassword, type Config } from './config.js';
 import { HbrClient, type HbrClientOptions } from './hbr/client.js';
 import { createExpireProcessor } from './jobs/expire.js';
-import { createInstallProcessor } from './jobs/install.js';
+import { createSubmitProcessor } from './jobs/submit.js';
 import { createPollProcessor } from './jobs/poll.js';
 import { JobQueues, QUEUE_NAMES } from './jobs/queues.js';
 import { recoverOpenRequests } from './jobs/recover.js';
 import { createFastConnection, createWorkerConnection, waitUntilReady } from './redis/connections.js';
-import { createSlackApp, healthRoute } from './slack/app.js';
+import { ackTimer } from './ops/ack-timer.js';
+import { AuditTrail } from './ops/audit.js';
+import { BotEvents } from './ops/events.js';
+import { opsRoutes } from './ops/http-routes.js';
+import { BotMetrics } from './ops/metrics.js';
+import { Readiness } from './ops/readiness.js';
+import { createSlackApp, createSlackClient } from './slack/app.js';
 import { SlackDirectory } from './slack/directory.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { RequestPublisher } from './slack/request-publisher.js';
@@ -30,6 +37,12 @@ export interface BotOptions {
    * many times rather than failed.
    */
   jobs?: { lockDurationMs?: number; stalledIntervalMs?: number; retryBackoffMs?: number; concurrency?: number };
+  /** Slack Web API retries (tests shorten them). */
+  slackRetry?: webApi.RetryOptions;
+  /** How long a graceful stop waits for active jobs before abandoning them to the next process. */
+  shutdownTimeoutMs?: number;
+  /** Interface the HTTP receiver binds (default: every interface); the sandbox keeps it on 127.0.0.1. */
+  listenHost?: string;
 }
 
 export interface RunningBot {
@@ -56,16 +69,38 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
   const queues = new JobQueues({ connection: fast, prefix: config.queuePrefix, approvalTtlMs: config.approvalTtlMs, retryBackoffMs });
   const handlerStore = new RequestStore(fast, config.queuePrefix);
   const jobStore = new RequestStore(patient, config.queuePrefix);
-  const hbr = new HbrClient({ ...options.hbr, defaultRegion: config.hbr.defaultRegion, endpoint: config.hbr.endpoint ?? undefined, logger });
+  const metrics = new BotMetrics({
+    depths: () => queues.depths(),
+    trackedTasks: () => jobStore.trackedTaskCount(),
+  });
+  // Audit writes go through the fail-fast connection: during a Redis outage the event is still in the log line.
+  const audit = new AuditTrail(fast, config.queuePrefix, config.auditMaxLength, logger, now);
+  const events = new BotEvents(metrics, audit);
+  const hbr = new HbrClient({
+    ...options.hbr,
+    defaultRegion: config.hbr.defaultRegion,
+    endpoint: config.hbr.endpoint ?? undefined,
+    logger,
+    onAttempt: ({ action, code, latencyMs }) => {
+      metrics.hbrCalls.inc({ action, code });
+      metrics.hbrLatency.observe({ action }, latencyMs / 1000);
+    },
+  });
 
-  const slack = createSlackApp(config, logger, [healthRoute()]);
-  const client = slack.app.client;
+  const client = createSlackClient(config, logger, options.slackRetry, (method, error) => metrics.slackErrors.inc({ method, error }));
+  const readiness = new Readiness(fast, client, logger, now);
+  const identity = await readiness.verifySlack();
+  const slack = createSlackApp(config, logger, opsRoutes({ readiness, metrics, metricsToken: config.metricsToken }), identity);
   const directory = new SlackDirectory(client, now);
   const handlerPublisher = new RequestPublisher(client, handlerStore, config.access.approvers);
   const jobPublisher = new RequestPublisher(client, jobStore, config.access.approvers);
-  registerListeners(slack.app, { config, store: handlerStore, queues, publisher: handlerPublisher, directory, now, logger });
+  registerListeners(
+    slack.app,
+    { config, store: handlerStore, queues, publisher: handlerPublisher, hbr, directory, events, audit, now, logger },
+    ackTimer(metrics.ackLatency),
+  );
 
-  const jobDeps = { store: jobStore, hbr, publisher: jobPublisher, queues, now, logger };
+  const jobDeps = { store: jobStore, hbr, publisher: jobPublisher, queues, events, now, logger };
   const workerOptions = {
     connection: patient,
     prefix: config.queuePrefix,
@@ -75,7 +110,7 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
     maxStalledCount: 20,
   };
   const workers = [
-    new Worker(QUEUE_NAMES.install, createInstallProcessor({ ...jobDeps, firstPollDelayMs: config.poll.firstDelayMs }), workerOptions),
+    new Worker(QUEUE_NAMES.submit, createSubmitProcessor({ ...jobDeps, firstPollDelayMs: config.poll.firstDelayMs }), workerOptions),
     new Worker(
       QUEUE_NAMES.poll,
       createPollProcessor({ ...jobDeps, intervalMs: config.poll.intervalMs, taskTimeoutMs: config.poll.taskTimeoutMs }),
@@ -91,7 +126,7 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
   }
 
   await recoverOpenRequests({ store: jobStore, queues, now, logger, firstPollDelayMs: config.poll.firstDelayMs });
-  const port = await slack.start();
+  const port = await slack.start(options.listenHost);
   logger.info({ port, mode: config.slack.appToken === null ? 'http' : 'socket' }, 'hbr-bot started');
 
   const closeConnections = async () => {
@@ -103,7 +138,7 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
     url: `http://127.0.0.1:${port}`,
     async stop() {
       await slack.stop();
-      await Promise.all(workers.map((worker) => worker.close()));
+      await closeWorkers(workers, options.shutdownTimeoutMs ?? 10_000, logger);
       await closeConnections();
       logger.info('hbr-bot stopped');
     },
@@ -115,4 +150,22 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
       await Promise.allSettled([queues.close()]);
     },
   };
+}
+
+/**
+ * Lets active jobs finish, up to `timeoutMs`; past that they are abandoned: their locks expire and
+ * another process picks them up, which is safe because every job step is idempotent.
+ */
+async function closeWorkers(workers: Worker[], timeoutMs: number, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  const closed = Promise.all(workers.map((worker) => worker.close())).then(() => 'closed' as const);
+  const outcome = await Promise.race([closed, timedOut]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    logger.warn({ timeoutMs }, 'active jobs did not finish in time; leaving them to the next process');
+    await Promise.all(workers.map((worker) => worker.close(true)));
+  }
 }

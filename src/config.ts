@@ -38,6 +38,10 @@ export interface Config {
     taskTimeoutMs: number;
   };
   logLevel: string;
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+  metricsToken: string | null;
+  /** Most audit events kept in the Redis stream (older ones are trimmed). */
+  auditMaxLength: number;
 }
 
 export class ConfigError extends Error {
@@ -50,6 +54,7 @@ export class ConfigError extends Error {
 const SLACK_PRINCIPAL = /^[UWS][A-Z0-9]{2,}$/;
 const SLACK_CHANNEL = /^[CGD][A-Z0-9]{2,}$/;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const SANDBOX_FLAG_MESSAGE = 'must be 1, true, 0 or false';
 
 const optionalText = z
   .string()
@@ -140,10 +145,16 @@ const environmentSchema = z
     HBR_POLL_FIRST_DELAY_MS: positiveInt(30_000),
     HBR_POLL_INTERVAL_MS: positiveInt(30_000),
     HBR_TASK_TIMEOUT_MS: positiveInt(900_000),
+    METRICS_TOKEN: secret(null, 'a bearer token for /metrics'),
+    HBR_AUDIT_MAX_LENGTH: positiveInt(10_000),
     LOG_LEVEL: optionalText.refine((value) => value === undefined || (LOG_LEVELS as readonly string[]).includes(value), {
       message: `must be one of ${LOG_LEVELS.join(', ')}`,
     }),
+    HBR_SANDBOX: optionalText.refine((value) => value === undefined || sandboxFlag(value) !== null, { message: SANDBOX_FLAG_MESSAGE }),
   });
+
+/** Every variable the bot reads itself (credentials are read by the Alibaba default chain). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(environmentSchema.shape);
 
 function isBlank(value: string | undefined): boolean {
   return value === undefined || value.trim() === '';
@@ -198,6 +209,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       taskTimeoutMs: e.HBR_TASK_TIMEOUT_MS,
     },
     logLevel: e.LOG_LEVEL ?? 'info',
+    metricsToken: e.METRICS_TOKEN ?? null,
+    auditMaxLength: e.HBR_AUDIT_MAX_LENGTH,
   };
 }
 
@@ -215,6 +228,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
       signingSecret: presence(config.slack.signingSecret),
       appToken: presence(config.slack.appToken),
     },
+    metricsToken: presence(config.metricsToken),
     redisUrl: redactUrlPassword(config.redisUrl),
   };
 }
@@ -228,4 +242,101 @@ export function redactUrlPassword(value: string): string {
   } catch {
     return '(unparseable URL)';
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sandbox mode: `npm start` on a fresh clone, with no Slack app and no AccessKey
+// ---------------------------------------------------------------------------------------------
+
+function sandboxFlag(value: string): boolean | null {
+  const flag = value.trim().toLowerCase();
+  if (flag === '1' || flag === 'true') return true;
+  if (flag === '0' || flag === 'false') return false;
+  return null;
+}
+
+const SLACK_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'] as const;
+
+/**
+ * Whether `npm start` runs the sandbox. HBR_SANDBOX=1 (or true) forces it and HBR_SANDBOX=0 (or false)
+ * forbids it; otherwise the sandbox runs when no Slack variable is set at all, as on a fresh clone. A
+ * partial Slack configuration (say a signing secret without a bot token) is a mistake to report, not a
+ * reason to start something else.
+ */
+export function sandboxRequested(env: NodeJS.ProcessEnv): boolean {
+  const raw = env.HBR_SANDBOX;
+  if (!isBlank(raw)) {
+    const flag = sandboxFlag(raw ?? '');
+    if (flag === null) throw new ConfigError([`HBR_SANDBOX: ${SANDBOX_FLAG_MESSAGE}`]);
+    return flag;
+  }
+  return SLACK_VARIABLES.every((name) => isBlank(env[name]));
+}
+
+/** The sandbox's own timings: the whole flow fits in well under a minute. */
+export const SANDBOX_DEFAULTS = {
+  pollFirstDelayMs: 3000,
+  pollIntervalMs: 3000,
+  taskTimeoutMs: 60_000,
+  /** The sandbox prints one line; the bot's logs only when something goes wrong. */
+  logLevel: 'warn',
+  /** Appended to HBR_QUEUE_PREFIX (default `hbr`), so a real deployment's keys are never touched. */
+  prefixSuffix: '-sandbox',
+} as const;
+
+/** What the sandbox's stand-ins supply in place of a Slack app and an AccessKey. */
+export interface SandboxSupplied {
+  slackBotToken: string;
+  slackSigningSecret: string;
+  slackApiUrl: string;
+  hbrEndpoint: string;
+  approvers: readonly string[];
+  requesters: readonly string[];
+}
+
+export interface SandboxConfig {
+  /** The bot's configuration: Slack and HBR are the stand-ins; its HTTP receiver takes an ephemeral port. */
+  bot: Config;
+  /** Where the sandbox page listens: PORT (default 3000). */
+  pagePort: number;
+  /** Variables set in the environment that the sandbox replaces with its own values. */
+  ignored: string[];
+}
+
+/** Variables the sandbox supplies itself (Slack, the HBR endpoint, who may do what); the rest it reads from `env`. */
+const SANDBOX_SUPPLIED_VARIABLES = [
+  ...SLACK_VARIABLES,
+  'SLACK_API_URL',
+  'HBR_ENDPOINT',
+  'HBR_APPROVERS',
+  'HBR_REQUESTERS',
+  'HBR_ALLOWED_CHANNELS',
+  'HBR_APPROVAL_CHANNEL',
+] as const;
+
+/** Sandbox configuration: the environment's own variables, validated like a real one, plus what the sandbox supplies. */
+export function loadSandboxConfig(env: NodeJS.ProcessEnv, supplied: SandboxSupplied): SandboxConfig {
+  const passed: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && !isBlank(value) && !(SANDBOX_SUPPLIED_VARIABLES as readonly string[]).includes(name)) passed[name] = value;
+  }
+  const config = loadConfig({
+    HBR_POLL_FIRST_DELAY_MS: String(SANDBOX_DEFAULTS.pollFirstDelayMs),
+    HBR_POLL_INTERVAL_MS: String(SANDBOX_DEFAULTS.pollIntervalMs),
+    HBR_TASK_TIMEOUT_MS: String(SANDBOX_DEFAULTS.taskTimeoutMs),
+    LOG_LEVEL: SANDBOX_DEFAULTS.logLevel,
+    ...passed,
+    HBR_QUEUE_PREFIX: `${isBlank(env.HBR_QUEUE_PREFIX) ? 'hbr' : (env.HBR_QUEUE_PREFIX ?? '').trim()}${SANDBOX_DEFAULTS.prefixSuffix}`,
+    SLACK_BOT_TOKEN: supplied.slackBotToken,
+    SLACK_SIGNING_SECRET: supplied.slackSigningSecret,
+    SLACK_API_URL: supplied.slackApiUrl,
+    HBR_ENDPOINT: supplied.hbrEndpoint,
+    HBR_APPROVERS: supplied.approvers.join(','),
+    HBR_REQUESTERS: supplied.requesters.join(','),
+  });
+  return {
+    bot: { ...config, slack: { ...config.slack, port: 0 } },
+    pagePort: config.slack.port,
+    ignored: SANDBOX_SUPPLIED_VARIABLES.filter((name) => !isBlank(env[name])),
+  };
 }

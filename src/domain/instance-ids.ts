@@ -1,9 +1,14 @@
 /**
- * Parsing the free text of `/hbr-install` into ECS instance IDs and options, and splitting IDs into
- * InstallBackupClients-sized chunks. Pure: never throws on any text, whatever a user pastes.
+ * Parsing the free text of the slash commands (`/hbr-install`, `/hbr-uninstall`, `/hbr-status`)
+ * into a subcommand, ECS instance IDs and options, and splitting IDs into chunks of the size HBR
+ * takes per call. Pure: never throws on any text, whatever a user pastes.
+ *
+ *   [status | show] <instance IDs> [--region <region>]      show takes one request id instead
  */
 
+import type { Operation } from './operation.js';
 import { HBR_REGIONS, COMMON_HBR_REGIONS, isHbrRegion, nearestHbrRegions, regionOfZone } from './regions.js';
+import { REQUEST_ID_PATTERN } from './request.js';
 
 /** `i-` followed by 8 to 30 lowercase letters or digits (most IDs today have 20). */
 export const INSTANCE_ID_PATTERN = /^i-[a-z0-9]{8,30}$/;
@@ -17,9 +22,25 @@ export const MAX_LISTED_PROBLEMS = 30;
 /** Longest token echoed back in a problem, in characters (the last one being …). */
 export const MAX_TOKEN_ECHO = 60;
 
+/** What plain instance IDs ask for, which depends on the slash command they were typed after. */
+export type CommandName = Operation | 'status';
+
+/** Which usage to show: a command's, or the `show` or `audit` subcommand's. */
+export type HelpTopic = CommandName | 'show' | 'audit';
+
+/** Words that, first in the text, pick a subcommand of any of the slash commands. */
+export const SUBCOMMANDS = ['status', 'show', 'audit'] as const;
+
+/** `audit` without a number lists this many events; more than the maximum is refused. */
+export const AUDIT_DEFAULT_COUNT = 20;
+export const AUDIT_MAX_COUNT = 100;
+
 export type ParsedCommand =
-  | { kind: 'help' }
-  | { kind: 'install'; instanceIds: string[]; region: string; duplicates: number }
+  | { kind: 'help'; topic: HelpTopic }
+  | { kind: 'request'; operation: Operation; instanceIds: string[]; region: string; duplicates: number }
+  | { kind: 'status'; instanceIds: string[]; region: string; duplicates: number }
+  | { kind: 'show'; requestId: string }
+  | { kind: 'audit'; count: number }
   | { kind: 'invalid'; problems: CommandProblem[] };
 
 export interface CommandProblem {
@@ -32,6 +53,8 @@ export interface CommandProblem {
 export interface ParseOptions {
   maxInstances: number;
   defaultRegion: string;
+  /** What plain IDs mean: the slash command's own action. Default 'install'. */
+  command?: CommandName;
 }
 
 export function isInstanceId(s: string): boolean {
@@ -229,8 +252,95 @@ function tokenReason(cleaned: Cleaned): string {
 // ---------------------------------------------------------------------------------------------
 // Parsing
 
+type Subcommand = (typeof SUBCOMMANDS)[number];
+
+function subcommandOf(token: Token | undefined): Subcommand | null {
+  if (token === undefined || token.markup) return null;
+  const word = clean(token.raw).value.toLowerCase();
+  return (SUBCOMMANDS as readonly string[]).includes(word) ? (word as Subcommand) : null;
+}
+
+/** Tokens that carry something: not bullets, list numbers or brackets alone. */
+function meaningful(tokens: readonly Token[]): Token[] {
+  return tokens.filter((t) => {
+    if (t.markup) return true;
+    if (FILLER.test(t.raw)) return false;
+    const value = clean(t.raw).value;
+    return value.length > 0 && !FILLER.test(value);
+  });
+}
+
 export function parseCommand(text: string, options: ParseOptions): ParsedCommand {
-  const tokens = tokenize(typeof text === 'string' ? text : '');
+  const command = options.command ?? 'install';
+  const tokens = meaningful(tokenize(typeof text === 'string' ? text : ''));
+  const subcommand = subcommandOf(tokens[0]);
+  const rest = subcommand === null ? tokens : tokens.slice(1);
+  if (subcommand === 'show') return parseShow(rest);
+  if (subcommand === 'audit') return parseAudit(rest);
+
+  const wanted: CommandName = subcommand ?? command;
+  const parsed = parseInstances(rest, options);
+  if (parsed.kind === 'help') return { kind: 'help', topic: wanted };
+  if (parsed.kind === 'invalid') return parsed;
+  const { instanceIds, region, duplicates } = parsed;
+  return wanted === 'status'
+    ? { kind: 'status', instanceIds, region, duplicates }
+    : { kind: 'request', operation: wanted, instanceIds, region, duplicates };
+}
+
+const REQUEST_ID_FORM = 'r followed by 12 letters a–z or digits 2–7, as shown in the request message';
+
+/** `show <request id>`: exactly one request id. */
+function parseShow(tokens: readonly Token[]): ParsedCommand {
+  const problems: CommandProblem[] = [];
+  const ids: string[] = [];
+  for (const token of tokens) {
+    if (token.markup) {
+      problems.push({ token: echo(token.raw), reason: markupReason(token.markup) });
+      continue;
+    }
+    const value = clean(token.raw).value;
+    if (HELP_WORDS.has(value.toLowerCase())) return { kind: 'help', topic: 'show' };
+    if (REQUEST_ID_PATTERN.test(value)) ids.push(value);
+    else if (REQUEST_ID_PATTERN.test(value.toLowerCase())) {
+      problems.push({ token: echo(token.raw), reason: `request ids are lowercase — did you mean ${value.toLowerCase()}?` });
+    } else {
+      problems.push({ token: echo(token.raw), reason: `not a request id (${REQUEST_ID_FORM})` });
+    }
+  }
+  if (ids.length > 1) {
+    problems.push({ token: echo(ids.slice(1).join(' ')), reason: 'show takes one request id — ask for one at a time' });
+  }
+  if (problems.length === 0 && ids.length === 0) {
+    problems.push({ token: 'show', reason: `needs a request id (${REQUEST_ID_FORM}), e.g. show rabcdefghijkm` });
+  }
+  const [requestId] = ids;
+  if (problems.length > 0 || requestId === undefined) return { kind: 'invalid', problems: capProblems(dedupeProblems(problems)) };
+  return { kind: 'show', requestId };
+}
+
+/** `audit [n]`: at most one whole number from 1 to AUDIT_MAX_COUNT. */
+function parseAudit(tokens: readonly Token[]): ParsedCommand {
+  const values = tokens.map((token) => (token.markup ? token.raw : clean(token.raw).value));
+  if (values.some((value) => HELP_WORDS.has(value.toLowerCase()))) return { kind: 'help', topic: 'audit' };
+  const [value, ...extra] = values;
+  if (value === undefined) return { kind: 'audit', count: AUDIT_DEFAULT_COUNT };
+  const count = /^\d{1,6}$/.test(value) ? Number(value) : NaN;
+  const problems: CommandProblem[] = [];
+  if (!(count >= 1 && count <= AUDIT_MAX_COUNT)) {
+    problems.push({ token: echo(value), reason: `audit takes how many events to show, a number from 1 to ${AUDIT_MAX_COUNT}` });
+  }
+  for (const token of extra) problems.push({ token: echo(token), reason: 'audit takes one number at most' });
+  return problems.length > 0 ? { kind: 'invalid', problems } : { kind: 'audit', count };
+}
+
+type ParsedInstances =
+  | { kind: 'help' }
+  | { kind: 'ids'; instanceIds: string[]; region: string; duplicates: number }
+  | { kind: 'invalid'; problems: CommandProblem[] };
+
+/** Instance IDs and --region; any bad token refuses the whole list. */
+function parseInstances(tokens: readonly Token[], options: ParseOptions): ParsedInstances {
   const problems: CommandProblem[] = [];
   const problem = (token: string, reason: string): void => {
     problems.push({ token: echo(token), reason });
@@ -316,7 +426,7 @@ export function parseCommand(text: string, options: ParseOptions): ParsedCommand
 
   if (problems.length > 0) return { kind: 'invalid', problems: capProblems(dedupeProblems(problems)) };
   if (ids.length === 0) return { kind: 'help' };
-  return { kind: 'install', instanceIds: ids, region: region ?? options.defaultRegion, duplicates };
+  return { kind: 'ids', instanceIds: ids, region: region ?? options.defaultRegion, duplicates };
 }
 
 function dedupeProblems(problems: CommandProblem[]): CommandProblem[] {

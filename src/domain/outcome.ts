@@ -1,18 +1,21 @@
 /**
- * What happened to each instance of a request, derived from the InstallBackupClients answers
- * (refusals) and the last DescribeTask results; summaries for messages. Pure.
+ * What happened to each instance of a request, derived from the Install/UninstallBackupClients
+ * answers (refusals) and the last DescribeTask results, judged by the request's operation
+ * (operation.ts); summaries for messages. Pure.
  *
  * The sentence tables below are the operator wording for HBR's per-instance error codes and client
- * statuses. They are plain data so the HBR edge (src/hbr/errors.ts) can reuse them.
+ * statuses. They are plain data so the HBR edge (src/hbr/errors.ts) and the status command can reuse them.
  */
 
+import { capitalized, operationSpec, type Operation, type OperationSpec } from './operation.js';
 import { isFinal } from './request.js';
-import type { InstallRequest, Submission, TaskPhase, TaskProgress, TaskInstanceResult } from './request.js';
+import type { HbrRequest, Submission, TaskPhase, TaskProgress, TaskInstanceResult } from './request.js';
 
+/** `succeeded`: the operation reached its target status; `in_progress`: HBR is still at it. */
 export type InstanceOutcomeKind =
   | 'waiting'
-  | 'installing'
-  | 'installed'
+  | 'in_progress'
+  | 'succeeded'
   | 'failed'
   | 'refused'
   | 'timed_out'
@@ -20,8 +23,8 @@ export type InstanceOutcomeKind =
   | 'not_submitted';
 
 export const OUTCOME_KINDS: readonly InstanceOutcomeKind[] = [
-  'installed',
-  'installing',
+  'succeeded',
+  'in_progress',
   'waiting',
   'refused',
   'failed',
@@ -50,7 +53,11 @@ export const INSTANCE_ERROR_SENTENCES: Readonly<Record<string, string>> = {
     'the Cloud Assistant agent is not online on the instance — start or install it, then request again',
 };
 
-/** DescribeTask Result[].clientStatus values known for ECS clients (hbr-api.md). */
+/**
+ * The clientStatus values known for ECS clients (hbr-api.md), as DescribeTask and
+ * DescribeBackupClients report them: what the state means, and what to do about it. An operation
+ * may word a few of them differently in its task results (OperationSpec.resultSentences).
+ */
 export const CLIENT_STATUS_SENTENCES: Readonly<Record<string, string>> = {
   ACTIVATED: 'backup client installed and active',
   INSTALLING: 'HBR is installing the backup client',
@@ -58,35 +65,13 @@ export const CLIENT_STATUS_SENTENCES: Readonly<Record<string, string>> = {
   UPGRADING: 'HBR is upgrading the backup client',
   UNINSTALLING: 'HBR is uninstalling the backup client',
   INSTALL_FAILED: 'installation failed — check the Cloud Assistant command output on the instance, then request again',
-  NOT_INSTALLED: 'backup client is not installed — HBR did not get to install it',
+  NOT_INSTALLED: 'backup client is not installed — request it with /hbr-install',
   DEACTIVATED: 'backup client is installed but deactivated — activate it in the HBR console',
   UNKNOWN: 'HBR cannot tell the state of the client (no heartbeat) — check the instance can reach HBR',
   UPGRADE_FAILED: 'a client upgrade failed — retry it from the HBR console',
   UNINSTALL_FAILED: 'an earlier uninstall failed — clean it up in the HBR console, then request again',
   STOPPED: 'backup client is stopped — start the HBR client service on the instance',
 };
-
-/** The statuses that end an install well. */
-export const SUCCESS_CLIENT_STATUSES: ReadonlySet<string> = new Set(['ACTIVATED']);
-
-/** Statuses that say work is still under way; if the task has ended they mean it never finished. */
-export const IN_PROGRESS_CLIENT_STATUSES: ReadonlySet<string> = new Set([
-  'INSTALLING',
-  'REGISTERED',
-  'UPGRADING',
-  'UNINSTALLING',
-]);
-
-/** Statuses that mean the install did not work. */
-export const FAILED_CLIENT_STATUSES: ReadonlySet<string> = new Set([
-  'INSTALL_FAILED',
-  'NOT_INSTALLED',
-  'DEACTIVATED',
-  'UNKNOWN',
-  'UPGRADE_FAILED',
-  'UNINSTALL_FAILED',
-  'STOPPED',
-]);
 
 /** What a task phase means for an instance the task said nothing about. */
 export const TASK_PHASE_WORDS: Readonly<Record<TaskPhase, string>> = {
@@ -98,15 +83,25 @@ export const TASK_PHASE_WORDS: Readonly<Record<TaskPhase, string>> = {
   timed_out: 'timed out',
 };
 
+/** A table's own entry for `key`: a value from HBR such as "constructor" must not find Object's. */
+function lookup(table: Readonly<Record<string, string>>, key: string): string | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** The operator sentence for an HBR per-instance error code; never empty. */
 export function instanceErrorSentence(code: string): string {
   if (code === '') return 'HBR refused this instance without giving a reason';
-  return INSTANCE_ERROR_SENTENCES[code] ?? `HBR refused this instance (error ${shorten(code)})`;
+  return lookup(INSTANCE_ERROR_SENTENCES, code) ?? `HBR refused this instance (error ${shorten(code)})`;
 }
 
-/** The operator sentence for a clientStatus, known or not; never empty. */
-export function clientStatusSentence(status: string): string {
-  const known = CLIENT_STATUS_SENTENCES[status];
+/**
+ * The operator sentence for a clientStatus, known or not; never empty. With an operation, in the
+ * words of that operation's task results.
+ */
+export function clientStatusSentence(status: string, operation?: Operation): string {
+  const known =
+    (operation === undefined ? undefined : lookup(operationSpec(operation).resultSentences, status)) ??
+    lookup(CLIENT_STATUS_SENTENCES, status);
   if (known) return known;
   const shown = status === '' ? 'an empty client status' : `client status "${shorten(status)}"`;
   return `HBR reported ${shown}, which hbr-bot does not know — check the client in the HBR console`;
@@ -124,22 +119,23 @@ function outcome(instanceId: string, kind: InstanceOutcomeKind, code: string, de
   return { instanceId, kind, code, detail };
 }
 
-function fromResult(instanceId: string, result: TaskInstanceResult, task: TaskProgress): InstanceOutcome {
+function fromResult(spec: OperationSpec, instanceId: string, result: TaskInstanceResult, task: TaskProgress): InstanceOutcome {
   const status = result.clientStatus;
   const errorCode = result.errorCode ?? '';
-  if (SUCCESS_CLIENT_STATUSES.has(status)) {
-    return outcome(instanceId, 'installed', '', clientStatusSentence(status));
+  const sentence = clientStatusSentence(status, spec.operation);
+  if (status === spec.targetStatus) {
+    return outcome(instanceId, 'succeeded', '', sentence);
   }
-  if (FAILED_CLIENT_STATUSES.has(status)) {
-    const detail = INSTANCE_ERROR_SENTENCES[errorCode] ?? clientStatusSentence(status);
+  if (spec.failureStatuses.has(status)) {
+    const detail = lookup(INSTANCE_ERROR_SENTENCES, errorCode) ?? sentence;
     // Both: the status says what failed, the error code says why.
     return outcome(instanceId, 'failed', errorCode === '' ? status : `${status} ${errorCode}`, detail);
   }
-  if (IN_PROGRESS_CLIENT_STATUSES.has(status)) {
-    if (task.phase === 'running') return outcome(instanceId, 'installing', status, clientStatusSentence(status));
+  if (spec.inProgressStatuses.has(status)) {
+    if (task.phase === 'running') return outcome(instanceId, 'in_progress', status, sentence);
     return ended(instanceId, task, status, `HBR still reported ${status} when task ${task.taskId} ${TASK_PHASE_WORDS[task.phase]}`);
   }
-  return outcome(instanceId, 'unknown', status, clientStatusSentence(status));
+  return outcome(instanceId, 'unknown', status, sentence);
 }
 
 /** An instance whose task ended without a final status for it. */
@@ -150,7 +146,8 @@ function ended(instanceId: string, task: TaskProgress, code: string, what: strin
   return outcome(instanceId, 'failed', code, what);
 }
 
-function fromSubmission(request: InstallRequest, instanceId: string, submission: Submission): InstanceOutcome {
+function fromSubmission(request: HbrRequest, instanceId: string, submission: Submission): InstanceOutcome {
+  const spec = operationSpec(request.operation);
   const answer = submission.instances.find((s) => s.instanceId === instanceId);
   if (answer && !answer.valid) {
     return outcome(instanceId, 'refused', answer.errorCode, instanceErrorSentence(answer.errorCode));
@@ -158,27 +155,27 @@ function fromSubmission(request: InstallRequest, instanceId: string, submission:
   const finalRequest = isFinal(request.status);
   if (submission.taskId === null) {
     return finalRequest
-      ? outcome(instanceId, 'failed', '', 'HBR accepted the call but started no install task for this instance')
-      : outcome(instanceId, 'installing', '', 'sent to HBR, no install task yet');
+      ? outcome(instanceId, 'failed', '', `HBR accepted the call but started no ${spec.verb} task for this instance`)
+      : outcome(instanceId, 'in_progress', '', `sent to HBR, no ${spec.verb} task yet`);
   }
   const task = request.tasks.find((t) => t.taskId === submission.taskId);
   if (!task) {
     return finalRequest
       ? outcome(instanceId, 'failed', '', `hbr-bot never got a status for HBR task ${submission.taskId}`)
-      : outcome(instanceId, 'installing', '', `sent to HBR (task ${submission.taskId}), first status check pending`);
+      : outcome(instanceId, 'in_progress', '', `sent to HBR (task ${submission.taskId}), first status check pending`);
   }
   // Later entries are newer if a result ever lists an instance twice.
   const result = [...task.results].reverse().find((r) => r.instanceId === instanceId);
-  if (result) return fromResult(instanceId, result, task);
+  if (result) return fromResult(spec, instanceId, result, task);
   if (task.phase === 'running') {
     const percent = task.progress >= 0 ? `, ${Math.min(100, Math.round(task.progress))}%` : '';
-    return outcome(instanceId, 'installing', '', `HBR is working on it (task ${task.taskId}${percent})`);
+    return outcome(instanceId, 'in_progress', '', `HBR is working on it (task ${task.taskId}${percent})`);
   }
   return ended(instanceId, task, '', `HBR task ${task.taskId} ${TASK_PHASE_WORDS[task.phase]} without a result for this instance`);
 }
 
 /** One outcome per `request.instanceIds`, in the same order. */
-export function instanceOutcomes(request: InstallRequest): InstanceOutcome[] {
+export function instanceOutcomes(request: HbrRequest): InstanceOutcome[] {
   const submissionOf = new Map<string, Submission>();
   for (const submission of request.submissions) {
     for (const id of submission.instanceIds) if (!submissionOf.has(id)) submissionOf.set(id, submission);
@@ -203,10 +200,10 @@ export function instanceOutcomes(request: InstallRequest): InstanceOutcome[] {
 
 export interface OutcomeSummary {
   total: number;
-  installed: number;
+  succeeded: number;
   /** failed + refused + timed_out + unknown + not_submitted */
   failed: number;
-  /** waiting + installing */
+  /** waiting + in_progress */
   inProgress: number;
   byKind: Record<InstanceOutcomeKind, number>;
 }
@@ -214,8 +211,8 @@ export interface OutcomeSummary {
 export function summarize(outcomes: readonly InstanceOutcome[]): OutcomeSummary {
   const byKind: Record<InstanceOutcomeKind, number> = {
     waiting: 0,
-    installing: 0,
-    installed: 0,
+    in_progress: 0,
+    succeeded: 0,
     failed: 0,
     refused: 0,
     timed_out: 0,
@@ -225,30 +222,46 @@ export function summarize(outcomes: readonly InstanceOutcome[]): OutcomeSummary 
   for (const o of outcomes) byKind[o.kind]++;
   return {
     total: outcomes.length,
-    installed: byKind.installed,
+    succeeded: byKind.succeeded,
     failed: byKind.failed + byKind.refused + byKind.timed_out + byKind.unknown + byKind.not_submitted,
-    inProgress: byKind.waiting + byKind.installing,
+    inProgress: byKind.waiting + byKind.in_progress,
     byKind,
   };
 }
 
 /**
  * "Installed on all 3", "Installed on 18 of 20 — 2 failed", while running
- * "Installing: 5 of 20 done" (plus " — 1 failed" once something has failed).
+ * "Installing: 5 of 20 done" (plus " — 1 failed" once something has failed); for an uninstall
+ * "Uninstalled from all 3", "Uninstalling: 5 of 20 done".
  */
-export function summaryLine(summary: OutcomeSummary): string {
-  const { total, installed, failed, inProgress } = summary;
+export function summaryLine(summary: OutcomeSummary, operation: Operation): string {
+  const { total, succeeded, failed, inProgress } = summary;
+  const spec = operationSpec(operation);
+  const done = `${capitalized(spec.pastTense)} ${spec.preposition}`;
   if (total === 0) return 'No instances';
   if (inProgress > 0) {
-    const done = total - inProgress;
-    return `Installing: ${done} of ${total} done${failed > 0 ? ` — ${failed} failed` : ''}`;
+    return `${capitalized(spec.progressive)}: ${total - inProgress} of ${total} done${failed > 0 ? ` — ${failed} failed` : ''}`;
   }
-  if (installed === total) return total === 1 ? 'Installed on 1 of 1' : `Installed on all ${total}`;
-  return `Installed on ${installed} of ${total} — ${failed} failed`;
+  if (succeeded === total) return total === 1 ? `${done} 1 of 1` : `${done} all ${total}`;
+  return `${done} ${succeeded} of ${total} — ${failed} failed`;
+}
+
+export interface RequestSummary {
+  outcomes: InstanceOutcome[];
+  summary: OutcomeSummary;
+  /** summaryLine() of the request's operation. */
+  line: string;
+}
+
+/** A request's outcomes, their counts and its summary line in one go. */
+export function requestSummary(request: HbrRequest): RequestSummary {
+  const outcomes = instanceOutcomes(request);
+  const summary = summarize(outcomes);
+  return { outcomes, summary, line: summaryLine(summary, request.operation) };
 }
 
 /** Every submission that started a task has a last known state other than running. */
-export function allTasksEnded(request: InstallRequest): boolean {
+export function allTasksEnded(request: HbrRequest): boolean {
   return request.submissions.every((submission) => {
     if (submission.taskId === null) return true;
     const task = request.tasks.find((t) => t.taskId === submission.taskId);

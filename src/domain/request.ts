@@ -1,24 +1,24 @@
 /**
- * The install request: its record and the state machine it moves through.
+ * A request to install or uninstall HBR backup clients: its record and the state machine it moves
+ * through, the same for every operation (operation.ts holds what differs).
  * Pure: no I/O. The Redis store persists these records and applies transitions atomically.
  *
- *   pending ──approve──▶ approved ──install job──▶ installing ──tasks submitted──▶ polling ──▶ finished
- *      │  └──reject──▶ rejected                        │                               │
- *      ├──ttl──▶ expired                               └──permanent error──▶ failed
+ *   pending ──approve──▶ approved ──submit job──▶ submitting ──tasks submitted──▶ polling ──▶ finished
+ *      │  └──reject──▶ rejected                       │                               │
+ *      ├──ttl──▶ expired                              └──permanent error──▶ failed
  *      └──request message could not be posted──▶ failed
  */
+import type { Operation } from './operation.js';
 
 /** Request ids are opaque to users: 12 lowercase base32 characters after `r`. */
 export const REQUEST_ID_PATTERN = /^r[a-z2-7]{12}$/;
-
-export type Operation = 'install';
 
 export type RequestStatus =
   | 'pending'
   | 'approved'
   | 'rejected'
   | 'expired'
-  | 'installing'
+  | 'submitting'
   | 'polling'
   | 'finished'
   | 'failed';
@@ -33,7 +33,7 @@ export interface Decision {
   at: number;
 }
 
-/** Per-instance answer of one InstallBackupClients call. */
+/** Per-instance answer of one InstallBackupClients / UninstallBackupClients call. */
 export interface SubmittedInstance {
   instanceId: string;
   valid: boolean;
@@ -41,7 +41,7 @@ export interface SubmittedInstance {
   errorCode: string;
 }
 
-/** One InstallBackupClients call (a chunk of at most 20 instances). */
+/** One InstallBackupClients / UninstallBackupClients call (a chunk of at most 20 instances). */
 export interface Submission {
   index: number;
   instanceIds: string[];
@@ -85,7 +85,7 @@ export interface SlackMessageRef {
   ts: string;
 }
 
-export interface InstallRequest {
+export interface HbrRequest {
   id: string;
   operation: Operation;
   status: RequestStatus;
@@ -111,6 +111,7 @@ export interface InstallRequest {
 
 export interface NewRequestInput {
   id: string;
+  operation: Operation;
   requesterId: string;
   originChannel: string;
   region: string;
@@ -119,10 +120,10 @@ export interface NewRequestInput {
   approvalTtlMs: number;
 }
 
-export function newRequest(input: NewRequestInput): InstallRequest {
+export function newRequest(input: NewRequestInput): HbrRequest {
   return {
     id: input.id,
-    operation: 'install',
+    operation: input.operation,
     status: 'pending',
     requesterId: input.requesterId,
     originChannel: input.originChannel,
@@ -149,8 +150,8 @@ export function isFinal(status: RequestStatus): boolean {
 export const TRANSITIONS: Readonly<Record<RequestStatus, readonly RequestStatus[]>> = {
   // pending → failed: the request message could not be posted, so nobody can ever decide.
   pending: ['approved', 'rejected', 'expired', 'failed'],
-  approved: ['installing', 'failed'],
-  installing: ['polling', 'finished', 'failed'],
+  approved: ['submitting', 'failed'],
+  submitting: ['polling', 'finished', 'failed'],
   polling: ['finished', 'failed'],
   rejected: [],
   expired: [],
@@ -168,7 +169,7 @@ export type ApprovalCheck =
 
 /** Whether `userId` may approve or reject `request`, given whether they are an approver at all. */
 export function checkDecider(
-  request: Pick<InstallRequest, 'requesterId'>,
+  request: Pick<HbrRequest, 'requesterId'>,
   userId: string,
   isApprover: boolean,
   allowSelfApproval: boolean,

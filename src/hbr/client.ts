@@ -101,8 +101,16 @@ export interface HbrClientOptions {
   retry?: HbrRetryOptions;
   /** One line per HTTP attempt: action, region, HBR RequestId, code, latency ms, attempt. */
   logger?: Logger;
+  /** Called once per HTTP attempt (metrics): the action, HBR's code ('200' on success) and latency. */
+  onAttempt?: (attempt: HbrAttempt) => void;
   /** Default 'ACS3-HMAC-SHA256'. */
   signatureAlgorithm?: HbrSignatureAlgorithm;
+}
+
+export interface HbrAttempt {
+  action: string;
+  code: string;
+  latencyMs: number;
 }
 
 export const DEFAULT_RETRY: Readonly<HbrRetryOptions> = Object.freeze({ retries: 4, minTimeoutMs: 500, maxTimeoutMs: 8000 });
@@ -197,6 +205,7 @@ export class HbrClient {
   private readonly readTimeoutMs: number;
   private readonly retry: HbrRetryOptions;
   private readonly logger: Logger | undefined;
+  private readonly onAttempt: ((attempt: HbrAttempt) => void) | undefined;
   private readonly signatureAlgorithm: HbrSignatureAlgorithm;
   private readonly usesDefaultChain: boolean;
   private credential: AlibabaCredential;
@@ -210,6 +219,7 @@ export class HbrClient {
     this.readTimeoutMs = positive(options.readTimeoutMs, DEFAULT_TIMEOUT_MS, 'readTimeoutMs');
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.logger = options.logger;
+    this.onAttempt = options.onAttempt;
     this.signatureAlgorithm = options.signatureAlgorithm ?? 'ACS3-HMAC-SHA256';
     this.usesDefaultChain = options.credential === undefined;
     this.credential = options.credential ?? defaultCredential();
@@ -323,13 +333,14 @@ export class HbrClient {
           message: `${action} answered Success:false with ${code}: ${str(body['Message'])}${requestId ? ` (RequestId ${requestId})` : ''}`,
         });
       }
-      this.logger?.info(
-        { action, region, requestId, code: str(body['Code']) || '200', latencyMs: Math.round(performance.now() - started), attempt },
-        'hbr call',
-      );
+      const latencyMs = Math.round(performance.now() - started);
+      const code = str(body['Code']) || '200';
+      this.onAttempt?.({ action, code, latencyMs });
+      this.logger?.info({ action, region, requestId, code, latencyMs, attempt }, 'hbr call');
       return body;
     } catch (err) {
       const hbrError = toHbrError(action, err);
+      this.onAttempt?.({ action, code: hbrError.code, latencyMs: Math.round(performance.now() - started) });
       this.logger?.warn(
         {
           action,

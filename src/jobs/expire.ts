@@ -7,11 +7,13 @@ import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { RequestStore } from '../store/requests.js';
 import type { RequestPublisher } from '../slack/request-publisher.js';
+import type { BotEvents } from '../ops/events.js';
 import type { RequestJobData } from './queues.js';
 
 export interface ExpireJobDeps {
   store: RequestStore;
   publisher: RequestPublisher;
+  events: BotEvents;
   now: () => number;
   logger: Logger;
 }
@@ -19,7 +21,10 @@ export interface ExpireJobDeps {
 export function createExpireProcessor(deps: ExpireJobDeps) {
   return async function processExpire(job: Job<RequestJobData>): Promise<void> {
     const decided = await deps.store.decide(job.data.requestId, { outcome: 'expired', by: null, at: deps.now() });
-    if (decided.ok) deps.logger.info({ requestId: job.data.requestId }, 'request expired without a decision');
+    if (decided.ok) {
+      deps.logger.info({ requestId: job.data.requestId }, 'request expired without a decision');
+      await deps.events.decided(decided.request);
+    }
     // Also on a re-run after the status was written but the message edit failed.
     if ((decided.ok || decided.reason === 'conflict') && decided.request.status === 'expired') {
       await deps.publisher.refreshRequestMessage(decided.request);

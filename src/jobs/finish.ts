@@ -3,16 +3,18 @@
  * message's final status. Every step is idempotent, so a job that dies half-way and runs again
  * completes what is missing and posts the final reply once.
  */
-import { isFinal, type InstallRequest } from '../domain/request.js';
+import { isFinal, type HbrRequest } from '../domain/request.js';
 import type { RequestStore } from '../store/requests.js';
 import type { RequestPublisher } from '../slack/request-publisher.js';
+import type { BotEvents } from '../ops/events.js';
 
 export interface FinishDeps {
   store: RequestStore;
   publisher: RequestPublisher;
+  events: BotEvents;
 }
 
-export async function finishRequest(deps: FinishDeps, request: InstallRequest, now: number): Promise<void> {
+export async function finishRequest(deps: FinishDeps, request: HbrRequest, now: number): Promise<void> {
   let current = request;
   if (!isFinal(current.status)) {
     // A request that failed before any task started ends as failed; one with tasks ends as finished
@@ -20,7 +22,9 @@ export async function finishRequest(deps: FinishDeps, request: InstallRequest, n
     const status = current.failure !== null && current.tasks.length === 0 ? 'failed' : 'finished';
     const moved = await deps.store.transition(current.id, status, { finishedAt: String(now) });
     if (moved.ok || moved.reason === 'conflict') current = moved.request;
+    if (moved.ok) await deps.events.finished(current);
   }
+  await deps.store.setTrackedTasks(current.id, 0);
   if (current.finalTs !== null) return;
   await deps.publisher.syncProgress(current);
   await deps.publisher.postFinal(current);

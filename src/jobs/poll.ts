@@ -15,18 +15,20 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { allTasksEnded } from '../domain/outcome.js';
-import type { InstallRequest, TaskProgress } from '../domain/request.js';
+import type { HbrRequest, TaskProgress } from '../domain/request.js';
 import { HbrError } from '../hbr/errors.js';
 import type { HbrClient } from '../hbr/client.js';
 import type { RequestStore } from '../store/requests.js';
 import type { RequestPublisher } from '../slack/request-publisher.js';
 import { finishRequest } from './finish.js';
 import type { PollJobData } from './queues.js';
+import type { BotEvents } from '../ops/events.js';
 
 export interface PollJobDeps {
   store: RequestStore;
   hbr: HbrClient;
   publisher: RequestPublisher;
+  events: BotEvents;
   intervalMs: number;
   taskTimeoutMs: number;
   now: () => number;
@@ -63,6 +65,7 @@ export function createPollProcessor(deps: PollJobDeps) {
       return;
     }
     await deps.publisher.syncProgress(updated);
+    await deps.store.setTrackedTasks(updated.id, runningSubmissions(updated).length);
 
     const nextAt = nextPollAt(job.data, deps.intervalMs, deadlineOf(updated, deps.taskTimeoutMs), deps.now());
     // Order matters: the data must be saved before the job leaves the active state.
@@ -74,7 +77,7 @@ export function createPollProcessor(deps: PollJobDeps) {
 
 async function pollTask(
   deps: PollJobDeps,
-  request: InstallRequest,
+  request: HbrRequest,
   taskId: string,
   submittedAt: number,
   known: TaskProgress | undefined,
@@ -117,13 +120,15 @@ async function pollTask(
   }
 }
 
-function deadlineOf(request: InstallRequest, taskTimeoutMs: number): number {
-  const running = request.submissions.filter((s) => {
-    if (s.taskId === null) return false;
-    const task = request.tasks.find((t) => t.taskId === s.taskId);
-    return task === undefined || task.phase === 'running';
-  });
-  return Math.max(...running.map((s) => s.submittedAt + taskTimeoutMs));
+/** Submissions whose task is still running (or not yet polled). */
+function runningSubmissions(request: HbrRequest): HbrRequest['submissions'] {
+  return request.submissions.filter(
+    (s) => s.taskId !== null && (request.tasks.find((t) => t.taskId === s.taskId)?.phase ?? 'running') === 'running',
+  );
+}
+
+function deadlineOf(request: HbrRequest, taskTimeoutMs: number): number {
+  return Math.max(...runningSubmissions(request).map((s) => s.submittedAt + taskTimeoutMs));
 }
 
 /**

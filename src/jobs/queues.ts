@@ -6,7 +6,8 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 
 export const QUEUE_NAMES = {
-  install: 'install',
+  /** Sends an approved request to HBR (Install- or UninstallBackupClients), whatever its operation. */
+  submit: 'submit',
   poll: 'poll',
   expire: 'expire',
 } as const;
@@ -45,7 +46,7 @@ export interface JobQueueOptions {
 }
 
 export class JobQueues {
-  readonly install: Queue<RequestJobData>;
+  readonly submit: Queue<RequestJobData>;
   readonly poll: Queue<PollJobData>;
   readonly expire: Queue<RequestJobData>;
   private readonly defaults: JobsOptions;
@@ -53,20 +54,20 @@ export class JobQueues {
 
   constructor(options: JobQueueOptions) {
     const queueOptions = { connection: options.connection, prefix: options.prefix };
-    this.install = new Queue<RequestJobData>(QUEUE_NAMES.install, queueOptions);
+    this.submit = new Queue<RequestJobData>(QUEUE_NAMES.submit, queueOptions);
     this.poll = new Queue<PollJobData>(QUEUE_NAMES.poll, queueOptions);
     this.expire = new Queue<RequestJobData>(QUEUE_NAMES.expire, queueOptions);
     this.defaults = retention(options.approvalTtlMs);
     this.retryBackoffMs = options.retryBackoffMs;
   }
 
-  async enqueueInstall(requestId: string): Promise<void> {
-    await this.install.add(
-      'install',
+  async enqueueSubmit(requestId: string): Promise<void> {
+    await this.submit.add(
+      'submit',
       { requestId },
       {
         ...this.defaults,
-        jobId: `install-${requestId}`,
+        jobId: `submit-${requestId}`,
         // Transient HBR failures that outlast the client's own retries are retried by BullMQ.
         attempts: 6,
         backoff: { type: 'exponential', delay: this.retryBackoffMs },
@@ -102,7 +103,19 @@ export class JobQueues {
     );
   }
 
+  /** Job counts per queue and state, for the queue-depth gauge. */
+  async depths(): Promise<Array<{ queue: string; state: string; count: number }>> {
+    const states = ['waiting', 'delayed', 'active', 'failed'] as const;
+    const perQueue = await Promise.all(
+      [this.submit, this.poll, this.expire].map(async (queue) => {
+        const counts = await queue.getJobCounts(...states);
+        return states.map((state) => ({ queue: queue.name, state, count: counts[state] ?? 0 }));
+      }),
+    );
+    return perQueue.flat();
+  }
+
   async close(): Promise<void> {
-    await Promise.all([this.install.close(), this.poll.close(), this.expire.close()]);
+    await Promise.all([this.submit.close(), this.poll.close(), this.expire.close()]);
   }
 }

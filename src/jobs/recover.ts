@@ -1,6 +1,6 @@
 /**
  * Run at start: re-enqueue the job every open request needs. A process killed between a Redis
- * write and the matching enqueue (an approval whose install job was never added) is repaired here;
+ * write and the matching enqueue (an approval whose submit job was never added) is repaired here;
  * for requests whose job exists, the deterministic job id makes the add a no-op.
  */
 import type { Logger } from 'pino';
@@ -25,8 +25,8 @@ export async function recoverOpenRequests(deps: RecoverDeps): Promise<number> {
         await deps.queues.scheduleExpiry(id, request.expiresAt, deps.now());
         break;
       case 'approved':
-      case 'installing':
-        await deps.queues.enqueueInstall(id);
+      case 'submitting':
+        await deps.queues.enqueueSubmit(id);
         break;
       case 'polling': {
         const firstSubmittedAt = Math.min(...request.submissions.map((s) => s.submittedAt));

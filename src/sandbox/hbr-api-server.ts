@@ -43,7 +43,7 @@ import {
   type RawInstallResponse,
   type RawInstanceStatus,
   type RawTaskResultItem,
-} from '../../src/hbr/types.js';
+} from '../hbr/types.js';
 import { verifyAcs3, verifyV2, type HeaderBag, type SignatureCheck } from './alibaba-signature.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -59,9 +59,29 @@ import { verifyAcs3, verifyV2, type HeaderBag, type SignatureCheck } from './ali
  *  - install-fails    valid; install task result INSTALL_FAILED (errorCode InstallClientFailed)
  *  - unknown-status   valid; install task result clientStatus WEIRD_NEW_STATUS
  *  - uninstall-fails  valid; install -> ACTIVATED, uninstall -> UNINSTALL_FAILED (UninstallClientFailed)
+ *  - slow             valid like running, but a task holding it needs `slowExtraPolls` more polls to complete
  * Unscripted instance IDs behave as 'running'.
  */
-export type ScriptedState = 'running' | 'stopped' | 'no-cloud-assist' | 'missing' | 'install-fails' | 'unknown-status' | 'uninstall-fails';
+export type ScriptedState =
+  | 'running'
+  | 'stopped'
+  | 'no-cloud-assist'
+  | 'missing'
+  | 'install-fails'
+  | 'unknown-status'
+  | 'uninstall-fails'
+  | 'slow';
+
+export const SCRIPTED_STATES: readonly ScriptedState[] = [
+  'running',
+  'stopped',
+  'no-cloud-assist',
+  'missing',
+  'install-fails',
+  'unknown-status',
+  'uninstall-fails',
+  'slow',
+];
 
 /**
  * A fault served to the next call of an action (faults queue up per action).
@@ -107,6 +127,8 @@ export interface HbrStandInOptions {
    * so setPollsToComplete() affects tasks already running.
    */
   pollsToComplete?: number;
+  /** A task holding a 'slow' instance needs this many polls more than pollsToComplete (default 4). */
+  slowExtraPolls?: number;
   /** DescribeBackupClients serves at most this many clients per page, whatever PageSize asks (default 99). */
   maxPageSize?: number;
   /** The stand-in's clock runs this many ms ahead of the host's (for timestamp-window tests). Default 0. */
@@ -144,6 +166,18 @@ export interface RecordedHbrCall {
 
 export type TaskOutcome = 'failed' | 'expired' | 'cancelled';
 
+/** A task as the stand-in sees it (read-only copy). */
+export interface StandInTask {
+  taskId: string;
+  kind: 'install' | 'uninstall';
+  instanceIds: string[];
+  /** DescribeTask calls so far. */
+  polls: number;
+  progress: number;
+  /** null while running. */
+  outcome: 'completed' | TaskOutcome | null;
+}
+
 export interface StandInClient {
   clientId: string;
   instanceId: string;
@@ -162,6 +196,12 @@ export interface HbrStandIn {
   calls: RecordedHbrCall[];
   callsOf(action: string): RecordedHbrCall[];
   setInstance(id: string, state: ScriptedState): void;
+  /** The scripted instances and their states, in the order they were scripted. */
+  instances(): Array<{ instanceId: string; state: ScriptedState }>;
+  /** Every task created so far, oldest first. */
+  tasks(): StandInTask[];
+  /** Calls `listener` after every answered request and every scripted change; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void;
   setPollsToComplete(n: number): void;
   /** Served in order to the next calls of that action, then normal answers resume. */
   injectFaults(action: string, ...faults: HbrFault[]): void;
@@ -360,8 +400,10 @@ export async function startHbrStandIn(options: HbrStandInOptions): Promise<HbrSt
   const clientsByInstance = new Map<string, StandInClient>();
   const usedNonces = new Set<string>();
   const sleepers = new Set<() => void>();
+  const listeners = new Set<() => void>();
   const calls: RecordedHbrCall[] = [];
   let pollsToComplete = options.pollsToComplete ?? 1;
+  const slowExtraPolls = options.slowExtraPolls ?? 4;
   const maxPageSize = options.maxPageSize ?? MAX_PAGE_SIZE;
   const clockOffsetMs = options.clockOffsetMs ?? 0;
 
@@ -382,6 +424,17 @@ export async function startHbrStandIn(options: HbrStandInOptions): Promise<HbrSt
       const timer = setTimeout(wake, ms);
       sleepers.add(wake);
     });
+
+  /** A listener's failure never changes what the stand-in answers. */
+  function changed(): void {
+    for (const listener of [...listeners]) {
+      try {
+        listener();
+      } catch {
+        // ignored on purpose
+      }
+    }
+  }
 
   function takeFault(action: string): HbrFault | undefined {
     const queue = faults.get(action);
@@ -453,11 +506,12 @@ export async function startHbrStandIn(options: HbrStandInOptions): Promise<HbrSt
   function pollTask(task: Task): void {
     task.polls += 1;
     if (task.outcome !== null) return;
-    if (task.polls >= pollsToComplete) {
+    const needed = task.instanceIds.some((id) => stateOf(id) === 'slow') ? pollsToComplete + slowExtraPolls : pollsToComplete;
+    if (task.polls >= needed) {
       completeTask(task);
       return;
     }
-    task.progress = Number.isFinite(pollsToComplete) ? Math.min(99, Math.floor((task.polls * 100) / pollsToComplete)) : Math.min(99, task.polls * 5);
+    task.progress = Number.isFinite(needed) ? Math.min(99, Math.floor((task.polls * 100) / needed)) : Math.min(99, task.polls * 5);
     task.updatedAt = nowSeconds();
   }
 
@@ -625,6 +679,7 @@ export async function startHbrStandIn(options: HbrStandInOptions): Promise<HbrSt
     calls.push(call);
 
     const send = (status: number, body: object): void => {
+      queueMicrotask(changed);
       call.httpStatus = status;
       call.requestId = requestId;
       const isError = status >= 400;
@@ -762,6 +817,23 @@ export async function startHbrStandIn(options: HbrStandInOptions): Promise<HbrSt
     callsOf: (action) => calls.filter((c) => c.action === action),
     setInstance: (id, state) => {
       instanceStates.set(id, state);
+      changed();
+    },
+    instances: () => [...instanceStates].map(([instanceId, state]) => ({ instanceId, state })),
+    tasks: () =>
+      [...tasks.values()].map((t) => ({
+        taskId: t.id,
+        kind: t.kind,
+        instanceIds: [...t.instanceIds],
+        polls: t.polls,
+        progress: t.outcome === 'failed' ? -1 : t.progress,
+        outcome: t.outcome,
+      })),
+    subscribe: (listener) => {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
     },
     setPollsToComplete: (n) => {
       pollsToComplete = n;
@@ -785,6 +857,7 @@ export async function startHbrStandIn(options: HbrStandInOptions): Promise<HbrSt
     clients: () => [...clientsByInstance.values()].map((c) => ({ ...c })),
     close: () => {
       closing ??= new Promise<void>((resolve, reject) => {
+        listeners.clear();
         for (const wake of [...sleepers]) wake();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();

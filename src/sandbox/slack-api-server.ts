@@ -14,7 +14,8 @@
  *    'response_url' applies to response_url posts.
  *  - 429s carry a Retry-After header; @slack/web-api pauses its queue for that many seconds and retries.
  *
- * Every /api request, including rejected ones, is appended to `calls`.
+ * Every /api request, including rejected ones, is appended to `calls`. subscribe() reports every message
+ * posted, edited or deleted and every ephemeral shown, as it happens (the sandbox page's live view).
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -45,11 +46,16 @@ export interface PostedMessage {
   via: 'chat.postMessage' | 'response_url';
   /** Set when a response_url post with delete_original removed it. */
   deleted: boolean;
+  /** ms epoch when it was posted. */
+  at: number;
 }
 
 export interface EphemeralMessage {
   channel: string;
   user: string;
+  /** Its own message ts (Slack gives ephemerals one too); a button on it reports this ts. */
+  ts: string;
+  /** Current content: a replace_original from a click on it replaces text and blocks in place. */
   text: string;
   blocks: unknown[];
   at: number;
@@ -58,6 +64,8 @@ export interface EphemeralMessage {
   replaceOriginal: boolean;
   /** The response_url id for via === 'response_url'. */
   responseUrlId: string | null;
+  /** Set when a delete_original from a click on it removed it. */
+  deleted: boolean;
 }
 
 export interface ResponseUrlPost {
@@ -80,7 +88,15 @@ export interface ResponseUrlContext {
    * posts are applied to that PostedMessage (as an update / deletion) instead of being recorded as ephemerals.
    */
   messageTs?: string;
+  /**
+   * ts of the ephemeral message that carried the clicked button (for that user). With it, replace_original
+   * replaces that ephemeral's content in place and delete_original removes it.
+   */
+  ephemeralTs?: string;
 }
+
+/** What subscribe() reports: the message or ephemeral as it is now, after the change. */
+export type SlackStandInEvent = { type: 'message'; message: PostedMessage } | { type: 'ephemeral'; ephemeral: EphemeralMessage };
 
 export interface SlackStandInOptions {
   botToken: string;
@@ -99,12 +115,16 @@ export interface SlackStandIn {
   callsOf(method: string): SlackCall[];
   messages(): PostedMessage[];
   message(channel: string, ts: string): PostedMessage | undefined;
+  /** The `message` object Slack puts in interaction payloads for a channel message (current content). */
+  messagePayload(channel: string, ts: string): Record<string, unknown> | undefined;
   threadReplies(channel: string, threadTs: string): PostedMessage[];
   ephemerals(user?: string): EphemeralMessage[];
   responseUrl(context?: ResponseUrlContext): string;
   responseUrlPosts: ResponseUrlPost[];
   failNext(method: string, failure: SlackFailure): void;
   setUsergroup(id: string, users: string[]): void;
+  /** Calls `listener` after every change to a message or ephemeral; returns the unsubscribe function. */
+  subscribe(listener: (event: SlackStandInEvent) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -189,6 +209,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
   const responseUrlPosts: ResponseUrlPost[] = [];
   const responseUrls = new Map<string, ResponseUrlContext>();
   const failures = new Map<string, SlackFailure[]>();
+  const listeners = new Set<(event: SlackStandInEvent) => void>();
   let tsCounter = 0;
   let urlCounter = 0;
   let baseUrl = '';
@@ -210,6 +231,36 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
 
   function findMessage(channel: string, ts: string): PostedMessage | undefined {
     return posted.find((m) => m.channel === channel && m.ts === ts);
+  }
+
+  /** A listener's failure never changes what the stand-in answers. */
+  function emit(event: SlackStandInEvent): void {
+    for (const listener of [...listeners]) {
+      try {
+        listener(event);
+      } catch {
+        // ignored on purpose
+      }
+    }
+  }
+
+  function addMessage(message: Omit<PostedMessage, 'ts' | 'updates' | 'deleted' | 'at'>): PostedMessage {
+    const added: PostedMessage = { ...message, ts: nextTs(), updates: [], deleted: false, at: Date.now() };
+    posted.push(added);
+    emit({ type: 'message', message: added });
+    return added;
+  }
+
+  function updateMessage(message: PostedMessage, content: { text: string; blocks: unknown[] }, at: number): void {
+    message.updates.push({ ...content, at });
+    emit({ type: 'message', message });
+  }
+
+  function addEphemeral(message: Omit<EphemeralMessage, 'ts' | 'deleted'>): string {
+    const added: EphemeralMessage = { ...message, ts: nextTs(), deleted: false };
+    ephemeral.push(added);
+    emit({ type: 'ephemeral', ephemeral: added });
+    return added.ts;
   }
 
   function blocksOf(args: Json): unknown[] {
@@ -247,17 +298,13 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     'chat.postMessage': ({ args }) => {
       const channel = stringArg(args, 'channel');
       if (!channel) return { ok: false, error: 'channel_not_found' };
-      const message: PostedMessage = {
+      const message = addMessage({
         channel,
-        ts: nextTs(),
         threadTs: stringArg(args, 'thread_ts') ?? null,
         text: textOf(args),
         blocks: blocksOf(args),
-        updates: [],
         via: 'chat.postMessage',
-        deleted: false,
-      };
-      posted.push(message);
+      });
       return { ok: true, channel, ts: message.ts, message: messageObject(message) };
     },
 
@@ -269,11 +316,8 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       if (!message || message.deleted) return { ok: false, error: 'message_not_found' };
       const previous = currentContent(message);
       // Like Slack: omitted blocks keep the previous blocks; an explicit [] removes them.
-      message.updates.push({
-        text: typeof args.text === 'string' ? args.text : previous.text,
-        blocks: Array.isArray(args.blocks) ? args.blocks : previous.blocks,
-        at: Date.now(),
-      });
+      const text = typeof args.text === 'string' ? args.text : previous.text;
+      updateMessage(message, { text, blocks: Array.isArray(args.blocks) ? args.blocks : previous.blocks }, Date.now());
       const current = currentContent(message);
       return { ok: true, channel, ts: message.ts, text: current.text, message: messageObject(message) };
     },
@@ -283,7 +327,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       const user = stringArg(args, 'user');
       if (!channel) return { ok: false, error: 'channel_not_found' };
       if (!user) return { ok: false, error: 'user_not_in_channel' };
-      ephemeral.push({
+      const ts = addEphemeral({
         channel,
         user,
         text: textOf(args),
@@ -293,7 +337,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
         replaceOriginal: false,
         responseUrlId: null,
       });
-      return { ok: true, message_ts: nextTs() };
+      return { ok: true, message_ts: ts };
     },
 
     'chat.getPermalink': ({ args }) => {
@@ -438,28 +482,38 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       context.channel !== undefined && context.messageTs !== undefined
         ? findMessage(context.channel, context.messageTs)
         : undefined;
+    const ephemeralTarget =
+      context.ephemeralTs === undefined ? undefined : ephemeral.find((e) => e.ts === context.ephemeralTs && e.user === context.user);
     if (deleting) {
-      if (target) target.deleted = true;
+      if (target) {
+        target.deleted = true;
+        emit({ type: 'message', message: target });
+      } else if (ephemeralTarget) {
+        ephemeralTarget.deleted = true;
+        emit({ type: 'ephemeral', ephemeral: ephemeralTarget });
+      }
       return;
     }
     if (replacing && target) {
-      target.updates.push({ text: textOf(body), blocks: blocksOf(body), at });
+      updateMessage(target, { text: textOf(body), blocks: blocksOf(body) }, at);
+      return;
+    }
+    if (replacing && ephemeralTarget) {
+      Object.assign(ephemeralTarget, { text: textOf(body), blocks: blocksOf(body), replaceOriginal: true, responseUrlId: id });
+      emit({ type: 'ephemeral', ephemeral: ephemeralTarget });
       return;
     }
     if (body.response_type === 'in_channel' && !replacing) {
-      posted.push({
+      addMessage({
         channel: context.channel ?? '',
-        ts: nextTs(),
         threadTs: typeof body.thread_ts === 'string' ? body.thread_ts : null,
         text: textOf(body),
         blocks: blocksOf(body),
-        updates: [],
         via: 'response_url',
-        deleted: false,
       });
       return;
     }
-    ephemeral.push({
+    addEphemeral({
       channel: context.channel ?? '',
       user: context.user ?? '',
       text: textOf(body),
@@ -506,6 +560,10 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     callsOf: (method) => calls.filter((c) => c.method === method),
     messages: () => [...posted],
     message: (channel, ts) => findMessage(channel, ts),
+    messagePayload: (channel, ts) => {
+      const message = findMessage(channel, ts);
+      return message === undefined || message.deleted ? undefined : messageObject(message);
+    },
     threadReplies: (channel, threadTs) =>
       posted.filter((m) => m.channel === channel && m.threadTs === threadTs && m.ts !== threadTs),
     ephemerals: (user) => ephemeral.filter((e) => user === undefined || e.user === user),
@@ -524,8 +582,15 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     setUsergroup: (id, users) => {
       usergroups.set(id, [...users]);
     },
+    subscribe: (listener) => {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        listeners.clear();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),

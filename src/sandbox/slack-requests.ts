@@ -61,6 +61,10 @@ export interface BlockActionFields {
   message?: Record<string, unknown>;
   /** Button label reported in the action (default: the action_id). */
   text?: string;
+  /** Default: the user id in lower case. */
+  user_name?: string;
+  /** The button sat on an ephemeral message: Slack then sends no `message` object. */
+  is_ephemeral?: boolean;
 }
 
 const DEFAULT_TEAM_ID = 'T0HBRTEST1';
@@ -144,13 +148,14 @@ export function sendSlashCommand(botUrl: string, fields: SlashCommandFields, opt
 export function blockActionPayload(action: BlockActionFields): Record<string, unknown> {
   const teamId = action.team_id ?? DEFAULT_TEAM_ID;
   const blockId = action.block_id ?? 'actions';
-  const userName = action.user_id.toLowerCase();
-  return {
+  const userName = action.user_name ?? action.user_id.toLowerCase();
+  const ephemeral = action.is_ephemeral === true;
+  const payload: Record<string, unknown> = {
     type: 'block_actions',
     user: { id: action.user_id, username: userName, name: userName, team_id: teamId },
     api_app_id: API_APP_ID,
     token: VERIFICATION_TOKEN,
-    container: { type: 'message', message_ts: action.message_ts, channel_id: action.channel_id, is_ephemeral: false },
+    container: { type: 'message', message_ts: action.message_ts, channel_id: action.channel_id, is_ephemeral: ephemeral },
     trigger_id: triggerId(),
     team: { id: teamId, domain: TEAM_DOMAIN },
     enterprise: null,
@@ -170,6 +175,8 @@ export function blockActionPayload(action: BlockActionFields): Record<string, un
       },
     ],
   };
+  if (ephemeral) delete payload.message;
+  return payload;
 }
 
 export function sendBlockAction(botUrl: string, action: BlockActionFields, options: SendOptions): Promise<BotResponse> {

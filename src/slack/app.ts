@@ -5,16 +5,17 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type CustomRoute, type Receiver } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type CustomRoute, type Receiver } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { slackErrorCode } from './slack-errors.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
 export interface SlackApp {
   app: App;
-  /** Starts serving; resolves with the HTTP port actually bound. */
-  start(): Promise<number>;
+  /** Starts serving on `host` (default: every interface); resolves with the HTTP port actually bound. */
+  start(host?: string): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -33,7 +34,59 @@ function boltLogger(logger: Logger) {
   };
 }
 
-export function createSlackApp(config: Config, logger: Logger, customRoutes: CustomRoute[]): SlackApp {
+/** Who the bot is, from auth.test; null when the token could not be verified at start. */
+export interface BotIdentity {
+  botId: string;
+  botUserId: string;
+}
+
+/**
+ * Retries for Slack Web API calls, chosen deliberately: the client's default retries 5xx for about
+ * 30 minutes, far longer than any poll interval. Here a call gives up after about a minute (the job
+ * that made it is retried by BullMQ), while 429s are always waited out (Retry-After is honoured).
+ */
+export const SLACK_RETRY_POLICY: webApi.RetryOptions = { retries: 5, factor: 2, minTimeout: 1000, maxTimeout: 20_000, randomize: true };
+
+export type SlackFailureListener = (method: string, error: string) => void;
+
+/**
+ * The WebClient with every failed call reported (for metrics). Each named method (chat.update, …)
+ * is bound to `apiCall` when the client is built, so overriding it in a subclass sees them all.
+ */
+class ObservedWebClient extends webApi.WebClient {
+  private onFailure: SlackFailureListener = () => undefined;
+
+  observe(listener: SlackFailureListener): this {
+    this.onFailure = listener;
+    return this;
+  }
+
+  override async apiCall(method: string, options?: Record<string, unknown>): Promise<webApi.WebAPICallResult> {
+    try {
+      return await super.apiCall(method, options);
+    } catch (error) {
+      this.onFailure(method, slackErrorCode(error) ?? 'request_failed');
+      throw error;
+    }
+  }
+}
+
+/** The Web API client the bot's own code uses (publisher, directory, readiness). */
+export function createSlackClient(
+  config: Config,
+  logger: Logger,
+  retryConfig: webApi.RetryOptions = SLACK_RETRY_POLICY,
+  onFailure: SlackFailureListener = () => undefined,
+): webApi.WebClient {
+  return new ObservedWebClient(config.slack.botToken, {
+    slackApiUrl: config.slack.apiUrl,
+    logger: boltLogger(logger),
+    retryConfig,
+    rejectRateLimitedCalls: false,
+  }).observe(onFailure);
+}
+
+export function createSlackApp(config: Config, logger: Logger, customRoutes: CustomRoute[], identity: BotIdentity | null): SlackApp {
   const log = boltLogger(logger);
   const socketMode = config.slack.appToken !== null;
   const receiver: Receiver = socketMode
@@ -56,6 +109,9 @@ export function createSlackApp(config: Config, logger: Logger, customRoutes: Cus
     receiver,
     logger: log,
     clientOptions: { slackApiUrl: config.slack.apiUrl },
+    // The identity was verified with auth.test before the app was built, so Bolt need not call it
+    // again; without one, Bolt checks the token on each request (and each request fails, visibly).
+    ...(identity === null ? { tokenVerificationEnabled: false } : { botId: identity.botId, botUserId: identity.botUserId }),
   });
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
@@ -63,25 +119,14 @@ export function createSlackApp(config: Config, logger: Logger, customRoutes: Cus
 
   return {
     app,
-    async start() {
-      const started = await app.start(config.slack.port);
+    async start(host) {
+      const started = await app.start(host === undefined ? config.slack.port : { port: config.slack.port, host });
       const server = socketMode ? null : (started as Server);
       const address = server?.address();
       return address !== null && typeof address === 'object' ? (address as AddressInfo).port : config.slack.port;
     },
     async stop() {
       await app.stop();
-    },
-  };
-}
-
-export function healthRoute(): CustomRoute {
-  return {
-    path: '/healthz',
-    method: ['GET'],
-    handler: (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: 'ok' }));
     },
   };
 }

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { webApi } from '@slack/bolt';
-import type { InstallRequest, SlackMessageRef } from '../domain/request.js';
+import type { HbrRequest, SlackMessageRef } from '../domain/request.js';
 import type { RequestStore } from '../store/requests.js';
 import { requestMessage } from './messages/request.js';
 import { progressMessage } from './messages/progress.js';
@@ -19,12 +19,12 @@ export class RequestPublisher {
     private readonly approvers: string[],
   ) {}
 
-  private render(request: InstallRequest): SlackMessage {
+  private render(request: HbrRequest): SlackMessage {
     return requestMessage(request, { approvers: this.approvers });
   }
 
   /** Posts the request message with its buttons and records where it lives. */
-  async postRequest(request: InstallRequest, channel: string): Promise<SlackMessageRef> {
+  async postRequest(request: HbrRequest, channel: string): Promise<SlackMessageRef> {
     const posted = await this.client.chat.postMessage({ channel, ...this.render(request) });
     if (posted.ts === undefined || posted.channel === undefined) throw new Error('chat.postMessage answered without ts');
     const ref = { channel: posted.channel, ts: posted.ts };
@@ -38,7 +38,7 @@ export class RequestPublisher {
   }
 
   /** Re-renders the request message from the record (decision, status, final summary). */
-  async refreshRequestMessage(request: InstallRequest): Promise<void> {
+  async refreshRequestMessage(request: HbrRequest): Promise<void> {
     if (request.message === null) return;
     await this.client.chat.update({ channel: request.message.channel, ts: request.message.ts, ...this.render(request) });
   }
@@ -47,7 +47,7 @@ export class RequestPublisher {
    * Posts the progress reply once, then edits it only when its content changed. Callers run at
    * most once per poll interval, so a request is edited at most once per interval.
    */
-  async syncProgress(request: InstallRequest): Promise<void> {
+  async syncProgress(request: HbrRequest): Promise<void> {
     if (request.message === null) return;
     const message = progressMessage(request);
     const digest = createHash('sha256').update(JSON.stringify(message)).digest('hex');
@@ -67,7 +67,7 @@ export class RequestPublisher {
   }
 
   /** Posts the final thread reply unless the record says it was posted already. */
-  async postFinal(request: InstallRequest): Promise<void> {
+  async postFinal(request: HbrRequest): Promise<void> {
     if (request.message === null || request.finalTs !== null) return;
     const posted = await this.client.chat.postMessage({
       channel: request.message.channel,

@@ -11,7 +11,7 @@ import {
   FINAL_STATUSES,
   TRANSITIONS,
   type Decision,
-  type InstallRequest,
+  type HbrRequest,
   type RequestFailure,
   type RequestStatus,
   type SlackMessageRef,
@@ -22,16 +22,22 @@ import {
 /** How long a finished request stays readable (for `show` and audits) before Redis drops it. */
 export const DEFAULT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
+/**
+ * Status names earlier versions wrote, read as today's: a request an older process left half-way
+ * carries on after an upgrade.
+ */
+const LEGACY_STATUSES: Readonly<Record<string, RequestStatus>> = { installing: 'submitting' };
+
 /** The parts of a request fixed at creation, stored as one JSON field. */
 type RequestHeader = Pick<
-  InstallRequest,
+  HbrRequest,
   'id' | 'operation' | 'requesterId' | 'originChannel' | 'region' | 'instanceIds' | 'createdAt' | 'expiresAt'
 >;
 
 export type TransitionResult =
-  | { ok: true; request: InstallRequest }
+  | { ok: true; request: HbrRequest }
   | { ok: false; reason: 'missing' }
-  | { ok: false; reason: 'conflict'; request: InstallRequest };
+  | { ok: false; reason: 'conflict'; request: HbrRequest };
 
 // KEYS[1] = request hash, KEYS[2] = open-requests sorted set
 // ARGV[1] = new status, ARGV[2] = comma list of allowed current statuses, ARGV[3] = retention ms (0 = not final),
@@ -72,7 +78,22 @@ export class RequestStore {
     return `${this.prefix}:requests:open`;
   }
 
-  async create(request: InstallRequest): Promise<void> {
+  /** Per request, how many of its HBR tasks are still polled: the tracked-tasks gauge sums these. */
+  private get trackedKey(): string {
+    return `${this.prefix}:tracked-tasks`;
+  }
+
+  async setTrackedTasks(id: string, running: number): Promise<void> {
+    if (running > 0) await this.redis.hset(this.trackedKey, id, String(running));
+    else await this.redis.hdel(this.trackedKey, id);
+  }
+
+  async trackedTaskCount(): Promise<number> {
+    const counts = await this.redis.hvals(this.trackedKey);
+    return counts.reduce((sum, value) => sum + Number(value), 0);
+  }
+
+  async create(request: HbrRequest): Promise<void> {
     const header: RequestHeader = {
       id: request.id,
       operation: request.operation,
@@ -92,7 +113,7 @@ export class RequestStore {
     if (created?.[0]?.[1] !== 1) throw new Error(`request ${request.id} already exists`);
   }
 
-  async get(id: string): Promise<InstallRequest | null> {
+  async get(id: string): Promise<HbrRequest | null> {
     const fields = await this.redis.hgetall(this.key(id));
     return fields.header === undefined ? null : toRequest(fields);
   }
@@ -107,7 +128,9 @@ export class RequestStore {
    * atomic step. On conflict the current record is returned so callers can say who won.
    */
   async transition(id: string, to: RequestStatus, fields: Record<string, string> = {}): Promise<TransitionResult> {
-    const from = (Object.keys(TRANSITIONS) as RequestStatus[]).filter((status) => TRANSITIONS[status].includes(to));
+    const current = (Object.keys(TRANSITIONS) as RequestStatus[]).filter((status) => TRANSITIONS[status].includes(to));
+    const legacy = Object.keys(LEGACY_STATUSES).filter((old) => current.includes(LEGACY_STATUSES[old] as RequestStatus));
+    const from = [...current, ...legacy];
     const retention = FINAL_STATUSES.has(to) ? this.retentionMs : 0;
     const args = [to, from.join(','), String(retention), id, ...Object.entries(fields).flat()];
     const outcome = await this.redis.eval(TRANSITION_SCRIPT, 2, this.key(id), this.openKey, ...args);
@@ -165,7 +188,11 @@ function fieldsWithPrefix<T>(fields: Record<string, string>, prefix: string): T[
     .map(([, value]) => JSON.parse(value) as T);
 }
 
-function toRequest(fields: Record<string, string>): InstallRequest {
+function currentStatusName(stored: string): RequestStatus {
+  return Object.hasOwn(LEGACY_STATUSES, stored) ? (LEGACY_STATUSES[stored] as RequestStatus) : (stored as RequestStatus);
+}
+
+function toRequest(fields: Record<string, string>): HbrRequest {
   const header = parseJson<RequestHeader>(fields.header);
   if (header === null) throw new Error('request record without header');
   const submissions = fieldsWithPrefix<Submission>(fields, 'submission:').sort((a, b) => a.index - b.index);
@@ -175,7 +202,7 @@ function toRequest(fields: Record<string, string>): InstallRequest {
   );
   return {
     ...header,
-    status: fields.status as RequestStatus,
+    status: currentStatusName(fields.status ?? ''),
     message: parseJson<SlackMessageRef>(fields.message),
     decision: parseJson<Decision>(fields.decision),
     submissions,

@@ -61,7 +61,10 @@ describe('configuration', () => {
       HBR_POLL_INTERVAL_MS: '15000',
       HBR_TASK_TIMEOUT_MS: '600000',
       LOG_LEVEL: 'debug',
+      METRICS_TOKEN: 'metrics-token',
+      HBR_AUDIT_MAX_LENGTH: '500',
     });
+    expect(config).toMatchObject({ metricsToken: 'metrics-token', auditMaxLength: 500 });
     expect(config.slack).toMatchObject({ appToken: 'xapp-1-abc', apiUrl: 'http://127.0.0.1:9000/api/', port: 8080 });
     expect(config.hbr).toEqual({ defaultRegion: 'cn-shanghai', endpoint: 'http://127.0.0.1:9100' });
     expect(config.access).toEqual({

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { APPROVER, REQUESTER, startHarness, type Harness, type HarnessOptions } from '../support/bot-harness.js';
+import { APPROVER, REQUESTER, instanceIdsFor, startHarness, type Harness, type HarnessOptions } from '../support/bot-harness.js';
 import { waitFor } from '../support/wait-for.js';
 
 let harness: Harness | undefined;
@@ -8,9 +8,7 @@ afterEach(async () => {
   harness = undefined;
 });
 
-function ids(count: number, tag = 'e'): string[] {
-  return Array.from({ length: count }, (_, i) => `i-bp1${tag.repeat(12)}${String(i).padStart(5, '0')}`);
-}
+const ids = (count: number, tag = 'e'): string[] => instanceIdsFor(count, tag);
 
 /** Request → approve → wait for the final thread reply. */
 async function installAndWait(options: HarnessOptions, instanceIds: string[], timeoutMs = 10_000) {
@@ -149,6 +147,20 @@ describe('install and polling', () => {
     const finals = h.threadReplies(message).filter((r) => h.textOf(r).includes(`<@${REQUESTER}>`));
     expect(finals).toHaveLength(1);
     expect(h.hbr.callsOf('InstallBackupClients')).toHaveLength(1);
+  });
+
+  it('resumes a request that an earlier version left in its "installing" status', async () => {
+    harness = await startHarness();
+    const h = harness;
+    await h.command(ids(1, 'p').join(' '));
+    const { message, requestId } = await h.waitForRequest();
+    // What the previous version wrote once it had started the install job, before it was stopped.
+    const key = `${h.config.queuePrefix}:request:${requestId}`;
+    await h.redis.hset(key, 'status', 'installing', 'decision', JSON.stringify({ outcome: 'approved', by: APPROVER, at: Date.now() }));
+    await h.restart();
+    await waitFor(() => /Installed on 1 of 1/.test(h.textOf(message)) || undefined, { message: 'finished after the upgrade' });
+    expect(h.hbr.callsOf('InstallBackupClients')).toHaveLength(1);
+    expect(await h.redis.hget(key, 'status')).toBe('finished');
   });
 
   it('edits one progress reply in place instead of posting on every poll', async () => {

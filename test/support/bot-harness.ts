@@ -24,6 +24,11 @@ export const STRANGER = 'USTRANGER01';
 export const CHANNEL = 'COPSCHAN001';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** `count` distinct instance IDs of the usual 20 characters, `tag` keeping one test's apart from another's. */
+export function instanceIdsFor(count: number, tag: string): string[] {
+  return Array.from({ length: count }, (_, i) => `i-bp1${tag.repeat(12)}${String(i).padStart(5, '0')}`);
+}
+
 export interface HarnessOptions {
   /** Environment variables on top of the harness defaults (HBR_APPROVERS, poll timings, …). */
   env?: Record<string, string>;
@@ -42,7 +47,12 @@ export interface Harness {
   /** Redis for assertions on the bot's keys. */
   redis: Redis;
   eventsUrl: string;
+  /** `/hbr-install <text>`. */
   command(text: string, user?: string, channel?: string, options?: Partial<SendOptions>): Promise<BotResponse>;
+  /** Any slash command, e.g. slash('/hbr-uninstall', 'i-…'). */
+  slash(command: string, text: string, user?: string, channel?: string): Promise<BotResponse>;
+  /** The ephemeral replies `user` got through response_url (after the ack), oldest first, as text. */
+  repliesTo(user?: string): string[];
   click(verdict: 'approve' | 'reject', requestId: string, user: string, options?: Partial<SendOptions>): Promise<BotResponse>;
   /** Request messages the bot posted (top-level, not thread replies), oldest first. */
   requestMessages(): PostedMessage[];
@@ -83,6 +93,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const botOptions: BotOptions = {
     logger,
     hbr: { retry: { retries: 3, minTimeoutMs: 10, maxTimeoutMs: 50 } },
+    slackRetry: { retries: 2, minTimeout: 10, maxTimeout: 50 },
     jobs: { lockDurationMs: 2000, stalledIntervalMs: 500, retryBackoffMs: 50, ...options.jobs },
   };
   let bot = await startHbrBot(config, botOptions);
@@ -106,6 +117,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         { text, user_id: user, channel_id: channel, response_url: slack.responseUrl({ channel, user }) },
         send(extra),
       );
+    },
+    slash(command, text, user = REQUESTER, channel = CHANNEL) {
+      return sendSlashCommand(
+        harness.eventsUrl,
+        { command, text, user_id: user, channel_id: channel, response_url: slack.responseUrl({ channel, user }) },
+        send(),
+      );
+    },
+    repliesTo(user = REQUESTER) {
+      return slack.ephemerals(user).map((e) => `${e.text}\n${JSON.stringify(e.blocks)}`);
     },
     click(verdict, requestId, user, extra) {
       const message = slack.messages().find((m) => JSON.stringify(m.blocks).includes(requestId));

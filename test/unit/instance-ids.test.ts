@@ -5,10 +5,10 @@ import {
   chunk,
   parseCommand,
 } from '../../src/domain/instance-ids.js';
-import type { ParsedCommand } from '../../src/domain/instance-ids.js';
+import type { ParseOptions, ParsedCommand } from '../../src/domain/instance-ids.js';
 import { HBR_REGIONS, isHbrRegion, nearestHbrRegions, regionOfZone } from '../../src/domain/regions.js';
 
-const OPTIONS = { maxInstances: 5, defaultRegion: 'cn-hangzhou' };
+const OPTIONS: ParseOptions = { maxInstances: 5, defaultRegion: 'cn-hangzhou' };
 const A = 'i-bp1abcdefghijk12345';
 const B = 'i-bp1abcdefghijk67890';
 const C = 'i-abcdefgh';
@@ -20,7 +20,9 @@ function parse(text: string, options = OPTIONS): ParsedCommand {
 
 function installOf(text: string): { instanceIds: string[]; region: string; duplicates: number } {
   const parsed = parse(text);
-  if (parsed.kind !== 'install') throw new Error(`expected install for ${JSON.stringify(text)}, got ${JSON.stringify(parsed)}`);
+  if (parsed.kind !== 'request' || parsed.operation !== 'install') {
+    throw new Error(`expected an install request for ${JSON.stringify(text)}, got ${JSON.stringify(parsed)}`);
+  }
   return parsed;
 }
 
@@ -78,7 +80,7 @@ describe('INSTANCE_ID_PATTERN and chunk', () => {
 
 describe('parseCommand: help', () => {
   it.each(['', '   ', '\n\t', 'help', 'HELP', '-h', '--help', ' , ; | ', '- * •', '—help'])('%j is help', (text) => {
-    expect(parse(text)).toEqual({ kind: 'help' });
+    expect(parse(text)).toEqual({ kind: 'help', topic: 'install' });
   });
 });
 
@@ -269,8 +271,8 @@ describe('parseCommand: never throws', () => {
   it('answers every generated text with a well-formed result', () => {
     for (const text of texts()) {
       const parsed = parse(text);
-      expect(['help', 'install', 'invalid']).toContain(parsed.kind);
-      if (parsed.kind === 'install') {
+      expect(['help', 'request', 'status', 'show', 'invalid']).toContain(parsed.kind);
+      if (parsed.kind === 'request' || parsed.kind === 'status') {
         expect(parsed.instanceIds.every((id) => INSTANCE_ID_PATTERN.test(id))).toBe(true);
       }
       if (parsed.kind === 'invalid') {
@@ -291,12 +293,84 @@ describe('parseCommand: never throws', () => {
     // Nothing but brackets: no ID and no junk.
     expect(parse('<'.repeat(200_000) + '>').kind).toBe('help');
     expect(parse('<@'.repeat(100_000)).kind).toBe('invalid');
-    expect(parse(`${A} `.repeat(50_000)).kind).toBe('install');
+    expect(parse(`${A} `.repeat(50_000)).kind).toBe('request');
     expect(parse('--region ' + 'a'.repeat(100_000)).kind).toBe('invalid');
     expect(performance.now() - started).toBeLessThan(3000);
   });
 
   it('treats a non-string defensively', () => {
-    expect(parseCommand(undefined as unknown as string, OPTIONS)).toEqual({ kind: 'help' });
+    expect(parseCommand(undefined as unknown as string, OPTIONS)).toEqual({ kind: 'help', topic: 'install' });
+  });
+});
+
+describe('parseCommand: subcommands and the command they follow', () => {
+  it('plain IDs ask for what the slash command does', () => {
+    expect(parse(`${A} ${B}`)).toEqual({ kind: 'request', operation: 'install', instanceIds: [A, B], region: 'cn-hangzhou', duplicates: 0 });
+    expect(parse(A, { ...OPTIONS, command: 'uninstall' })).toMatchObject({ kind: 'request', operation: 'uninstall', instanceIds: [A] });
+    expect(parse(`${A} --region cn-shanghai`, { ...OPTIONS, command: 'status' })).toEqual({
+      kind: 'status',
+      instanceIds: [A],
+      region: 'cn-shanghai',
+      duplicates: 0,
+    });
+  });
+
+  it('status first asks for the status after any command, with the same ID rules', () => {
+    for (const command of ['install', 'uninstall', 'status'] as const) {
+      expect(parse(`Status ${A}, ${A} ${B}`, { ...OPTIONS, command })).toEqual({
+        kind: 'status',
+        instanceIds: [A, B],
+        region: 'cn-hangzhou',
+        duplicates: 1,
+      });
+    }
+    expect(parse(`status ${A} web-01`)).toMatchObject({ kind: 'invalid', problems: [{ token: 'web-01' }] });
+    expect(parse(`- status ${A}`).kind).toBe('status');
+    // Only first: a later "status" is a bad token, not a subcommand.
+    expect(parse(`${A} status`)).toMatchObject({ kind: 'invalid', problems: [{ token: 'status' }] });
+  });
+
+  it('help, or no IDs, after a subcommand is that subcommand\'s help', () => {
+    expect(parse('status')).toEqual({ kind: 'help', topic: 'status' });
+    expect(parse('status help')).toEqual({ kind: 'help', topic: 'status' });
+    expect(parse('show --help')).toEqual({ kind: 'help', topic: 'show' });
+    expect(parse('help', { ...OPTIONS, command: 'uninstall' })).toEqual({ kind: 'help', topic: 'uninstall' });
+    expect(parse('', { ...OPTIONS, command: 'status' })).toEqual({ kind: 'help', topic: 'status' });
+  });
+
+  it('show takes exactly one request id, as pasted from the request message', () => {
+    expect(parse('show rabcdefghijkm')).toEqual({ kind: 'show', requestId: 'rabcdefghijkm' });
+    expect(parse('SHOW `rabcdefghijkm`.')).toEqual({ kind: 'show', requestId: 'rabcdefghijkm' });
+    expect(parse('show rabcdefghijkm', { ...OPTIONS, command: 'status' }).kind).toBe('show');
+  });
+
+  it.each<[string, RegExp]>([
+    ['show', /needs a request id/],
+    ['show web-01', /not a request id \(r followed by 12 letters a–z or digits 2–7/],
+    ['show rabc', /not a request id/],
+    ['show r0000000000000', /not a request id/],
+    ['show RABCDEFGHIJKM', /request ids are lowercase — did you mean rabcdefghijkm\?/],
+    ['show rabcdefghijkm rbbbbbbbbbbbb', /show takes one request id/],
+    [`show ${A}`, /not a request id/],
+    ['show <@U123>', /user mention/],
+  ])('%j is refused: %s', (text, reason) => {
+    const problems = problemsOf(text);
+    expect(problems.map((p) => p.reason).join('\n')).toMatch(reason);
+  });
+});
+
+describe('parseCommand: audit', () => {
+  it('takes an optional count from 1 to 100, default 20', () => {
+    expect(parse('audit')).toEqual({ kind: 'audit', count: 20 });
+    expect(parse('audit 5')).toEqual({ kind: 'audit', count: 5 });
+    expect(parse('AUDIT 100', { ...OPTIONS, command: 'status' })).toEqual({ kind: 'audit', count: 100 });
+    expect(parse('audit help')).toEqual({ kind: 'help', topic: 'audit' });
+  });
+
+  it('refuses counts out of range, non-numbers and extra words', () => {
+    for (const text of ['audit 0', 'audit 101', 'audit ten', 'audit -3', 'audit 1.5', 'audit <@U123>']) {
+      expect(parse(text).kind, text).toBe('invalid');
+    }
+    expect(parse('audit 5 6')).toMatchObject({ kind: 'invalid', problems: [{ token: '6', reason: 'audit takes one number at most' }] });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommand } from '../../src/domain/instance-ids.js';
-import type { InstallRequest, RequestStatus } from '../../src/domain/request.js';
+import type { HbrRequest, RequestStatus } from '../../src/domain/request.js';
 import { APPROVE_ACTION, REJECT_ACTION } from '../../src/slack/messages/action-ids.js';
 import type { ActionsBlock, Block, SlackMessage } from '../../src/slack/messages/blocks.js';
 import { clamp, packLines } from '../../src/slack/messages/blocks.js';
@@ -20,6 +20,10 @@ import { helpMessage } from '../../src/slack/messages/help.js';
 import { progressMessage } from '../../src/slack/messages/progress.js';
 import { requestMessage, requestPostedMessage } from '../../src/slack/messages/request.js';
 import { finalResultMessage } from '../../src/slack/messages/result.js';
+import { requestDetailsMessage, unknownRequestIdMessage } from '../../src/slack/messages/show.js';
+import { clientStatusFailedMessage, clientStatusMessage } from '../../src/slack/messages/status.js';
+import { clientStatuses, type BackupClientState } from '../../src/domain/client-status.js';
+import { operationSpec, type Operation } from '../../src/domain/operation.js';
 import { blockKitProblems } from '../../src/sandbox/block-kit-limits.js';
 import { APPROVER, REQUESTER, T0, instanceIds, pendingRequest, poll, submit, withStatus } from './request-fixtures.js';
 
@@ -62,8 +66,8 @@ const FAILURE = {
 };
 
 /** A request in `status` with `n` instances, at the stage that status implies. */
-function requestIn(status: RequestStatus, n: number): InstallRequest {
-  const base = withStatus(pendingRequest(n), status);
+function requestIn(status: RequestStatus, n: number, operation: Operation = 'install'): HbrRequest {
+  const base = withStatus(pendingRequest(n, 'cn-hangzhou', operation), status);
   switch (status) {
     case 'polling':
       return poll(submit(base), 'running', (id) => (id.endsWith('1') ? { clientStatus: 'ACTIVATED' } : null));
@@ -78,7 +82,7 @@ function requestIn(status: RequestStatus, n: number): InstallRequest {
   }
 }
 
-const STATUSES: RequestStatus[] = ['pending', 'approved', 'installing', 'polling', 'rejected', 'expired', 'finished', 'failed'];
+const STATUSES: RequestStatus[] = ['pending', 'approved', 'submitting', 'polling', 'rejected', 'expired', 'finished', 'failed'];
 const SIZES = [1, 20, 200];
 
 describe('format helpers', () => {
@@ -393,5 +397,172 @@ describe('helpMessage', () => {
     expect(text).toContain('<@U0APPROVER> or <!subteam^S0OPSTEAM>');
     expect(text).toContain('cn-hangzhou-finance');
     expect(text).toContain('me-central-1');
+  });
+});
+
+describe('an uninstall request reads as one', () => {
+  function uninstallIn(status: RequestStatus, n: number): HbrRequest {
+    const base = withStatus(pendingRequest(n, 'cn-hangzhou', 'uninstall'), status);
+    if (status !== 'finished') return base;
+    return poll(submit({ ...base, finishedAt: T0 + 20 * 60_000 }), 'completed', (id) =>
+      id.endsWith('3') ? { clientStatus: 'UNINSTALL_FAILED', errorCode: 'UninstallClientFailed' } : { clientStatus: 'NOT_INSTALLED' },
+    );
+  }
+
+  it('pending: a danger Approve whose confirm names the count and the consequence, a plain Reject', () => {
+    const message = requestMessage(uninstallIn('pending', 3), { approvers: APPROVERS, now: T0 });
+    expectValid(message);
+    const [approve, reject] = actionsOf(message)?.elements ?? [];
+    expect(approve).toMatchObject({ action_id: APPROVE_ACTION, style: 'danger', confirm: { style: 'danger' } });
+    expect(approve?.confirm?.title.text).toBe('Approve the uninstall?');
+    expect(approve?.confirm?.text.text).toMatch(/^Uninstall the HBR backup client from 3 instances in cn-hangzhou\? HBR stops backing them up/);
+    expect(reject?.style).toBeUndefined();
+    expect(allText(message)).toContain('HBR backup client uninstall: 3 instances in cn-hangzhou');
+    expect(message.text).toContain('asks to uninstall the HBR backup client from 3 instances');
+  });
+
+  it('every stage and size stays valid and never says install', () => {
+    for (const status of STATUSES) {
+      for (const n of SIZES) {
+        const request = uninstallIn(status, n);
+        for (const message of [requestMessage(request, { approvers: APPROVERS }), progressMessage(request), finalResultMessage(request)]) {
+          expectValid(message);
+          const text = allText(message).replace(operationSpec('uninstall').consequence, '').replace(/uninstall/gi, '');
+          expect(text).not.toMatch(/install/i);
+        }
+      }
+    }
+  });
+
+  it('results: uninstalled, the failure in uninstall words, the summary', () => {
+    const message = finalResultMessage(uninstallIn('finished', 20));
+    const text = allText(message);
+    expect(message.text).toBe(`<@${REQUESTER}> HBR uninstall request rabcdefghijkm finished: Uninstalled from 18 of 20 — 2 failed`);
+    expect(text).toContain(':white_check_mark: `i-bp100000000000000000` uninstalled');
+    expect(text).toContain(':x: `i-bp100000000000000003` failed — `UNINSTALL_FAILED UninstallClientFailed`: the uninstall failed');
+    expect(allText(requestMessage(uninstallIn('rejected', 2), { approvers: APPROVERS }))).toContain('Nothing was uninstalled.');
+  });
+});
+
+describe('show: requestDetailsMessage', () => {
+  for (const operation of ['install', 'uninstall'] as const) {
+    it(`${operation}: valid at every stage and size, with the status and every instance`, () => {
+      for (const status of STATUSES) {
+        for (const n of SIZES) {
+          const request = requestIn(status, n, operation);
+          const message = requestDetailsMessage(request, { approvers: APPROVERS });
+          expectValid(message);
+          const text = allText(message);
+          expect(text).toContain(request.id);
+          expect(actionsOf(message)).toBeUndefined();
+          if (n <= 20) for (const id of request.instanceIds) expect(text).toContain(id);
+        }
+      }
+    });
+  }
+
+  it('says where a request stands, who decided, and why it failed', () => {
+    expect(allText(requestDetailsMessage(requestIn('pending', 2), { approvers: APPROVERS }))).toContain('*Status:* waiting for approval by <@U0APPROVER>');
+    const finished = allText(requestDetailsMessage(requestIn('finished', 20), { approvers: APPROVERS }));
+    expect(finished).toContain('*Status:* Installed on 18 of 20 — 2 failed');
+    expect(finished).toContain(`Approved by <@${APPROVER}>`);
+    const failed = allText(requestDetailsMessage(requestIn('failed', 3), { approvers: APPROVERS }));
+    expect(failed).toContain('*Failed:* the RAM user lacks the hbr:InstallBackupClients permission (code `Forbidden.RAM`');
+  });
+
+  it('an unknown id is named, with how long requests are kept', () => {
+    const message = unknownRequestIdMessage('rzzzzzzzzzzzz', 30 * 24 * 3600_000);
+    expectValid(message);
+    expect(allText(message)).toContain('hbr-bot knows no request `rzzzzzzzzzzzz`');
+    expect(allText(message)).toContain('kept for 30 days');
+  });
+});
+
+describe('status: clientStatusMessage', () => {
+  const client = (instanceId: string, fields: Partial<BackupClientState>): BackupClientState => ({
+    clientId: `c-${instanceId}`,
+    instanceId,
+    status: 'ACTIVATED',
+    clientVersion: '2.13.2',
+    maxClientVersion: '2.14.0',
+    lastHeartBeatTime: T0 - 3 * 60_000,
+    ...fields,
+  });
+
+  it('one line per instance and one hint per problem', () => {
+    const ids = instanceIds(4);
+    const message = clientStatusMessage(
+      clientStatuses(ids, [client(ids[0] ?? '', {}), client(ids[1] ?? '', { status: 'STOPPED' }), client(ids[2] ?? '', { status: 'STOPPED' })], T0),
+      'cn-hangzhou',
+    );
+    expectValid(message);
+    const text = allText(message);
+    expect(text).toContain(':white_check_mark: `i-bp100000000000000000` *protected* · client `2.13.2`, outdated (`2.14.0` available) · last heartbeat 3 minutes ago');
+    expect(text).toContain(':x: `i-bp100000000000000001` *stopped* `STOPPED`');
+    expect(text).toContain(':heavy_minus_sign: `i-bp100000000000000003` *no backup client*');
+    expect(text).toContain('*What to do:*');
+    expect(text).toContain('• *stopped* (2 instances): backup client is stopped');
+    expect(message.text).toBe('HBR backup client status in cn-hangzhou: 1 protected · 2 stopped · 1 no backup client · 3 outdated');
+  });
+
+  it('200 instances, each with its own long odd status and version, stay valid and all listed', () => {
+    const ids = instanceIds(200);
+    const clients = ids.map((id, i) =>
+      client(id, { status: `ODD_${i}_${'<&>'.repeat(40)}`, clientVersion: `${i}.${'9'.repeat(50)}`, maxClientVersion: `${i + 1}.0` }),
+    );
+    const message = clientStatusMessage(clientStatuses(ids, clients, T0), 'cn-hangzhou');
+    expectValid(message);
+    const text = allText(message);
+    for (const id of ids) expect(text).toContain(id);
+    expect(text).not.toContain('<&>');
+  });
+
+  it('an HBR failure names the code and RequestId', () => {
+    const message = clientStatusFailedMessage(FAILURE, 'cn-hangzhou');
+    expectValid(message);
+    expect(allText(message)).toContain('Could not read the HBR backup client status in `cn-hangzhou`: the RAM user lacks');
+    expect(allText(message)).toContain('HBR RequestId `473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E`');
+  });
+});
+
+describe('helpMessage: every command and subcommand', () => {
+  const base = { defaultRegion: 'cn-hangzhou', maxInstances: 200, approvers: APPROVERS };
+
+  it.each<[string, 'install' | 'uninstall' | 'status' | 'show', string]>([
+    ['/hbr-uninstall', 'uninstall', '`/hbr-uninstall <instance IDs> [--region <region>]`'],
+    ['/hbr-status', 'status', '`/hbr-status <instance IDs> [--region <region>]` or `/hbr-install status <instance IDs> [--region <region>]`'],
+    ['/hbr-install', 'show', '`/hbr-install show <request id>`'],
+  ])('%s, topic %s', (command, topic, usage) => {
+    const message = helpMessage({ ...base, command, topic });
+    expectValid(message);
+    expect(allText(message)).toContain(usage);
+  });
+
+  it('every usage names the other commands', () => {
+    const text = allText(helpMessage({ ...base, command: '/hbr-install' }));
+    for (const other of ['/hbr-uninstall <instance IDs>', '/hbr-status <instance IDs>', '/hbr-install show <request id>']) expect(text).toContain(other);
+  });
+});
+
+describe('auditMessage', () => {
+  it('lists events newest first with who, what and HBR RequestIds, within Block Kit limits', async () => {
+    const { auditMessage } = await import('../../src/slack/messages/audit.js');
+    const at = Date.UTC(2026, 10, 27, 12, 0, 0);
+    const records = [
+      { type: 'request.finished' as const, requestId: 'rabcdefghijkm', operation: 'install' as const, status: 'finished', summary: 'Installed on 1 of 2 — 1 failed', succeeded: 1, failed: 1, failureCode: null, hbrRequestIds: ['REQ-1'], at: at + 3 },
+      { type: 'request.submitted' as const, requestId: 'rabcdefghijkm', operation: 'install' as const, taskIds: ['t-1'], hbrRequestIds: ['REQ-1'], refused: 1, at: at + 2 },
+      { type: 'request.decided' as const, requestId: 'rabcdefghijkm', operation: 'install' as const, actor: 'UAPPROVER', outcome: 'approved' as const, at: at + 1 },
+      { type: 'request.created' as const, requestId: 'rabcdefghijkm', operation: 'uninstall' as const, actor: 'UREQ', channel: 'COPS', region: 'cn-hangzhou', instances: 2, at },
+    ];
+    const message = auditMessage(records, 4);
+    const text = JSON.stringify(message.blocks);
+    expect(blockKitProblems(message)).toEqual([]);
+    expect(text.indexOf('ended finished')).toBeLessThan(text.indexOf('<@UAPPROVER> approved'));
+    expect(text).toContain('REQ-1');
+    expect(text).toContain('<@UREQ> asked to uninstall on 2 instances');
+    expect(text).toContain('1 refused at once');
+    expect(auditMessage([], 20).text).toMatch(/empty/);
+    const many = Array.from({ length: 100 }, (_, i) => ({ ...records[3]!, requestId: `r${String(i).padStart(12, 'a')}`, at: at + i }));
+    expect(blockKitProblems(auditMessage(many, 100))).toEqual([]);
   });
 });

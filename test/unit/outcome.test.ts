@@ -1,19 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { OPERATIONS, operationSpec, type Operation } from '../../src/domain/operation.js';
 import {
   CLIENT_STATUS_SENTENCES,
-  FAILED_CLIENT_STATUSES,
   INSTANCE_ERROR_SENTENCES,
-  IN_PROGRESS_CLIENT_STATUSES,
-  SUCCESS_CLIENT_STATUSES,
   allTasksEnded,
   clientStatusSentence,
   instanceErrorSentence,
   instanceOutcomes,
+  requestSummary,
   summarize,
   summaryLine,
 } from '../../src/domain/outcome.js';
 import type { InstanceOutcome, InstanceOutcomeKind } from '../../src/domain/outcome.js';
-import type { InstallRequest, TaskPhase } from '../../src/domain/request.js';
+import type { HbrRequest, TaskPhase } from '../../src/domain/request.js';
 import { instanceIds, pendingRequest, poll, submit, withStatus } from './request-fixtures.js';
 
 /** hbr-api.md's clientStatus list. */
@@ -32,8 +31,14 @@ const DOCUMENTED_STATUSES = [
   'STOPPED',
 ];
 
-function single(status: InstallRequest['status'], phase: TaskPhase, clientStatus: string | null, errorCode = ''): InstanceOutcome {
-  const request = poll(submit(withStatus(pendingRequest(1), status)), phase, () =>
+function single(
+  status: HbrRequest['status'],
+  phase: TaskPhase,
+  clientStatus: string | null,
+  errorCode = '',
+  operation: Operation = 'install',
+): InstanceOutcome {
+  const request = poll(submit(withStatus(pendingRequest(1, 'cn-hangzhou', operation), status)), phase, () =>
     clientStatus === null ? null : { clientStatus, errorCode },
   );
   const [outcome] = instanceOutcomes(request);
@@ -42,13 +47,24 @@ function single(status: InstallRequest['status'], phase: TaskPhase, clientStatus
 }
 
 describe('wording tables', () => {
-  it('has a sentence for every documented clientStatus, each in exactly one class', () => {
+  it.each(OPERATIONS)('%s: every documented clientStatus has a sentence and is in exactly one class', (operation) => {
+    const spec = operationSpec(operation);
     for (const status of DOCUMENTED_STATUSES) {
       expect(CLIENT_STATUS_SENTENCES[status]).toBeTruthy();
-      const classes = [SUCCESS_CLIENT_STATUSES, IN_PROGRESS_CLIENT_STATUSES, FAILED_CLIENT_STATUSES].filter((set) => set.has(status));
+      const classes = [new Set([spec.targetStatus]), spec.inProgressStatuses, spec.failureStatuses].filter((set) => set.has(status));
       expect(classes, status).toHaveLength(1);
     }
     expect(Object.keys(CLIENT_STATUS_SENTENCES).sort()).toEqual([...DOCUMENTED_STATUSES].sort());
+    for (const status of Object.keys(spec.resultSentences)) expect(DOCUMENTED_STATUSES).toContain(status);
+  });
+
+  it('words a few results by operation and the rest alike', () => {
+    expect(clientStatusSentence('NOT_INSTALLED', 'install')).toBe('backup client is not installed — HBR did not get to install it');
+    expect(clientStatusSentence('NOT_INSTALLED', 'uninstall')).toBe('backup client uninstalled');
+    expect(clientStatusSentence('NOT_INSTALLED')).toMatch(/\/hbr-install/);
+    expect(clientStatusSentence('STOPPED', 'uninstall')).toBe(CLIENT_STATUS_SENTENCES.STOPPED);
+    // A value from HBR never finds an Object prototype member.
+    expect(clientStatusSentence('constructor', 'install')).toMatch(/"constructor", which hbr-bot does not know/);
   });
 
   it('explains the documented per-instance error codes', () => {
@@ -67,32 +83,39 @@ describe('wording tables', () => {
   });
 });
 
-describe('instanceOutcomes: every clientStatus', () => {
-  it.each<[string, InstanceOutcomeKind, InstanceOutcomeKind, InstanceOutcomeKind]>([
-    // status, while running, after completed, after timed_out
-    ['ACTIVATED', 'installed', 'installed', 'installed'],
-    ['INSTALLING', 'installing', 'failed', 'timed_out'],
-    ['REGISTERED', 'installing', 'failed', 'timed_out'],
-    ['UPGRADING', 'installing', 'failed', 'timed_out'],
-    ['UNINSTALLING', 'installing', 'failed', 'timed_out'],
-    ['INSTALL_FAILED', 'failed', 'failed', 'failed'],
-    ['NOT_INSTALLED', 'failed', 'failed', 'failed'],
-    ['DEACTIVATED', 'failed', 'failed', 'failed'],
-    ['UNKNOWN', 'failed', 'failed', 'failed'],
-    ['UPGRADE_FAILED', 'failed', 'failed', 'failed'],
-    ['UNINSTALL_FAILED', 'failed', 'failed', 'failed'],
-    ['STOPPED', 'failed', 'failed', 'failed'],
-    ['HIBERNATING', 'unknown', 'unknown', 'unknown'],
-    ['activated', 'unknown', 'unknown', 'unknown'],
-    ['', 'unknown', 'unknown', 'unknown'],
-  ])('%j: running %s, completed %s, timed out %s', (status, running, completed, timedOut) => {
-    expect(single('polling', 'running', status).kind).toBe(running);
-    expect(single('finished', 'completed', status).kind).toBe(completed);
-    expect(single('finished', 'timed_out', status).kind).toBe(timedOut);
+describe('instanceOutcomes: every clientStatus, judged by the operation\'s target', () => {
+  it.each<[Operation, string, InstanceOutcomeKind, InstanceOutcomeKind, InstanceOutcomeKind]>([
+    // operation, status, while running, after completed, after timed_out
+    ['install', 'ACTIVATED', 'succeeded', 'succeeded', 'succeeded'],
+    ['install', 'INSTALLING', 'in_progress', 'failed', 'timed_out'],
+    ['install', 'REGISTERED', 'in_progress', 'failed', 'timed_out'],
+    ['install', 'UPGRADING', 'in_progress', 'failed', 'timed_out'],
+    ['install', 'UNINSTALLING', 'in_progress', 'failed', 'timed_out'],
+    ['install', 'INSTALL_FAILED', 'failed', 'failed', 'failed'],
+    ['install', 'NOT_INSTALLED', 'failed', 'failed', 'failed'],
+    ['install', 'DEACTIVATED', 'failed', 'failed', 'failed'],
+    ['install', 'UNKNOWN', 'failed', 'failed', 'failed'],
+    ['install', 'UPGRADE_FAILED', 'failed', 'failed', 'failed'],
+    ['install', 'UNINSTALL_FAILED', 'failed', 'failed', 'failed'],
+    ['install', 'STOPPED', 'failed', 'failed', 'failed'],
+    ['install', 'HIBERNATING', 'unknown', 'unknown', 'unknown'],
+    ['install', 'activated', 'unknown', 'unknown', 'unknown'],
+    ['install', '', 'unknown', 'unknown', 'unknown'],
+    ['uninstall', 'NOT_INSTALLED', 'succeeded', 'succeeded', 'succeeded'],
+    ['uninstall', 'UNINSTALLING', 'in_progress', 'failed', 'timed_out'],
+    ['uninstall', 'UNINSTALL_FAILED', 'failed', 'failed', 'failed'],
+    ['uninstall', 'UNKNOWN', 'failed', 'failed', 'failed'],
+    ['uninstall', 'ACTIVATED', 'failed', 'failed', 'failed'],
+    ['uninstall', 'INSTALLING', 'failed', 'failed', 'failed'],
+    ['uninstall', 'HIBERNATING', 'unknown', 'unknown', 'unknown'],
+  ])('%s %j: running %s, completed %s, timed out %s', (operation, status, running, completed, timedOut) => {
+    expect(single('polling', 'running', status, '', operation).kind).toBe(running);
+    expect(single('finished', 'completed', status, '', operation).kind).toBe(completed);
+    expect(single('finished', 'timed_out', status, '', operation).kind).toBe(timedOut);
   });
 
   it('installed carries no code', () => {
-    expect(single('finished', 'completed', 'ACTIVATED')).toMatchObject({ kind: 'installed', code: '', detail: 'backup client installed and active' });
+    expect(single('finished', 'completed', 'ACTIVATED')).toMatchObject({ kind: 'succeeded', code: '', detail: 'backup client installed and active' });
   });
 
   it('a failure shows the status and the task errorCode, or else the status alone', () => {
@@ -107,7 +130,7 @@ describe('instanceOutcomes: every clientStatus', () => {
     });
     expect(single('finished', 'completed', 'NOT_INSTALLED', 'E_WEIRD')).toMatchObject({
       code: 'NOT_INSTALLED E_WEIRD',
-      detail: CLIENT_STATUS_SENTENCES.NOT_INSTALLED,
+      detail: 'backup client is not installed — HBR did not get to install it',
     });
   });
 
@@ -115,7 +138,7 @@ describe('instanceOutcomes: every clientStatus', () => {
     const outcome = single('finished', 'completed', 'HIBERNATING');
     expect(outcome).toMatchObject({ kind: 'unknown', code: 'HIBERNATING' });
     expect(outcome.detail).toContain('HIBERNATING');
-    expect(summarize([outcome])).toMatchObject({ installed: 0, failed: 1 });
+    expect(summarize([outcome])).toMatchObject({ succeeded: 0, failed: 1 });
   });
 
   it('a non-terminal status in an ended task says which status and phase', () => {
@@ -125,9 +148,33 @@ describe('instanceOutcomes: every clientStatus', () => {
   });
 });
 
+describe('instanceOutcomes: an uninstall in its own words', () => {
+  it('explains a failed uninstall in uninstall words, with the error code', () => {
+    expect(single('finished', 'completed', 'UNINSTALL_FAILED', 'UninstallClientFailed', 'uninstall')).toMatchObject({
+      kind: 'failed',
+      code: 'UNINSTALL_FAILED UninstallClientFailed',
+      detail: operationSpec('uninstall').resultSentences.UNINSTALL_FAILED,
+    });
+    expect(single('finished', 'completed', 'ACTIVATED', '', 'uninstall').detail).toMatch(/still installed/);
+    expect(single('finished', 'completed', 'NOT_INSTALLED', '', 'uninstall')).toMatchObject({ kind: 'succeeded', code: '', detail: 'backup client uninstalled' });
+  });
+
+  it('names the uninstall task in outcomes before any result, and sums up in uninstall words', () => {
+    const sent = { ...submit(withStatus(pendingRequest(2, 'cn-hangzhou', 'uninstall'), 'polling')), submissions: [] };
+    const noTask = submit(withStatus(pendingRequest(2, 'cn-hangzhou', 'uninstall'), 'finished'), {}, 1);
+    const withoutTask = { ...noTask, submissions: noTask.submissions.map((s) => ({ ...s, taskId: null })) };
+    expect(instanceOutcomes(withoutTask)[0]?.detail).toBe('HBR accepted the call but started no uninstall task for this instance');
+    expect(requestSummary(sent).line).toBe('Uninstalling: 0 of 2 done');
+    const done = poll(submit(withStatus(pendingRequest(3, 'cn-hangzhou', 'uninstall'), 'finished')), 'completed', (id) =>
+      id.endsWith('2') ? { clientStatus: 'UNINSTALL_FAILED' } : { clientStatus: 'NOT_INSTALLED' },
+    );
+    expect(requestSummary(done)).toMatchObject({ line: 'Uninstalled from 2 of 3 — 1 failed', summary: { succeeded: 2, failed: 1 } });
+  });
+});
+
 describe('instanceOutcomes: no result for an instance', () => {
   it.each<[TaskPhase, InstanceOutcomeKind, RegExp]>([
-    ['running', 'installing', /working on it \(task t-task0, 40%\)/],
+    ['running', 'in_progress', /working on it \(task t-task0, 40%\)/],
     ['completed', 'failed', /completed without a result/],
     ['failed', 'failed', /failed without a result/],
     ['expired', 'failed', /expired without a result/],
@@ -142,7 +189,7 @@ describe('instanceOutcomes: no result for an instance', () => {
 
 describe('instanceOutcomes: before and around submission', () => {
   it('is waiting before anything is sent', () => {
-    for (const status of ['pending', 'approved', 'installing'] as const) {
+    for (const status of ['pending', 'approved', 'submitting'] as const) {
       const outcomes = instanceOutcomes(withStatus(pendingRequest(3), status));
       expect(outcomes.map((o) => o.kind)).toEqual(['waiting', 'waiting', 'waiting']);
     }
@@ -153,17 +200,17 @@ describe('instanceOutcomes: before and around submission', () => {
       failure: { code: 'Forbidden.RAM', explanation: 'missing RAM permission', hbrRequestId: 'REQ-9' },
     }), {}, 1);
     const kinds = instanceOutcomes(poll(request, 'completed', () => ({ clientStatus: 'ACTIVATED' }))).map((o) => o.kind);
-    expect(kinds.slice(0, 20).every((k) => k === 'installed')).toBe(true);
+    expect(kinds.slice(0, 20).every((k) => k === 'succeeded')).toBe(true);
     expect(kinds.slice(20).every((k) => k === 'not_submitted')).toBe(true);
     expect(instanceOutcomes(request)[30]?.detail).toBe('not sent to HBR: the request failed first (Forbidden.RAM)');
     // The same record while the install job is still working: the rest is waiting.
-    const inFlight = { ...request, status: 'installing' as const, failure: null };
+    const inFlight = { ...request, status: 'submitting' as const, failure: null };
     expect(instanceOutcomes(inFlight)[30]?.kind).toBe('waiting');
   });
 
-  it('a submitted instance with no DescribeTask yet is installing, or failed once the request ended', () => {
+  it('a submitted instance with no DescribeTask yet is in progress, or failed once the request ended', () => {
     const sent = submit(withStatus(pendingRequest(2), 'polling'));
-    expect(instanceOutcomes(sent).map((o) => o.kind)).toEqual(['installing', 'installing']);
+    expect(instanceOutcomes(sent).map((o) => o.kind)).toEqual(['in_progress', 'in_progress']);
     expect(instanceOutcomes(sent)[0]?.detail).toMatch(/first status check pending/);
     const ended = { ...sent, status: 'finished' as const };
     expect(instanceOutcomes(ended).map((o) => o.kind)).toEqual(['failed', 'failed']);
@@ -177,7 +224,7 @@ describe('instanceOutcomes: before and around submission', () => {
       () => ({ clientStatus: 'ACTIVATED' }),
     );
     expect(instanceOutcomes(request)).toEqual([
-      { instanceId: ids[0], kind: 'installed', code: '', detail: 'backup client installed and active' },
+      { instanceId: ids[0], kind: 'succeeded', code: '', detail: 'backup client installed and active' },
       { instanceId: ids[1], kind: 'refused', code: 'InstanceNotRunning', detail: 'instance is not running — start it and request again' },
       { instanceId: ids[2], kind: 'refused', code: 'InstanceNotExists', detail: INSTANCE_ERROR_SENTENCES.InstanceNotExists },
     ]);
@@ -210,26 +257,27 @@ describe('summaries', () => {
   const times = (n: number, kind: InstanceOutcomeKind): InstanceOutcomeKind[] => Array.from({ length: n }, () => kind);
 
   it('counts failed as failed + refused + timed_out + unknown + not_submitted', () => {
-    const summary = summarize(outcomes(['installed', 'failed', 'refused', 'timed_out', 'unknown', 'not_submitted', 'waiting', 'installing']));
+    const summary = summarize(outcomes(['succeeded', 'failed', 'refused', 'timed_out', 'unknown', 'not_submitted', 'waiting', 'in_progress']));
     expect(summary).toEqual({
       total: 8,
-      installed: 1,
+      succeeded: 1,
       failed: 5,
       inProgress: 2,
-      byKind: { installed: 1, failed: 1, refused: 1, timed_out: 1, unknown: 1, not_submitted: 1, waiting: 1, installing: 1 },
+      byKind: { succeeded: 1, failed: 1, refused: 1, timed_out: 1, unknown: 1, not_submitted: 1, waiting: 1, in_progress: 1 },
     });
   });
 
-  it.each<[InstanceOutcomeKind[], string]>([
-    [[...times(18, 'installed'), 'failed', 'refused'], 'Installed on 18 of 20 — 2 failed'],
-    [times(3, 'installed'), 'Installed on all 3'],
-    [['installed'], 'Installed on 1 of 1'],
-    [['failed', 'unknown'], 'Installed on 0 of 2 — 2 failed'],
-    [[...times(5, 'installed'), ...times(15, 'installing')], 'Installing: 5 of 20 done'],
-    [[...times(4, 'installed'), 'refused', ...times(15, 'waiting')], 'Installing: 5 of 20 done — 1 failed'],
-    [[], 'No instances'],
-  ])('%j -> %s', (kinds, line) => {
-    expect(summaryLine(summarize(outcomes(kinds)))).toBe(line);
+  it.each<[InstanceOutcomeKind[], string, string]>([
+    [[...times(18, 'succeeded'), 'failed', 'refused'], 'Installed on 18 of 20 — 2 failed', 'Uninstalled from 18 of 20 — 2 failed'],
+    [times(3, 'succeeded'), 'Installed on all 3', 'Uninstalled from all 3'],
+    [['succeeded'], 'Installed on 1 of 1', 'Uninstalled from 1 of 1'],
+    [['failed', 'unknown'], 'Installed on 0 of 2 — 2 failed', 'Uninstalled from 0 of 2 — 2 failed'],
+    [[...times(5, 'succeeded'), ...times(15, 'in_progress')], 'Installing: 5 of 20 done', 'Uninstalling: 5 of 20 done'],
+    [[...times(4, 'succeeded'), 'refused', ...times(15, 'waiting')], 'Installing: 5 of 20 done — 1 failed', 'Uninstalling: 5 of 20 done — 1 failed'],
+    [[], 'No instances', 'No instances'],
+  ])('%j -> %s / %s', (kinds, install, uninstall) => {
+    expect(summaryLine(summarize(outcomes(kinds)), 'install')).toBe(install);
+    expect(summaryLine(summarize(outcomes(kinds)), 'uninstall')).toBe(uninstall);
   });
 });
 

@@ -1,11 +1,12 @@
 /**
- * Builders for InstallRequest records in every stage, for the outcome and message tests.
+ * Builders for request records in every stage, for the outcome and message tests.
  */
 import { chunk } from '../../src/domain/instance-ids.js';
+import type { Operation } from '../../src/domain/operation.js';
 import { newRequest } from '../../src/domain/request.js';
 import type {
   Decision,
-  InstallRequest,
+  HbrRequest,
   RequestStatus,
   Submission,
   TaskInstanceResult,
@@ -22,9 +23,10 @@ export function instanceIds(n: number, prefix = 'bp1'): string[] {
   return Array.from({ length: n }, (_, k) => `i-${prefix}${String(k).padStart(20 - prefix.length, '0')}`);
 }
 
-export function pendingRequest(n: number, region = 'cn-hangzhou'): InstallRequest {
+export function pendingRequest(n: number, region = 'cn-hangzhou', operation: Operation = 'install'): HbrRequest {
   return newRequest({
     id: 'rabcdefghijkm',
+    operation,
     requesterId: REQUESTER,
     originChannel: 'C0CHANNEL',
     region,
@@ -36,7 +38,7 @@ export function pendingRequest(n: number, region = 'cn-hangzhou'): InstallReques
 
 export const APPROVED: Decision = { outcome: 'approved', by: APPROVER, at: T0 + 5 * 60_000 };
 
-export function withStatus(request: InstallRequest, status: RequestStatus, extra: Partial<InstallRequest> = {}): InstallRequest {
+export function withStatus(request: HbrRequest, status: RequestStatus, extra: Partial<HbrRequest> = {}): HbrRequest {
   const decision: Decision | null =
     status === 'pending' ? null
     : status === 'rejected' ? { outcome: 'rejected', by: APPROVER, at: T0 + 60_000 }
@@ -49,7 +51,7 @@ export function withStatus(request: InstallRequest, status: RequestStatus, extra
  * Submissions for the request's IDs in chunks of 20; `refused` maps an ID to the ErrorCode HBR
  * gave it at once. `upTo` limits how many chunks were submitted.
  */
-export function submit(request: InstallRequest, refused: Record<string, string> = {}, upTo = Infinity): InstallRequest {
+export function submit(request: HbrRequest, refused: Record<string, string> = {}, upTo = Infinity): HbrRequest {
   const submissions: Submission[] = chunk(request.instanceIds, 20)
     .slice(0, upTo)
     .map((ids, index) => {
@@ -75,11 +77,11 @@ export function submit(request: InstallRequest, refused: Record<string, string> 
  * error code, or null for no result.
  */
 export function poll(
-  request: InstallRequest,
+  request: HbrRequest,
   phase: TaskPhase,
   result: (id: string) => { clientStatus: string; errorCode?: string } | null,
   progress = phase === 'running' ? 40 : 100,
-): InstallRequest {
+): HbrRequest {
   const tasks: TaskProgress[] = request.submissions
     .filter((s): s is Submission & { taskId: string } => s.taskId !== null)
     .map((s) => ({

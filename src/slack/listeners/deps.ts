@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
+import type { HbrClient } from '../../hbr/client.js';
 import type { JobQueues } from '../../jobs/queues.js';
+import type { AuditTrail } from '../../ops/audit.js';
+import type { BotEvents } from '../../ops/events.js';
 import type { RequestStore } from '../../store/requests.js';
 import type { SlackDirectory } from '../directory.js';
 import type { SlackMessage } from '../messages/blocks.js';
@@ -14,7 +17,13 @@ export interface ListenerDeps {
   store: RequestStore;
   queues: JobQueues;
   publisher: RequestPublisher;
+  /** For the status command, which asks HBR directly (read-only, no job). */
+  hbr: HbrClient;
   directory: SlackDirectory;
+  /** Metrics and the audit trail: listeners report what happened here. */
+  events: BotEvents;
+  /** Read side of the audit trail, for `audit`. */
+  audit: AuditTrail;
   now: () => number;
   logger: Logger;
 }

@@ -1,12 +1,15 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
-import { APPROVE_ACTION, REJECT_ACTION } from '../messages/action-ids.js';
+import { APPROVE_ACTION, REJECT_ACTION, SLASH_COMMANDS } from '../messages/action-ids.js';
 import { decideAction } from './actions/decide.js';
-import { HBR_INSTALL_COMMAND, hbrInstallCommand } from './commands/hbr-install.js';
+import { hbrCommand } from './commands/hbr-command.js';
+import type { AckTimer } from '../../ops/ack-timer.js';
 import type { ListenerDeps } from './deps.js';
 
-export function registerListeners(app: App, deps: ListenerDeps): void {
-  app.command(HBR_INSTALL_COMMAND, hbrInstallCommand(deps));
-  const decide = decideAction(deps);
+export function registerListeners(app: App, deps: ListenerDeps, timed: AckTimer): void {
+  for (const meaning of ['install', 'uninstall', 'status'] as const) {
+    app.command(SLASH_COMMANDS[meaning], timed('command', hbrCommand(deps, meaning)));
+  }
+  const decide = timed('action', decideAction(deps));
   app.action<BlockButtonAction>(APPROVE_ACTION, decide);
   app.action<BlockButtonAction>(REJECT_ACTION, decide);
 }

@@ -46,7 +46,7 @@ export function notAllowedInChannelMessage(allowedChannels: readonly string[]): 
 
 export function notARequesterMessage(): SlackMessage {
   return oneSection(
-    'You are not allowed to request HBR client installs — ask an hbr-bot admin to add you to the requesters.',
+    'You are not allowed to request HBR client installs or uninstalls, or to look clients and requests up — ask an hbr-bot admin to add you to the requesters.',
   );
 }
 

@@ -82,20 +82,7 @@ export function slackDate(ms: number): string {
   return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${utcText(ms)}>`;
 }
 
-/** "less than a minute", "25 minutes", "1 hour 30 minutes", "2 days 3 hours". */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 60_000) return 'less than a minute';
-  const minutes = Math.round(ms / 60_000);
-  if (minutes < 60) return plural(minutes, 'minute');
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) {
-    const rest = minutes % 60;
-    return rest === 0 ? plural(hours, 'hour') : `${plural(hours, 'hour')} ${plural(rest, 'minute')}`;
-  }
-  const days = Math.floor(hours / 24);
-  const restHours = hours % 24;
-  return restHours === 0 ? plural(days, 'day') : `${plural(days, 'day')} ${plural(restHours, 'hour')}`;
-}
+export { formatDuration } from '../../domain/durations.js';
 
 export interface CodeListOptions {
   /** mrkdwn line above the code block, repeated with "(continued)" on later sections. */

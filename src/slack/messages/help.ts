@@ -1,45 +1,122 @@
+import { AUDIT_DEFAULT_COUNT, AUDIT_MAX_COUNT, type HelpTopic } from '../../domain/instance-ids.js';
+import { capitalized, operationSpec, type Operation } from '../../domain/operation.js';
 import { HBR_REGIONS } from '../../domain/regions.js';
+import { SLASH_COMMANDS } from './action-ids.js';
 import { context, header, section, slackMessage } from './blocks.js';
-import type { SlackMessage } from './blocks.js';
+import type { Block, SlackMessage } from './blocks.js';
 import { approverList, code, escapeMrkdwn } from './format.js';
 
 export interface HelpContext {
-  /** The slash command as configured, e.g. /hbr-install. */
+  /** The slash command typed, e.g. /hbr-install. */
   command: string;
+  /** Which usage to show; default: the request usage of /hbr-install. */
+  topic?: HelpTopic;
   defaultRegion: string;
   maxInstances: number;
   /** Slack user (U…/W…) or user group (S…) ids. */
   approvers: readonly string[];
 }
 
-/** Usage of the install command: syntax, an example, limits, who approves, the regions. */
-export function helpMessage(ctx: HelpContext): SlackMessage {
-  const command = escapeMrkdwn(ctx.command);
-  const region = code(ctx.defaultRegion);
-  return slackMessage(
-    `How to use ${ctx.command}: ${ctx.command} i-… i-… [--region ${ctx.defaultRegion}] installs the HBR backup client after an approval.`,
+
+const EXAMPLE_IDS = 'i-bp1a2b3c4d5e6f7g8h9j i-bp1k2l3m4n5o6p7q8r9s';
+
+function idsSection(ctx: HelpContext, what: string): Block {
+  return section(
+    `Separate IDs with spaces, commas or new lines — pasting a column from a spreadsheet works. ` +
+      `Up to *${ctx.maxInstances}* instances ${what}, all in one region (default ${code(ctx.defaultRegion)}).`,
+  );
+}
+
+const idForm = (): Block =>
+  context(`Instance IDs look like ${code('i-bp67acfmxazb4p3example')}: i- then 8–30 lowercase letters or digits. An ID exists in one region only.`);
+
+/** The other things the bot does, in one line each, for the foot of every usage. */
+function otherCommands(): Block {
+  return context(
     [
-      header('Install the HBR backup client on ECS instances'),
-      section(
-        [
-          `*Usage:* \`${command} <instance IDs> [--region <region>]\``,
-          `Separate IDs with spaces, commas or new lines — pasting a column from a spreadsheet works. ` +
-            `Up to *${ctx.maxInstances}* instances per request, all in one region (default ${region}).`,
-        ].join('\n'),
-      ),
-      section(
-        [
-          '*Example:*',
-          `\`${command} i-bp1a2b3c4d5e6f7g8h9j i-bp1k2l3m4n5o6p7q8r9s --region cn-shanghai\``,
-        ].join('\n'),
-      ),
+      `\`${SLASH_COMMANDS.install} <instance IDs>\` installs`,
+      `\`${SLASH_COMMANDS.uninstall} <instance IDs>\` uninstalls`,
+      `\`${SLASH_COMMANDS.status} <instance IDs>\` (or \`${SLASH_COMMANDS.install} status …\`) shows the clients' status`,
+      `\`${SLASH_COMMANDS.install} show <request id>\` shows a request`,
+      `\`${SLASH_COMMANDS.install} audit [n]\` lists recent requests and decisions (approvers)`,
+      '`help` after any of them explains it',
+    ].join(' · '),
+  );
+}
+
+function requestHelp(ctx: HelpContext, operation: Operation): SlackMessage {
+  const spec = operationSpec(operation);
+  const command = escapeMrkdwn(ctx.command);
+  const uninstallNote =
+    operation === 'uninstall' ? ' The instances are no longer backed up once the client is gone.' : '';
+  return slackMessage(
+    `How to use ${ctx.command}: ${ctx.command} i-… i-… [--region ${ctx.defaultRegion}] ${spec.verb}s the HBR backup client after an approval.`,
+    [
+      header(`${capitalized(spec.verb)} the HBR backup client ${spec.preposition} ECS instances`),
+      section(`*Usage:* \`${command} <instance IDs> [--region <region>]\``),
+      idsSection(ctx, 'per request'),
+      section(['*Example:*', `\`${command} ${EXAMPLE_IDS} --region cn-shanghai\``].join('\n')),
       section(
         `*What happens:* the request is posted in the channel with Approve and Reject buttons. Once ${approverList(ctx.approvers)} ` +
-          'approves, hbr-bot asks HBR to install the client and reports progress in the thread. ' +
-          'Nothing is installed without an approval, and you cannot approve your own request.',
+          `approves, hbr-bot asks HBR to ${spec.verb} the client and reports progress in the thread. ` +
+          `Nothing is ${spec.pastTense} without an approval, and you cannot approve your own request.${uninstallNote}`,
       ),
       context(`*Regions:* ${HBR_REGIONS.join(', ')}`),
-      context(`Instance IDs look like ${code('i-bp67acfmxazb4p3example')}: i- then 8–30 lowercase letters or digits. An ID exists in one region only.`),
+      idForm(),
+      otherCommands(),
     ],
   );
+}
+
+function statusHelp(ctx: HelpContext): SlackMessage {
+  const usage = `\`${SLASH_COMMANDS.status} <instance IDs> [--region <region>]\` or \`${SLASH_COMMANDS.install} status <instance IDs> [--region <region>]\``;
+  return slackMessage(`How to see the HBR backup client status: ${SLASH_COMMANDS.status} i-… [--region ${ctx.defaultRegion}]`, [
+    header('HBR backup client status of ECS instances'),
+    section(`*Usage:* ${usage}`),
+    idsSection(ctx, 'at a time'),
+    section(
+      '*What you get:* only you see the answer, at once and without an approval: per instance whether its client is ' +
+        'protected, installing or in trouble, its version and whether a newer one exists, when HBR last heard from it, and what to do about each problem.',
+    ),
+    idForm(),
+    otherCommands(),
+  ]);
+}
+
+function showHelp(ctx: HelpContext): SlackMessage {
+  const command = escapeMrkdwn(ctx.command);
+  return slackMessage(`How to look a request up: ${ctx.command} show <request id>`, [
+    header('Look up a request'),
+    section(`*Usage:* \`${command} show <request id>\` — the id is in the request message, e.g. ${code('rabcdefghijkm')}.`),
+    section('*What you get:* only you see the answer: the request, where it stands, and every instance\'s result so far.'),
+    otherCommands(),
+  ]);
+}
+
+function auditHelp(ctx: HelpContext): SlackMessage {
+  const command = escapeMrkdwn(ctx.command);
+  return slackMessage(`How to read the audit trail: ${ctx.command} audit [n]`, [
+    header('Read the audit trail'),
+    section(`*Usage:* \`${command} audit [n]\` — the newest ${AUDIT_DEFAULT_COUNT} events, or the newest n (at most ${AUDIT_MAX_COUNT}).`),
+    section(
+      `*What you get:* only you see the answer: who asked for what, who approved or rejected it, what HBR was asked and what came of it, newest first. Only ${approverList(ctx.approvers)} may read it.`,
+    ),
+    otherCommands(),
+  ]);
+}
+
+/** Usage of a command or subcommand: syntax, an example, limits, who approves, the regions. */
+export function helpMessage(ctx: HelpContext): SlackMessage {
+  const topic = ctx.topic ?? 'install';
+  switch (topic) {
+    case 'install':
+    case 'uninstall':
+      return requestHelp(ctx, topic);
+    case 'status':
+      return statusHelp(ctx);
+    case 'show':
+      return showHelp(ctx);
+    case 'audit':
+      return auditHelp(ctx);
+  }
 }

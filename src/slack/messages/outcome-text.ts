@@ -1,16 +1,18 @@
 /**
- * How instance outcomes read in messages: labels, emoji, count lines and groups of instances that
- * share a fate. Shared by the progress and result messages.
+ * How instance outcomes read in messages: labels (in the words of the request's operation), emoji,
+ * count lines and groups of instances that share a fate. Shared by the progress, result and show
+ * messages.
  */
 
+import { operationSpec, type Operation } from '../../domain/operation.js';
 import type { InstanceOutcome, InstanceOutcomeKind, OutcomeSummary } from '../../domain/outcome.js';
 import { OUTCOME_KINDS } from '../../domain/outcome.js';
 import type { IdGroup } from './format.js';
 import { code, escapeMrkdwn } from './format.js';
 
 export const KIND_EMOJI: Readonly<Record<InstanceOutcomeKind, string>> = {
-  installed: ':white_check_mark:',
-  installing: ':hourglass_flowing_sand:',
+  succeeded: ':white_check_mark:',
+  in_progress: ':hourglass_flowing_sand:',
   waiting: ':clock3:',
   refused: ':no_entry_sign:',
   failed: ':x:',
@@ -19,9 +21,7 @@ export const KIND_EMOJI: Readonly<Record<InstanceOutcomeKind, string>> = {
   not_submitted: ':heavy_minus_sign:',
 };
 
-export const KIND_LABEL: Readonly<Record<InstanceOutcomeKind, string>> = {
-  installed: 'installed',
-  installing: 'installing',
+const FIXED_LABELS: Readonly<Record<Exclude<InstanceOutcomeKind, 'succeeded' | 'in_progress'>, string>> = {
   waiting: 'waiting',
   refused: 'refused by HBR',
   failed: 'failed',
@@ -30,10 +30,18 @@ export const KIND_LABEL: Readonly<Record<InstanceOutcomeKind, string>> = {
   not_submitted: 'not sent',
 };
 
+/** "installed" / "uninstalled", "installing" / "uninstalling", "failed", … */
+export function kindLabel(kind: InstanceOutcomeKind, operation: Operation): string {
+  const spec = operationSpec(operation);
+  if (kind === 'succeeded') return spec.pastTense;
+  if (kind === 'in_progress') return spec.progressive;
+  return FIXED_LABELS[kind];
+}
+
 /** ":white_check_mark: 12 installed · :x: 2 failed": the non-zero kinds, in a fixed order. */
-export function countsLine(summary: OutcomeSummary): string {
+export function countsLine(summary: OutcomeSummary, operation: Operation): string {
   const parts = OUTCOME_KINDS.filter((kind) => summary.byKind[kind] > 0).map(
-    (kind) => `${KIND_EMOJI[kind]} ${summary.byKind[kind]} ${KIND_LABEL[kind]}`,
+    (kind) => `${KIND_EMOJI[kind]} ${summary.byKind[kind]} ${kindLabel(kind, operation)}`,
   );
   return parts.length > 0 ? parts.join(' · ') : 'no instances';
 }
@@ -45,16 +53,16 @@ export function outcomeReason(o: InstanceOutcome): string {
 }
 
 /** One instance on one line: ":x: `i-…` failed — `INSTALL_FAILED`: installation failed — …". */
-export function outcomeLine(o: InstanceOutcome): string {
-  const base = `${KIND_EMOJI[o.kind]} ${code(o.instanceId, 40)} ${KIND_LABEL[o.kind]}`;
-  return o.kind === 'installed' ? base : `${base} — ${outcomeReason(o)}`;
+export function outcomeLine(o: InstanceOutcome, operation: Operation): string {
+  const base = `${KIND_EMOJI[o.kind]} ${code(o.instanceId, 40)} ${kindLabel(o.kind, operation)}`;
+  return o.kind === 'succeeded' ? base : `${base} — ${outcomeReason(o)}`;
 }
 
 /**
  * Outcomes grouped by kind, code and detail, in order of first appearance: each group's heading
  * names the kind, the code, the sentence and the count.
  */
-export function outcomeGroups(outcomes: readonly InstanceOutcome[]): IdGroup[] {
+export function outcomeGroups(outcomes: readonly InstanceOutcome[], operation: Operation): IdGroup[] {
   const groups = new Map<string, { first: InstanceOutcome; ids: string[] }>();
   for (const o of outcomes) {
     const key = `${o.kind}\u0000${o.code}\u0000${o.detail}`;
@@ -63,7 +71,7 @@ export function outcomeGroups(outcomes: readonly InstanceOutcome[]): IdGroup[] {
     else groups.set(key, { first: o, ids: [o.instanceId] });
   }
   return [...groups.values()].map(({ first, ids }) => ({
-    heading: `${KIND_EMOJI[first.kind]} *${ids.length} ${KIND_LABEL[first.kind]}* — ${outcomeReason(first)}`,
+    heading: `${KIND_EMOJI[first.kind]} *${ids.length} ${kindLabel(first.kind, operation)}* — ${outcomeReason(first)}`,
     ids,
   }));
 }

@@ -3,8 +3,9 @@
  * HBR refused at once and why, each task's progress, counts by outcome, and the failure if any.
  */
 
-import { instanceOutcomes, summarize, summaryLine } from '../../domain/outcome.js';
-import type { InstallRequest, Submission, TaskProgress } from '../../domain/request.js';
+import { capitalized, operationSpec } from '../../domain/operation.js';
+import { requestSummary } from '../../domain/outcome.js';
+import type { HbrRequest, Submission, TaskProgress } from '../../domain/request.js';
 import { LIMITS, context, fitPieces, packLines, packPieces, section, slackMessage } from './blocks.js';
 import type { Block, Piece, SlackMessage } from './blocks.js';
 import { code, escapeMrkdwn, idGroupPieces, plural } from './format.js';
@@ -20,7 +21,7 @@ const PHASE_TEXT: Readonly<Record<TaskProgress['phase'], string>> = {
   timed_out: 'hbr-bot stopped waiting (timed out)',
 };
 
-function taskLine(request: InstallRequest, submission: Submission, position: number, of: number): string {
+function taskLine(request: HbrRequest, submission: Submission, position: number, of: number): string {
   const batch = `Batch ${position}/${of} (${plural(submission.instanceIds.length, 'instance')})`;
   if (submission.taskId === null) {
     const refused = submission.instances.filter((i) => !i.valid).length;
@@ -36,15 +37,14 @@ function taskLine(request: InstallRequest, submission: Submission, position: num
   return `• ${batch} · ${taskRef} · ${PHASE_TEXT[task.phase]} · ${percent}`;
 }
 
-/** The thread reply with the install's progress; fits Slack's limits for any request size. */
-export function progressMessage(request: InstallRequest): SlackMessage {
-  const outcomes = instanceOutcomes(request);
-  const summary = summarize(outcomes);
-  const line = summaryLine(summary);
+/** The thread reply with the request's progress; fits Slack's limits for any request size. */
+export function progressMessage(request: HbrRequest): SlackMessage {
+  const { verb } = operationSpec(request.operation);
+  const { outcomes, summary, line } = requestSummary(request);
 
   const head: Block[] = [
-    section(`*Install progress* for request ${code(request.id, 60)} in ${code(request.region, 60)}: *${line}*`),
-    context(countsLine(summary)),
+    section(`*${capitalized(verb)} progress* for request ${code(request.id, 60)} in ${code(request.region, 60)}: *${line}*`),
+    context(countsLine(summary, request.operation)),
   ];
   const tail: Block[] = request.failure || request.status === 'failed' ? [section(`:x: ${failureText(request)}`)] : [];
 
@@ -63,7 +63,7 @@ export function progressMessage(request: InstallRequest): SlackMessage {
       ? []
       : packPieces([
           { text: `*HBR refused ${plural(refused.length, 'instance')} at once:*`, count: 0 },
-          ...idGroupPieces(outcomeGroups(refused), 10),
+          ...idGroupPieces(outcomeGroups(refused, request.operation), 10),
         ]);
 
   // Tasks are few (one per 20 instances); refusals take what room is left.
@@ -77,7 +77,7 @@ export function progressMessage(request: InstallRequest): SlackMessage {
   const refusalBlocks: Block[] = refusals.kept.map((p) => section(p.text));
   if (refusals.omitted > 0) refusalBlocks.push(context(`…and ${plural(refusals.omitted, 'more refused instance')} not listed.`));
 
-  return slackMessage(`Progress of HBR install request ${escapeMrkdwn(request.id)}: ${line}`, [
+  return slackMessage(`Progress of HBR ${verb} request ${escapeMrkdwn(request.id)}: ${line}`, [
     ...head,
     ...refusalBlocks,
     ...taskBlocks,

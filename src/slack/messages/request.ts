@@ -1,10 +1,11 @@
 /**
  * The request message in the channel (edited in place as the request moves on), and the ephemeral
- * note telling the requester it was posted.
+ * note telling the requester it was posted. Worded by the request's operation (operation.ts).
  */
 
-import { instanceOutcomes, summarize, summaryLine } from '../../domain/outcome.js';
-import type { InstallRequest } from '../../domain/request.js';
+import { capitalized, operationSpec, type OperationSpec } from '../../domain/operation.js';
+import { requestSummary } from '../../domain/outcome.js';
+import type { HbrRequest, RequestFailure } from '../../domain/request.js';
 import { APPROVE_ACTION, DECISION_BLOCK_ID, REJECT_ACTION } from './action-ids.js';
 import { LIMITS, actions, button, context, fields, fitPieces, header, packPieces, section, slackMessage } from './blocks.js';
 import type { Block, Piece, SlackMessage } from './blocks.js';
@@ -42,7 +43,7 @@ function instanceListPieces(ids: readonly string[]): Piece[] {
   return codeListPieces(ids, { heading: `*Instances (${ids.length}):*`, separator: '\n' });
 }
 
-function decisionLine(request: InstallRequest): string | null {
+export function decisionLine(request: HbrRequest): string | null {
   const d = request.decision;
   if (d === null) return null;
   switch (d.outcome) {
@@ -55,14 +56,23 @@ function decisionLine(request: InstallRequest): string | null {
   }
 }
 
-/** "*Failed:* <explanation> (code `X`, HBR RequestId `Y`)". */
-export function failureText(request: InstallRequest): string {
-  const f = request.failure;
-  if (f === null) return '*Failed.* hbr-bot gave no reason; the logs have the details.';
+/** "<explanation> (code `X`, HBR RequestId `Y`)": a failure in words, with what support needs. */
+export function explainedFailure(f: RequestFailure): string {
   const refs = [f.code === '' ? null : `code ${code(f.code, 80)}`, f.hbrRequestId ? `HBR RequestId ${code(f.hbrRequestId, 80)}` : null]
     .filter((x): x is string => x !== null)
     .join(', ');
-  return `*Failed:* ${escapeMrkdwn(f.explanation)}${refs === '' ? '' : ` (${refs})`}`;
+  return `${escapeMrkdwn(f.explanation)}${refs === '' ? '' : ` (${refs})`}`;
+}
+
+/** "*Failed:* <explanation> (code `X`, HBR RequestId `Y`)". */
+export function failureText(request: HbrRequest): string {
+  if (request.failure === null) return '*Failed.* hbr-bot gave no reason; the logs have the details.';
+  return `*Failed:* ${explainedFailure(request.failure)}`;
+}
+
+/** "HBR backup client install: 3 instances in cn-hangzhou". */
+export function requestTitle(request: HbrRequest): string {
+  return `HBR backup client ${operationSpec(request.operation).verb}: ${instancesNoun(request.instanceIds.length)} in ${request.region}`;
 }
 
 /** How the request's current status reads: a phrase for the notification text, and blocks. */
@@ -72,50 +82,58 @@ interface StatusView {
   blocks: Block[];
 }
 
-function statusView(request: InstallRequest, ctx: RequestMessageContext): StatusView {
-  const count = request.instanceIds.length;
-  const region = request.region;
+/** The buttons of a pending request: Approve (with a confirm dialog naming what it does) and Reject. */
+function decisionButtons(request: HbrRequest, spec: OperationSpec) {
+  const what = `${capitalized(spec.verb)} the HBR backup client ${spec.preposition} ${instancesNoun(request.instanceIds.length)} in ${request.region}?`;
+  const confirmText = spec.consequence === '' ? what : `${what} ${spec.consequence}`;
+  // Red is for the button that does damage: Approve for an uninstall, otherwise Reject.
+  const rejectStyle = spec.approveStyle === 'danger' ? {} : { style: 'danger' as const };
+  return actions(
+    DECISION_BLOCK_ID,
+    button({
+      actionId: APPROVE_ACTION,
+      text: 'Approve',
+      value: request.id,
+      style: spec.approveStyle,
+      confirm: { title: `Approve the ${spec.verb}?`, text: confirmText, confirm: 'Approve', deny: 'Cancel', style: spec.approveStyle },
+    }),
+    button({ actionId: REJECT_ACTION, text: 'Reject', value: request.id, ...rejectStyle }),
+  );
+}
+
+function statusView(request: HbrRequest, ctx: RequestMessageContext): StatusView {
+  const spec = operationSpec(request.operation);
   const decided = decisionLine(request);
   const ttl = formatDuration(request.expiresAt - request.createdAt);
-  const progressSummary = (): string => summaryLine(summarize(instanceOutcomes(request)));
+  const nothingDone = `Nothing was ${spec.pastTense}.`;
+  const progressSummary = (): string => requestSummary(request).line;
 
   switch (request.status) {
     case 'pending': {
       if (ctx.now !== undefined && ctx.now >= request.expiresAt) {
         return {
           sentence: `expired: nobody decided within ${ttl}`,
-          blocks: [section(`:hourglass: Expired: nobody decided within ${ttl}. Nothing was installed.`)],
+          blocks: [section(`:hourglass: Expired: nobody decided within ${ttl}. ${nothingDone}`)],
         };
       }
       const who = approverList(ctx.approvers);
-      const confirmText = `Install the HBR backup client on ${instancesNoun(count)} in ${region}?`;
       return {
         sentence: `waiting for approval by ${who}`,
         blocks: [
           section(`:raised_hand: *Pending:* waiting for approval by ${who}. Expires ${slackDate(request.expiresAt)}.`),
-          actions(
-            DECISION_BLOCK_ID,
-            button({
-              actionId: APPROVE_ACTION,
-              text: 'Approve',
-              value: request.id,
-              style: 'primary',
-              confirm: { title: 'Approve the install?', text: confirmText, confirm: 'Approve', deny: 'Cancel' },
-            }),
-            button({ actionId: REJECT_ACTION, text: 'Reject', value: request.id, style: 'danger' }),
-          ),
+          decisionButtons(request, spec),
         ],
       };
     }
     case 'approved':
       return {
-        sentence: 'approved, starting the install',
-        blocks: [context(decided ?? 'Approved'), section(':gear: *Status:* approved — hbr-bot is starting the install; progress follows in the thread.')],
+        sentence: `approved, starting the ${spec.verb}`,
+        blocks: [context(decided ?? 'Approved'), section(`:gear: *Status:* approved — hbr-bot is starting the ${spec.verb}; progress follows in the thread.`)],
       };
-    case 'installing':
+    case 'submitting':
       return {
-        sentence: 'approved, sending the install to HBR',
-        blocks: [context(decided ?? 'Approved'), section(':gear: *Status:* sending the install to HBR; progress follows in the thread.')],
+        sentence: `approved, sending the ${spec.verb} to HBR`,
+        blocks: [context(decided ?? 'Approved'), section(`:gear: *Status:* sending the ${spec.verb} to HBR; progress follows in the thread.`)],
       };
     case 'polling': {
       const line = progressSummary();
@@ -126,19 +144,18 @@ function statusView(request: InstallRequest, ctx: RequestMessageContext): Status
     }
     case 'rejected':
       return {
-        sentence: 'rejected, nothing was installed',
-        blocks: [section(`:no_entry: ${decided ?? 'Rejected'}. Nothing was installed.`)],
+        sentence: `rejected, nothing was ${spec.pastTense}`,
+        blocks: [section(`:no_entry: ${decided ?? 'Rejected'}. ${nothingDone}`)],
       };
     case 'expired': {
       const at = request.decision?.at ?? request.expiresAt;
       return {
         sentence: `expired: nobody decided within ${ttl}`,
-        blocks: [section(`:hourglass: Expired: nobody decided within ${ttl} (at ${slackDate(at)}). Nothing was installed.`)],
+        blocks: [section(`:hourglass: Expired: nobody decided within ${ttl} (at ${slackDate(at)}). ${nothingDone}`)],
       };
     }
     case 'finished': {
-      const summary = summarize(instanceOutcomes(request));
-      const line = summaryLine(summary);
+      const { summary, line } = requestSummary(request);
       const icon = summary.failed === 0 ? ':white_check_mark:' : ':warning:';
       return {
         sentence: line,
@@ -158,12 +175,18 @@ function statusView(request: InstallRequest, ctx: RequestMessageContext): Status
   }
 }
 
+/** Where the request stands, in a phrase: "waiting for approval by …", "Installed on all 3", … */
+export function requestStatusSentence(request: HbrRequest, ctx: RequestMessageContext): string {
+  return statusView(request, ctx).sentence;
+}
+
 /** The request message: who asks what, then buttons or the decision and status. */
-export function requestMessage(request: InstallRequest, ctx: RequestMessageContext): SlackMessage {
+export function requestMessage(request: HbrRequest, ctx: RequestMessageContext): SlackMessage {
   const count = request.instanceIds.length;
+  const spec = operationSpec(request.operation);
   const status = statusView(request, ctx);
   const top: Block[] = [
-    header(`HBR backup client install: ${instancesNoun(count)} in ${request.region}`),
+    header(requestTitle(request)),
     fields([
       `*Requested by*\n${mentionUser(request.requesterId)}`,
       `*Region*\n${code(request.region, 60)}`,
@@ -176,7 +199,7 @@ export function requestMessage(request: InstallRequest, ctx: RequestMessageConte
   const list: Block[] = kept.map((p) => section(p.text));
   if (omitted > 0) list.push(context(`…and ${instancesNoun(omitted)} more not shown.`));
   const text =
-    `${mentionUser(request.requesterId)} asks to install the HBR backup client on ${instancesNoun(count)} in ` +
+    `${mentionUser(request.requesterId)} asks to ${spec.verb} the HBR backup client ${spec.preposition} ${instancesNoun(count)} in ` +
     `${escapeMrkdwn(request.region)} (request ${escapeMrkdwn(request.id)}): ${status.sentence}`;
   return slackMessage(text, [...top, ...list, ...status.blocks]);
 }
@@ -190,7 +213,7 @@ export interface RequestPostedContext {
 }
 
 /** Ephemeral note for the requester: posted, who approves, where to find it. */
-export function requestPostedMessage(request: InstallRequest, ctx: RequestPostedContext): SlackMessage {
+export function requestPostedMessage(request: HbrRequest, ctx: RequestPostedContext): SlackMessage {
   const link =
     ctx.permalink && /^https:\/\/[^\s<>|]+$/.test(ctx.permalink) ? ` <${ctx.permalink}|Open the request>.` : '';
   const duplicates =

@@ -1,11 +1,12 @@
 /**
  * The final reply in the request's thread, posted once: the requester is mentioned, the summary
- * line, then every instance for a small request, or counts and every instance that is not
- * installed for a large one.
+ * line, then every instance for a small request, or counts and every instance that did not
+ * succeed for a large one.
  */
 
-import { instanceOutcomes, summarize, summaryLine } from '../../domain/outcome.js';
-import type { InstallRequest } from '../../domain/request.js';
+import { operationSpec, type Operation } from '../../domain/operation.js';
+import { requestSummary, type InstanceOutcome, type OutcomeSummary } from '../../domain/outcome.js';
+import type { HbrRequest } from '../../domain/request.js';
 import { LIMITS, context, fitPieces, packPieces, section, slackMessage } from './blocks.js';
 import type { Block, Piece, SlackMessage } from './blocks.js';
 import { code, escapeMrkdwn, idGroupPieces, mentionUser, plural, slackDate } from './format.js';
@@ -15,20 +16,39 @@ import { failureText } from './request.js';
 /** Up to this many instances, each gets its own line; more are grouped by what happened. */
 export const LIST_EVERY_INSTANCE_UP_TO = 20;
 
-export function finalResultMessage(request: InstallRequest): SlackMessage {
-  const outcomes = instanceOutcomes(request);
-  const summary = summarize(outcomes);
-  const line = summaryLine(summary);
+/**
+ * The instances' outcomes in at most `budget` blocks: each on its own line for a small request,
+ * else the counts and every instance that did not succeed, grouped by what happened.
+ */
+export function outcomeListBlocks(outcomes: readonly InstanceOutcome[], summary: OutcomeSummary, operation: Operation, budget: number): Block[] {
+  let pieces: Piece[];
+  const middle: Block[] = [];
+  if (outcomes.length <= LIST_EVERY_INSTANCE_UP_TO) {
+    pieces = packPieces(outcomes.map((o) => ({ text: outcomeLine(o, operation), count: 1 })));
+  } else {
+    middle.push(context(countsLine(summary, operation)));
+    const unsuccessful = outcomes.filter((o) => o.kind !== 'succeeded');
+    pieces = packPieces(idGroupPieces(outcomeGroups(unsuccessful, operation), 5));
+  }
+  const { kept, omitted } = fitPieces(pieces, budget - middle.length);
+  const listed: Block[] = kept.map((p) => section(p.text));
+  if (omitted > 0) listed.push(context(`…and ${plural(omitted, 'more instance')} not listed: the message is full.`));
+  return [...middle, ...listed];
+}
+
+export function finalResultMessage(request: HbrRequest): SlackMessage {
+  const { verb } = operationSpec(request.operation);
+  const { outcomes, summary, line } = requestSummary(request);
   const requester = mentionUser(request.requesterId);
   const where = `request ${code(request.id, 60)} in ${code(request.region, 60)}`;
   const failed = request.status === 'failed';
 
   const head: Block[] = failed
     ? [
-        section(`${requester} :x: *The install request failed* (${where}).\n${failureText(request)}`),
+        section(`${requester} :x: *The ${verb} request failed* (${where}).\n${failureText(request)}`),
         ...(request.submissions.length > 0 ? [section(`*${line}*`)] : []),
       ]
-    : [section(`${requester} ${summary.failed === 0 ? ':white_check_mark:' : ':warning:'} *${line}* — HBR backup client install, ${where}.`)];
+    : [section(`${requester} ${summary.failed === 0 ? ':white_check_mark:' : ':warning:'} *${line}* — HBR backup client ${verb}, ${where}.`)];
 
   const footerParts: string[] = [];
   if (request.decision?.outcome === 'approved') {
@@ -38,22 +58,10 @@ export function finalResultMessage(request: InstallRequest): SlackMessage {
   if (summary.failed > 0) footerParts.push('to retry, fix the cause and send a new request with the IDs above');
   const footer: Block[] = footerParts.length > 0 ? [context(footerParts.join(' · '))] : [];
 
-  let pieces: Piece[];
-  const middle: Block[] = [];
-  if (outcomes.length <= LIST_EVERY_INSTANCE_UP_TO) {
-    pieces = packPieces(outcomes.map((o) => ({ text: outcomeLine(o), count: 1 })));
-  } else {
-    middle.push(context(countsLine(summary)));
-    const notInstalled = outcomes.filter((o) => o.kind !== 'installed');
-    pieces = packPieces(idGroupPieces(outcomeGroups(notInstalled), 5));
-  }
-  const budget = LIMITS.blocks - head.length - middle.length - footer.length;
-  const { kept, omitted } = fitPieces(pieces, budget);
-  const listed: Block[] = kept.map((p) => section(p.text));
-  if (omitted > 0) listed.push(context(`…and ${plural(omitted, 'more instance')} not listed: the message is full.`));
+  const listed = outcomeListBlocks(outcomes, summary, request.operation, LIMITS.blocks - head.length - footer.length);
 
   const text = failed
-    ? `${requester} HBR install request ${escapeMrkdwn(request.id)} failed: ${escapeMrkdwn(request.failure?.explanation ?? 'no reason given')}`
-    : `${requester} HBR install request ${escapeMrkdwn(request.id)} finished: ${line}`;
-  return slackMessage(text, [...head, ...middle, ...listed, ...footer]);
+    ? `${requester} HBR ${verb} request ${escapeMrkdwn(request.id)} failed: ${escapeMrkdwn(request.failure?.explanation ?? 'no reason given')}`
+    : `${requester} HBR ${verb} request ${escapeMrkdwn(request.id)} finished: ${line}`;
+  return slackMessage(text, [...head, ...listed, ...footer]);
 }

@@ -1,11 +1,11 @@
 /**
  * Approve and Reject buttons. The decision is one atomic transition in Redis, so simultaneous
  * clicks, Slack retries and restarts give exactly one decision; only its winner enqueues the
- * install job (whose id is derived from the request, so even a second enqueue would be ignored).
+ * submit job (whose id is derived from the request, so even a second enqueue would be ignored).
  */
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { Logger } from 'pino';
-import { checkDecider, REQUEST_ID_PATTERN, type InstallRequest } from '../../../domain/request.js';
+import { checkDecider, REQUEST_ID_PATTERN, type HbrRequest } from '../../../domain/request.js';
 import { APPROVE_ACTION } from '../../messages/action-ids.js';
 import {
   alreadyDecidedMessage,
@@ -40,7 +40,7 @@ async function decide(deps: ListenerDeps, { body, action, respond }: ButtonArgs,
   const verdict = action.action_id === APPROVE_ACTION ? 'approve' : 'reject';
   const requestId = action.value ?? '';
 
-  let request: InstallRequest | null;
+  let request: HbrRequest | null;
   try {
     request = REQUEST_ID_PATTERN.test(requestId) ? await deps.store.get(requestId) : null;
   } catch (error) {
@@ -74,13 +74,14 @@ async function decide(deps: ListenerDeps, { body, action, respond }: ButtonArgs,
     return;
   }
   log.info({ outcome }, 'request decided');
+  await deps.events.decided(decided.request);
   if (outcome === 'expired') {
     await deps.publisher.refreshRequestMessage(decided.request);
     await respond(ephemeral(alreadyDecidedMessage({ outcome, by: null, at: deps.now() })));
     return;
   }
-  // Enqueue before touching Slack: the install must not depend on a message edit succeeding.
+  // Enqueue before touching Slack: the submission must not depend on a message edit succeeding.
   // A crash between the decision and this line is repaired at start by recoverOpenRequests.
-  if (outcome === 'approved') await deps.queues.enqueueInstall(request.id);
+  if (outcome === 'approved') await deps.queues.enqueueSubmit(request.id);
   await deps.publisher.refreshRequestMessage(decided.request);
 }

@@ -1,25 +1,29 @@
 /**
- * Processor for the install job: one per approved request (job id `install-<request id>`).
- * Submits the instances to InstallBackupClients in chunks of at most 20, recording each chunk's
+ * Processor for the submit job: one per approved request (job id `submit-<request id>`), whatever
+ * its operation. Submits the instances to the operation's HBR action (InstallBackupClients or
+ * UninstallBackupClients, from the operation table) in chunks of at most 20, recording each chunk's
  * answer before the next call, so a retried job never submits a recorded chunk again.
  */
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { chunk } from '../domain/instance-ids.js';
-import type { InstallRequest, Submission } from '../domain/request.js';
+import { operationSpec, type OperationSpec } from '../domain/operation.js';
+import type { HbrRequest, Submission } from '../domain/request.js';
 import { HbrError } from '../hbr/errors.js';
 import type { HbrClient } from '../hbr/client.js';
-import { MAX_INSTANCES_PER_CALL } from '../hbr/types.js';
+import { MAX_INSTANCES_PER_CALL, type InstallSubmission } from '../hbr/types.js';
 import type { RequestStore } from '../store/requests.js';
 import type { RequestPublisher } from '../slack/request-publisher.js';
+import type { BotEvents } from '../ops/events.js';
 import { finishRequest } from './finish.js';
 import type { JobQueues, RequestJobData } from './queues.js';
 
-export interface InstallJobDeps {
+export interface SubmitJobDeps {
   store: RequestStore;
   hbr: HbrClient;
   publisher: RequestPublisher;
   queues: JobQueues;
+  events: BotEvents;
   firstPollDelayMs: number;
   now: () => number;
   logger: Logger;
@@ -28,26 +32,38 @@ export interface InstallJobDeps {
 /** Whole-call error codes that describe the instances rather than the account: refuse the chunk. */
 const INSTANCE_LEVEL_CODES = new Set(['CloudAssistNotRunningOnInstance', 'InstanceNotExists', 'InstanceNotRunning']);
 
-export function createInstallProcessor(deps: InstallJobDeps) {
-  return async function processInstall(job: Job<RequestJobData>): Promise<void> {
+type SubmitCall = (instanceIds: string[], region: string) => Promise<InstallSubmission[]>;
+
+/** The HbrClient method behind an operation's HBR action. */
+function hbrCall(hbr: HbrClient, action: OperationSpec['hbrAction']): SubmitCall {
+  switch (action) {
+    case 'InstallBackupClients':
+      return (ids, region) => hbr.installBackupClients(ids, region);
+    case 'UninstallBackupClients':
+      return (ids, region) => hbr.uninstallBackupClients(ids, region);
+  }
+}
+
+export function createSubmitProcessor(deps: SubmitJobDeps) {
+  return async function processSubmit(job: Job<RequestJobData>): Promise<void> {
     const log = deps.logger.child({ requestId: job.data.requestId, job: job.id });
     let request = await deps.store.get(job.data.requestId);
     if (request === null) {
-      log.warn('install job for a request that no longer exists');
+      log.warn('submit job for a request that no longer exists');
       return;
     }
     if (request.status === 'approved') {
-      const moved = await deps.store.transition(request.id, 'installing');
+      const moved = await deps.store.transition(request.id, 'submitting');
       if (!moved.ok) return;
       request = moved.request;
     }
-    if (request.status !== 'installing' && request.status !== 'polling') {
-      log.info({ status: request.status }, 'install job found the request past installing; nothing to do');
+    if (request.status !== 'submitting' && request.status !== 'polling') {
+      log.info({ status: request.status }, 'submit job found the request past submitting; nothing to do');
       return;
     }
 
     // A run after a crash skips what is recorded: submitted chunks, and everything after a failure.
-    if (request.status === 'installing' && request.failure === null) {
+    if (request.status === 'submitting' && request.failure === null) {
       const chunks = chunk(request.instanceIds, MAX_INSTANCES_PER_CALL);
       for (const [index, instanceIds] of chunks.entries()) {
         if (request.submissions.some((s) => s.index === index)) continue;
@@ -64,16 +80,17 @@ function isLastAttempt(job: Job): boolean {
 }
 
 async function submitChunk(
-  deps: InstallJobDeps,
-  request: InstallRequest,
+  deps: SubmitJobDeps,
+  request: HbrRequest,
   index: number,
   instanceIds: string[],
   lastAttempt: boolean,
   log: Logger,
 ): Promise<'next' | 'stop'> {
+  const action = operationSpec(request.operation).hbrAction;
   try {
-    const [answer] = await deps.hbr.installBackupClients(instanceIds, request.region);
-    if (answer === undefined) throw new Error('InstallBackupClients returned no answer');
+    const [answer] = await hbrCall(deps.hbr, action)(instanceIds, request.region);
+    if (answer === undefined) throw new Error(`${action} returned no answer`);
     const submission: Submission = {
       index,
       instanceIds,
@@ -83,9 +100,10 @@ async function submitChunk(
       submittedAt: deps.now(),
     };
     await deps.store.recordSubmission(request.id, submission);
+    await deps.events.submitted(request, submission);
     log.info(
       { chunk: index, taskId: answer.taskId, hbrRequestId: answer.requestId, refused: submission.instances.filter((i) => !i.valid).length },
-      'InstallBackupClients accepted',
+      `${action} accepted`,
     );
     return 'next';
   } catch (error) {
@@ -101,10 +119,10 @@ async function submitChunk(
         instances: instanceIds.map((instanceId) => ({ instanceId, valid: false, errorCode: error.code })),
         submittedAt: deps.now(),
       });
-      log.warn({ chunk: index, code: error.code, hbrRequestId: error.requestId }, 'InstallBackupClients refused the whole chunk');
+      log.warn({ chunk: index, code: error.code, hbrRequestId: error.requestId }, `${action} refused the whole chunk`);
       return 'next';
     }
-    log.error({ chunk: index, code: error.code, hbrRequestId: error.requestId }, 'InstallBackupClients failed permanently');
+    log.error({ chunk: index, code: error.code, hbrRequestId: error.requestId }, `${action} failed permanently`);
     await deps.store.recordFailure(request.id, {
       code: error.code,
       explanation: error.explanation,
@@ -114,15 +132,15 @@ async function submitChunk(
   }
 }
 
-async function afterSubmission(deps: InstallJobDeps, requestId: string, log: Logger): Promise<void> {
+async function afterSubmission(deps: SubmitJobDeps, requestId: string, log: Logger): Promise<void> {
   const request = await deps.store.get(requestId);
   if (request === null) return;
-  await deps.publisher.syncProgress(request);
   const started = request.submissions.filter((s) => s.taskId !== null);
   if (started.length === 0) {
     await finishRequest(deps, request, deps.now());
     return;
   }
+  await deps.publisher.syncProgress(request);
   const moved = await deps.store.transition(requestId, 'polling');
   if (!moved.ok && moved.reason === 'conflict' && moved.request.status !== 'polling') return;
   const firstSubmittedAt = Math.min(...started.map((s) => s.submittedAt));

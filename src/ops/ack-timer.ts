@@ -1,0 +1,29 @@
+/**
+ * Times each ack: from the moment a listener is called to its ack(). Bolt gives every middleware
+ * and listener its own copy of the arguments, so the only place to observe a listener's ack is a
+ * wrapper around the listener itself.
+ */
+import type { Histogram } from 'prom-client';
+
+export type AckKind = 'command' | 'action';
+
+export type AckTimer = <Args extends { ack: (...rest: never[]) => Promise<void> }>(
+  kind: AckKind,
+  listener: (args: Args) => Promise<void>,
+) => (args: Args) => Promise<void>;
+
+export function ackTimer(histogram: Histogram<'kind'>): AckTimer {
+  return (kind, listener) => async (args) => {
+    const started = performance.now();
+    const ack = args.ack;
+    let timed = false;
+    const timedAck = (async (...rest: never[]) => {
+      if (!timed) {
+        timed = true;
+        histogram.observe({ kind }, (performance.now() - started) / 1000);
+      }
+      return ack(...rest);
+    }) as typeof ack;
+    await listener({ ...args, ack: timedAck });
+  };
+}

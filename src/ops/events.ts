@@ -1,0 +1,90 @@
+/**
+ * The moments worth recording — a command handled, a request created, decided, submitted,
+ * finished — each turned into metrics and, for requests, an audit event (which is also logged).
+ * Listeners and jobs report here; they never touch prom-client or the audit stream directly.
+ */
+import type { AuditTrail } from './audit.js';
+import type { BotMetrics } from './metrics.js';
+import { OUTCOME_KINDS, instanceOutcomes, summarize, summaryLine } from '../domain/outcome.js';
+import type { HbrRequest, Submission } from '../domain/request.js';
+
+export type CommandOutcome =
+  | 'help'
+  | 'invalid'
+  | 'refused'
+  | 'posted'
+  | 'post_failed'
+  | 'status'
+  | 'show'
+  | 'audit'
+  | 'unavailable'
+  | 'error';
+
+export class BotEvents {
+  constructor(
+    private readonly metrics: BotMetrics,
+    private readonly audit: AuditTrail,
+  ) {}
+
+  command(command: string, outcome: CommandOutcome): void {
+    this.metrics.commands.inc({ command, outcome });
+  }
+
+  async requestCreated(request: HbrRequest): Promise<void> {
+    await this.audit.record({
+      type: 'request.created',
+      requestId: request.id,
+      operation: request.operation,
+      actor: request.requesterId,
+      channel: request.originChannel,
+      region: request.region,
+      instances: request.instanceIds.length,
+    });
+  }
+
+  async decided(request: HbrRequest): Promise<void> {
+    const { decision } = request;
+    if (decision === null) return;
+    this.metrics.decisions.inc({ outcome: decision.outcome });
+    await this.audit.record({
+      type: 'request.decided',
+      requestId: request.id,
+      operation: request.operation,
+      actor: decision.by,
+      outcome: decision.outcome,
+    });
+  }
+
+  async submitted(request: HbrRequest, submission: Submission): Promise<void> {
+    await this.audit.record({
+      type: 'request.submitted',
+      requestId: request.id,
+      operation: request.operation,
+      taskIds: submission.taskId === null ? [] : [submission.taskId],
+      hbrRequestIds: submission.hbrRequestId === '' ? [] : [submission.hbrRequestId],
+      refused: submission.instances.filter((instance) => !instance.valid).length,
+    });
+  }
+
+  /** Called once per request, by whoever moved it to its final status. */
+  async finished(request: HbrRequest): Promise<void> {
+    const summary = summarize(instanceOutcomes(request));
+    for (const kind of OUTCOME_KINDS) {
+      if (summary.byKind[kind] > 0) this.metrics.instanceOutcomes.inc({ operation: request.operation, outcome: kind }, summary.byKind[kind]);
+    }
+    await this.audit.record({
+      type: 'request.finished',
+      requestId: request.id,
+      operation: request.operation,
+      status: request.status,
+      summary: summaryLine(summary, request.operation),
+      succeeded: summary.succeeded,
+      failed: summary.failed,
+      failureCode: request.failure?.code ?? null,
+      hbrRequestIds: [
+        ...request.submissions.map((s) => s.hbrRequestId).filter((id) => id !== ''),
+        ...(request.failure?.hbrRequestId ? [request.failure.hbrRequestId] : []),
+      ],
+    });
+  }
+}

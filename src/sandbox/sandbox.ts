@@ -1,0 +1,178 @@
+/**
+ * The sandbox: the real bot (same Bolt app, BullMQ workers and Redis) wired to the Slack and HBR
+ * stand-ins, and a web page that behaves like a Slack channel. `npm start` runs it when no Slack
+ * variable is set; the browser test starts it in-process.
+ */
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { startHbrBot, type BotOptions, type RunningBot } from '../bot.js';
+import { loadSandboxConfig, redactUrlPassword, SANDBOX_DEFAULTS, type SandboxConfig } from '../config.js';
+import {
+  SANDBOX_ACCESS_KEY_ID,
+  SANDBOX_ACCESS_KEY_SECRET,
+  SANDBOX_APPROVERS,
+  SANDBOX_BOT_TOKEN,
+  SANDBOX_BOT_USER_ID,
+  SANDBOX_INSTANCES,
+  SANDBOX_POLLS_TO_COMPLETE,
+  SANDBOX_REQUESTERS,
+  SANDBOX_SIGNING_SECRET,
+  SANDBOX_SLOW_EXTRA_POLLS,
+} from './fixture.js';
+import { startHbrStandIn, type HbrStandIn } from './hbr-api-server.js';
+import { startSandboxPage, type SandboxPage } from './page-server.js';
+import { startSlackStandIn, type SlackStandIn } from './slack-api-server.js';
+
+export interface SandboxOptions {
+  /** The environment: PORT (the page), REDIS_URL, HBR_QUEUE_PREFIX (+ "-sandbox"), timings, LOG_LEVEL. */
+  env: NodeJS.ProcessEnv;
+  /** Builds the bot's logger once the configuration (and so the level) is known. */
+  logger: (level: string) => Logger;
+  /** Extra bot options (tests shorten retries). */
+  bot?: Omit<BotOptions, 'logger'>;
+}
+
+export interface RunningSandbox {
+  /** http://localhost:<port>/ */
+  url: string;
+  port: number;
+  config: SandboxConfig;
+  slack: SlackStandIn;
+  hbr: HbrStandIn;
+  bot: RunningBot;
+  /** The one line `npm start` prints. */
+  banner: string;
+  stop(): Promise<void>;
+}
+
+/** A problem the person starting the sandbox can fix (Redis down, port taken): its message says how. */
+export class SandboxStartError extends Error {
+  override name = 'SandboxStartError';
+}
+
+/** Deletes every key under the sandbox's prefix: its state is meaningless without the stand-ins that held its messages. */
+async function clearSandboxKeys(redis: Redis, prefix: string): Promise<void> {
+  if (!prefix.endsWith(SANDBOX_DEFAULTS.prefixSuffix)) throw new Error(`refusing to clear ${prefix}: not a sandbox prefix`);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+    if (keys.length > 0) await redis.unlink(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+/** One quick connection: a sandbox without Redis says at once how to start one, then clears its old keys. */
+async function prepareRedis(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 2000, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    redis.disconnect();
+    throw new SandboxStartError(
+      `hbr-bot sandbox needs Redis, and ${redactUrlPassword(url)} does not answer (${error instanceof Error ? error.message : String(error)}). ` +
+        'Start one with `redis-server` (or `docker run -d -p 6379:6379 redis:7`), or set REDIS_URL to one that runs.',
+    );
+  }
+  try {
+    await clearSandboxKeys(redis, prefix);
+  } finally {
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}
+
+async function wipeOnStop(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      redis.once('ready', resolve);
+      redis.once('end', () => reject(new Error('Redis went away')));
+    });
+    await clearSandboxKeys(redis, prefix);
+  } catch {
+    // Best effort: the next start clears them anyway.
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
+  const slack = await startSlackStandIn({ botToken: SANDBOX_BOT_TOKEN, botUserId: SANDBOX_BOT_USER_ID });
+  const hbr = await startHbrStandIn({
+    accessKeyId: SANDBOX_ACCESS_KEY_ID,
+    accessKeySecret: SANDBOX_ACCESS_KEY_SECRET,
+    instances: Object.fromEntries(SANDBOX_INSTANCES.map((i) => [i.id, i.state])),
+    pollsToComplete: SANDBOX_POLLS_TO_COMPLETE,
+    slowExtraPolls: SANDBOX_SLOW_EXTRA_POLLS,
+  });
+  let bot: RunningBot | undefined;
+  let page: SandboxPage | undefined;
+  const stopAll = async () => {
+    await page?.close();
+    await bot?.stop();
+    await Promise.allSettled([slack.close(), hbr.close()]);
+  };
+
+  try {
+    const config = loadSandboxConfig(options.env, {
+      slackBotToken: SANDBOX_BOT_TOKEN,
+      slackSigningSecret: SANDBOX_SIGNING_SECRET,
+      slackApiUrl: slack.apiUrl,
+      hbrEndpoint: hbr.url,
+      approvers: SANDBOX_APPROVERS,
+      requesters: SANDBOX_REQUESTERS,
+    });
+    const { redisUrl, queuePrefix } = config.bot;
+    const logger = options.logger(config.bot.logLevel);
+    // The page first: a taken port is reported before anything touches Redis.
+    try {
+      page = await startSandboxPage({
+        port: config.pagePort,
+        slack,
+        hbr,
+        botEventsUrl: () => (bot === undefined ? undefined : `${bot.url}/slack/events`),
+        signingSecret: SANDBOX_SIGNING_SECRET,
+        poll: config.bot.poll,
+        region: config.bot.hbr.defaultRegion,
+        logger,
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new SandboxStartError(`hbr-bot sandbox: port ${config.pagePort} is already in use — set PORT to a free one, e.g. PORT=3001 npm start`);
+      }
+      throw error;
+    }
+    await prepareRedis(redisUrl, queuePrefix);
+
+    // The bot's default credential chain reads the sandbox AccessKey from the environment, as it would
+    // read a real one; nothing else in the chain is consulted (no instance metadata, no STS token).
+    process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = SANDBOX_ACCESS_KEY_ID;
+    process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = SANDBOX_ACCESS_KEY_SECRET;
+    process.env.ALIBABA_CLOUD_ECS_METADATA_DISABLED = 'true';
+    delete process.env.ALIBABA_CLOUD_SECURITY_TOKEN;
+
+    bot = await startHbrBot(config.bot, { ...options.bot, logger, listenHost: '127.0.0.1' });
+    const ignored = config.ignored.length === 0 ? '' : `; ignoring ${config.ignored.join(', ')}`;
+    const banner =
+      `hbr-bot sandbox: open ${page.url} (no Slack or Alibaba account used; Redis at ${redactUrlPassword(redisUrl)}, ` +
+      `keys under ${queuePrefix}:${ignored})`;
+    return {
+      url: page.url,
+      port: page.port,
+      config,
+      slack,
+      hbr,
+      bot,
+      banner,
+      async stop() {
+        await stopAll();
+        await wipeOnStop(redisUrl, queuePrefix);
+      },
+    };
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
+  }
+}

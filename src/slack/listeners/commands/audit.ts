@@ -1,0 +1,34 @@
+/**
+ * After the ack of `audit [n]`: approvers read the newest audit events, ephemerally. The trail
+ * names who asked and who approved what, so only approvers may read it.
+ */
+import type { Logger } from 'pino';
+import type { CommandOutcome } from '../../../ops/events.js';
+import { auditMessage } from '../../messages/audit.js';
+import { notAnApproverMessage, temporarilyUnavailableMessage } from '../../messages/errors.js';
+import { ephemeral, type ListenerDeps } from '../deps.js';
+import type { CommandArgs } from './hbr-command.js';
+
+export async function answerAudit(
+  deps: ListenerDeps,
+  count: number,
+  userId: string,
+  respond: CommandArgs['respond'],
+  log: Logger,
+): Promise<CommandOutcome> {
+  if (!(await deps.directory.isListed(userId, deps.config.access.approvers))) {
+    log.info('refused: audit is for approvers');
+    await respond(ephemeral(notAnApproverMessage()));
+    return 'refused';
+  }
+  let records;
+  try {
+    records = await deps.audit.recent(count);
+  } catch (error) {
+    log.error({ err: error }, 'audit stream unavailable');
+    await respond(ephemeral(temporarilyUnavailableMessage()));
+    return 'unavailable';
+  }
+  await respond(ephemeral(auditMessage(records, count)));
+  return 'audit';
+}

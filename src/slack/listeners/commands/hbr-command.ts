@@ -1,0 +1,110 @@
+/**
+ * The slash commands `/hbr-install`, `/hbr-uninstall` and `/hbr-status`: one handler, told what
+ * plain instance IDs mean after its command. It parses, checks where and who, acks, and only then
+ * does what the text asks (post a request, ask HBR for the clients' status, read a request from
+ * Redis). Everything before the ack is pure and local.
+ */
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { parseCommand, type CommandName, type ParsedCommand } from '../../../domain/instance-ids.js';
+import { SlackDirectory } from '../../directory.js';
+import { helpMessage } from '../../messages/help.js';
+import {
+  invalidCommandMessage,
+  notAllowedInChannelMessage,
+  notARequesterMessage,
+  somethingWentWrongMessage,
+} from '../../messages/errors.js';
+import type { CommandOutcome } from '../../../ops/events.js';
+import { ephemeral, errorReference, type ListenerDeps } from '../deps.js';
+import { requestOperation } from './request.js';
+import { answerAudit } from './audit.js';
+import { answerShow } from './show.js';
+import { answerStatus } from './status.js';
+
+export type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+/** `meaning`: what plain instance IDs ask for after this command. */
+export function hbrCommand(deps: ListenerDeps, meaning: CommandName) {
+  const { config } = deps;
+  return async ({ command, ack, respond }: CommandArgs): Promise<void> => {
+    const log = deps.logger.child({ command: command.command, user: command.user_id, channel: command.channel_id });
+    const count = (outcome: CommandOutcome) => deps.events.command(command.command, outcome);
+    const parsed = parseCommand(command.text, {
+      maxInstances: config.maxInstances,
+      defaultRegion: config.hbr.defaultRegion,
+      command: meaning,
+    });
+    if (parsed.kind === 'help') {
+      await ack(
+        ephemeral(
+          helpMessage({
+            command: command.command,
+            topic: parsed.topic,
+            defaultRegion: config.hbr.defaultRegion,
+            maxInstances: config.maxInstances,
+            approvers: config.access.approvers,
+          }),
+        ),
+      );
+      count('help');
+      return;
+    }
+    if (config.access.allowedChannels.length > 0 && !config.access.allowedChannels.includes(command.channel_id)) {
+      log.info('refused: channel not allowed');
+      await ack(ephemeral(notAllowedInChannelMessage(config.access.allowedChannels)));
+      count('refused');
+      return;
+    }
+    if (parsed.kind === 'invalid') {
+      log.info({ problems: parsed.problems.length }, 'refused: invalid input');
+      await ack(ephemeral(invalidCommandMessage(parsed.problems, command.command)));
+      count('invalid');
+      return;
+    }
+    const requesters = config.access.requesters;
+    if (requesters.length > 0 && SlackDirectory.isLocal(requesters) && !requesters.includes(command.user_id)) {
+      log.info('refused: not a requester');
+      await ack(ephemeral(notARequesterMessage()));
+      count('refused');
+      return;
+    }
+    await ack();
+
+    try {
+      if (requesters.length > 0 && !(await deps.directory.isListed(command.user_id, requesters))) {
+        log.info('refused: not a requester');
+        await respond(ephemeral(notARequesterMessage()));
+        count('refused');
+        return;
+      }
+      count(await answer(deps, parsed, command, respond, log));
+    } catch (error) {
+      count('error');
+      const reference = errorReference();
+      log.error({ err: error, reference }, `${command.command} failed`);
+      await respond(ephemeral(somethingWentWrongMessage(reference))).catch((respondError: unknown) =>
+        log.error({ err: respondError, reference }, 'could not tell the user about the failure'),
+      );
+    }
+  };
+}
+
+/** What the text asks for, once the ack is sent and the user may use the bot. */
+function answer(
+  deps: ListenerDeps,
+  parsed: Exclude<ParsedCommand, { kind: 'help' | 'invalid' }>,
+  command: CommandArgs['command'],
+  respond: CommandArgs['respond'],
+  log: ListenerDeps['logger'],
+): Promise<CommandOutcome> {
+  switch (parsed.kind) {
+    case 'request':
+      return requestOperation(deps, parsed, command, respond, log);
+    case 'status':
+      return answerStatus(deps, parsed, respond, log);
+    case 'show':
+      return answerShow(deps, parsed.requestId, respond, log);
+    case 'audit':
+      return answerAudit(deps, parsed.count, command.user_id, respond, log);
+  }
+}

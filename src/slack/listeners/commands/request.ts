@@ -1,0 +1,85 @@
+/**
+ * After the ack of a request (`/hbr-install i-…`, `/hbr-uninstall i-…`): create the request in
+ * Redis, schedule its expiry and post it for approval. The same for every operation.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { CommandOutcome } from '../../../ops/events.js';
+import type { ParsedCommand } from '../../../domain/instance-ids.js';
+import { operationSpec } from '../../../domain/operation.js';
+import { newRequest, type HbrRequest } from '../../../domain/request.js';
+import { somethingWentWrongMessage, temporarilyUnavailableMessage } from '../../messages/errors.js';
+import { requestPostedMessage } from '../../messages/request.js';
+import { explainSlackError, slackErrorCode } from '../../slack-errors.js';
+import { ephemeral, type ListenerDeps } from '../deps.js';
+import type { CommandArgs } from './hbr-command.js';
+
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/** `r` + 12 random base32 characters (60 bits): unguessable enough for a button value. */
+export function newRequestId(): string {
+  return `r${[...randomBytes(12)].map((byte) => BASE32[byte % 32]).join('')}`;
+}
+
+export async function requestOperation(
+  deps: ListenerDeps,
+  parsed: Extract<ParsedCommand, { kind: 'request' }>,
+  command: CommandArgs['command'],
+  respond: CommandArgs['respond'],
+  log: Logger,
+): Promise<CommandOutcome> {
+  const request = newRequest({
+    id: newRequestId(),
+    operation: parsed.operation,
+    requesterId: command.user_id,
+    originChannel: command.channel_id,
+    region: parsed.region,
+    instanceIds: parsed.instanceIds,
+    now: deps.now(),
+    approvalTtlMs: deps.config.approvalTtlMs,
+  });
+  return createAndPost(deps, request, parsed.duplicates, respond, log);
+}
+
+async function createAndPost(
+  deps: ListenerDeps,
+  request: HbrRequest,
+  duplicates: number,
+  respond: CommandArgs['respond'],
+  log: Logger,
+): Promise<CommandOutcome> {
+  const rlog = log.child({ requestId: request.id, operation: request.operation });
+  try {
+    await deps.store.create(request);
+    await deps.queues.scheduleExpiry(request.id, request.expiresAt, deps.now());
+  } catch (error) {
+    rlog.error({ err: error }, 'request store unavailable');
+    await respond(ephemeral(temporarilyUnavailableMessage()));
+    return 'unavailable';
+  }
+
+  const channel = deps.config.access.approvalChannel ?? request.originChannel;
+  let message;
+  try {
+    message = await deps.publisher.postRequest(request, channel);
+  } catch (error) {
+    const reason = explainSlackError(slackErrorCode(error));
+    rlog.warn({ err: error, postChannel: channel }, `could not post the request message: ${reason}`);
+    await deps.store.fail(request.id, { code: slackErrorCode(error) ?? 'SlackUnreachable', explanation: reason, hbrRequestId: null }, deps.now());
+    const nothing = `Nothing was ${operationSpec(request.operation).pastTense}.`;
+    await respond(ephemeral(somethingWentWrongMessage(request.id, `The request could not be posted: ${reason}. ${nothing}`)));
+    return 'post_failed';
+  }
+  rlog.info({ instances: request.instanceIds.length, region: request.region, postChannel: message.channel, ts: message.ts }, 'request posted');
+  await deps.events.requestCreated(request);
+
+  const permalink =
+    deps.config.access.approvalChannel === null
+      ? null
+      : await deps.publisher.permalink(message).catch((error: unknown) => {
+          rlog.warn({ err: error }, 'could not fetch the request permalink');
+          return null;
+        });
+  await respond(ephemeral(requestPostedMessage(request, { approvers: deps.config.access.approvers, permalink, duplicates })));
+  return 'posted';
+}

@@ -1,0 +1,34 @@
+/**
+ * After the ack of `show <request id>`: read the request from Redis and answer only the user with
+ * where it stands and every instance's result so far. Read-only.
+ */
+import type { Logger } from 'pino';
+import type { CommandOutcome } from '../../../ops/events.js';
+import { DEFAULT_RETENTION_MS } from '../../../store/requests.js';
+import { temporarilyUnavailableMessage } from '../../messages/errors.js';
+import { requestDetailsMessage, unknownRequestIdMessage } from '../../messages/show.js';
+import { ephemeral, type ListenerDeps } from '../deps.js';
+import type { CommandArgs } from './hbr-command.js';
+
+export async function answerShow(
+  deps: ListenerDeps,
+  requestId: string,
+  respond: CommandArgs['respond'],
+  log: Logger,
+): Promise<CommandOutcome> {
+  let request;
+  try {
+    request = await deps.store.get(requestId);
+  } catch (error) {
+    log.error({ err: error, requestId }, 'request store unavailable');
+    await respond(ephemeral(temporarilyUnavailableMessage()));
+    return 'unavailable';
+  }
+  if (request === null) {
+    log.info({ requestId }, 'show: no such request');
+    await respond(ephemeral(unknownRequestIdMessage(requestId, DEFAULT_RETENTION_MS)));
+    return 'show';
+  }
+  await respond(ephemeral(requestDetailsMessage(request, { approvers: deps.config.access.approvers, now: deps.now() })));
+  return 'show';
+}

@@ -1,0 +1,36 @@
+/**
+ * After the ack of a status command (`/hbr-status i-…`, `/hbr-install status i-…`): ask HBR for the
+ * instances' backup clients (DescribeBackupClients, every page) and answer only the user. No
+ * approval: it changes nothing.
+ */
+import type { Logger } from 'pino';
+import type { CommandOutcome } from '../../../ops/events.js';
+import { clientStatuses } from '../../../domain/client-status.js';
+import type { ParsedCommand } from '../../../domain/instance-ids.js';
+import { HbrError } from '../../../hbr/errors.js';
+import { clientStatusFailedMessage, clientStatusMessage } from '../../messages/status.js';
+import { ephemeral, type ListenerDeps } from '../deps.js';
+import type { CommandArgs } from './hbr-command.js';
+
+export async function answerStatus(
+  deps: ListenerDeps,
+  parsed: Extract<ParsedCommand, { kind: 'status' }>,
+  respond: CommandArgs['respond'],
+  log: Logger,
+): Promise<CommandOutcome> {
+  const { instanceIds, region } = parsed;
+  let clients;
+  try {
+    clients = await deps.hbr.describeBackupClients(instanceIds, region);
+  } catch (error) {
+    if (!(error instanceof HbrError)) throw error;
+    log.warn({ code: error.code, hbrRequestId: error.requestId, region }, `DescribeBackupClients failed: ${error.explanation}`);
+    const failure = { code: error.code, explanation: error.explanation, hbrRequestId: error.requestId };
+    await respond(ephemeral(clientStatusFailedMessage(failure, region)));
+    return 'status';
+  }
+  const statuses = clientStatuses(instanceIds, clients, deps.now());
+  log.info({ instances: instanceIds.length, clients: clients.length, region }, 'status answered');
+  await respond(ephemeral(clientStatusMessage(statuses, region)));
+  return 'status';
+}

@@ -1,0 +1,258 @@
+/**
+ * The sandbox page in a real browser (Debian's Chromium driven by playwright-core): a requester types
+ * the command, an approver approves through the confirm dialog, and the thread shows every instance's
+ * result, all rendered from Block Kit. Screenshots go to test-output/sandbox/; with
+ * SANDBOX_SCREENSHOT=docs/sandbox.png the install flow's screenshot is also written there (README).
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SANDBOX_BOT_TOKEN, SANDBOX_CHANNEL, SANDBOX_INSTANCES } from '../../src/sandbox/fixture.js';
+import { startSandbox, type RunningSandbox } from '../../src/sandbox/sandbox.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const OUTPUT = path.resolve('test-output/sandbox');
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-sync',
+];
+
+const DANA = 'USBDANA001';
+const LEE = 'USBLEE0002';
+const ALEX = 'USBALEX004';
+
+function instanceId(name: string): string {
+  const found = SANDBOX_INSTANCES.find((i) => i.name === name);
+  if (found === undefined) throw new Error(`no sandbox instance ${name}`);
+  return found.id;
+}
+
+let sandbox: RunningSandbox;
+let context: BrowserContext;
+let userDataDir: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this)`);
+  sandbox = await startSandbox({
+    env: {
+      PORT: '0',
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      HBR_QUEUE_PREFIX: `hbrtest-${randomBytes(5).toString('hex')}`,
+    },
+    logger: (level) => pino({ level: process.env.TEST_LOG_LEVEL ?? level }),
+  });
+  userDataDir = await mkdtemp(path.join(tmpdir(), 'hbr-sandbox-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    viewport: { width: 1480, height: 920 },
+    deviceScaleFactor: 1,
+  });
+  await mkdir(OUTPUT, { recursive: true });
+});
+
+afterAll(async () => {
+  await context?.close();
+  if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+  await sandbox?.stop();
+});
+
+async function openPage(user: string): Promise<Page> {
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  (page as Page & { errors: string[] }).errors = errors;
+  await page.goto(`http://127.0.0.1:${sandbox.port}/?user=${user}`);
+  await page.locator('#live[data-state="live"]').waitFor();
+  return page;
+}
+
+function pageErrors(page: Page): string[] {
+  return (page as Page & { errors: string[] }).errors;
+}
+
+async function actAs(page: Page, user: string): Promise<void> {
+  await page.locator(`[data-user="${user}"]`).click();
+  await page.locator(`[data-user="${user}"][aria-checked="true"]`).waitFor();
+  await page.locator('#live[data-state="live"]').waitFor();
+}
+
+async function send(page: Page, text: string): Promise<void> {
+  await page.locator('#composer-input').fill(text);
+  await page.locator('#composer-input').press('Enter');
+}
+
+/** Top-level channel messages from the bot (not ephemerals) whose text matches. */
+function channelMessage(page: Page, text: string | RegExp): Locator {
+  return page.locator('#messages .message:not(.ephemeral)').filter({ hasText: text });
+}
+
+/** What nobody should ever see on the page: raw Block Kit JSON, unrendered mrkdwn tokens, undrawn blocks. */
+async function expectFullyRendered(page: Page): Promise<void> {
+  const text = await page.locator('#app').innerText();
+  expect(text).not.toMatch(/"type"\s*:|\{"|<@U|<!date|<!subteam|:white_check_mark:|:no_entry_sign:|:x:/);
+  expect(await page.locator('.unsupported').count()).toBe(0);
+  expect(pageErrors(page)).toEqual([]);
+}
+
+describe('sandbox page in Chromium', () => {
+  it('a requester asks, an approver confirms, and the thread shows the installed instances', async () => {
+    const page = await openPage(DANA);
+    const ids = ['web-01', 'web-02', 'db-01', 'batch-01', 'build-01'].map(instanceId);
+
+    await expect(page.locator('#cadence').innerText()).resolves.toMatch(/3 s after the install call, then every 3 s/);
+    await send(page, `/hbr-install ${ids.join(' ')}`);
+    const request = channelMessage(page, 'HBR backup client install');
+    await request.getByRole('button', { name: 'Approve' }).waitFor();
+    await page.locator('#messages .message.ephemeral').filter({ hasText: 'posted' }).waitFor();
+
+    await actAs(page, LEE);
+    // Dana's "request posted" note was hers alone.
+    expect(await page.locator('#messages .message.ephemeral').filter({ hasText: 'posted' }).count()).toBe(0);
+    await request.getByRole('button', { name: 'Approve' }).click();
+    const dialog = page.locator('#confirm');
+    await dialog.waitFor();
+    await expect(dialog.locator('h2').innerText()).resolves.toBe('Approve the install?');
+    await dialog.locator('#confirm-ok').click();
+    await request.filter({ hasText: 'Approved by @lee' }).waitFor();
+    expect(await request.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+
+    await request.locator('.replies').click();
+    const thread = page.locator('#thread-messages');
+    // The final reply mentions the requester and lists every instance with its outcome.
+    const final = thread.locator('.message').filter({ hasText: '@dana' }).filter({ hasText: new RegExp(`${instanceId('db-01')}\\s+installed`) });
+    await final.waitFor({ timeout: 25_000 });
+    const finalText = await final.innerText();
+    for (const name of ['web-01', 'web-02', 'db-01']) expect(finalText).toMatch(new RegExp(`${instanceId(name)}\\s+installed`));
+    expect(finalText).toContain(instanceId('batch-01'));
+    expect(finalText).toContain(instanceId('build-01'));
+    await request.filter({ hasText: /Installed on 3 of 5/ }).waitFor();
+    await page.locator(`[data-instance="${instanceId('web-01')}"].has-client`).waitFor();
+
+    await expectFullyRendered(page);
+    await page.locator('#composer-input').fill(`/hbr-install ${instanceId('archive-01')}`);
+    await page.mouse.move(700, 12); // the top bar: no hover highlight in the screenshot
+    const shot = await page.screenshot({ path: path.join(OUTPUT, 'install-flow.png'), animations: 'disabled' });
+    if (process.env.SANDBOX_SCREENSHOT) await import('node:fs/promises').then((fs) => fs.writeFile(path.resolve(process.env.SANDBOX_SCREENSHOT!), shot));
+    await page.close();
+  }, 45_000);
+
+  it('shows ephemerals only to their user and enforces who may request and approve', async () => {
+    const page = await openPage(ALEX);
+    await send(page, `/hbr-install ${instanceId('web-02')}`);
+    await page.locator('#messages .message.ephemeral').filter({ hasText: /not allowed to request/ }).waitFor();
+
+    await actAs(page, DANA);
+    expect(await page.locator('#messages .message.ephemeral').filter({ hasText: /not allowed to request/ }).count()).toBe(0);
+    await send(page, `/hbr-install ${instanceId('web-02')}`);
+    const requests = channelMessage(page, instanceId('web-02')).filter({ has: page.getByRole('button', { name: 'Approve' }) });
+    await requests.first().waitFor();
+    // Dana may not approve her own request: the confirm dialog is passed, then the bot says no, to her only.
+    await requests.first().getByRole('button', { name: 'Approve' }).click();
+    await page.locator('#confirm-ok').click();
+    await page.locator('#messages .message.ephemeral').filter({ hasText: /not an approver/ }).waitFor();
+
+    // Deny in the dialog sends nothing: the request stays pending.
+    await actAs(page, LEE);
+    await requests.first().getByRole('button', { name: 'Approve' }).click();
+    await page.locator('#confirm-deny').click();
+    await requests.first().getByRole('button', { name: 'Reject' }).click();
+    await channelMessage(page, 'Rejected by @lee').waitFor();
+
+    // A command the app does not have: Slack's own answer, without bothering the bot.
+    await send(page, '/deploy everything');
+    await page.locator('.message.slackbot').filter({ hasText: '/deploy is not a valid command' }).waitFor();
+    await expectFullyRendered(page);
+    await page.screenshot({ path: path.join(OUTPUT, 'rules.png'), animations: 'disabled' });
+    await page.close();
+  }, 30_000);
+
+  it('draws every Block Kit and mrkdwn construct safely, with no raw JSON', async () => {
+    const page = await openPage(DANA);
+    const mrkdwnText = [
+      '*bold* _italic_ ~struck~ `code` <@USBLEE0002> <!subteam^SOPS0001|@ops> <#CSBHBROPS1> <!here>',
+      '<!date^1700000000^{date_short_pretty}|Nov 14 2023> <https://www.alibabacloud.com/help/en/hbr|HBR docs> <javascript:alert(1)|bad link>',
+      '&lt;script&gt;alert(1)&lt;/script&gt; &amp; :white_check_mark: snake_case_word 2*3*4',
+      '```',
+      'i-aaaa *not bold* _nor italic_',
+      '```',
+      '> quoted',
+    ].join('\n');
+    const blocks = [
+      { type: 'header', text: { type: 'plain_text', text: 'Header :rocket:', emoji: true } },
+      { type: 'section', text: { type: 'mrkdwn', text: mrkdwnText } },
+      { type: 'section', fields: [{ type: 'mrkdwn', text: '*Field one*\nvalue' }, { type: 'plain_text', text: 'Field two' }] },
+      { type: 'divider' },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: 'context <@USBDANA001>' }, { type: 'plain_text', text: 'plain context' }] },
+      {
+        type: 'actions',
+        block_id: 'demo',
+        elements: [
+          {
+            type: 'button',
+            action_id: 'demo_danger',
+            value: 'x',
+            style: 'danger',
+            text: { type: 'plain_text', text: 'Delete' },
+            confirm: {
+              title: { type: 'plain_text', text: 'Really?' },
+              text: { type: 'mrkdwn', text: 'This *cannot* be undone.' },
+              confirm: { type: 'plain_text', text: 'Delete it' },
+              deny: { type: 'plain_text', text: 'Keep it' },
+              style: 'danger',
+            },
+          },
+        ],
+      },
+      { type: 'rich_text', elements: [{ type: 'rich_text_section', elements: [{ type: 'text', text: 'rich ', style: { bold: true } }, { type: 'user', user_id: 'USBSAM0003' }] }] },
+    ];
+    const posted = await fetch(`${sandbox.slack.apiUrl}chat.postMessage`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${SANDBOX_BOT_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ channel: SANDBOX_CHANNEL.id, text: 'demo', blocks }),
+    });
+    expect(await posted.json()).toMatchObject({ ok: true });
+    const message = channelMessage(page, 'Header');
+    await message.waitFor();
+
+    const section = message.locator('.section-text').first();
+    await expect(section.locator('b').first().innerText()).resolves.toBe('bold');
+    await expect(section.locator('i').first().innerText()).resolves.toBe('italic');
+    await expect(section.locator('s').first().innerText()).resolves.toBe('struck');
+    const text = await section.innerText();
+    for (const shown of ['@lee', '@ops', '#hbr-ops', '@here', 'Nov 14 2023', '<script>alert(1)</script> &', '✅', 'snake_case_word 2*3*4', 'i-aaaa *not bold* _nor italic_']) {
+      expect(text).toContain(shown);
+    }
+    expect(await section.locator('a.link').getAttribute('href')).toBe('https://www.alibabacloud.com/help/en/hbr');
+    expect(await section.locator('a', { hasText: 'bad link' }).count()).toBe(0);
+    expect(await page.locator('#messages script').count()).toBe(0);
+    await section.locator('blockquote', { hasText: 'quoted' }).waitFor();
+    await message.locator('.header', { hasText: 'Header 🚀' }).waitFor();
+    await message.locator('.fields .field', { hasText: 'Field two' }).waitFor();
+    await message.locator('.context', { hasText: 'context @dana' }).waitFor();
+    await message.locator('.rich-text', { hasText: 'rich @sam' }).waitFor();
+
+    await message.getByRole('button', { name: 'Delete' }).click();
+    await expect(page.locator('#confirm h2').innerText()).resolves.toBe('Really?');
+    await expect(page.locator('#confirm-text b').innerText()).resolves.toBe('cannot');
+    await expect(page.locator('#confirm-ok').getAttribute('class')).resolves.toContain('danger');
+    await page.locator('#confirm-deny').click();
+    await expectFullyRendered(page);
+    await page.close();
+  });
+});
