@@ -15,6 +15,7 @@
  * signatures, security tokens). Only sanitised text is kept.
  */
 import type { InstallSubmission } from './types.js';
+import { instanceErrorSentence } from '../domain/outcome.js';
 
 /** Codes this module produces itself (in addition to the codes HBR answers with). */
 export type LocalErrorCode =
@@ -307,7 +308,8 @@ export function explainErrorCode(code: string, action: string, httpStatus: numbe
     case 'CloudAssistNotRunningOnInstance':
     case 'InstanceNotRunning':
     case 'InstanceNotExists':
-      return explainInstanceError(code);
+      // The same words as for one instance: the domain's wording table is the only one.
+      return instanceErrorSentence(code);
     case 'Throttling':
     case 'Throttling.User':
     case 'Throttling.Api':
@@ -340,42 +342,4 @@ export function explainErrorCode(code: string, action: string, httpStatus: numbe
       }
       return `HBR refused ${action} with ${code} — look the code up in the HBR error center and report it with the RequestId`;
   }
-}
-
-/** Per-instance ErrorCode (InstanceStatuses or task results) -> one sentence. */
-export function explainInstanceError(code: string): string {
-  switch (code) {
-    case '':
-      return 'no error';
-    case 'InstanceNotRunning':
-      return 'instance is not running — start it and request again';
-    case 'CloudAssistNotRunningOnInstance':
-      return 'Cloud Assistant is not running on the instance — start the Cloud Assistant agent and request again';
-    case 'InstanceNotExists':
-      return 'no such instance in this region — check the ID and the --region';
-    case 'NotReportedByHbr':
-      return 'HBR did not report on this instance — check it in the HBR console and request again';
-    default:
-      return `HBR reported error "${code}" for this instance — check the instance in the HBR console and request again`;
-  }
-}
-
-const CLIENT_STATUS_WORDS: Readonly<Record<string, string>> = {
-  ACTIVATED: 'installed',
-  INSTALLING: 'installing',
-  INSTALL_FAILED: 'install failed',
-  NOT_INSTALLED: 'not installed',
-  DEACTIVATED: 'deactivated',
-  UNKNOWN: 'status unknown (client not reporting)',
-  REGISTERED: 'registered, not activated yet',
-  UPGRADING: 'upgrading',
-  UPGRADE_FAILED: 'upgrade failed',
-  UNINSTALLING: 'uninstalling',
-  UNINSTALL_FAILED: 'uninstall failed',
-  STOPPED: 'stopped',
-};
-
-/** Raw client status -> a few words. An unknown raw value is shown as-is, never as success. */
-export function explainClientStatus(status: string): string {
-  return Object.hasOwn(CLIENT_STATUS_WORDS, status) ? (CLIENT_STATUS_WORDS[status] as string) : `unrecognised status "${status}"`;
 }

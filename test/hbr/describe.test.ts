@@ -4,7 +4,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { HbrClient, accessKeyCredential } from '../../src/hbr/client.js';
-import { HbrError, explainClientStatus } from '../../src/hbr/errors.js';
+import { HbrError } from '../../src/hbr/errors.js';
+import { clientStatusSentence } from '../../src/domain/outcome.js';
 import { KNOWN_CLIENT_STATUSES } from '../../src/hbr/types.js';
 import { makeInstanceId, startHbrStandIn, type HbrStandIn } from '../../src/sandbox/hbr-api-server.js';
 
@@ -80,9 +81,9 @@ describe('describeTask', () => {
     expect(report.results.map((r) => r.clientStatus)).toEqual([...KNOWN_CLIENT_STATUSES, 'WEIRD_NEW_STATUS']);
     expect(report.results.find((r) => r.clientStatus === 'UPGRADE_FAILED')?.errorCode).toBe('SomeFailure');
     for (const result of report.results.slice(0, KNOWN_CLIENT_STATUSES.length)) {
-      expect(explainClientStatus(result.clientStatus)).not.toMatch(/unrecognised/);
+      expect(clientStatusSentence(result.clientStatus)).not.toMatch(/does not know/);
     }
-    expect(explainClientStatus(report.results.at(-1)!.clientStatus)).toBe('unrecognised status "WEIRD_NEW_STATUS"');
+    expect(clientStatusSentence(report.results.at(-1)!.clientStatus)).toMatch(/"WEIRD_NEW_STATUS", which hbr-bot does not know/);
   });
 
   it('reports uninstall results as NOT_INSTALLED or UNINSTALL_FAILED', async () => {

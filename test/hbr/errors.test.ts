@@ -2,14 +2,13 @@ import { describe, expect, it } from 'vitest';
 
 import {
   HbrError,
-  explainClientStatus,
   explainErrorCode,
-  explainInstanceError,
   isTransientCode,
   sanitizeDetail,
   toHbrError,
 } from '../../src/hbr/errors.js';
 import { KNOWN_CLIENT_STATUSES } from '../../src/hbr/types.js';
+import { clientStatusSentence, instanceErrorSentence } from '../../src/domain/outcome.js';
 
 /** The shape @alicloud/openapi-client 0.4.15 throws for an HBR error answer. */
 function libraryResponseError(status: number, body: Record<string, unknown>): Error {
@@ -149,13 +148,11 @@ describe('HbrError', () => {
 });
 
 describe('sentences', () => {
-  it('explains per-instance error codes', () => {
-    expect(explainInstanceError('InstanceNotRunning')).toBe('instance is not running — start it and request again');
-    expect(explainInstanceError('CloudAssistNotRunningOnInstance')).toBe(
-      'Cloud Assistant is not running on the instance — start the Cloud Assistant agent and request again',
-    );
-    expect(explainInstanceError('InstanceNotExists')).toBe('no such instance in this region — check the ID and the --region');
-    expect(explainInstanceError('InstallClientFailed')).toContain('"InstallClientFailed"');
+  it('explains instance-level codes of a whole call in the per-instance words', () => {
+    for (const code of ['InstanceNotRunning', 'CloudAssistNotRunningOnInstance', 'InstanceNotExists']) {
+      expect(explainErrorCode(code, 'InstallBackupClients')).toBe(instanceErrorSentence(code));
+    }
+    expect(explainErrorCode('InstanceNotRunning', 'InstallBackupClients')).toBe('instance is not running — start it and request again');
   });
 
   it('explains every whole-call code an operator can meet in one sentence without secrets', () => {
@@ -173,16 +170,12 @@ describe('sentences', () => {
     }
     expect(explainErrorCode('InvalidTimeStamp.Expired', 'DescribeTask')).toMatch(/clock/);
     expect(explainErrorCode('BrandNewCode', 'DescribeTask')).toContain('BrandNewCode');
-    expect(explainErrorCode('CloudAssistNotRunningOnInstance', 'InstallBackupClients')).toBe(explainInstanceError('CloudAssistNotRunningOnInstance'));
   });
 
-  it('puts every documented client status into words and shows unknown ones raw', () => {
-    const expected: Record<string, string> = { ACTIVATED: 'installed', INSTALL_FAILED: 'install failed', NOT_INSTALLED: 'not installed', UNINSTALL_FAILED: 'uninstall failed', INSTALLING: 'installing' };
-    for (const [status, words] of Object.entries(expected)) expect(explainClientStatus(status)).toBe(words);
-    for (const status of KNOWN_CLIENT_STATUSES) expect(explainClientStatus(status)).not.toMatch(/unrecognised/);
-    expect(explainClientStatus('UNKNOWN')).toMatch(/unknown/);
-    expect(explainClientStatus('WEIRD_NEW_STATUS')).toBe('unrecognised status "WEIRD_NEW_STATUS"');
-    expect(explainClientStatus('toString')).toBe('unrecognised status "toString"');
+  it('has words for every client status the HBR types know, and shows unknown ones raw', () => {
+    for (const status of KNOWN_CLIENT_STATUSES) expect(clientStatusSentence(status)).not.toMatch(/does not know/);
+    expect(clientStatusSentence('WEIRD_NEW_STATUS')).toMatch(/"WEIRD_NEW_STATUS", which hbr-bot does not know/);
+    expect(clientStatusSentence('toString')).toMatch(/"toString", which hbr-bot does not know/);
   });
 
   it('sanitizes details: no query strings, bounded length', () => {
