@@ -12,6 +12,18 @@ const SLACK_ERROR_SENTENCES: Record<string, string> = {
   invalid_blocks: 'Slack refused the message layout (a bug in hbr-bot — please report it)',
 };
 
+const WEB_API_ERROR_CODES = new Set([
+  'slack_webapi_platform_error',
+  'slack_webapi_request_error',
+  'slack_webapi_http_error',
+  'slack_webapi_rate_limited_error',
+]);
+
+/** Whether the thrown value came from the Slack Web API client (and not from a bug of ours). */
+export function isSlackApiError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && WEB_API_ERROR_CODES.has(String((error as { code?: unknown }).code));
+}
+
 /** The `error` code of a Slack Web API failure, if the thrown value carries one. */
 export function slackErrorCode(error: unknown): string | null {
   if (typeof error !== 'object' || error === null) return null;

@@ -10,7 +10,7 @@ import { operationSpec } from '../../../domain/operation.js';
 import { newRequest, type HbrRequest } from '../../../domain/request.js';
 import { somethingWentWrongMessage, temporarilyUnavailableMessage } from '../../messages/errors.js';
 import { requestPostedMessage } from '../../messages/request.js';
-import { explainSlackError, slackErrorCode } from '../../slack-errors.js';
+import { explainSlackError, isSlackApiError, slackErrorCode } from '../../slack-errors.js';
 import { ephemeral, type ListenerDeps } from '../deps.js';
 import type { CommandArgs } from './hbr-command.js';
 
@@ -63,6 +63,11 @@ async function createAndPost(
   try {
     message = await deps.publisher.postRequest(request, channel);
   } catch (error) {
+    if (!isSlackApiError(error)) {
+      // Not Slack's answer but a fault of ours: end the request and let the caller report it.
+      await deps.store.fail(request.id, { code: 'InternalError', explanation: 'the request message could not be built', hbrRequestId: null }, deps.now());
+      throw error;
+    }
     const reason = explainSlackError(slackErrorCode(error));
     rlog.warn({ err: error, postChannel: channel }, `could not post the request message: ${reason}`);
     await deps.store.fail(request.id, { code: slackErrorCode(error) ?? 'SlackUnreachable', explanation: reason, hbrRequestId: null }, deps.now());
