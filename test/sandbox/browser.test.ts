@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
@@ -40,6 +40,8 @@ function instanceId(name: string): string {
 let sandbox: RunningSandbox;
 let context: BrowserContext;
 let userDataDir: string;
+/** Script errors and console errors each page met. */
+const pageErrors = new WeakMap<Page, string[]>();
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this)`);
@@ -76,14 +78,10 @@ async function openPage(user: string): Promise<Page> {
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(message.text());
   });
-  (page as Page & { errors: string[] }).errors = errors;
+  pageErrors.set(page, errors);
   await page.goto(`http://127.0.0.1:${sandbox.port}/?user=${user}`);
   await page.locator('#live[data-state="live"]').waitFor();
   return page;
-}
-
-function pageErrors(page: Page): string[] {
-  return (page as Page & { errors: string[] }).errors;
 }
 
 async function actAs(page: Page, user: string): Promise<void> {
@@ -107,7 +105,7 @@ async function expectFullyRendered(page: Page): Promise<void> {
   const text = await page.locator('#app').innerText();
   expect(text).not.toMatch(/"type"\s*:|\{"|<@U|<!date|<!subteam|:white_check_mark:|:no_entry_sign:|:x:/);
   expect(await page.locator('.unsupported').count()).toBe(0);
-  expect(pageErrors(page)).toEqual([]);
+  expect(pageErrors.get(page)).toEqual([]);
 }
 
 describe('sandbox page in Chromium', () => {
@@ -148,7 +146,7 @@ describe('sandbox page in Chromium', () => {
     await page.locator('#composer-input').fill(`/hbr-install ${instanceId('archive-01')}`);
     await page.mouse.move(700, 12); // the top bar: no hover highlight in the screenshot
     const shot = await page.screenshot({ path: path.join(OUTPUT, 'install-flow.png'), animations: 'disabled' });
-    if (process.env.SANDBOX_SCREENSHOT) await import('node:fs/promises').then((fs) => fs.writeFile(path.resolve(process.env.SANDBOX_SCREENSHOT!), shot));
+    if (process.env.SANDBOX_SCREENSHOT) await writeFile(path.resolve(process.env.SANDBOX_SCREENSHOT), shot);
     await page.close();
   }, 45_000);
 
