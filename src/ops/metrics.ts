@@ -25,36 +25,16 @@ export class BotMetrics {
   constructor(source: QueueDepthSource) {
     collectDefaultMetrics({ register: this.registry, prefix: 'hbr_bot_' });
     const registers = [this.registry];
-    this.commands = new Counter({
-      name: 'hbr_bot_commands_total',
-      help: 'Slash commands by command and outcome (posted, help, invalid, refused, unavailable, error, …)',
-      labelNames: ['command', 'outcome'],
-      registers,
-    });
-    this.decisions = new Counter({
-      name: 'hbr_bot_decisions_total',
-      help: 'Request decisions: approved, rejected, expired',
-      labelNames: ['outcome'],
-      registers,
-    });
-    this.hbrCalls = new Counter({
-      name: 'hbr_bot_hbr_calls_total',
-      help: 'HBR OpenAPI calls by action and result code ("200" for success)',
-      labelNames: ['action', 'code'],
-      registers,
-    });
-    this.instanceOutcomes = new Counter({
-      name: 'hbr_bot_instance_outcomes_total',
-      help: 'Per-instance results of finished requests by operation and outcome',
-      labelNames: ['operation', 'outcome'],
-      registers,
-    });
-    this.slackErrors = new Counter({
-      name: 'hbr_bot_slack_api_errors_total',
-      help: 'Slack Web API calls that failed, by method and Slack error code',
-      labelNames: ['method', 'error'],
-      registers,
-    });
+    const counter = <L extends string>(name: string, help: string, labelNames: L[]) => new Counter<L>({ name, help, labelNames, registers });
+    this.commands = counter('hbr_bot_commands_total', 'Slash commands by command and outcome (posted, help, invalid, refused, …)', ['command', 'outcome']);
+    this.decisions = counter('hbr_bot_decisions_total', 'Request decisions: approved, rejected, expired', ['outcome']);
+    this.hbrCalls = counter('hbr_bot_hbr_calls_total', 'HBR OpenAPI calls by action and result code ("200" for success)', ['action', 'code']);
+    this.instanceOutcomes = counter(
+      'hbr_bot_instance_outcomes_total',
+      'Per-instance results of finished requests by operation and outcome',
+      ['operation', 'outcome'],
+    );
+    this.slackErrors = counter('hbr_bot_slack_api_errors_total', 'Slack Web API calls that failed, by method and Slack error code', ['method', 'error']);
     this.ackLatency = new Histogram({
       name: 'hbr_bot_ack_latency_seconds',
       help: 'Time from a Slack request reaching a listener to its ack, by kind (command, action)',

@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HbrClient, accessKeyCredential, resolveEndpoint, type HbrClientOptions } from '../../src/hbr/client.js';
 import { HbrError } from '../../src/hbr/errors.js';
 import { makeInstanceId, startHbrStandIn, type HbrFault, type HbrStandIn } from '../../src/sandbox/hbr-api-server.js';
+import { hbrFailure } from '../support/hbr-failure.js';
 
 const AK = 'LTAI5tTestKeyId0001';
 const SECRET = 'hbr-stand-in-secret-0001';
@@ -38,16 +39,6 @@ function captureLogger(): { logger: Logger; lines: LogLine[]; raw: string[] } {
     },
   });
   return { logger, lines, raw };
-}
-
-async function failure(promise: Promise<unknown>): Promise<HbrError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(HbrError);
-    return err as HbrError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 /** Runs fn with these environment variables set (undefined = unset), then restores them. */
@@ -156,7 +147,7 @@ describe('installBackupClients', () => {
 
   it('makes no call for an empty list, and refuses malformed instance IDs before calling', async () => {
     expect(await client().installBackupClients([])).toEqual([]);
-    const err = await failure(client().installBackupClients([makeInstanceId(1), 'i-UPPER', 'web-01']));
+    const err = await hbrFailure(client().installBackupClients([makeInstanceId(1), 'i-UPPER', 'web-01']));
     expect(err).toMatchObject({ code: 'InvalidInstanceId', transient: false });
     expect(err.explanation).toContain('"i-UPPER"');
     expect(hbr.calls).toHaveLength(0);
@@ -166,7 +157,7 @@ describe('installBackupClients', () => {
     const ids = Array.from({ length: 25 }, (_, i) => makeInstanceId(200 + i));
     // A zero-delay 'slow' fault is a normal answer: it lets the second call take the failure.
     hbr.injectFaults('InstallBackupClients', { kind: 'slow', delayMs: 0 }, { kind: 'forbidden-ram' });
-    const err = await failure(client().installBackupClients(ids));
+    const err = await hbrFailure(client().installBackupClients(ids));
     expect(err.code).toBe('Forbidden.RAM');
     expect(err.submittedBeforeFailure).toHaveLength(1);
     expect(err.submittedBeforeFailure[0]?.taskId).toBe(hbr.taskIds()[0]);
@@ -184,7 +175,7 @@ describe('installBackupClients', () => {
 
 describe('authentication', () => {
   it('a wrong secret fails with SignatureDoesNotMatch, permanent, after one call', async () => {
-    const err = await failure(client({ credential: accessKeyCredential(AK, 'not-the-secret') }).installBackupClients([makeInstanceId(1)]));
+    const err = await hbrFailure(client({ credential: accessKeyCredential(AK, 'not-the-secret') }).installBackupClients([makeInstanceId(1)]));
     expect(err).toMatchObject({ code: 'SignatureDoesNotMatch', httpStatus: 400, transient: false, action: 'InstallBackupClients' });
     expect(err.requestId).toBe(hbr.calls[0]?.requestId);
     expect(err.explanation).toMatch(/secret/);
@@ -193,7 +184,7 @@ describe('authentication', () => {
   });
 
   it('an unknown AccessKey ID fails with InvalidAccessKeyId.NotFound (404)', async () => {
-    const err = await failure(client({ credential: accessKeyCredential('LTAI5tSomeoneElse', SECRET) }).describeTask('t-x'));
+    const err = await hbrFailure(client({ credential: accessKeyCredential('LTAI5tSomeoneElse', SECRET) }).describeTask('t-x'));
     expect(err).toMatchObject({ code: 'InvalidAccessKeyId.NotFound', httpStatus: 404, transient: false });
     expect(hbr.calls).toHaveLength(1);
   });
@@ -214,7 +205,7 @@ describe('authentication', () => {
     expect(hbr.callsOf('DescribeBackupClients')[0]?.form['InstanceIds']).toBe(JSON.stringify(ids));
 
     const wrong = client({ signatureAlgorithm: 'v2', credential: accessKeyCredential(AK, 'wrong') });
-    expect(await failure(wrong.describeTask(submission!.taskId!))).toMatchObject({ code: 'SignatureDoesNotMatch', transient: false });
+    expect(await hbrFailure(wrong.describeTask(submission!.taskId!))).toMatchObject({ code: 'SignatureDoesNotMatch', transient: false });
   });
 
   it('uses the default credential chain (environment variables) when no credential is given', async () => {
@@ -244,7 +235,7 @@ describe('authentication', () => {
     };
     await withEnv(nothing, async () => {
       const viaChain = new HbrClient({ defaultRegion: 'cn-hangzhou', endpoint: hbr.url, retry: FAST_RETRY });
-      const err = await failure(viaChain.describeTask('t-x'));
+      const err = await hbrFailure(viaChain.describeTask('t-x'));
       expect(err).toMatchObject({ code: 'InvalidCredentials', transient: false });
       expect(err.explanation).toMatch(/ALIBABA_CLOUD_ACCESS_KEY_ID/);
       expect(hbr.calls).toHaveLength(0);
@@ -259,7 +250,7 @@ describe('authentication', () => {
   it('a clock more than 15 minutes off fails with InvalidTimeStamp.Expired, permanent', async () => {
     const skewed = await startHbrStandIn({ accessKeyId: AK, accessKeySecret: SECRET, clockOffsetMs: 20 * 60 * 1000 });
     try {
-      const err = await failure(client({ endpoint: skewed.url }).describeTask('t-x'));
+      const err = await hbrFailure(client({ endpoint: skewed.url }).describeTask('t-x'));
       expect(err).toMatchObject({ code: 'InvalidTimeStamp.Expired', transient: false });
       expect(err.explanation).toMatch(/clock/);
       expect(skewed.calls).toHaveLength(1);
@@ -302,7 +293,7 @@ describe('retries', () => {
 
   it('gives up after the configured retries with the last transient error', async () => {
     hbr.injectFaults('DescribeTask', { kind: 'throttling' }, { kind: 'throttling' }, { kind: 'throttling' });
-    const err = await failure(client({ retry: { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 5 } }).describeTask('t-x'));
+    const err = await hbrFailure(client({ retry: { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 5 } }).describeTask('t-x'));
     expect(err).toMatchObject({ code: 'Throttling.User', transient: true, httpStatus: 400 });
     expect(hbr.callsOf('DescribeTask')).toHaveLength(3);
     expect(hbr.pendingFaults('DescribeTask')).toBe(0);
@@ -310,14 +301,14 @@ describe('retries', () => {
 
   it('describeTask can override the retry count per call', async () => {
     hbr.injectFaults('DescribeTask', { kind: 'internal-500' }, { kind: 'internal-500' });
-    const err = await failure(client().describeTask('t-x', undefined, { retries: 1 }));
+    const err = await hbrFailure(client().describeTask('t-x', undefined, { retries: 1 }));
     expect(err).toMatchObject({ code: 'InternalError', httpStatus: 500, transient: true });
     expect(hbr.callsOf('DescribeTask')).toHaveLength(2);
   });
 
   it('forbidden-ram is permanent: one call, and the explanation names the permission', async () => {
     hbr.injectFaults('InstallBackupClients', { kind: 'forbidden-ram' });
-    const err = await failure(client().installBackupClients([makeInstanceId(1)]));
+    const err = await hbrFailure(client().installBackupClients([makeInstanceId(1)]));
     expect(err).toMatchObject({ code: 'Forbidden.RAM', httpStatus: 403, transient: false });
     expect(err.explanation).toBe("the AccessKey's RAM user lacks permission hbr:InstallBackupClients — grant it (see README: RAM permissions)");
     expect(hbr.callsOf('InstallBackupClients')).toHaveLength(1);
@@ -325,7 +316,7 @@ describe('retries', () => {
 
   it('a whole-call CloudAssistNotRunningOnInstance is permanent', async () => {
     hbr.injectFaults('InstallBackupClients', { kind: 'cloud-assist-error' });
-    const err = await failure(client().installBackupClients([makeInstanceId(1)]));
+    const err = await hbrFailure(client().installBackupClients([makeInstanceId(1)]));
     expect(err).toMatchObject({ code: 'CloudAssistNotRunningOnInstance', transient: false });
     expect(err.explanation).toMatch(/Cloud Assistant/);
     expect(hbr.callsOf('InstallBackupClients')).toHaveLength(1);
@@ -333,7 +324,7 @@ describe('retries', () => {
 
   it('a 200 answer with Success:false is an HbrError with the answer Code', async () => {
     hbr.injectFaults('InstallBackupClients', { kind: 'success-false', code: 'OperationDenied.InvalidState' });
-    const err = await failure(client().installBackupClients([makeInstanceId(1)]));
+    const err = await hbrFailure(client().installBackupClients([makeInstanceId(1)]));
     expect(err).toMatchObject({ code: 'OperationDenied.InvalidState', httpStatus: 200, transient: false });
     expect(err.requestId).toBe(hbr.calls[0]?.requestId);
     expect(hbr.calls).toHaveLength(1);
@@ -342,7 +333,7 @@ describe('retries', () => {
   it('a refused connection is a transient NetworkError, retried', async () => {
     const port = await closedPort();
     const { logger, lines } = captureLogger();
-    const err = await failure(
+    const err = await hbrFailure(
       client({ endpoint: `http://127.0.0.1:${port}`, logger, retry: { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 5 } }).describeTask('t-x'),
     );
     expect(err).toMatchObject({ code: 'NetworkError', transient: true, httpStatus: null, requestId: null });
@@ -361,7 +352,7 @@ describe('logging, regions and endpoints', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ action: 'InstallBackupClients', region: 'cn-beijing', requestId: submission?.requestId, code: '200', attempt: 1 });
     expect(typeof lines[0]?.latencyMs).toBe('number');
-    await failure(client({ logger, credential: accessKeyCredential(AK, 'wrong-secret-xyz') }).describeTask('t-x'));
+    await hbrFailure(client({ logger, credential: accessKeyCredential(AK, 'wrong-secret-xyz') }).describeTask('t-x'));
     expect(raw.join('')).not.toMatch(/hbr-stand-in-secret-0001|wrong-secret-xyz/);
   });
 
@@ -376,7 +367,7 @@ describe('logging, regions and endpoints', () => {
 
   it('refuses a malformed region', async () => {
     expect(() => new HbrClient({ defaultRegion: 'Hangzhou', endpoint: hbr.url, credential: accessKeyCredential(AK, SECRET) })).toThrow(HbrError);
-    const err = await failure(client().describeTask('t-x', 'cn-hangzhou.evil.com/'));
+    const err = await hbrFailure(client().describeTask('t-x', 'cn-hangzhou.evil.com/'));
     expect(err).toMatchObject({ code: 'InvalidRegion', transient: false });
     expect(hbr.calls).toHaveLength(0);
   });

@@ -4,26 +4,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { HbrClient, accessKeyCredential } from '../../src/hbr/client.js';
-import { HbrError } from '../../src/hbr/errors.js';
 import { clientStatusSentence } from '../../src/domain/outcome.js';
 import { KNOWN_CLIENT_STATUSES } from '../../src/hbr/types.js';
 import { makeInstanceId, startHbrStandIn, type HbrStandIn } from '../../src/sandbox/hbr-api-server.js';
+import { hbrFailure } from '../support/hbr-failure.js';
 
 const AK = 'LTAI5tTestKeyId0002';
 const SECRET = 'hbr-stand-in-secret-0002';
 
 let hbr: HbrStandIn;
 let hbrClient: HbrClient;
-
-async function failure(promise: Promise<unknown>): Promise<HbrError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(HbrError);
-    return err as HbrError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** Installs on these instances and returns the task ID (there must be one). */
 async function installTask(ids: string[]): Promise<string> {
@@ -132,7 +122,7 @@ describe('describeTask', () => {
   it('a 200 answer with Success:false is an error, not a report', async () => {
     const taskId = await installTask([makeInstanceId(1)]);
     hbr.injectFaults('DescribeTask', { kind: 'success-false', code: 'Hbr.TaskNotReady' });
-    const err = await failure(hbrClient.describeTask(taskId));
+    const err = await hbrFailure(hbrClient.describeTask(taskId));
     expect(err).toMatchObject({ code: 'Hbr.TaskNotReady', action: 'DescribeTask', transient: false });
     expect(hbr.callsOf('DescribeTask')).toHaveLength(1);
   });
@@ -140,7 +130,7 @@ describe('describeTask', () => {
   it('a Result that is not JSON is a permanent MalformedResult, not retried', async () => {
     const taskId = await installTask([makeInstanceId(1)]);
     hbr.injectFaults('DescribeTask', { kind: 'malformed-result' });
-    const err = await failure(hbrClient.describeTask(taskId));
+    const err = await hbrFailure(hbrClient.describeTask(taskId));
     expect(err).toMatchObject({ code: 'MalformedResult', transient: false, action: 'DescribeTask' });
     expect(err.requestId).toBe(hbr.callsOf('DescribeTask')[0]?.requestId);
     expect(hbr.callsOf('DescribeTask')).toHaveLength(1);
@@ -149,7 +139,7 @@ describe('describeTask', () => {
   });
 
   it('an unknown TaskId is a permanent InvalidTaskId.NotFound', async () => {
-    const err = await failure(hbrClient.describeTask('t-doesnotexist0000000'));
+    const err = await hbrFailure(hbrClient.describeTask('t-doesnotexist0000000'));
     expect(err).toMatchObject({ code: 'InvalidTaskId.NotFound', httpStatus: 404, transient: false });
     expect(err.explanation).toMatch(/region/);
   });

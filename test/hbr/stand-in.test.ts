@@ -8,9 +8,9 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { HbrClient, accessKeyCredential } from '../../src/hbr/client.js';
-import { HbrError } from '../../src/hbr/errors.js';
 import { percentEncode, signAcs3, signV2 } from '../../src/sandbox/alibaba-signature.js';
 import { makeInstanceId, startHbrStandIn, type HbrStandIn } from '../../src/sandbox/hbr-api-server.js';
+import { hbrFailure } from '../support/hbr-failure.js';
 
 const AK = 'LTAI5tTestKeyId0003';
 const SECRET = 'hbr-stand-in-secret-0003';
@@ -109,16 +109,6 @@ function lowerLayer(): HbrClient {
   return new HbrClient({ defaultRegion: 'cn-hangzhou', endpoint: hbr.url, credential: accessKeyCredential(AK, SECRET), retry: { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 5 } });
 }
 
-async function failure(promise: Promise<unknown>): Promise<HbrError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(HbrError);
-    return err as HbrError;
-  }
-  throw new Error('expected the call to fail');
-}
-
 function expectAlibabaError(res: RawResponse, status: number, code: string): void {
   expect(res.status).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/json/);
@@ -174,7 +164,7 @@ describe('InstanceIds validation', () => {
     const ids = Array.from({ length: 21 }, (_, i) => makeInstanceId(i));
     expectAlibabaError(await send(signedAcs3('InstallBackupClients', { InstanceIds: JSON.stringify(ids) })), 400, 'InvalidParameter');
 
-    const err = await failure(lowerLayer().callAction('InstallBackupClients', { query: { InstanceIds: JSON.stringify(ids) } }));
+    const err = await hbrFailure(lowerLayer().callAction('InstallBackupClients', { query: { InstanceIds: JSON.stringify(ids) } }));
     expect(err).toMatchObject({ code: 'InvalidParameter', httpStatus: 400, transient: false });
     expect(hbr.callsOf('InstallBackupClients').map((c) => c.code)).toEqual(['InvalidParameter', 'InvalidParameter']);
     expect(hbr.taskIds()).toEqual([]);
@@ -184,7 +174,7 @@ describe('InstanceIds validation', () => {
     const [a, b] = [makeInstanceId(1), makeInstanceId(2)];
     expectAlibabaError(await send(signedAcs3('InstallBackupClients', { 'InstanceIds.1': a, 'InstanceIds.2': b })), 400, 'InvalidParameter');
 
-    const err = await failure(lowerLayer().callAction('UninstallBackupClients', { query: { 'InstanceIds.1': a, 'InstanceIds.2': b } }));
+    const err = await hbrFailure(lowerLayer().callAction('UninstallBackupClients', { query: { 'InstanceIds.1': a, 'InstanceIds.2': b } }));
     expect(err).toMatchObject({ code: 'InvalidParameter', transient: false });
     expect(err.explanation).toMatch(/bot bug/);
     expect(hbr.callsOf('UninstallBackupClients')).toHaveLength(1);
@@ -256,7 +246,7 @@ describe('DescribeBackupClients parameters', () => {
 
   it('wants InstanceIds in the form body, not the query', async () => {
     const ids = JSON.stringify([makeInstanceId(1)]);
-    const err = await failure(lowerLayer().callAction('DescribeBackupClients', { query: { ClientType: 'ECS_CLIENT', InstanceIds: ids } }));
+    const err = await hbrFailure(lowerLayer().callAction('DescribeBackupClients', { query: { ClientType: 'ECS_CLIENT', InstanceIds: ids } }));
     expect(err).toMatchObject({ code: 'InvalidParameter', transient: false });
     const ok = await lowerLayer().callAction('DescribeBackupClients', { query: { ClientType: 'ECS_CLIENT' }, body: { InstanceIds: ids } });
     expect(ok).toMatchObject({ Success: true, TotalCount: 0 });

@@ -14,22 +14,10 @@ import {
 import type { InstanceOutcome, InstanceOutcomeKind } from '../../src/domain/outcome.js';
 import type { HbrRequest, TaskPhase } from '../../src/domain/request.js';
 import { instanceIds, pendingRequest, poll, submit, withStatus } from './request-fixtures.js';
+import { KNOWN_CLIENT_STATUSES } from '../../src/hbr/types.js';
 
-/** hbr-api.md's clientStatus list. */
-const DOCUMENTED_STATUSES = [
-  'ACTIVATED',
-  'INSTALLING',
-  'INSTALL_FAILED',
-  'NOT_INSTALLED',
-  'DEACTIVATED',
-  'UNKNOWN',
-  'REGISTERED',
-  'UPGRADING',
-  'UPGRADE_FAILED',
-  'UNINSTALLING',
-  'UNINSTALL_FAILED',
-  'STOPPED',
-];
+/** hbr-api.md's clientStatus list, as the HBR client types spell it. */
+const DOCUMENTED_STATUSES = KNOWN_CLIENT_STATUSES;
 
 function single(
   status: HbrRequest['status'],
