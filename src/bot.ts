@@ -6,10 +6,12 @@ import type { webApi } from '@slack/bolt';
 import { Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { redactUrlPassword, type Config } from './config.js';
+import { EcsClient, type EcsClientOptions } from './ecs/client.js';
 import { HbrClient, type HbrClientOptions } from './hbr/client.js';
 import { createExpireProcessor } from './jobs/expire.js';
 import { createSubmitProcessor } from './jobs/submit.js';
 import { createPollProcessor } from './jobs/poll.js';
+import { createPreflightProcessor } from './jobs/preflight.js';
 import { JobQueues, QUEUE_NAMES } from './jobs/queues.js';
 import { recoverOpenRequests } from './jobs/recover.js';
 import { createFastConnection, createWorkerConnection, waitUntilReady } from './redis/connections.js';
@@ -21,6 +23,7 @@ import { BotMetrics } from './ops/metrics.js';
 import { Readiness } from './ops/readiness.js';
 import { createSlackApp, createSlackClient } from './slack/app.js';
 import { SlackDirectory } from './slack/directory.js';
+import { DeliveryLedger } from './slack/request-guard.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { RequestPublisher } from './slack/request-publisher.js';
 import { RequestStore } from './store/requests.js';
@@ -30,6 +33,8 @@ export interface BotOptions {
   now?: () => number;
   /** HBR client settings beyond the configuration (credentials, retry timings in tests). */
   hbr?: Partial<Omit<HbrClientOptions, 'defaultRegion' | 'endpoint' | 'logger'>>;
+  /** ECS client settings for the pre-flight look-up, on top of `hbr`'s (same credentials, timings). */
+  ecs?: Partial<Omit<EcsClientOptions, 'defaultRegion' | 'endpoint' | 'logger'>>;
   /**
    * Job lock settings. A poll chain lasts 15 minutes, so a worker that dies mid-job must be
    * noticed well within one poll interval: a 30 s lock renewed every 15 s, stalled jobs checked
@@ -86,11 +91,20 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
       metrics.hbrLatency.observe({ action }, latencyMs / 1000);
     },
   });
+  // Pre-flight look-ups: the same credentials chain, timeouts and retries as HBR, ECS's endpoint.
+  const ecs = new EcsClient({
+    ...options.hbr,
+    ...options.ecs,
+    defaultRegion: config.hbr.defaultRegion,
+    endpoint: config.preflight.ecsEndpoint ?? undefined,
+    logger,
+  });
 
   const client = createSlackClient(config, logger, options.slackRetry, (method, error) => metrics.slackErrors.inc({ method, error }));
   const readiness = new Readiness(fast, client, logger, now);
   const identity = await readiness.verifySlack();
-  const slack = createSlackApp(config, logger, opsRoutes({ readiness, metrics, metricsToken: config.metricsToken }), identity);
+  const ledger = new DeliveryLedger(fast, config.queuePrefix);
+  const slack = createSlackApp(config, logger, opsRoutes({ readiness, metrics, metricsToken: config.metricsToken }), identity, ledger);
   const directory = new SlackDirectory(client, now);
   const handlerPublisher = new RequestPublisher(client, handlerStore, config.access.approvers);
   const jobPublisher = new RequestPublisher(client, jobStore, config.access.approvers);
@@ -109,6 +123,11 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
     stalledInterval: options.jobs?.stalledIntervalMs ?? 15_000,
     maxStalledCount: 20,
   };
+  const preflightWorker = new Worker(
+    QUEUE_NAMES.preflight,
+    createPreflightProcessor({ ...jobDeps, ecs, enabled: config.preflight.enabled }),
+    workerOptions,
+  );
   const workers = [
     new Worker(QUEUE_NAMES.submit, createSubmitProcessor({ ...jobDeps, firstPollDelayMs: config.poll.firstDelayMs }), workerOptions),
     new Worker(
@@ -117,15 +136,23 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
       workerOptions,
     ),
     new Worker(QUEUE_NAMES.expire, createExpireProcessor(jobDeps), workerOptions),
+    preflightWorker,
   ];
   for (const worker of workers) {
     worker.on('failed', (job: Job | undefined, error: Error) =>
-      logger.error({ queue: worker.name, job: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed'),
+      logger.error({ queue: worker.name, job: job?.id, requestId: (job?.data as { requestId?: unknown } | undefined)?.requestId, attempts: job?.attemptsMade, err: error }, 'job failed'),
     );
     worker.on('error', (error: Error) => logger.error({ queue: worker.name, err: error.message }, 'worker error'));
   }
 
-  await recoverOpenRequests({ store: jobStore, queues, now, logger, firstPollDelayMs: config.poll.firstDelayMs });
+  await recoverOpenRequests({
+    store: jobStore,
+    queues,
+    now,
+    logger,
+    firstPollDelayMs: config.poll.firstDelayMs,
+    preflightEnabled: config.preflight.enabled,
+  });
   const port = await slack.start(options.listenHost);
   logger.info({ port, mode: config.slack.appToken === null ? 'http' : 'socket' }, 'hbr-bot started');
 
@@ -138,6 +165,9 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
     url: `http://127.0.0.1:${port}`,
     async stop() {
       await slack.stop();
+      // A pre-flight look-up only adds details and is idempotent: a stop never waits for ECS (the job's
+      // lock expires and another process, or the next start, runs it again).
+      await preflightWorker.close(true);
       await closeWorkers(workers, options.shutdownTimeoutMs ?? 10_000, logger);
       await closeConnections();
       logger.info('hbr-bot stopped');

@@ -22,6 +22,13 @@ export interface Config {
     /** Full URL overriding every regional endpoint (tests, sandbox, private endpoints). */
     endpoint: string | null;
   };
+  /** Pre-flight: look the instances up in ECS after posting a request and show the approver what it found. */
+  preflight: {
+    /** HBR_PREFLIGHT (default true). */
+    enabled: boolean;
+    /** ECS_ENDPOINT: full URL overriding every regional ECS endpoint (https://ecs.<region>.aliyuncs.com). */
+    ecsEndpoint: string | null;
+  };
   access: {
     approvers: string[];
     requesters: string[];
@@ -131,6 +138,10 @@ const environmentSchema = z
       message: `must be an HBR region (${HBR_REGIONS.slice(0, 6).join(', ')}, …)`,
     }),
     HBR_ENDPOINT: url(null),
+    ECS_ENDPOINT: url(null),
+    HBR_PREFLIGHT: optionalText.refine((value) => value === undefined || value === 'true' || value === 'false', {
+      message: 'must be true or false',
+    }),
     HBR_APPROVERS: idList(SLACK_PRINCIPAL, 'a Slack user ID (U…/W…) or user group ID (S…)'),
     HBR_REQUESTERS: idList(SLACK_PRINCIPAL, 'a Slack user ID (U…/W…) or user group ID (S…)'),
     HBR_ALLOWED_CHANNELS: idList(SLACK_CHANNEL, 'a Slack channel ID (C…/G…/D…)'),
@@ -194,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     redisUrl: e.REDIS_URL ?? 'redis://127.0.0.1:6379',
     queuePrefix: e.HBR_QUEUE_PREFIX ?? 'hbr',
     hbr: { defaultRegion: region, endpoint: e.HBR_ENDPOINT },
+    preflight: { enabled: e.HBR_PREFLIGHT !== 'false', ecsEndpoint: e.ECS_ENDPOINT },
     access: {
       approvers: e.HBR_APPROVERS,
       requesters: e.HBR_REQUESTERS,
@@ -290,6 +302,8 @@ export interface SandboxSupplied {
   slackSigningSecret: string;
   slackApiUrl: string;
   hbrEndpoint: string;
+  /** The ECS stand-in; without one the sandbox turns the pre-flight off (it never calls the real ECS). */
+  ecsEndpoint?: string;
   approvers: readonly string[];
   requesters: readonly string[];
 }
@@ -303,11 +317,12 @@ export interface SandboxConfig {
   ignored: string[];
 }
 
-/** Variables the sandbox supplies itself (Slack, the HBR endpoint, who may do what); the rest it reads from `env`. */
+/** Variables the sandbox supplies itself (Slack, the HBR and ECS endpoints, who may do what); the rest it reads from `env`. */
 const SANDBOX_SUPPLIED_VARIABLES = [
   ...SLACK_VARIABLES,
   'SLACK_API_URL',
   'HBR_ENDPOINT',
+  'ECS_ENDPOINT',
   'HBR_APPROVERS',
   'HBR_REQUESTERS',
   'HBR_ALLOWED_CHANNELS',
@@ -331,6 +346,7 @@ export function loadSandboxConfig(env: NodeJS.ProcessEnv, supplied: SandboxSuppl
     SLACK_SIGNING_SECRET: supplied.slackSigningSecret,
     SLACK_API_URL: supplied.slackApiUrl,
     HBR_ENDPOINT: supplied.hbrEndpoint,
+    ...(supplied.ecsEndpoint === undefined ? { HBR_PREFLIGHT: 'false' } : { ECS_ENDPOINT: supplied.ecsEndpoint }),
     HBR_APPROVERS: supplied.approvers.join(','),
     HBR_REQUESTERS: supplied.requesters.join(','),
   });

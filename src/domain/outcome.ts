@@ -45,6 +45,15 @@ export interface InstanceOutcome {
 // ---------------------------------------------------------------------------------------------
 // Wording tables
 
+/**
+ * hbr-bot's own per-instance code: a process died while HBR was being asked about the instance, so
+ * nobody knows whether HBR took it, and asking again could run the operation twice.
+ */
+export const SUBMISSION_UNCERTAIN = 'SubmissionUncertain';
+
+const SUBMISSION_UNCERTAIN_SENTENCE =
+  'hbr-bot restarted while it was asking HBR, so it cannot tell whether HBR took this instance, and did not ask twice — check it with /hbr-status, then request again if needed';
+
 /** InstallBackupClients InstanceStatuses[].ErrorCode (also seen as a task result errorCode). */
 export const INSTANCE_ERROR_SENTENCES: Readonly<Record<string, string>> = {
   InstanceNotExists: 'no such instance in this region — check the ID and the --region',
@@ -91,6 +100,7 @@ function lookup(table: Readonly<Record<string, string>>, key: string): string | 
 /** The operator sentence for an HBR per-instance error code; never empty. */
 export function instanceErrorSentence(code: string): string {
   if (code === '') return 'HBR refused this instance without giving a reason';
+  if (code === SUBMISSION_UNCERTAIN) return SUBMISSION_UNCERTAIN_SENTENCE;
   return lookup(INSTANCE_ERROR_SENTENCES, code) ?? `HBR refused this instance (error ${shorten(code)})`;
 }
 
@@ -150,7 +160,8 @@ function fromSubmission(request: HbrRequest, instanceId: string, submission: Sub
   const spec = operationSpec(request.operation);
   const answer = submission.instances.find((s) => s.instanceId === instanceId);
   if (answer && !answer.valid) {
-    return outcome(instanceId, 'refused', answer.errorCode, instanceErrorSentence(answer.errorCode));
+    const kind = answer.errorCode === SUBMISSION_UNCERTAIN ? 'unknown' : 'refused';
+    return outcome(instanceId, kind, answer.errorCode, instanceErrorSentence(answer.errorCode));
   }
   const finalRequest = isFinal(request.status);
   if (submission.taskId === null) {

@@ -9,6 +9,7 @@
  *      └──request message could not be posted──▶ failed
  */
 import type { Operation } from './operation.js';
+import type { PreflightResult } from './preflight.js';
 
 /** Request ids are opaque to users: 12 lowercase base32 characters after `r`. */
 export const REQUEST_ID_PATTERN = /^r[a-z2-7]{12}$/;
@@ -102,6 +103,8 @@ export interface HbrRequest {
   submissions: Submission[];
   tasks: TaskProgress[];
   failure: RequestFailure | null;
+  /** What ECS said about the instances before the decision (pre-flight); null until looked up, or when off. */
+  preflight: PreflightResult | null;
   /** Thread reply edited in place with progress; null until posted. */
   progressTs: string | null;
   /** Thread reply with the final per-instance result; set once, so it is posted once. */
@@ -136,6 +139,7 @@ export function newRequest(input: NewRequestInput): HbrRequest {
     submissions: [],
     tasks: [],
     failure: null,
+    preflight: null,
     progressTs: null,
     finalTs: null,
     finishedAt: null,

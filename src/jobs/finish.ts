@@ -3,6 +3,7 @@
  * message's final status. Every step is idempotent, so a job that dies half-way and runs again
  * completes what is missing and posts the final reply once.
  */
+import type { Logger } from 'pino';
 import { isFinal, type HbrRequest } from '../domain/request.js';
 import type { RequestStore } from '../store/requests.js';
 import type { RequestPublisher } from '../slack/request-publisher.js';
@@ -12,6 +13,7 @@ export interface FinishDeps {
   store: RequestStore;
   publisher: RequestPublisher;
   events: BotEvents;
+  logger?: Logger;
 }
 
 export async function finishRequest(deps: FinishDeps, request: HbrRequest, now: number): Promise<void> {
@@ -25,9 +27,14 @@ export async function finishRequest(deps: FinishDeps, request: HbrRequest, now: 
     if (moved.ok) await deps.events.finished(current);
   }
   await deps.store.setTrackedTasks(current.id, 0);
-  if (current.finalTs !== null) return;
-  await deps.publisher.syncProgress(current);
-  await deps.publisher.postFinal(current);
+  if (current.finalTs === null) {
+    // Best effort: the final reply says everything the progress reply would.
+    await deps.publisher.syncProgress(current).catch((error: unknown) =>
+      deps.logger?.warn({ requestId: current.id, err: error }, 'could not update the progress reply; posting the final reply anyway'),
+    );
+    await deps.publisher.postFinal(current);
+  }
+  // Also on a re-run after the final reply: a failed edit of the request message is made good.
   const posted = await deps.store.get(current.id);
   await deps.publisher.refreshRequestMessage(posted ?? current);
 }

@@ -64,7 +64,8 @@ export function createPollProcessor(deps: PollJobDeps) {
       log.info('all tasks ended; final reply posted');
       return;
     }
-    await deps.publisher.syncProgress(updated);
+    // Best effort: a progress edit Slack refuses must not use up the job's retries, and with them the final reply.
+    await deps.publisher.syncProgress(updated).catch((error: unknown) => log.warn({ err: error }, 'could not update the progress reply; the next poll tries again'));
     await deps.store.setTrackedTasks(updated.id, runningSubmissions(updated).length);
 
     const nextAt = nextPollAt(job.data, deps.intervalMs, deadlineOf(updated, deps.taskTimeoutMs), deps.now());
@@ -106,8 +107,13 @@ async function pollTask(
       `DescribeTask failed: ${error.explanation}`,
     );
     // A task we can no longer ask about is reported as timed out once its deadline passes, with
-    // whatever results the last successful poll saw.
+    // whatever results the last successful poll saw, and why HBR could not be asked.
     if (timedOut) {
+      await deps.store.recordFailure(request.id, {
+        code: error.code,
+        explanation: `hbr-bot stopped waiting because DescribeTask kept failing: ${error.explanation}`,
+        hbrRequestId: error.requestId,
+      });
       await deps.store.recordTask(request.id, {
         taskId,
         phase: 'timed_out',

@@ -10,6 +10,8 @@ export const QUEUE_NAMES = {
   submit: 'submit',
   poll: 'poll',
   expire: 'expire',
+  /** Looks a pending request's instances up in ECS and adds what it found to the request message. */
+  preflight: 'preflight',
 } as const;
 
 export interface RequestJobData {
@@ -49,6 +51,7 @@ export class JobQueues {
   readonly submit: Queue<RequestJobData>;
   readonly poll: Queue<PollJobData>;
   readonly expire: Queue<RequestJobData>;
+  readonly preflight: Queue<RequestJobData>;
   private readonly defaults: JobsOptions;
   private readonly retryBackoffMs: number;
 
@@ -57,6 +60,7 @@ export class JobQueues {
     this.submit = new Queue<RequestJobData>(QUEUE_NAMES.submit, queueOptions);
     this.poll = new Queue<PollJobData>(QUEUE_NAMES.poll, queueOptions);
     this.expire = new Queue<RequestJobData>(QUEUE_NAMES.expire, queueOptions);
+    this.preflight = new Queue<RequestJobData>(QUEUE_NAMES.preflight, queueOptions);
     this.defaults = retention(options.approvalTtlMs);
     this.retryBackoffMs = options.retryBackoffMs;
   }
@@ -103,11 +107,28 @@ export class JobQueues {
     );
   }
 
+  /**
+   * The pre-flight look-up of a request whose message is posted (job id `preflight-<request>`): a
+   * couple of attempts, then the request message says the details are unavailable.
+   */
+  async enqueuePreflight(requestId: string): Promise<void> {
+    await this.preflight.add(
+      'preflight',
+      { requestId },
+      {
+        ...this.defaults,
+        jobId: `preflight-${requestId}`,
+        attempts: 3,
+        backoff: { type: 'exponential', delay: this.retryBackoffMs },
+      },
+    );
+  }
+
   /** Job counts per queue and state, for the queue-depth gauge. */
   async depths(): Promise<Array<{ queue: string; state: string; count: number }>> {
     const states = ['waiting', 'delayed', 'active', 'failed'] as const;
     const perQueue = await Promise.all(
-      [this.submit, this.poll, this.expire].map(async (queue) => {
+      [this.submit, this.poll, this.expire, this.preflight].map(async (queue) => {
         const counts = await queue.getJobCounts(...states);
         return states.map((state) => ({ queue: queue.name, state, count: counts[state] ?? 0 }));
       }),
@@ -116,6 +137,6 @@ export class JobQueues {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.submit.close(), this.poll.close(), this.expire.close()]);
+    await Promise.all([this.submit.close(), this.poll.close(), this.expire.close(), this.preflight.close()]);
   }
 }

@@ -11,6 +11,7 @@ export interface RecoverDeps {
   store: RequestStore;
   queues: JobQueues;
   firstPollDelayMs: number;
+  preflightEnabled: boolean;
   now: () => number;
   logger: Logger;
 }
@@ -23,6 +24,8 @@ export async function recoverOpenRequests(deps: RecoverDeps): Promise<number> {
     switch (request.status) {
       case 'pending':
         await deps.queues.scheduleExpiry(id, request.expiresAt, deps.now());
+        // Killed between posting the message and enqueuing its look-up: look the instances up now.
+        if (deps.preflightEnabled && request.message !== null && request.preflight === null) await deps.queues.enqueuePreflight(id);
         break;
       case 'approved':
       case 'submitting':

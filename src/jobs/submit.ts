@@ -7,6 +7,7 @@
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { chunk } from '../domain/instance-ids.js';
+import { SUBMISSION_UNCERTAIN } from '../domain/outcome.js';
 import { operationSpec, type OperationSpec } from '../domain/operation.js';
 import type { HbrRequest, Submission } from '../domain/request.js';
 import { HbrError } from '../hbr/errors.js';
@@ -67,6 +68,11 @@ export function createSubmitProcessor(deps: SubmitJobDeps) {
       const chunks = chunk(request.instanceIds, MAX_INSTANCES_PER_CALL);
       for (const [index, instanceIds] of chunks.entries()) {
         if (request.submissions.some((s) => s.index === index)) continue;
+        if (await deps.store.chunkInFlight(request.id, index)) {
+          await recordUncertainChunk(deps, request, index, instanceIds, log);
+          continue;
+        }
+        await deps.store.markChunkInFlight(request.id, index, deps.now());
         const outcome = await submitChunk(deps, request, index, instanceIds, isLastAttempt(job), log);
         if (outcome === 'stop') break;
       }
@@ -108,6 +114,9 @@ async function submitChunk(
     return 'next';
   } catch (error) {
     if (!(error instanceof HbrError)) throw error;
+    // HBR answered (or the client gave up on it): a retry may ask again. Anything else (Redis down
+    // after HBR took the chunk) leaves the in-flight mark, and the retry will not ask twice.
+    await deps.store.clearChunkInFlight(request.id, index);
     // BullMQ retries the job with backoff; on the last attempt a transient error ends the request.
     if (error.transient && !lastAttempt) throw error;
     if (INSTANCE_LEVEL_CODES.has(error.code)) {
@@ -132,6 +141,25 @@ async function submitChunk(
   }
 }
 
+/**
+ * A chunk a dead process was asking HBR about (marked in flight, no answer recorded): HBR may have
+ * taken it, and asking again could run the operation twice, so it is not asked again. Its instances
+ * are reported as unknown, with what to check.
+ */
+async function recordUncertainChunk(deps: SubmitJobDeps, request: HbrRequest, index: number, instanceIds: string[], log: Logger): Promise<void> {
+  log.warn({ chunk: index }, 'a process died while asking HBR about this chunk; not asking again, reporting its instances as unknown');
+  const submission: Submission = {
+    index,
+    instanceIds,
+    taskId: null,
+    hbrRequestId: '',
+    instances: instanceIds.map((instanceId) => ({ instanceId, valid: false, errorCode: SUBMISSION_UNCERTAIN })),
+    submittedAt: deps.now(),
+  };
+  await deps.store.recordSubmissionIfAbsent(request.id, submission);
+  await deps.events.submitted(request, submission);
+}
+
 async function afterSubmission(deps: SubmitJobDeps, requestId: string, log: Logger): Promise<void> {
   const request = await deps.store.get(requestId);
   if (request === null) return;
@@ -140,7 +168,8 @@ async function afterSubmission(deps: SubmitJobDeps, requestId: string, log: Logg
     await finishRequest(deps, request, deps.now());
     return;
   }
-  await deps.publisher.syncProgress(request);
+  // Best effort: polling must start even when Slack refuses the progress reply (the polls post it later).
+  await deps.publisher.syncProgress(request).catch((error: unknown) => log.warn({ err: error }, 'could not post the progress reply; the polls try again'));
   const moved = await deps.store.transition(requestId, 'polling');
   if (!moved.ok && moved.reason === 'conflict' && moved.request.status !== 'polling') return;
   const firstSubmittedAt = Math.min(...started.map((s) => s.submittedAt));

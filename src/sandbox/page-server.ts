@@ -15,13 +15,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { SANDBOX_BOT_USER_ID, SANDBOX_CHANNEL, SANDBOX_INSTANCES, SANDBOX_USERS, STATE_NOTES, sandboxUser, type SandboxUser } from './fixture.js';
 import { SCRIPTED_STATES, type HbrStandIn, type ScriptedState } from './hbr-api-server.js';
 import { currentContent, type EphemeralMessage, type PostedMessage, type SlackStandIn } from './slack-api-server.js';
 import { sendBlockAction, sendSlashCommand } from './slack-requests.js';
+import { listen } from './listen.js';
 
 export interface SandboxPageOptions {
   /** 0 = any free port. */
@@ -460,14 +460,7 @@ export async function startSandboxPage(options: SandboxPageOptions): Promise<San
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, options.port, options.host ?? '127.0.0.1');
 
   return {
     port,

@@ -19,6 +19,7 @@ import {
   SANDBOX_SIGNING_SECRET,
   SANDBOX_SLOW_EXTRA_POLLS,
 } from './fixture.js';
+import { startEcsStandIn, type EcsStandIn } from './ecs-api-server.js';
 import { startHbrStandIn, type HbrStandIn } from './hbr-api-server.js';
 import { startSandboxPage, type SandboxPage } from './page-server.js';
 import { startSlackStandIn, type SlackStandIn } from './slack-api-server.js';
@@ -39,6 +40,8 @@ export interface RunningSandbox {
   config: SandboxConfig;
   slack: SlackStandIn;
   hbr: HbrStandIn;
+  /** The ECS stand-in the pre-flight look-ups go to; it reads the HBR stand-in's instance script. */
+  ecs: EcsStandIn;
   bot: RunningBot;
   /** The one line `npm start` prints. */
   banner: string;
@@ -107,12 +110,14 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     pollsToComplete: SANDBOX_POLLS_TO_COMPLETE,
     slowExtraPolls: SANDBOX_SLOW_EXTRA_POLLS,
   });
+  for (const instance of SANDBOX_INSTANCES) hbr.script.set(instance.id, instance.state, { name: instance.name });
+  const ecs = await startEcsStandIn({ accessKeyId: SANDBOX_ACCESS_KEY_ID, accessKeySecret: SANDBOX_ACCESS_KEY_SECRET, script: hbr.script });
   let bot: RunningBot | undefined;
   let page: SandboxPage | undefined;
   const stopAll = async () => {
     await page?.close();
     await bot?.stop();
-    await Promise.allSettled([slack.close(), hbr.close()]);
+    await Promise.allSettled([slack.close(), hbr.close(), ecs.close()]);
   };
 
   try {
@@ -121,6 +126,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       slackSigningSecret: SANDBOX_SIGNING_SECRET,
       slackApiUrl: slack.apiUrl,
       hbrEndpoint: hbr.url,
+      ecsEndpoint: ecs.url,
       approvers: SANDBOX_APPROVERS,
       requesters: SANDBOX_REQUESTERS,
     });
@@ -164,6 +170,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       config,
       slack,
       hbr,
+      ecs,
       bot,
       banner,
       async stop() {

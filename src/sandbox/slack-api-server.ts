@@ -19,8 +19,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { blockKitProblems } from './block-kit-limits.js';
+import { listen } from './listen.js';
 
 export interface SlackCall {
   method: string;
@@ -544,14 +544,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server);
   baseUrl = `http://127.0.0.1:${port}`;
 
   return {

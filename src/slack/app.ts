@@ -9,6 +9,7 @@ import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type CustomRou
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { slackErrorCode } from './slack-errors.js';
+import { deliveryKeyOf, dropRepeatedDeliveries, guardSlackRequests, type DeliveryLedger } from './request-guard.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -86,7 +87,17 @@ export function createSlackClient(
   }).observe(onFailure);
 }
 
-export function createSlackApp(config: Config, logger: Logger, customRoutes: CustomRoute[], identity: BotIdentity | null): SlackApp {
+/**
+ * `ledger`: when given, a request body seen before (a replay, or Slack delivering it again) is
+ * acknowledged and dropped (HTTP mode; see request-guard.ts).
+ */
+export function createSlackApp(
+  config: Config,
+  logger: Logger,
+  customRoutes: CustomRoute[],
+  identity: BotIdentity | null,
+  ledger?: DeliveryLedger,
+): SlackApp {
   const log = boltLogger(logger);
   const socketMode = config.slack.appToken !== null;
   const receiver: Receiver = socketMode
@@ -103,7 +114,10 @@ export function createSlackApp(config: Config, logger: Logger, customRoutes: Cus
         logger: log,
         // Listeners ack first and work after, so the HTTP answer goes out at the ack.
         processBeforeResponse: false,
+        customPropertiesExtractor: deliveryKeyOf,
       });
+  // Bolt refuses stale timestamps and bad signatures; the guard adds future timestamps and content types.
+  if (receiver instanceof HTTPReceiver) receiver.requestListener = guardSlackRequests(receiver.requestListener, SLACK_EVENTS_PATH, logger);
   const app = new App({
     token: config.slack.botToken,
     receiver,
@@ -116,6 +130,7 @@ export function createSlackApp(config: Config, logger: Logger, customRoutes: Cus
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
+  if (ledger !== undefined) app.use(dropRepeatedDeliveries(ledger, logger));
 
   return {
     app,

@@ -7,6 +7,7 @@
  * approve clicks on any number of processes still produce exactly one decision.
  */
 import type { Redis } from 'ioredis';
+import type { PreflightResult } from '../domain/preflight.js';
 import {
   FINAL_STATUSES,
   TRANSITIONS,
@@ -60,6 +61,13 @@ if retention > 0 then
   redis.call('PEXPIRE', KEYS[1], retention)
 end
 return 'ok'
+`;
+
+// KEYS[1] = request hash, ARGV[1] = field, ARGV[2] = value: written only if the request exists.
+const SET_IF_EXISTS_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
 `;
 
 export class RequestStore {
@@ -156,6 +164,28 @@ export class RequestStore {
     await this.redis.hset(this.key(id), `submission:${submission.index}`, JSON.stringify(submission));
   }
 
+  /**
+   * Written just before a chunk goes to HBR and removed once HBR answered (or refused): a chunk
+   * marked but not recorded means a process died while HBR was being asked, so nobody knows whether
+   * HBR took it.
+   */
+  async markChunkInFlight(id: string, index: number, at: number): Promise<void> {
+    await this.redis.hset(this.key(id), `inflight:${index}`, String(at));
+  }
+
+  async chunkInFlight(id: string, index: number): Promise<boolean> {
+    return (await this.redis.hexists(this.key(id), `inflight:${index}`)) === 1;
+  }
+
+  async clearChunkInFlight(id: string, index: number): Promise<void> {
+    await this.redis.hdel(this.key(id), `inflight:${index}`);
+  }
+
+  /** Like recordSubmission, but never replaces an answer another run recorded meanwhile. */
+  async recordSubmissionIfAbsent(id: string, submission: Submission): Promise<void> {
+    await this.redis.hsetnx(this.key(id), `submission:${submission.index}`, JSON.stringify(submission));
+  }
+
   async recordTask(id: string, task: TaskProgress): Promise<void> {
     await this.redis.hset(this.key(id), `task:${task.taskId}`, JSON.stringify(task));
   }
@@ -163,6 +193,15 @@ export class RequestStore {
   /** A failure that stops further submissions while already started tasks are still followed. */
   async recordFailure(id: string, failure: RequestFailure): Promise<void> {
     await this.redis.hset(this.key(id), 'failure', JSON.stringify(failure));
+  }
+
+  /**
+   * Stores the pre-flight look-up of a request that still exists (a record dropped after its
+   * retention is not brought back as a bare hash). Returns whether it was stored.
+   */
+  async recordPreflight(id: string, result: PreflightResult): Promise<boolean> {
+    const stored = await this.redis.eval(SET_IF_EXISTS_SCRIPT, 1, this.key(id), 'preflight', JSON.stringify(result));
+    return stored === 1;
   }
 
   async setProgressMessage(id: string, ts: string, digest: string): Promise<void> {
@@ -208,6 +247,7 @@ function toRequest(fields: Record<string, string>): HbrRequest {
     submissions,
     tasks,
     failure: parseJson<RequestFailure>(fields.failure),
+    preflight: parseJson<PreflightResult>(fields.preflight),
     progressTs: fields.progressTs ?? null,
     finalTs: fields.finalTs ?? null,
     finishedAt: fields.finishedAt === undefined ? null : Number(fields.finishedAt),

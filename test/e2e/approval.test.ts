@@ -20,13 +20,15 @@ describe('approval', () => {
   it('refuses a non-approver and leaves the request pending', async () => {
     harness = await startHarness();
     const { message, requestId } = await postedRequest(harness);
+    // The one edit a pending request gets by itself: the pre-flight details.
+    await waitFor(() => message.updates.length === 1, { message: 'pre-flight edit' });
     const response = await harness.click('approve', requestId, STRANGER);
     expect(response.status).toBe(200);
     await waitFor(() => harness?.slack.ephemerals(STRANGER).find((e) => /not an approver for hbr-bot/.test(JSON.stringify(e))), {
       message: 'stranger told they are not an approver',
     });
     expect(harness.textOf(message)).toContain('hbr_approve');
-    expect(message.updates).toHaveLength(0);
+    expect(message.updates).toHaveLength(1);
     expect(harness.hbr.calls).toHaveLength(0);
   });
 

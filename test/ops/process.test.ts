@@ -45,6 +45,8 @@ async function startWorld(hbrOptions: Omit<HbrStandInOptions, 'accessKeyId' | 'a
     HBR_POLL_FIRST_DELAY_MS: '400',
     HBR_POLL_INTERVAL_MS: '400',
     HBR_TASK_TIMEOUT_MS: '20000',
+    // These tests are about processes, not the ECS look-up (covered in test/e2e/preflight.test.ts).
+    HBR_PREFLIGHT: 'false',
     ALIBABA_CLOUD_ACCESS_KEY_ID: ACCESS_KEY_ID,
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: ACCESS_KEY_SECRET,
     ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true',

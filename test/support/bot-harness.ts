@@ -4,11 +4,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
 import { startHbrBot, type BotOptions, type RunningBot } from '../../src/bot.js';
 import { loadConfig, type Config } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
 import { APPROVE_ACTION, REJECT_ACTION } from '../../src/slack/messages/action-ids.js';
 import { startHbrStandIn, type HbrStandIn, type HbrStandInOptions } from '../../src/sandbox/hbr-api-server.js';
+import { startEcsStandIn, type EcsStandIn, type EcsStandInOptions } from '../../src/sandbox/ecs-api-server.js';
 import { currentContent, startSlackStandIn, type PostedMessage, type SlackStandIn } from '../../src/sandbox/slack-api-server.js';
 import { sendBlockAction, sendSlashCommand, type BotResponse, type SendOptions } from '../../src/sandbox/slack-requests.js';
 import { waitFor } from './wait-for.js';
@@ -33,19 +34,29 @@ export interface HarnessOptions {
   /** Environment variables on top of the harness defaults (HBR_APPROVERS, poll timings, …). */
   env?: Record<string, string>;
   hbr?: Omit<HbrStandInOptions, 'accessKeyId' | 'accessKeySecret'>;
+  /** The ECS stand-in (pre-flight look-ups); it shares the HBR stand-in's instance script. */
+  ecs?: Omit<EcsStandInOptions, 'accessKeyId' | 'accessKeySecret' | 'script'>;
   usergroups?: Record<string, string[]>;
   jobs?: BotOptions['jobs'];
   /** Secret the bot signs HBR calls with (a wrong one must fail). */
   accessKeySecret?: string;
+  /** HBR client timeouts (e.g. a read timeout shorter than a slow answer). */
+  hbrTimeouts?: { connectTimeoutMs?: number; readTimeoutMs?: number };
+  /** The Slack Web API URL the bot is given, e.g. a fault-injecting proxy in front of the stand-in. */
+  slackApiUrl?: (standIn: SlackStandIn) => string | Promise<string>;
 }
 
 export interface Harness {
   slack: SlackStandIn;
   hbr: HbrStandIn;
+  /** ECS stand-in on the HBR stand-in's script: `hbr.setInstance(id, 'stopped')` makes it Stopped here too. */
+  ecs: EcsStandIn;
   config: Config;
   bot: RunningBot;
   /** Redis for assertions on the bot's keys. */
   redis: Redis;
+  /** Every log line the bot wrote (JSON, level debug and up), oldest first. */
+  logs: string[];
   eventsUrl: string;
   /** `/hbr-install <text>`. */
   command(text: string, user?: string, channel?: string, options?: Partial<SendOptions>): Promise<BotResponse>;
@@ -66,12 +77,38 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+/** Secrets no log line, Slack message or metric of any harness bot may contain (checked at close). */
+export const HARNESS_SECRETS: readonly string[] = [BOT_TOKEN, SIGNING_SECRET, ACCESS_KEY_SECRET];
+
+/** The production logger (with its redaction) at debug, into `lines`; echoed when TEST_LOG_LEVEL is set. */
+function capturingLogger(lines: string[]) {
+  const echo = process.env.TEST_LOG_LEVEL !== undefined && process.env.TEST_LOG_LEVEL !== 'silent';
+  return createLogger('debug', {
+    write(line: string) {
+      lines.push(line);
+      if (echo) process.stdout.write(line);
+    },
+  });
+}
+
+/** The secrets found in any of `texts`, named by their position in `secrets`, never quoted. */
+export function leakedSecrets(secrets: readonly string[], texts: Record<string, string>): string[] {
+  const found: string[] = [];
+  for (const [where, text] of Object.entries(texts)) {
+    secrets.forEach((secret, i) => {
+      if (secret !== '' && text.includes(secret)) found.push(`secret #${i} in ${where}`);
+    });
+  }
+  return found;
+}
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const logs: string[] = [];
+  const logger = capturingLogger(logs);
   const prefix = `hbrtest-${randomBytes(5).toString('hex')}`;
   const slack = await startSlackStandIn({ botToken: BOT_TOKEN, usergroups: options.usergroups ?? {} });
   const hbr = await startHbrStandIn({ accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET, ...options.hbr });
+  const ecs = await startEcsStandIn({ accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET, script: hbr.script, ...options.ecs });
   // The default credential chain reads these; metadata look-ups would try the network.
   process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = ACCESS_KEY_ID;
   process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = options.accessKeySecret ?? ACCESS_KEY_SECRET;
@@ -79,11 +116,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const config = loadConfig({
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
+    SLACK_API_URL: options.slackApiUrl === undefined ? slack.apiUrl : await options.slackApiUrl(slack),
     PORT: '0',
     REDIS_URL,
     HBR_QUEUE_PREFIX: prefix,
     HBR_ENDPOINT: hbr.url,
+    ECS_ENDPOINT: ecs.url,
     HBR_APPROVERS: `${APPROVER},${SECOND_APPROVER}`,
     HBR_POLL_FIRST_DELAY_MS: '300',
     HBR_POLL_INTERVAL_MS: '200',
@@ -92,7 +130,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const botOptions: BotOptions = {
     logger,
-    hbr: { retry: { retries: 3, minTimeoutMs: 10, maxTimeoutMs: 50 } },
+    hbr: { retry: { retries: 3, minTimeoutMs: 10, maxTimeoutMs: 50 }, ...options.hbrTimeouts },
     slackRetry: { retries: 2, minTimeout: 10, maxTimeout: 50 },
     jobs: { lockDurationMs: 2000, stalledIntervalMs: 500, retryBackoffMs: 50, ...options.jobs },
   };
@@ -103,11 +141,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const harness: Harness = {
     slack,
     hbr,
+    ecs,
     config,
     get bot() {
       return bot;
     },
     redis,
+    logs,
     get eventsUrl() {
       return `${bot.url}/slack/events`;
     },
@@ -165,6 +205,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       bot = await startHbrBot(config, botOptions);
     },
     async close() {
+      const auth: Record<string, string> = config.metricsToken === null ? {} : { authorization: `Bearer ${config.metricsToken}` };
+      const metrics = await fetch(`${bot.url}/metrics`, { headers: auth }).then((r) => r.text()).catch(() => '');
       await bot.stop().catch(() => undefined);
       // Every message the bot sent in any test must have passed the stand-in's Block Kit checks.
       const refused = slack.calls.filter((c) => c.response.error === 'invalid_blocks');
@@ -172,10 +214,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const keys = await redis.keys(`${prefix}:*`);
       if (keys.length > 0) await redis.del(...keys);
       await redis.quit();
-      await Promise.all([slack.close(), hbr.close()]);
+      await Promise.all([slack.close(), hbr.close(), ecs.close()]);
       if (refused.length > 0 || refusedResponses.length > 0) {
         throw new Error(`Slack refused messages the bot sent: ${JSON.stringify([...refused, ...refusedResponses]).slice(0, 2000)}`);
       }
+      // No secret in any log line, Slack message or metric, whatever the test did.
+      const secrets = [...HARNESS_SECRETS, options.accessKeySecret ?? ''];
+      const leaks = leakedSecrets(secrets, {
+        logs: logs.join(''),
+        'Slack calls': JSON.stringify(slack.calls.map((c) => [c.args, c.response])),
+        'response_url posts': JSON.stringify(slack.responseUrlPosts),
+        metrics,
+      });
+      if (leaks.length > 0) throw new Error(`the bot leaked secrets: ${leaks.join(', ')}`);
     },
   };
   return harness;

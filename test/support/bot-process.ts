@@ -16,8 +16,9 @@ export interface BotProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function spawnBot(env: Record<string, string>, timeoutMs = 20_000): Promise<BotProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/** `entry`: the script to run, `src/main.ts` unless a test needs another start (e.g. shorter job locks). */
+export async function spawnBot(env: Record<string, string>, timeoutMs = 20_000, entry = 'src/main.ts'): Promise<BotProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: process.cwd(),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

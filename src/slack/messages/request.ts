@@ -5,6 +5,15 @@
 
 import { capitalized, operationSpec, type OperationSpec } from '../../domain/operation.js';
 import { requestSummary } from '../../domain/outcome.js';
+import {
+  instanceReadiness,
+  preflightCountLine,
+  preflightCounts,
+  type InstanceFacts,
+  type PreflightResult,
+  type Readiness,
+  type ReadinessLevel,
+} from '../../domain/preflight.js';
 import type { HbrRequest, RequestFailure } from '../../domain/request.js';
 import { APPROVE_ACTION, DECISION_BLOCK_ID, REJECT_ACTION } from './action-ids.js';
 import { LIMITS, actions, button, context, fields, fitPieces, header, packPieces, section, slackMessage } from './blocks.js';
@@ -41,6 +50,86 @@ function instanceListPieces(ids: readonly string[]): Piece[] {
     return [{ text: `*Instances:* ${ids.map((id) => code(id, 40)).join(', ')}`, count: ids.length }];
   }
   return codeListPieces(ids, { heading: `*Instances (${ids.length}):*`, separator: '\n' });
+}
+
+// --- pre-flight details (what ECS said before the decision) --------------------------------
+
+/** Up to this many instances get one line of details each; above it, the ready ones go in a code block. */
+export const DETAILED_INSTANCES_UP_TO = INLINE_INSTANCES_UP_TO;
+
+const LEVEL_ICONS: Readonly<Record<ReadinessLevel, string>> = {
+  refused: ':warning:',
+  check: ':grey_question:',
+  ready: ':large_green_circle:',
+};
+
+/** Flagged instances first (will be refused, then to check), then the ready ones; request order within each. */
+const LEVEL_ORDER: readonly ReadinessLevel[] = ['refused', 'check', 'ready'];
+
+/** "web-01 · Alibaba Cloud Linux 3 · Running · Cloud Assistant 2.2.3 · app=web": what ECS said, without the verdict. */
+function describedFacts(facts: InstanceFacts): string {
+  const agent =
+    facts.cloudAssistant === null
+      ? null
+      : facts.cloudAssistant.running
+        ? `Cloud Assistant ${facts.cloudAssistant.version === '' ? 'running' : `${escapeMrkdwn(facts.cloudAssistant.version)} running`}`
+        : 'Cloud Assistant not running';
+  const tags = facts.tags.slice(0, 3).map((t) => `${t.key}=${t.value}`).join(', ');
+  return [
+    facts.instanceName === '' ? null : `*${escapeMrkdwn(facts.instanceName.slice(0, 80))}*`,
+    escapeMrkdwn((facts.osName || facts.osType).slice(0, 80)) || null,
+    facts.status === '' ? null : escapeMrkdwn(facts.status.slice(0, 40)),
+    agent,
+    tags === '' ? null : escapeMrkdwn(tags.slice(0, 100)),
+  ]
+    .filter((part): part is string => part !== null && part !== '')
+    .join(' · ');
+}
+
+function detailLine(facts: InstanceFacts, readiness: Readiness): string {
+  const described = facts.found ? ` ${describedFacts(facts)}` : '';
+  const verdict = readiness.level === 'ready' ? '' : ` — *${escapeMrkdwn(readiness.words)}*`;
+  return `${LEVEL_ICONS[readiness.level]} ${code(facts.instanceId, 40)}${described}${verdict}`;
+}
+
+/** The instance list with what ECS said about each instance, flagged ones first. */
+function preflightPieces(request: HbrRequest, preflight: Extract<PreflightResult, { outcome: 'checked' }>): Piece[] {
+  const judged = preflight.instances.map((facts) => ({ facts, readiness: instanceReadiness(facts, request.region) }));
+  const counts = preflightCounts(preflight.instances, request.region);
+  const agentNote =
+    preflight.cloudAssistantUnavailable === null ? '' : ` · Cloud Assistant states unavailable: ${escapeMrkdwn(preflight.cloudAssistantUnavailable)}`;
+  const pieces: Piece[] = [{ text: `*Pre-flight (ECS, before approval):* ${preflightCountLine(counts)}${agentNote}`, count: 0 }];
+  const detailed = judged.length <= DETAILED_INSTANCES_UP_TO;
+  for (const level of LEVEL_ORDER) {
+    const group = judged.filter((j) => j.readiness.level === level);
+    if (group.length === 0) continue;
+    if (level === 'ready' && !detailed) {
+      const items = group.map(({ facts }) => (facts.instanceName === '' ? facts.instanceId : `${facts.instanceId}  ${facts.instanceName}`));
+      pieces.push(...codeListPieces(items, { heading: `${LEVEL_ICONS.ready} *Ready (${group.length}):*`, separator: '\n' }));
+      continue;
+    }
+    pieces.push(...group.map(({ facts, readiness }) => ({ text: detailLine(facts, readiness), count: 1 })));
+  }
+  return pieces;
+}
+
+/** The instances part of the request message: with the pre-flight details once ECS answered, else the plain list. */
+function instancePieces(request: HbrRequest): Piece[] {
+  const preflight = request.preflight;
+  if (preflight === null) return instanceListPieces(request.instanceIds);
+  if (preflight.outcome === 'checked') return preflightPieces(request, preflight);
+  return [
+    ...instanceListPieces(request.instanceIds),
+    { text: `:grey_question: ECS details unavailable: ${escapeMrkdwn(preflight.reason)}`, count: 0 },
+  ];
+}
+
+/** "Pre-flight: 1 will be refused." for the notification text and the confirm dialog; '' when nothing is flagged or nothing is known. */
+function preflightWarning(request: HbrRequest): string {
+  if (request.preflight?.outcome !== 'checked') return '';
+  const counts = preflightCounts(request.preflight.instances, request.region);
+  if (counts.refused === 0 && counts.check === 0) return '';
+  return `Pre-flight: ${preflightCountLine(counts)}.`;
 }
 
 export function decisionLine(request: HbrRequest): string | null {
@@ -85,7 +174,7 @@ interface StatusView {
 /** The buttons of a pending request: Approve (with a confirm dialog naming what it does) and Reject. */
 function decisionButtons(request: HbrRequest, spec: OperationSpec) {
   const what = `${capitalized(spec.verb)} the HBR backup client ${spec.preposition} ${instancesNoun(request.instanceIds.length)} in ${request.region}?`;
-  const confirmText = spec.consequence === '' ? what : `${what} ${spec.consequence}`;
+  const confirmText = [what, spec.consequence, preflightWarning(request)].filter((part) => part !== '').join(' ');
   // Red is for the button that does damage: Approve for an uninstall, otherwise Reject.
   const rejectStyle = spec.approveStyle === 'danger' ? {} : { style: 'danger' as const };
   return actions(
@@ -195,12 +284,13 @@ export function requestMessage(request: HbrRequest, ctx: RequestMessageContext):
     ]),
   ];
   const budget = LIMITS.blocks - top.length - status.blocks.length;
-  const { kept, omitted } = fitPieces(packPieces(instanceListPieces(request.instanceIds)), budget);
+  const { kept, omitted } = fitPieces(packPieces(instancePieces(request)), budget);
   const list: Block[] = kept.map((p) => section(p.text));
   if (omitted > 0) list.push(context(`…and ${instancesNoun(omitted)} more not shown.`));
   const text =
     `${mentionUser(request.requesterId)} asks to ${spec.verb} the HBR backup client ${spec.preposition} ${instancesNoun(count)} in ` +
-    `${escapeMrkdwn(request.region)} (request ${escapeMrkdwn(request.id)}): ${status.sentence}`;
+    `${escapeMrkdwn(request.region)} (request ${escapeMrkdwn(request.id)}): ${status.sentence}` +
+    (request.status === 'pending' && preflightWarning(request) !== '' ? ` ${preflightWarning(request)}` : '');
   return slackMessage(text, [...top, ...list, ...status.blocks]);
 }
 

@@ -48,7 +48,11 @@ export function finalResultMessage(request: HbrRequest): SlackMessage {
         section(`${requester} :x: *The ${verb} request failed* (${where}).\n${failureText(request)}`),
         ...(request.submissions.length > 0 ? [section(`*${line}*`)] : []),
       ]
-    : [section(`${requester} ${summary.failed === 0 ? ':white_check_mark:' : ':warning:'} *${line}* — HBR backup client ${verb}, ${where}.`)];
+    : [
+        section(`${requester} ${summary.failed === 0 ? ':white_check_mark:' : ':warning:'} *${line}* — HBR backup client ${verb}, ${where}.`),
+        // A failure after some tasks started (a later chunk refused, polling given up) is explained here too.
+        ...(request.failure === null ? [] : [section(`:x: ${failureText(request)}`)]),
+      ];
 
   const footerParts: string[] = [];
   if (request.decision?.outcome === 'approved') {

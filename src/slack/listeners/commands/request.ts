@@ -76,6 +76,12 @@ async function createAndPost(
     return 'post_failed';
   }
   rlog.info({ instances: request.instanceIds.length, region: request.region, postChannel: message.channel, ts: message.ts }, 'request posted');
+  // Only now, with the message posted, may the pre-flight job edit it; it never holds up the request.
+  if (deps.config.preflight.enabled) {
+    await deps.queues.enqueuePreflight(request.id).catch((error: unknown) => {
+      rlog.warn({ err: error }, 'could not enqueue the pre-flight look-up; the request goes on without it');
+    });
+  }
   await deps.events.requestCreated(request);
 
   const permalink =

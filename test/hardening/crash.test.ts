@@ -1,0 +1,232 @@
+/**
+ * Kill -9 at the worst moments: 20 requests (124 instances, 24 HBR calls) in flight while the bot
+ * process is killed six times, each time at a point anchored on what the stand-ins see:
+ *
+ *   1. before install        the n-th request message turning "Approved by" (decisions recorded,
+ *                            submit jobs queued, other clicks acknowledged but not yet decided);
+ *   2. HBR accepted          the n-th InstallBackupClients answered 200, before the bot records it;
+ *   3. before first poll     150 ms after the n-th InstallBackupClients answer;
+ *   4. mid-poll              the n-th DescribeTask answered;
+ *   5. posting the result    the n-th final reply on its way to Slack (cut off before Slack has it);
+ *   6. result posted         the n-th final reply accepted by Slack, before the bot records it.
+ *
+ * n comes from a seeded generator (HARDENING_SEED; printed), so a failing run can be replayed. The
+ * requests are approved in six groups, one before each kill point. After each kill a new process
+ * starts; an approver clicks again on any request still showing buttons (a click acknowledged just
+ * before the kill may be lost, and the buttons say so).
+ *
+ * Then: every request ends finished; no instance was ever in two InstallBackupClients calls HBR
+ * accepted (a chunk HBR may have taken while its process died is reported unknown, never asked
+ * twice); no instance is reported installed that HBR did not install; and every request has exactly
+ * one final reply — except the one window no Slack API lets the bot close without reading channel
+ * history: a final reply Slack accepted in the moment before a kill, whose answer the dead process
+ * never recorded, is posted a second time, identical. The test allows exactly that and nothing more.
+ */
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { instanceOutcomes } from '../../src/domain/outcome.js';
+import { currentContent, type PostedMessage } from '../../src/sandbox/slack-api-server.js';
+import { RequestStore } from '../../src/store/requests.js';
+import { REQUESTER, instanceIdsFor } from '../support/bot-harness.js';
+import type { BotProcess } from '../support/bot-process.js';
+import { requestIdOf, startProcessWorld, type ProcessWorld } from '../support/process-world.js';
+import { startSlackFaultProxy, type SlackFaultProxy } from '../support/slack-fault-proxy.js';
+import { waitFor } from '../support/wait-for.js';
+
+const SEED = Number(process.env.HARDENING_SEED ?? Date.now() % 100_000);
+const ENTRY = 'test/support/short-locks-main.ts';
+/** Longest a live process takes from Slack's answer to recording it (normally a few ms). */
+const RECORDING_WINDOW_MS = 250;
+
+/** mulberry32: a tiny seeded generator, enough to pick kill points reproducibly. */
+function seeded(seed: number): (min: number, max: number) => number {
+  let state = seed >>> 0;
+  return (min, max) => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const unit = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return min + Math.floor(unit * (max - min + 1));
+  };
+}
+
+interface KillPoint {
+  label: string;
+  /** How many of the events this point waits for have happened so far. */
+  count: () => number;
+  nth: number;
+  delayMs: number;
+}
+
+let world: ProcessWorld | undefined;
+let proxy: SlackFaultProxy | undefined;
+afterEach(async () => {
+  await world?.close();
+  await proxy?.close();
+  world = undefined;
+  proxy = undefined;
+});
+
+const isFinalReply = (m: PostedMessage) => m.threadTs !== null && m.text.includes(`<@${REQUESTER}>`);
+
+describe('kill -9 at random points of 20 in-flight requests', () => {
+  it('every request ends once, with one final reply, and no install is repeated', { timeout: 150_000 }, async () => {
+    const pick = seeded(SEED);
+    let finalPostsSent = 0;
+    world = await startProcessWorld({
+      hbr: { pollsToComplete: 3 },
+      env: { HBR_POLL_FIRST_DELAY_MS: '700', HBR_POLL_INTERVAL_MS: '400' },
+      slackApiUrl: async (standIn) => {
+        proxy = await startSlackFaultProxy(standIn.apiUrl);
+        return proxy.apiUrl;
+      },
+    });
+    const w = world;
+    const acceptedInstalls = () => w.hbr.callsOf('InstallBackupClients').filter((c) => c.ok);
+    const killPoints: KillPoint[] = [
+      {
+        label: 'before install',
+        count: () => w.requestMessages().filter((m) => m.updates.some((u) => JSON.stringify(u.blocks).includes('Approved by'))).length,
+        nth: pick(1, 3),
+        delayMs: 0,
+      },
+      { label: 'HBR accepted, not yet recorded', count: () => acceptedInstalls().length, nth: pick(1, 3), delayMs: 0 },
+      { label: 'between install and first poll', count: () => acceptedInstalls().length, nth: pick(1, 3), delayMs: 150 },
+      { label: 'mid-poll', count: () => w.hbr.callsOf('DescribeTask').filter((c) => c.httpStatus !== null).length, nth: pick(1, 8), delayMs: 0 },
+      { label: 'posting the result, before Slack has it', count: () => finalPostsSent, nth: pick(1, 3), delayMs: 0 },
+      { label: 'result accepted by Slack, not yet recorded', count: () => w.slack.messages().filter(isFinalReply).length, nth: pick(1, 3), delayMs: 0 },
+    ];
+    const kills: Array<{ label: string; at: number; nextStartAt: number }> = [];
+    const log = () => [`seed ${SEED}`, ...kills.map((k) => k.label)].join('; ');
+
+    let current: BotProcess | null = null;
+    let armed: { point: KillPoint; base: number; fired: boolean } | null = null;
+    /** Kills the live process when the armed point is reached; true if it did so just now. */
+    const check = (): boolean => {
+      if (armed === null || armed.fired || current === null) return false;
+      if (armed.point.count() - armed.base < armed.point.nth) return false;
+      armed.fired = true;
+      const victim = current;
+      const label = `${armed.point.label} (n=${armed.point.nth})`;
+      const kill = () => {
+        victim.child.kill('SIGKILL');
+        kills.push({ label, at: Date.now(), nextStartAt: Infinity });
+      };
+      if (armed.point.delayMs === 0) kill();
+      else setTimeout(kill, armed.point.delayMs);
+      return armed.point.delayMs === 0;
+    };
+    w.hbr.subscribe(check);
+    w.slack.subscribe(() => check());
+    let deadUntilRestart = false;
+    proxy!.intercept = (method, body) => {
+      if (deadUntilRestart) return 'drop';
+      if (method === 'chat.postMessage' && new URLSearchParams(body).get('text')?.includes(`<@${REQUESTER}>`)) {
+        finalPostsSent += 1;
+        // What a killed process had on its way to Slack never arrives.
+        if (check() && armed?.point.label.startsWith('posting the result')) deadUntilRestart = true;
+      }
+      return deadUntilRestart ? 'drop' : 'forward';
+    };
+    const spawn = async () => {
+      deadUntilRestart = false;
+      const bot = await w.spawn({}, ENTRY);
+      const last = kills.at(-1);
+      if (last !== undefined) last.nextStartAt = Date.now();
+      return bot;
+    };
+
+    // Twenty requests: every fifth one has 23 instances (two HBR calls), the others 2.
+    current = await spawn();
+    const sizes = Array.from({ length: 20 }, (_, i) => (i % 5 === 0 ? 23 : 2));
+    const allIds = instanceIdsFor(124, 'k');
+    let offset = 0;
+    for (const size of sizes) {
+      expect((await w.command(current, allIds.slice(offset, offset + size).join(' '))).status).toBe(200);
+      offset += size;
+    }
+    const messages = await waitFor(() => (w.requestMessages().length === 20 ? w.requestMessages() : undefined), {
+      message: '20 request messages',
+      timeoutMs: 10_000,
+    });
+
+    // Approvals come in groups, one before each kill point, so each point has work left.
+    const approvable = new Set<PostedMessage>();
+    const clickPending = async (target: BotProcess) => {
+      const pending = [...approvable].filter((m) => JSON.stringify(currentContent(m).blocks).includes('hbr_approve'));
+      await Promise.all(pending.map((m) => w.click(target, 'approve', m).catch(() => undefined)));
+    };
+    const groups = [4, 3, 3, 3, 4, 3];
+    let approved = 0;
+    for (const [stage, point] of killPoints.entries()) {
+      if (current.child.exitCode !== null || current.child.signalCode !== null) current = await spawn();
+      const target = current;
+      for (const message of messages.slice(approved, approved + (groups[stage] ?? 0))) approvable.add(message);
+      approved += groups[stage] ?? 0;
+      // Armed on the live process only: what the new process does from here on counts.
+      armed = { point, base: point.count(), fired: false };
+      await clickPending(target);
+      await waitFor(() => target.child.signalCode === 'SIGKILL' || undefined, {
+        message: `kill point "${point.label}" (n=${point.nth}) reached; ${log()}`,
+        timeoutMs: 25_000,
+        intervalMs: 10,
+      }).catch((error: unknown) => {
+        console.log(target.lines.slice(-30).join('\n'));
+        throw error;
+      });
+    }
+    armed = null;
+    current = await spawn();
+    const last = current;
+    await clickPending(last);
+
+    await waitFor(() => messages.every((m) => w.finalReplies(m).length >= 1) || undefined, {
+      message: `every request's final reply after the kills (${log()})`,
+      timeoutMs: 45_000,
+      intervalMs: 100,
+    });
+    // Long enough for a duplicate to show up: several poll intervals and stalled-job checks.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+
+    // Every broken promise is listed, not only the first.
+    const problems: string[] = [];
+    let repeatedFinals = 0;
+    let unknown = 0;
+    const inRecordingWindow = (at: number) => kills.some((k) => at >= k.at - RECORDING_WINDOW_MS && at <= k.nextStartAt);
+    for (const message of messages) {
+      const finals = w.finalReplies(message);
+      const [first, second] = finals;
+      const explainedRepeat =
+        finals.length === 2 && first !== undefined && second !== undefined && inRecordingWindow(first.at) && first.text === second.text;
+      if (finals.length !== 1 && !explainedRepeat) problems.push(`${requestIdOf(message)}: ${finals.length} final replies`);
+      if (explainedRepeat) repeatedFinals += 1;
+    }
+    const acceptedTimes = new Map<string, number>();
+    for (const call of acceptedInstalls()) {
+      for (const id of JSON.parse(call.params.InstanceIds ?? '[]') as string[]) acceptedTimes.set(id, (acceptedTimes.get(id) ?? 0) + 1);
+    }
+    for (const [id, times] of acceptedTimes) if (times > 1) problems.push(`${id}: accepted by HBR ${times} times`);
+
+    const redis = new Redis(w.redisUrl);
+    try {
+      const store = new RequestStore(redis, w.prefix);
+      for (const message of messages) {
+        const request = await store.get(requestIdOf(message));
+        if (request?.status !== 'finished') problems.push(`${requestIdOf(message)}: ${request?.status ?? 'missing'}`);
+        if (request === null) continue;
+        for (const outcome of instanceOutcomes(request)) {
+          if (outcome.kind === 'succeeded' && !acceptedTimes.has(outcome.instanceId)) problems.push(`${outcome.instanceId}: installed without an accepted call`);
+          if (!acceptedTimes.has(outcome.instanceId) && outcome.kind !== 'unknown') problems.push(`${outcome.instanceId}: never accepted, reported ${outcome.kind}`);
+          if (outcome.kind === 'unknown') unknown += 1;
+        }
+      }
+    } finally {
+      redis.disconnect();
+    }
+    console.log(`crash test: ${log()}; instances reported unknown: ${unknown}; final replies repeated in the Slack window: ${repeatedFinals}`);
+    expect(problems, log()).toEqual([]);
+    expect(kills).toHaveLength(killPoints.length);
+    expect(last.child.exitCode).toBeNull();
+  });
+});
