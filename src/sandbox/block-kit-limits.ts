@@ -100,6 +100,20 @@ const KNOWN_BLOCK_TYPES = new Set([
   'video',
 ]);
 
+/** Select menus, allowed both in actions blocks and as section accessories. */
+const SELECT_TYPES = [
+  'static_select',
+  'external_select',
+  'users_select',
+  'conversations_select',
+  'channels_select',
+  'multi_static_select',
+  'multi_external_select',
+  'multi_users_select',
+  'multi_conversations_select',
+  'multi_channels_select',
+];
+
 /** Interactive elements allowed in an actions block. */
 const ACTIONS_ELEMENT_TYPES = new Set([
   'button',
@@ -111,16 +125,7 @@ const ACTIONS_ELEMENT_TYPES = new Set([
   'timepicker',
   'workflow_button',
   'rich_text_input',
-  'static_select',
-  'external_select',
-  'users_select',
-  'conversations_select',
-  'channels_select',
-  'multi_static_select',
-  'multi_external_select',
-  'multi_users_select',
-  'multi_conversations_select',
-  'multi_channels_select',
+  ...SELECT_TYPES,
 ]);
 
 /** Elements allowed as a section accessory. */
@@ -133,16 +138,7 @@ const ACCESSORY_TYPES = new Set([
   'radio_buttons',
   'timepicker',
   'workflow_button',
-  'static_select',
-  'external_select',
-  'users_select',
-  'conversations_select',
-  'channels_select',
-  'multi_static_select',
-  'multi_external_select',
-  'multi_users_select',
-  'multi_conversations_select',
-  'multi_channels_select',
+  ...SELECT_TYPES,
 ]);
 
 const STYLES = new Set(['primary', 'danger']);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { APPROVER, REQUESTER, SECOND_APPROVER, SIGNING_SECRET, STRANGER, startHarness, type Harness } from '../support/bot-harness.js';
-import { slackSignature } from '../../src/sandbox/slack-requests.js';
+import { sendBlockAction, slackSignature } from '../../src/sandbox/slack-requests.js';
 import { waitFor } from '../support/wait-for.js';
 
 const ID = 'i-bp1ccccccccccccccccc';
@@ -103,32 +103,21 @@ describe('approval', () => {
     const first = await postedRequest(harness);
     await harness.command('i-bp1dddddddddddddddd');
     const second = await harness.waitForRequest(2);
-    // A forged click: the second request's id on the first request's message.
-    const { sendBlockAction } = await import('../../src/sandbox/slack-requests.js');
-    await sendBlockAction(
-      harness.eventsUrl,
-      {
-        action_id: 'hbr_approve',
-        value: second.requestId,
-        user_id: APPROVER,
-        channel_id: first.message.channel,
-        message_ts: first.message.ts,
-        response_url: harness.slack.responseUrl({ user: APPROVER, channel: first.message.channel }),
-      },
-      { signingSecret: SIGNING_SECRET },
-    );
-    await sendBlockAction(
-      harness.eventsUrl,
-      {
-        action_id: 'hbr_approve',
-        value: 'rzzzzzzzzzzzz',
-        user_id: APPROVER,
-        channel_id: first.message.channel,
-        message_ts: first.message.ts,
-        response_url: harness.slack.responseUrl({ user: APPROVER, channel: first.message.channel }),
-      },
-      { signingSecret: SIGNING_SECRET },
-    );
+    // Forged clicks on the first request's message: the second request's id, and an id nobody issued.
+    for (const value of [second.requestId, 'rzzzzzzzzzzzz']) {
+      await sendBlockAction(
+        harness.eventsUrl,
+        {
+          action_id: 'hbr_approve',
+          value,
+          user_id: APPROVER,
+          channel_id: first.message.channel,
+          message_ts: first.message.ts,
+          response_url: harness.slack.responseUrl({ user: APPROVER, channel: first.message.channel }),
+        },
+        { signingSecret: SIGNING_SECRET },
+      );
+    }
     await waitFor(
       () => {
         const refused = harness?.slack.ephemerals(APPROVER).filter((e) => /does not know this request/.test(JSON.stringify(e)));
