@@ -1,0 +1,55 @@
+/** What every suite shares: the run's options, Redis, the two stand-ins and the bot's environment. */
+import type { Redis } from 'ioredis';
+import type { ChildServer } from './child.js';
+import { APPROVER, BOT_TOKEN, REDIS_URL, REGION, SIGNING_SECRET } from './constants.js';
+
+export interface BenchOptions {
+  quick: boolean;
+  suites: Set<string>;
+  /** Log level of the bot under test (its logs go to /dev/null); `info` is the production default. */
+  logLevel: string;
+  profile: boolean;
+  ack: { rounds: number; warmup: number; requests: number; concurrency: number; pacedRate: number; pacedRequests: number };
+  pipeline: { rounds: number; sizes: number[]; warmupMs: number; windowMs: number; slowCadenceTasks: number; slowCadenceMs: number };
+  economy: { sizes: number[]; polls: number[]; concurrentRequests: number; compression: number };
+}
+
+export interface BenchContext {
+  options: BenchOptions;
+  tag: string;
+  redis: Redis;
+  slack: ChildServer;
+  slackApiUrl: string;
+  hbr: ChildServer;
+  hbrUrl: string;
+  /** Every Redis key prefix the run used, deleted at the end. */
+  prefixes: Set<string>;
+  resultsDir: string;
+  log(message: string): void;
+  /** Replaces both stand-ins with fresh ones (empty records); servers started before keep the old URLs. */
+  freshStandIns(): Promise<void>;
+}
+
+/** A fresh key prefix for one bot or floor instance; registered for clean-up. */
+export function newPrefix(ctx: BenchContext, name: string): string {
+  const prefix = `hbrbench-${ctx.tag}-${name}`;
+  ctx.prefixes.add(prefix);
+  return prefix;
+}
+
+/** The environment `npm start` would read, pointing at the stand-ins. */
+export function botEnv(ctx: BenchContext, prefix: string, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: ctx.slackApiUrl,
+    PORT: '0',
+    REDIS_URL,
+    HBR_QUEUE_PREFIX: prefix,
+    HBR_REGION: REGION,
+    HBR_ENDPOINT: ctx.hbrUrl,
+    HBR_APPROVERS: APPROVER,
+    LOG_LEVEL: ctx.options.logLevel,
+    ...overrides,
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * `npm run bench`: measures hbr-bot against its floors, side by side, in one run, and prints the
+ * table (also saved as bench/results/latest.json). See README.md, "Performance".
+ *
+ *   npm run bench                        everything (under 5 minutes on 2 cores)
+ *   npm run bench -- --quick             fewer rounds and smaller sizes (a smoke run, ~1 minute)
+ *   npm run bench -- --suites=ack,economy   only some suites (ack, pipeline, economy)
+ *   npm run bench -- --profile           also CPU-profile the bot (acks, polls) into bench/results/*.cpuprofile.json
+ *   npm run bench -- --log-level=silent  bot log level (default info, as in production)
+ *   npm run bench -- --rounds=1 --ack-requests=500 --poll-sizes=1000 --slow=10000,30000   (experiments)
+ *   npm run bench -- --ack-paced=100     adds an open-loop ack round at 100 requests/s (below saturation)
+ *   HBR_BENCH_SRC=/path/to/src npm run bench   measure another copy of src/ (A/B of a fix)
+ *
+ * Typecheck the bench with `npx tsc -p bench/tsconfig.json` (the root tsconfig covers src and test).
+ *
+ * Exits non-zero only when the harness itself fails (a server that does not start, requests that
+ * all fail, a timeout waiting for work to finish); a slow figure is reported, never an error.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { killAllChildren, startChild } from './lib/child.js';
+import { REDIS_URL } from './lib/constants.js';
+import type { BenchContext, BenchOptions } from './lib/context.js';
+import { machineInfo } from './lib/machine.js';
+import { deletePrefix } from './lib/redis.js';
+import { srcDir } from './lib/src-path.js';
+import { buildReport, renderReport } from './report.js';
+import { runAckSuite } from './suites/ack.js';
+import { runEconomySuite } from './suites/economy.js';
+import { runPipelineSuite } from './suites/pipeline.js';
+
+function parseOptions(argv: string[]): BenchOptions {
+  const flag = (name: string) => argv.includes(`--${name}`);
+  const value = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+  const quick = flag('quick');
+  const suites = new Set((value('suites') ?? 'ack,pipeline,economy').split(',').map((s) => s.trim()));
+  const numbers = (name: string) => value(name)?.split(',').map(Number);
+  const options: BenchOptions = {
+    quick,
+    suites,
+    logLevel: value('log-level') ?? 'info',
+    profile: flag('profile'),
+    ack: quick
+      ? { rounds: 1, warmup: 100, requests: 500, concurrency: 20, pacedRate: 0, pacedRequests: 0 }
+      : { rounds: 3, warmup: 200, requests: 2000, concurrency: 20, pacedRate: 0, pacedRequests: 0 },
+    pipeline: quick
+      ? { rounds: 1, sizes: [1000], warmupMs: 2000, windowMs: 3000, slowCadenceTasks: 1000, slowCadenceMs: 5000 }
+      : { rounds: 3, sizes: [1000, 10000], warmupMs: 2000, windowMs: 3000, slowCadenceTasks: 10000, slowCadenceMs: 30000 },
+    economy: quick
+      ? { sizes: [1, 20, 200], polls: [1, 10], concurrentRequests: 20, compression: 60 }
+      : { sizes: [1, 20, 200], polls: [1, 10, 30], concurrentRequests: 100, compression: 30 },
+  };
+  // Overrides for experiments: --rounds=3 --ack-requests=2000 --poll-sizes=1000,10000 --slow=10000,30000
+  const rounds = numbers('rounds')?.[0];
+  if (rounds !== undefined) options.ack.rounds = options.pipeline.rounds = rounds;
+  const pacedRate = numbers('ack-paced')?.[0];
+  if (pacedRate !== undefined) [options.ack.pacedRate, options.ack.pacedRequests] = [pacedRate, Math.round(pacedRate * 6)];
+  const ackRequests = numbers('ack-requests')?.[0];
+  if (ackRequests !== undefined) options.ack.requests = ackRequests;
+  const pollSizes = numbers('poll-sizes');
+  if (pollSizes !== undefined) options.pipeline.sizes = pollSizes.filter((n) => n > 0);
+  const slow = numbers('slow');
+  if (slow !== undefined) [options.pipeline.slowCadenceTasks, options.pipeline.slowCadenceMs] = [slow[0] ?? 0, slow[1] ?? 30_000];
+  return options;
+}
+
+const prefixes = new Set<string>();
+let cleanUp: () => Promise<void> = async () => undefined;
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  const options = parseOptions(process.argv.slice(2));
+  const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(resultsDir, { recursive: true });
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+  cleanUp = async () => {
+    for (const prefix of prefixes) await deletePrefix(redis, prefix).catch(() => undefined);
+    prefixes.clear();
+    await redis.quit().catch(() => undefined);
+  };
+  const log = (message: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${message}\n`);
+  let exitCode = 0;
+  try {
+    const machine = await machineInfo(redis);
+    log(`hbr-bot bench: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, Redis ${machine.redis}, load ${machine.loadAverageAtStart.join(' ')}; src ${srcDir()}`);
+    const tag = randomBytes(4).toString('hex');
+    // Each suite gets fresh stand-ins, so one suite's recorded messages and tasks never slow the next.
+    const withStandIns = async <T>(name: string, suite: (ctx: BenchContext) => Promise<T>): Promise<T | null> => {
+      if (!options.suites.has(name)) return null;
+      const start = async () => {
+        const [slack, hbr] = await Promise.all([startChild('slack-standin', 'slack-standin.ts'), startChild('hbr-standin', 'hbr-standin.ts')]);
+        return { slack, slackApiUrl: await slack.call<string>('apiUrl'), hbr, hbrUrl: await hbr.call<string>('url') };
+      };
+      const ctx: BenchContext = {
+        options,
+        tag,
+        redis,
+        ...(await start()),
+        prefixes,
+        resultsDir,
+        log,
+        async freshStandIns() {
+          await Promise.allSettled([ctx.slack.close(), ctx.hbr.close()]);
+          Object.assign(ctx, await start());
+        },
+      };
+      try {
+        return await suite(ctx);
+      } finally {
+        await Promise.allSettled([ctx.slack.close(), ctx.hbr.close()]);
+      }
+    };
+    const ack = await withStandIns('ack', runAckSuite);
+    const pipeline = await withStandIns('pipeline', runPipelineSuite);
+    const economy = await withStandIns('economy', runEconomySuite);
+
+    const elapsedSeconds = (performance.now() - started) / 1000;
+    const report = buildReport({ machine, options, ack, pipeline, economy, elapsedSeconds, src: srcDir() });
+    const file = `${resultsDir}latest.json`;
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`${renderReport(report)}\n`);
+    log(`results written to ${file}`);
+  } catch (error) {
+    exitCode = 1;
+    process.stderr.write(`\nbench harness failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  } finally {
+    killAllChildren();
+    await cleanUp();
+  }
+  log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return exitCode;
+}
+
+// Ctrl-C: no server and no Redis key of this run is left behind.
+process.once('SIGINT', () => {
+  killAllChildren();
+  void cleanUp().finally(() => process.exit(130));
+});
+
+process.exitCode = await main();

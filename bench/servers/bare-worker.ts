@@ -1,0 +1,73 @@
+/**
+ * Child process: the poll floor. A bare BullMQ worker with the bot's worker settings (same
+ * connection kind, concurrency, lock and stall settings) whose jobs do nothing but what the bot's
+ * poll job needs from BullMQ to come back on its grid: record when it ran, compute the next grid
+ * point with the bot's own `nextPollAt`, save the tick and move itself back to delayed.
+ */
+import { DelayedError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { PollJobData } from '../../src/jobs/queues.js';
+import { REDIS_URL } from '../lib/constants.js';
+import { serve, usage } from '../lib/serve.js';
+import { importSrc } from '../lib/src-path.js';
+
+const { nextPollAt } = await importSrc<typeof import('../../src/jobs/poll.js')>('jobs/poll.js');
+const { createWorkerConnection } = await importSrc<typeof import('../../src/redis/connections.js')>('redis/connections.js');
+
+export interface BareWorkerOptions {
+  prefix: string;
+  queue: string;
+  intervalMs: number;
+  concurrency: number;
+}
+
+let worker: Worker<PollJobData> | null = null;
+let connection: Redis | null = null;
+/** Request id (job data) and start time of every run. */
+const runs = { id: [] as string[], at: [] as number[] };
+
+serve(
+  {
+    async start(options: BareWorkerOptions) {
+      if (worker !== null) throw new Error('already started');
+      runs.id.length = runs.at.length = 0;
+      connection = createWorkerConnection(REDIS_URL, `${options.prefix}:bare`);
+      worker = new Worker<PollJobData>(
+        options.queue,
+        async (job: Job<PollJobData>, token?: string) => {
+          runs.id.push(job.data.requestId);
+          runs.at.push(Date.now());
+          const next = nextPollAt(job.data, options.intervalMs, Number.POSITIVE_INFINITY, Date.now());
+          await job.updateData({ ...job.data, tick: next.tick });
+          await job.moveToDelayed(next.at, token);
+          throw new DelayedError();
+        },
+        {
+          connection,
+          prefix: options.prefix,
+          concurrency: options.concurrency,
+          lockDuration: 30_000,
+          stalledInterval: 15_000,
+          maxStalledCount: 20,
+        },
+      );
+      worker.on('error', (error: Error) => process.stderr.write(`bare worker error: ${error.message}\n`));
+      await worker.waitUntilReady();
+    },
+    async stop() {
+      await worker?.close();
+      worker = null;
+      await connection?.quit().catch(() => undefined);
+      connection = null;
+    },
+    /** Every run since the last start. */
+    runs() {
+      return runs;
+    },
+    usage,
+  },
+  async () => {
+    await worker?.close();
+    await connection?.quit().catch(() => undefined);
+  },
+);
