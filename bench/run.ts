@@ -11,7 +11,7 @@
  *   npm run bench -- --ack-paced=100     adds an open-loop ack round at 100 requests/s (below saturation)
  *   HBR_BENCH_SRC=/path/to/src npm run bench   measure another copy of src/ (A/B of a fix)
  *
- * Typecheck the bench with `npx tsc -p bench/tsconfig.json` (the root tsconfig covers src and test).
+ * `npm run typecheck` covers the bench too (the root tsconfig includes bench/).
  *
  * Exits non-zero only when the harness itself fails (a server that does not start, requests that
  * all fail, a timeout waiting for work to finish); a slow figure is reported, never an error.

@@ -49,6 +49,8 @@ export function botEnv(ctx: BenchContext, prefix: string, overrides: Record<stri
     HBR_REGION: REGION,
     HBR_ENDPOINT: ctx.hbrUrl,
     HBR_APPROVERS: APPROVER,
+    // The ECS look-up is not what the bench measures; without a stand-in it would try the real endpoint.
+    HBR_PREFLIGHT: 'false',
     LOG_LEVEL: ctx.options.logLevel,
     ...overrides,
   };
