@@ -41,7 +41,7 @@ export interface BotOptions {
    * every 15 s. Re-running a job is safe (every step is idempotent), so a stalled job is retried
    * many times rather than failed.
    */
-  jobs?: { lockDurationMs?: number; stalledIntervalMs?: number; retryBackoffMs?: number; concurrency?: number };
+  jobs?: { lockDurationMs?: number; stalledIntervalMs?: number; retryBackoffMs?: number; concurrency?: number; pollConcurrency?: number };
   /** Slack Web API retries (tests shorten them). */
   slackRetry?: webApi.RetryOptions;
   /** How long a graceful stop waits for active jobs before abandoning them to the next process. */
@@ -133,7 +133,8 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
     new Worker(
       QUEUE_NAMES.poll,
       createPollProcessor({ ...jobDeps, intervalMs: config.poll.intervalMs, taskTimeoutMs: config.poll.taskTimeoutMs }),
-      workerOptions,
+      // A poll waits on HBR and Slack, barely on CPU: many in flight keep thousands of tasks on schedule.
+      { ...workerOptions, concurrency: options.jobs?.pollConcurrency ?? 50 },
     ),
     new Worker(QUEUE_NAMES.expire, createExpireProcessor(jobDeps), workerOptions),
     preflightWorker,

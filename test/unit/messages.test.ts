@@ -221,7 +221,7 @@ describe('progressMessage', () => {
     expect(text).toContain('*HBR refused 2 instances at once:*');
     expect(text).toContain('`InstanceNotRunning`: instance is not running — start it and request again: `i-bp100000000000000003`');
     expect(text).toContain('`InstanceNotExists`: no such instance in this region');
-    expect(text).toContain('Batch 1/2 (20 instances) · task `t-task0` · running · 35%');
+    expect(text).toContain('Batch 1/2 (20 instances) · task `t-task0` · running · 25%+');
     expect(text).toContain(':no_entry_sign: 2 refused by HBR');
     expect(message.text).toBe('Progress of HBR install request rabcdefghijkm: Installing: 2 of 25 done — 2 failed');
   });
@@ -564,5 +564,15 @@ describe('auditMessage', () => {
     expect(auditMessage([], 20).text).toMatch(/empty/);
     const many = Array.from({ length: 100 }, (_, i) => ({ ...records[3]!, requestId: `r${String(i).padStart(12, 'a')}`, at: at + i }));
     expect(blockKitProblems(auditMessage(many, 100))).toEqual([]);
+  });
+});
+
+describe('progressStep', () => {
+  it('rounds progress down to quarters so the reply changes a handful of times per task', async () => {
+    const { progressStep } = await import('../../src/slack/messages/progress.js');
+    expect([0, 10, 24, 25, 49, 50, 74, 75, 99, 100, 130].map(progressStep)).toEqual([
+      'starting', 'starting', 'starting', '25%+', '25%+', '50%+', '50%+', '75%+', '75%+', '100%', '100%',
+    ]);
+    expect(new Set(Array.from({ length: 101 }, (_, p) => progressStep(p))).size).toBe(5);
   });
 });

@@ -33,9 +33,20 @@ function taskLine(request: HbrRequest, submission: Submission, position: number,
   const task = request.tasks.find((t) => t.taskId === submission.taskId);
   const taskRef = `task ${code(submission.taskId, 60)}`;
   if (!task) return `• ${batch} · ${taskRef} · submitted, first status check pending`;
-  const percent =
-    task.progress < 0 ? 'HBR reports failure' : `${Math.max(0, Math.min(100, Math.round(task.progress)))}%`;
+  const percent = task.progress < 0 ? 'HBR reports failure' : progressStep(task.progress);
   return `• ${batch} · ${taskRef} · ${PHASE_TEXT[task.phase]} · ${percent}`;
+}
+
+/**
+ * Progress in quarter steps ("50%+"). The reply is edited only when its text changes, so coarse
+ * steps bound the edits per task to a handful however many polls it takes (Slack's Tier 3 budget
+ * for chat.update is about 50 a minute per workspace).
+ */
+export function progressStep(progress: number): string {
+  const clamped = Math.max(0, Math.min(100, progress));
+  if (clamped >= 100) return '100%';
+  const step = Math.floor(clamped / 25) * 25;
+  return step === 0 ? 'starting' : `${step}%+`;
 }
 
 /** The thread reply with the request's progress; fits Slack's limits for any request size. */
