@@ -333,20 +333,7 @@ async function botRun(ctx: BenchContext, src: SrcModules, bot: ChildServer, set:
   return {
     profile,
     run: {
-      target: 'bot',
-      tasks: set.tasks.length,
-      intervalMs,
-      round: options.round,
-      windowMs,
-      offeredPerSecond: (set.tasks.length * 1000) / intervalMs,
-      pollsPerSecond: (inWindow * 1000) / windowMs,
-      lagP50: stats.p50,
-      lagP99: stats.p99,
-      lagMax: stats.max,
-      lagSamples: stats.count,
-      overdueAtEnd: overdue,
-      cpuMsPerPoll: cpuMs / Math.max(1, inWindow),
-      cpuShare: cpuMs / wallMs,
+      ...roundFigures('bot', set, options, { inWindow, overdue, stats, cpuMs, wallMs }),
       lagP99ByDue,
       startsPerSecond,
       setupLateMs,
@@ -355,6 +342,32 @@ async function botRun(ctx: BenchContext, src: SrcModules, bot: ChildServer, set:
       rssBytes: botAfter.rss,
       othersCores: machine.othersCores,
     },
+  };
+}
+
+/** The figures every round reports, bot or floor alike. */
+function roundFigures(
+  target: 'bot' | 'bare',
+  set: TaskSet,
+  options: RunOptions,
+  measured: { inWindow: number; overdue: number; stats: ReturnType<typeof percentiles>; cpuMs: number; wallMs: number },
+) {
+  const { inWindow, overdue, stats, cpuMs, wallMs } = measured;
+  return {
+    target,
+    tasks: set.tasks.length,
+    intervalMs: options.intervalMs,
+    round: options.round,
+    windowMs: options.windowMs,
+    offeredPerSecond: (set.tasks.length * 1000) / options.intervalMs,
+    pollsPerSecond: (inWindow * 1000) / options.windowMs,
+    lagP50: stats.p50,
+    lagP99: stats.p99,
+    lagMax: stats.max,
+    lagSamples: stats.count,
+    overdueAtEnd: overdue,
+    cpuMsPerPoll: cpuMs / Math.max(1, inWindow),
+    cpuShare: cpuMs / wallMs,
   };
 }
 
@@ -385,20 +398,7 @@ async function bareRun(ctx: BenchContext, src: SrcModules, bare: ChildServer, se
   return {
     profile: null,
     run: {
-      target: 'bare',
-      tasks: set.tasks.length,
-      intervalMs,
-      round: options.round,
-      windowMs,
-      offeredPerSecond: (set.tasks.length * 1000) / intervalMs,
-      pollsPerSecond: (inWindow * 1000) / windowMs,
-      lagP50: stats.p50,
-      lagP99: stats.p99,
-      lagMax: stats.max,
-      lagSamples: stats.count,
-      overdueAtEnd: overdue,
-      cpuMsPerPoll: cpuMs / Math.max(1, inWindow),
-      cpuShare: cpuMs / (after.at - before.at),
+      ...roundFigures('bare', set, options, { inWindow, overdue, stats, cpuMs, wallMs: after.at - before.at }),
       rssBytes: after.rss,
       othersCores: machine.othersCores,
     },
