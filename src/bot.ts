@@ -98,6 +98,7 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
     defaultRegion: config.hbr.defaultRegion,
     endpoint: config.preflight.ecsEndpoint ?? undefined,
     logger,
+    onAttempt: ({ action, code }) => metrics.ecsCalls.inc({ action, code }),
   });
 
   const client = createSlackClient(config, logger, options.slackRetry, (method, error) => metrics.slackErrors.inc({ method, error }));

@@ -17,6 +17,7 @@ export class BotMetrics {
   readonly commands: Counter<'command' | 'outcome'>;
   readonly decisions: Counter<'outcome'>;
   readonly hbrCalls: Counter<'action' | 'code'>;
+  readonly ecsCalls: Counter<'action' | 'code'>;
   readonly instanceOutcomes: Counter<'operation' | 'outcome'>;
   readonly slackErrors: Counter<'method' | 'error'>;
   readonly ackLatency: Histogram<'kind'>;
@@ -29,6 +30,7 @@ export class BotMetrics {
     this.commands = counter('hbr_bot_commands_total', 'Slash commands by command and outcome (posted, help, invalid, refused, …)', ['command', 'outcome']);
     this.decisions = counter('hbr_bot_decisions_total', 'Request decisions: approved, rejected, expired', ['outcome']);
     this.hbrCalls = counter('hbr_bot_hbr_calls_total', 'HBR OpenAPI calls by action and result code ("200" for success)', ['action', 'code']);
+    this.ecsCalls = counter('hbr_bot_ecs_calls_total', 'ECS OpenAPI calls of the pre-flight look-up by action and result code', ['action', 'code']);
     this.instanceOutcomes = counter(
       'hbr_bot_instance_outcomes_total',
       'Per-instance results of finished requests by operation and outcome',

@@ -50,13 +50,18 @@ describe('health, readiness and metrics', () => {
     await h.click('approve', requestId, APPROVER);
     await waitFor(() => /Installed on/.test(h.textOf(message)) || undefined, { message: 'installed', timeoutMs: 10_000 });
 
-    const scrape = await get(`${h.bot.url}/metrics`, { authorization: 'Bearer metrics-secret-123' });
+    // The pre-flight look-up runs in its own job: wait until it has been counted.
+    const scrape = await waitFor(async () => {
+      const answer = await get(`${h.bot.url}/metrics`, { authorization: 'Bearer metrics-secret-123' });
+      return series(answer.body, 'hbr_bot_ecs_calls_total{action="DescribeInstances",code="200"}') === 1 ? answer : undefined;
+    }, { message: 'pre-flight call counted' });
     expect(scrape.status).toBe(200);
     const m = scrape.body;
     expect(series(m, 'hbr_bot_commands_total{command="/hbr-install",outcome="posted"}')).toBe(1);
     expect(series(m, 'hbr_bot_decisions_total{outcome="approved"}')).toBe(1);
     expect(series(m, 'hbr_bot_instance_outcomes_total{operation="install",outcome="succeeded"}')).toBe(2);
     expect(series(m, 'hbr_bot_hbr_calls_total{action="InstallBackupClients",code="200"}')).toBe(1);
+    expect(series(m, 'hbr_bot_ecs_calls_total{action="DescribeInstances",code="200"}')).toBe(1);
     expect(series(m, 'hbr_bot_hbr_calls_total{action="DescribeTask",code="Throttling.User"}')).toBe(1);
     expect(series(m, 'hbr_bot_hbr_call_latency_seconds_count{action="DescribeTask"}')).toBeGreaterThanOrEqual(2);
     expect(series(m, 'hbr_bot_ack_latency_seconds_count{kind="command"}')).toBe(1);
