@@ -58,6 +58,12 @@ export function createSubmitProcessor(deps: SubmitJobDeps) {
       if (!moved.ok) return;
       request = moved.request;
     }
+    if (request.status === 'finished' || request.status === 'failed') {
+      // A run after a crash while the request was being finished (no task started, or a failure):
+      // complete what is missing — the final reply above all. Idempotent, like the poll job's.
+      await finishRequest(deps, request, deps.now());
+      return;
+    }
     if (request.status !== 'submitting' && request.status !== 'polling') {
       log.info({ status: request.status }, 'submit job found the request past submitting; nothing to do');
       return;

@@ -132,6 +132,31 @@ describe('install and polling', () => {
     expect(await h.redis.hget(`${h.config.queuePrefix}:request:${requestId}`, 'status')).toBe('failed');
   });
 
+  it('still posts the final reply when a request that started no task ended while Slack refused the reply', async () => {
+    const [stopped] = ids(1, 'q');
+    harness = await startHarness({ hbr: { instances: { [String(stopped)]: 'stopped' } } });
+    const h = harness;
+    await h.command(String(stopped));
+    const { message, requestId } = await h.waitForRequest();
+    // The submit job ends the request itself (nothing to poll); Slack refuses its progress reply
+    // and then its final reply, so the job fails once and runs again with the request already final.
+    await waitFor(() => message.updates.length >= 1 || undefined, { message: 'pre-flight details on the request' });
+    h.slack.failNext('chat.postMessage', { error: 'internal_error' });
+    h.slack.failNext('chat.postMessage', { error: 'internal_error' });
+    await h.click('approve', requestId, APPROVER);
+    const finals = await waitFor(
+      () => {
+        const replies = h.threadReplies(message).filter((r) => h.textOf(r).includes(`<@${REQUESTER}>`));
+        return replies.length > 0 ? replies : undefined;
+      },
+      { message: 'final reply after the retry' },
+    );
+    expect(finals).toHaveLength(1);
+    expect(h.textOf(finals[0]!)).toContain('InstanceNotRunning');
+    expect(await h.redis.hget(`${h.config.queuePrefix}:request:${requestId}`, 'status')).toBe('finished');
+    expect(h.hbr.callsOf('InstallBackupClients')).toHaveLength(1);
+  });
+
   it('survives a worker killed mid-poll: a new process finishes and posts the result once', async () => {
     harness = await startHarness({ hbr: { pollsToComplete: 4 } });
     const h = harness;

@@ -185,6 +185,21 @@ describe('kill -9 at random points of 20 in-flight requests', () => {
       message: `every request's final reply after the kills (${log()})`,
       timeoutMs: 45_000,
       intervalMs: 100,
+    }).catch(async (error: unknown) => {
+      // Say where each request without a final reply is stuck, so a failing seed can be understood.
+      const redis = new Redis(w.redisUrl);
+      for (const message of messages.filter((m) => w.finalReplies(m).length === 0)) {
+        const id = requestIdOf(message);
+        const fields = await redis.hgetall(`${w.prefix}:request:${id}`);
+        const jobs = await Promise.all(
+          ['submit', 'poll'].map(async (queue) => [queue, await redis.hgetall(`${w.prefix}:${queue}:${queue}-${id}`)] as const),
+        );
+        console.log(`stuck ${id}: status ${fields.status}, fields ${Object.keys(fields).join(',')}`);
+        for (const [queue, job] of jobs) console.log(`  ${queue} job: attempts ${job.atm ?? '-'}, failed: ${job.failedReason ?? '-'}, finished: ${job.finishedOn ?? '-'}`);
+      }
+      redis.disconnect();
+      console.log(last.lines.filter((line) => /"level":(40|50)/.test(line)).slice(-20).join('\n'));
+      throw error;
     });
     // Long enough for a duplicate to show up: several poll intervals and stalled-job checks.
     await new Promise((resolve) => setTimeout(resolve, 2500));
