@@ -65,6 +65,17 @@ export class JobQueues {
     this.retryBackoffMs = options.retryBackoffMs;
   }
 
+  /**
+   * A job id keeps deduplicating after its job failed for good, so adding it again would do
+   * nothing: revive the failed job instead. Called when a start finds the request still open.
+   */
+  async reviveIfFailed(queue: 'submit' | 'poll', requestId: string): Promise<boolean> {
+    const job = await this[queue].getJob(`${queue}-${requestId}`);
+    if (job === undefined || !(await job.isFailed())) return false;
+    await job.retry('failed');
+    return true;
+  }
+
   async enqueueSubmit(requestId: string): Promise<void> {
     await this.submit.add(
       'submit',

@@ -29,11 +29,13 @@ export async function recoverOpenRequests(deps: RecoverDeps): Promise<number> {
         break;
       case 'approved':
       case 'submitting':
-        await deps.queues.enqueueSubmit(id);
+        if (!(await deps.queues.reviveIfFailed('submit', id))) await deps.queues.enqueueSubmit(id);
         break;
       case 'polling': {
         const firstSubmittedAt = Math.min(...request.submissions.map((s) => s.submittedAt));
-        await deps.queues.startPolling(id, firstSubmittedAt + deps.firstPollDelayMs, deps.now());
+        if (!(await deps.queues.reviveIfFailed('poll', id))) {
+          await deps.queues.startPolling(id, firstSubmittedAt + deps.firstPollDelayMs, deps.now());
+        }
         break;
       }
       default:

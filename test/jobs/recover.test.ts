@@ -4,10 +4,12 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { newRequest } from '../../src/domain/request.js';
-import { JobQueues } from '../../src/jobs/queues.js';
+import { Worker } from 'bullmq';
+import { JobQueues, QUEUE_NAMES } from '../../src/jobs/queues.js';
 import { recoverOpenRequests } from '../../src/jobs/recover.js';
 import { RequestStore } from '../../src/store/requests.js';
 import { REDIS_URL } from '../support/bot-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 const prefix = `hbrrecover-${randomBytes(5).toString('hex')}`;
 const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -44,6 +46,26 @@ describe('recoverOpenRequests', () => {
     expect(await queues.submit.getJob(`submit-${approved}`)).toBeDefined();
     expect(await queues.submit.getJobCountByTypes('waiting', 'delayed', 'prioritized')).toBe(1);
     expect(await queues.preflight.getJobCountByTypes('waiting', 'delayed', 'prioritized')).toBe(1);
+  });
+
+  it('revives a submit job that failed for good, which a plain add would leave dead', async () => {
+    const id = 'rrecoverfaild';
+    await store.create(request(id));
+    await store.decide(id, { outcome: 'approved', by: 'UAPP', at: Date.now() });
+    await queues.enqueueSubmit(id);
+    const failing = new Worker(QUEUE_NAMES.submit, async () => Promise.reject(new Error('HBR down for too long')), {
+      connection: redis,
+      prefix,
+    });
+    await waitFor(async () => (await queues.submit.getJob(`submit-${id}`))?.isFailed() || undefined, {
+      message: 'submit job failed for good',
+      timeoutMs: 15_000,
+    });
+    await failing.close();
+
+    await recoverOpenRequests({ store, queues, now: Date.now, logger, firstPollDelayMs: 1000, preflightEnabled: false });
+    const state = await (await queues.submit.getJob(`submit-${id}`))?.getState();
+    expect(state).toBe('waiting');
   });
 
   it('enqueues no look-up when the pre-flight is off', async () => {
