@@ -7,7 +7,7 @@ import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { importSrc } from './src-path.js';
 
-const { slackSignature } = await importSrc<typeof import('../../src/sandbox/slack-requests.js')>('sandbox/slack-requests.js');
+const { slackRequestHeaders } = await importSrc<typeof import('../../src/sandbox/slack-requests.js')>('sandbox/slack-requests.js');
 
 export interface LoadResult {
   /** Latency of every 2xx answer, ms. */
@@ -55,12 +55,7 @@ export async function closedLoop(options: LoadOptions): Promise<LoadResult> {
       const i = next++;
       if (i >= options.count) return;
       const { body, contentType } = options.body(i);
-      const timestamp = Math.floor(Date.now() / 1000);
-      const headers = {
-        'content-type': contentType,
-        'x-slack-request-timestamp': String(timestamp),
-        'x-slack-signature': slackSignature(options.signingSecret, timestamp, body),
-      };
+      const headers = slackRequestHeaders(options.signingSecret, body, contentType);
       const { status, ms } = await send(agent, url, body, headers);
       statuses[status] = (statuses[status] ?? 0) + 1;
       if (status >= 200 && status < 300) latencies.push(ms);
@@ -84,12 +79,7 @@ export async function paced(options: Omit<LoadOptions, 'concurrency'> & { durati
     const wait = started + (i * options.durationMs) / options.count - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     const { body, contentType } = options.body(i);
-    const timestamp = Math.floor(Date.now() / 1000);
-    const headers = {
-      'content-type': contentType,
-      'x-slack-request-timestamp': String(timestamp),
-      'x-slack-signature': slackSignature(options.signingSecret, timestamp, body),
-    };
+    const headers = slackRequestHeaders(options.signingSecret, body, contentType);
     sends.push(
       send(agent, url, body, headers).then(({ status, ms }) => {
         statuses[status] = (statuses[status] ?? 0) + 1;

@@ -86,19 +86,31 @@ function actionTs(): string {
   return `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
 }
 
+/** The headers Slack sends with a request: content type, timestamp and the v0 signature over both. */
+export function slackRequestHeaders(
+  signingSecret: string,
+  rawBody: string,
+  contentType: string,
+  timestamp: number = nowSeconds(),
+): Record<string, string> {
+  return {
+    'Content-Type': contentType,
+    'X-Slack-Request-Timestamp': String(timestamp),
+    'X-Slack-Signature': slackSignature(signingSecret, timestamp, rawBody),
+  };
+}
+
 export async function sendSignedRaw(
   botUrl: string,
   rawBody: string,
   contentType: string,
   options: SendOptions,
 ): Promise<BotResponse> {
-  const timestamp = options.timestamp ?? nowSeconds();
   const headers: Record<string, string> = {
-    'Content-Type': contentType,
+    ...slackRequestHeaders(options.signingSecret, rawBody, contentType, options.timestamp),
     'User-Agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
-    'X-Slack-Request-Timestamp': String(timestamp),
-    'X-Slack-Signature': options.signature ?? slackSignature(options.signingSecret, timestamp, rawBody),
   };
+  if (options.signature !== undefined) headers['X-Slack-Signature'] = options.signature;
   if (options.retryNum !== undefined) {
     headers['X-Slack-Retry-Num'] = String(options.retryNum);
     headers['X-Slack-Retry-Reason'] = 'http_timeout';
