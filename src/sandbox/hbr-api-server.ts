@@ -30,6 +30,7 @@ import {
   type RawInstallResponse,
   type RawInstanceStatus,
   type RawTaskResultItem,
+  type BackupClientInfo,
 } from '../hbr/types.js';
 import {
   ApiError,
@@ -94,14 +95,8 @@ export interface StandInTask {
   outcome: 'completed' | TaskOutcome | null;
 }
 
-export interface StandInClient {
-  clientId: string;
-  instanceId: string;
-  instanceName: string;
-  status: string;
-  clientVersion: string;
-  maxClientVersion: string;
-  /** UNIX seconds. */
+/** A client as the stand-in keeps it: the client's fields, with the heartbeat in UNIX seconds as on the wire. */
+export interface StandInClient extends Omit<BackupClientInfo, 'lastHeartBeatTime'> {
   lastHeartBeatTime: number;
 }
 
