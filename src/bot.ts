@@ -107,8 +107,9 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
   const ledger = new DeliveryLedger(fast, config.queuePrefix);
   const slack = createSlackApp(config, logger, opsRoutes({ readiness, metrics, metricsToken: config.metricsToken }), identity, ledger);
   const directory = new SlackDirectory(client, now);
-  const handlerPublisher = new RequestPublisher(client, handlerStore, config.access.approvers);
-  const jobPublisher = new RequestPublisher(client, jobStore, config.access.approvers);
+  const publisherDeps = { client, approvers: config.access.approvers, logger, now };
+  const handlerPublisher = new RequestPublisher({ ...publisherDeps, store: handlerStore });
+  const jobPublisher = new RequestPublisher({ ...publisherDeps, store: jobStore });
   registerListeners(
     slack.app,
     { config, store: handlerStore, queues, publisher: handlerPublisher, hbr, directory, events, audit, now, logger },

@@ -86,6 +86,9 @@ export interface SlackMessageRef {
   ts: string;
 }
 
+/** The bot's two replies in a request's thread: progress (edited in place) and the final result. */
+export type ThreadReply = 'progress' | 'final';
+
 export interface HbrRequest {
   id: string;
   operation: Operation;

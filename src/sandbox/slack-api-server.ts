@@ -44,10 +44,17 @@ export interface PostedMessage {
   updates: Array<{ text: string; blocks: unknown[]; at: number }>;
   /** How the message was posted. */
   via: 'chat.postMessage' | 'response_url';
+  /** Message metadata posted with it (chat.postMessage `metadata`), as Slack stores it. */
+  metadata: MessageMetadata | null;
   /** Set when a response_url post with delete_original removed it. */
   deleted: boolean;
   /** ms epoch when it was posted. */
   at: number;
+}
+
+export interface MessageMetadata {
+  event_type: string;
+  event_payload: Record<string, unknown>;
 }
 
 export interface EphemeralMessage {
@@ -205,6 +212,10 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
   const usergroups = new Map<string, string[]>(Object.entries(options.usergroups ?? {}));
   const calls: SlackCall[] = [];
   const posted: PostedMessage[] = [];
+  /** Messages by channel and ts, and thread replies by channel and parent ts: no scans at 10k messages. */
+  const byRef = new Map<string, PostedMessage>();
+  const repliesByThread = new Map<string, PostedMessage[]>();
+  const refKey = (channel: string, ts: string) => `${channel}/${ts}`;
   const ephemeral: EphemeralMessage[] = [];
   const responseUrlPosts: ResponseUrlPost[] = [];
   const responseUrls = new Map<string, ResponseUrlContext>();
@@ -230,7 +241,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
   }
 
   function findMessage(channel: string, ts: string): PostedMessage | undefined {
-    return posted.find((m) => m.channel === channel && m.ts === ts);
+    return byRef.get(refKey(channel, ts));
   }
 
   /** A listener's failure never changes what the stand-in answers. */
@@ -247,6 +258,13 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
   function addMessage(message: Omit<PostedMessage, 'ts' | 'updates' | 'deleted' | 'at'>): PostedMessage {
     const added: PostedMessage = { ...message, ts: nextTs(), updates: [], deleted: false, at: Date.now() };
     posted.push(added);
+    byRef.set(refKey(added.channel, added.ts), added);
+    if (added.threadTs !== null) {
+      const thread = refKey(added.channel, added.threadTs);
+      const replies = repliesByThread.get(thread);
+      if (replies === undefined) repliesByThread.set(thread, [added]);
+      else replies.push(added);
+    }
     emit({ type: 'message', message: added });
     return added;
   }
@@ -275,12 +293,25 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     return blockKitProblems({ text: args.text as string | undefined, blocks: args.blocks as unknown[] | undefined });
   }
 
-  function messageObject(m: PostedMessage): Json {
+  /** A message as the Web API returns it; metadata only when asked for (include_all_metadata). */
+  function messageObject(m: PostedMessage, withMetadata = false): Json {
     const { text, blocks } = currentContent(m);
     const message: Json = { type: 'message', user: botUserId, bot_id: botId, team: teamId, ts: m.ts, text };
     if (blocks.length > 0) message.blocks = blocks;
     if (m.threadTs !== null) message.thread_ts = m.threadTs;
+    if (withMetadata && m.metadata !== null) message.metadata = m.metadata;
     return message;
+  }
+
+  /** Slack's rules for chat.postMessage `metadata`: an event_type and an object payload. */
+  function metadataArg(args: Json): MessageMetadata | null | 'invalid' {
+    const value = args.metadata;
+    if (value === undefined) return null;
+    if (typeof value !== 'object' || value === null) return 'invalid';
+    const { event_type: eventType, event_payload: payload } = value as Json;
+    if (typeof eventType !== 'string' || !/^[A-Za-z0-9_]{1,255}$/.test(eventType)) return 'invalid';
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return 'invalid';
+    return { event_type: eventType, event_payload: payload as Record<string, unknown> };
   }
 
   const methods: Record<string, (ctx: MethodContext) => Json> = {
@@ -298,12 +329,15 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     'chat.postMessage': ({ args }) => {
       const channel = stringArg(args, 'channel');
       if (!channel) return { ok: false, error: 'channel_not_found' };
+      const metadata = metadataArg(args);
+      if (metadata === 'invalid') return { ok: false, error: 'invalid_metadata_format' };
       const message = addMessage({
         channel,
         threadTs: stringArg(args, 'thread_ts') ?? null,
         text: textOf(args),
         blocks: blocksOf(args),
         via: 'chat.postMessage',
+        metadata,
       });
       return { ok: true, channel, ts: message.ts, message: messageObject(message) };
     },
@@ -349,6 +383,25 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       let permalink = `https://${TEAM_DOMAIN}.slack.com/archives/${channel}/p${messageTs.replace('.', '')}`;
       if (known?.threadTs) permalink += `?thread_ts=${known.threadTs}&cid=${channel}`;
       return { ok: true, channel, permalink };
+    },
+
+    // A thread: its parent, then its replies oldest first, paged by an opaque cursor.
+    'conversations.replies': ({ args }) => {
+      const channel = stringArg(args, 'channel');
+      const ts = stringArg(args, 'ts');
+      if (!channel) return { ok: false, error: 'channel_not_found' };
+      const parent = ts === undefined ? undefined : findMessage(channel, ts);
+      if (!parent || parent.deleted) return { ok: false, error: 'thread_not_found' };
+      const thread = [parent, ...(repliesByThread.get(refKey(channel, parent.ts)) ?? [])].filter((m) => !m.deleted);
+      const limit = Math.min(Math.max(Number(stringArg(args, 'limit') ?? 1000) || 1000, 1), 1000);
+      const cursor = stringArg(args, 'cursor');
+      const offset = cursor === undefined ? 0 : Number(Buffer.from(cursor, 'base64').toString('utf8').replace(/^offset:/, ''));
+      if (!Number.isInteger(offset) || offset < 0) return { ok: false, error: 'invalid_cursor' };
+      const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
+      const page = thread.slice(offset, offset + limit).map((m) => messageObject(m, withMetadata));
+      const hasMore = offset + limit < thread.length;
+      const nextCursor = hasMore ? Buffer.from(`offset:${offset + limit}`).toString('base64') : '';
+      return { ok: true, messages: page, has_more: hasMore, response_metadata: { next_cursor: nextCursor } };
     },
 
     'usergroups.users.list': ({ args }) => {
@@ -510,6 +563,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
         text: textOf(body),
         blocks: blocksOf(body),
         via: 'response_url',
+        metadata: null,
       });
       return;
     }
@@ -557,8 +611,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       const message = findMessage(channel, ts);
       return message === undefined || message.deleted ? undefined : messageObject(message);
     },
-    threadReplies: (channel, threadTs) =>
-      posted.filter((m) => m.channel === channel && m.threadTs === threadTs && m.ts !== threadTs),
+    threadReplies: (channel, threadTs) => [...(repliesByThread.get(refKey(channel, threadTs)) ?? [])],
     ephemerals: (user) => ephemeral.filter((e) => user === undefined || e.user === user),
     responseUrl: (context = {}) => {
       urlCounter += 1;

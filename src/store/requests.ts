@@ -18,6 +18,7 @@ import {
   type SlackMessageRef,
   type Submission,
   type TaskProgress,
+  type ThreadReply,
 } from '../domain/request.js';
 
 /** How long a finished request stays readable (for `show` and audits) before Redis drops it. */
@@ -202,6 +203,14 @@ export class RequestStore {
   async recordPreflight(id: string, result: PreflightResult): Promise<boolean> {
     const stored = await this.redis.eval(SET_IF_EXISTS_SCRIPT, 1, this.key(id), 'preflight', JSON.stringify(result));
     return stored === 1;
+  }
+
+  /**
+   * Written just before a thread reply goes to Slack and never removed: on a later attempt it says
+   * an earlier one may have reached Slack unrecorded. Returns whether an earlier attempt had begun.
+   */
+  async markReplyPosting(id: string, reply: ThreadReply, at: number): Promise<boolean> {
+    return (await this.redis.hsetnx(this.key(id), `posting:${reply}`, String(at))) === 0;
   }
 
   async setProgressMessage(id: string, ts: string, digest: string): Promise<void> {

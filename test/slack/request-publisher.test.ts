@@ -1,0 +1,154 @@
+/**
+ * A thread reply Slack accepted in the instant before the process died is in Slack but not in the
+ * record. The publisher must find it in the thread instead of posting it twice — and when Slack will
+ * not show the thread, post anyway (a copy beats no reply) and say so in the log.
+ */
+import { randomBytes } from 'node:crypto';
+import { webApi } from '@slack/bolt';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { newRequest, type HbrRequest } from '../../src/domain/request.js';
+import { startSlackStandIn, type SlackStandIn } from '../../src/sandbox/slack-api-server.js';
+import { REPLY_EVENT_TYPES, RequestPublisher } from '../../src/slack/request-publisher.js';
+import { RequestStore } from '../../src/store/requests.js';
+import { REDIS_URL } from '../support/bot-harness.js';
+
+const TOKEN = 'xoxb-publisher-test';
+const CHANNEL = 'C0PUBLISH1';
+const prefix = `hbrpublisher-${randomBytes(5).toString('hex')}`;
+const redis = new Redis(REDIS_URL);
+const store = new RequestStore(redis, prefix);
+const warnings: string[] = [];
+let slack: SlackStandIn;
+let publisher: RequestPublisher;
+let counter = 0;
+
+beforeAll(async () => {
+  slack = await startSlackStandIn({ botToken: TOKEN });
+  const client = new webApi.WebClient(TOKEN, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
+  const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(line) });
+  publisher = new RequestPublisher({ client, store, approvers: ['U0APPROVER'], logger, now: Date.now });
+});
+
+beforeEach(() => {
+  warnings.length = 0;
+});
+
+afterAll(async () => {
+  await slack.close();
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+});
+
+/** A finished request whose request message is posted, as the store holds it. */
+async function finishedRequest(): Promise<HbrRequest> {
+  counter += 1;
+  const id = `rpublish${String(counter).padStart(5, '0')}`;
+  const created = newRequest({
+    id,
+    operation: 'install',
+    requesterId: 'U0REQUESTER',
+    originChannel: CHANNEL,
+    region: 'cn-hangzhou',
+    instanceIds: ['i-bp1publisherpublish1'],
+    now: Date.now(),
+    approvalTtlMs: 60_000,
+  });
+  await store.create(created);
+  const posted = slack.messages().length;
+  await publisher.postRequest(created, CHANNEL);
+  expect(slack.messages()).toHaveLength(posted + 1);
+  await store.decide(id, { outcome: 'rejected', by: 'U0APPROVER', at: Date.now() });
+  const request = await store.get(id);
+  if (request === null) throw new Error('request vanished');
+  return request;
+}
+
+/** What a dead attempt left behind: the mark, and (if it got that far) the reply Slack accepted. */
+async function deadAttempt(request: HbrRequest, reply: 'progress' | 'final', reachedSlack: boolean): Promise<string | null> {
+  expect(await store.markReplyPosting(request.id, reply, Date.now())).toBe(false);
+  if (!reachedSlack || request.message === null) return null;
+  const client = new webApi.WebClient(TOKEN, { slackApiUrl: slack.apiUrl });
+  const posted = await client.chat.postMessage({
+    channel: request.message.channel,
+    thread_ts: request.message.ts,
+    text: 'the reply the dead process posted',
+    metadata: { event_type: REPLY_EVENT_TYPES[reply], event_payload: { request_id: request.id } },
+  });
+  return posted.ts ?? null;
+}
+
+const repliesOf = (request: HbrRequest) => slack.threadReplies(CHANNEL, request.message?.ts ?? '');
+
+describe('thread replies after a crash', () => {
+  it('posts the final reply with metadata naming the request, and records it', async () => {
+    const request = await finishedRequest();
+    await publisher.postFinal(request);
+    const [reply] = repliesOf(request);
+    expect(reply?.metadata).toEqual({ event_type: 'hbr_bot_final_reply', event_payload: { request_id: request.id } });
+    expect((await store.get(request.id))?.finalTs).toBe(reply?.ts);
+    // A first attempt has nothing to look for.
+    expect(slack.callsOf('conversations.replies').filter((c) => c.args.ts === request.message?.ts)).toHaveLength(0);
+  });
+
+  it('adopts a final reply Slack accepted before the crash instead of posting it again', async () => {
+    const request = await finishedRequest();
+    const earlier = await deadAttempt(request, 'final', true);
+    await publisher.postFinal(request);
+    expect(repliesOf(request)).toHaveLength(1);
+    expect((await store.get(request.id))?.finalTs).toBe(earlier);
+  });
+
+  it('finds it past other people’s replies and other requests’ replies, over several pages', async () => {
+    const request = await finishedRequest();
+    const other = await finishedRequest();
+    const client = new webApi.WebClient(TOKEN, { slackApiUrl: slack.apiUrl });
+    for (let i = 0; i < 450; i += 1) {
+      await client.chat.postMessage({ channel: CHANNEL, thread_ts: request.message?.ts ?? '', text: `chatter ${i}` });
+    }
+    // Same event type, another request: not this request's reply.
+    await client.chat.postMessage({
+      channel: CHANNEL,
+      thread_ts: request.message?.ts ?? '',
+      text: 'a reply about another request',
+      metadata: { event_type: REPLY_EVENT_TYPES.final, event_payload: { request_id: other.id } },
+    });
+    const earlier = await deadAttempt(request, 'final', true);
+    await publisher.postFinal(request);
+    expect((await store.get(request.id))?.finalTs).toBe(earlier);
+    expect(repliesOf(request)).toHaveLength(452);
+    expect(slack.callsOf('conversations.replies').filter((c) => c.args.ts === request.message?.ts).length).toBe(3);
+  });
+
+  it('posts the final reply when the dead attempt never reached Slack', async () => {
+    const request = await finishedRequest();
+    await deadAttempt(request, 'final', false);
+    await publisher.postFinal(request);
+    const replies = repliesOf(request);
+    expect(replies).toHaveLength(1);
+    expect((await store.get(request.id))?.finalTs).toBe(replies[0]?.ts);
+  });
+
+  it('posts anyway, with a warning, when Slack will not show the thread', async () => {
+    const request = await finishedRequest();
+    await deadAttempt(request, 'final', true);
+    slack.failNext('conversations.replies', { error: 'not_in_channel' });
+    await publisher.postFinal(request);
+    expect(repliesOf(request)).toHaveLength(2);
+    expect(warnings.join('\n')).toMatch(/not_in_channel.*posting the reply without checking|posting the reply without checking.*not_in_channel/);
+    expect(warnings.join('\n')).toContain(request.id);
+  });
+
+  it('adopts a progress reply Slack accepted before the crash and brings its content up to date', async () => {
+    const request = await finishedRequest();
+    const earlier = await deadAttempt(request, 'progress', true);
+    await publisher.syncProgress(request);
+    const replies = repliesOf(request);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.updates).toHaveLength(1);
+    expect(replies[0]?.updates[0]?.text).not.toBe('the reply the dead process posted');
+    expect((await store.get(request.id))?.progressTs).toBe(earlier);
+  });
+});
