@@ -107,7 +107,7 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
   const ledger = new DeliveryLedger(fast, config.queuePrefix);
   const slack = createSlackApp(config, logger, opsRoutes({ readiness, metrics, metricsToken: config.metricsToken }), identity, ledger);
   const directory = new SlackDirectory(client, now);
-  const publisherDeps = { client, approvers: config.access.approvers, logger, now };
+  const publisherDeps = { client, approvers: config.access.approvers, approvalChannel: config.access.approvalChannel, logger, now };
   const handlerPublisher = new RequestPublisher({ ...publisherDeps, store: handlerStore });
   const jobPublisher = new RequestPublisher({ ...publisherDeps, store: jobStore });
   registerListeners(
@@ -151,6 +151,7 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
   await recoverOpenRequests({
     store: jobStore,
     queues,
+    publisher: jobPublisher,
     now,
     logger,
     firstPollDelayMs: config.poll.firstDelayMs,

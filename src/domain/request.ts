@@ -86,8 +86,11 @@ export interface SlackMessageRef {
   ts: string;
 }
 
-/** The bot's two replies in a request's thread: progress (edited in place) and the final result. */
-export type ThreadReply = 'progress' | 'final';
+/**
+ * The bot's messages about a request: the request message in the channel, and in its thread the
+ * progress reply (edited in place) and the final result.
+ */
+export type BotMessageKind = 'request' | 'progress' | 'final';
 
 export interface HbrRequest {
   id: string;

@@ -4,16 +4,33 @@
  * for requests whose job exists, the deterministic job id makes the add a no-op.
  */
 import type { Logger } from 'pino';
+import type { HbrRequest, SlackMessageRef } from '../domain/request.js';
+import type { RequestPublisher } from '../slack/request-publisher.js';
 import type { RequestStore } from '../store/requests.js';
 import type { JobQueues } from './queues.js';
 
 export interface RecoverDeps {
   store: RequestStore;
   queues: JobQueues;
+  publisher: Pick<RequestPublisher, 'recoverRequestMessage'>;
   firstPollDelayMs: number;
   preflightEnabled: boolean;
   now: () => number;
   logger: Logger;
+}
+
+/**
+ * A request message Slack may have accepted from a process killed before it recorded it: without
+ * it, the buttons people click would be refused and the expiry could not edit the message.
+ * Best effort: Slack refusing or unreachable at start must not stop the bot from starting.
+ */
+async function findLostRequestMessage(deps: RecoverDeps, request: HbrRequest): Promise<SlackMessageRef | null> {
+  try {
+    return await deps.publisher.recoverRequestMessage(request);
+  } catch (error) {
+    deps.logger.warn({ requestId: request.id, err: error }, 'could not look for the request message in Slack; its buttons stay refused until it expires');
+    return null;
+  }
 }
 
 export async function recoverOpenRequests(deps: RecoverDeps): Promise<number> {
@@ -22,11 +39,13 @@ export async function recoverOpenRequests(deps: RecoverDeps): Promise<number> {
     const request = await deps.store.get(id);
     if (request === null) continue;
     switch (request.status) {
-      case 'pending':
+      case 'pending': {
         await deps.queues.scheduleExpiry(id, request.expiresAt, deps.now());
+        const message = request.message ?? (await findLostRequestMessage(deps, request));
         // Killed between posting the message and enqueuing its look-up: look the instances up now.
-        if (deps.preflightEnabled && request.message !== null && request.preflight === null) await deps.queues.enqueuePreflight(id);
+        if (deps.preflightEnabled && message !== null && request.preflight === null) await deps.queues.enqueuePreflight(id);
         break;
+      }
       case 'approved':
       case 'submitting':
         if (!(await deps.queues.reviveIfFailed('submit', id))) await deps.queues.enqueueSubmit(id);

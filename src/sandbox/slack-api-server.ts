@@ -212,8 +212,9 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
   const usergroups = new Map<string, string[]>(Object.entries(options.usergroups ?? {}));
   const calls: SlackCall[] = [];
   const posted: PostedMessage[] = [];
-  /** Messages by channel and ts, and thread replies by channel and parent ts: no scans at 10k messages. */
+  /** Messages by channel and ts, channel messages by channel, thread replies by channel and parent ts: no scans at 10k messages. */
   const byRef = new Map<string, PostedMessage>();
+  const channelMessages = new Map<string, PostedMessage[]>();
   const repliesByThread = new Map<string, PostedMessage[]>();
   const refKey = (channel: string, ts: string) => `${channel}/${ts}`;
   const ephemeral: EphemeralMessage[] = [];
@@ -221,16 +222,14 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
   const responseUrls = new Map<string, ResponseUrlContext>();
   const failures = new Map<string, SlackFailure[]>();
   const listeners = new Set<(event: SlackStandInEvent) => void>();
-  let tsCounter = 0;
+  let lastMicros = 0;
   let urlCounter = 0;
   let baseUrl = '';
 
-  /** Unique, increasing message timestamps in Slack's 'seconds.micros' form. */
+  /** Unique, increasing message timestamps in Slack's 'seconds.micros' form, on the wall clock like Slack's. */
   function nextTs(): string {
-    tsCounter += 1;
-    const micros = tsCounter * 100;
-    const seconds = 1_700_000_000 + Math.floor(micros / 1_000_000);
-    return `${seconds}.${String(micros % 1_000_000).padStart(6, '0')}`;
+    lastMicros = Math.max(lastMicros + 1, Date.now() * 1000);
+    return `${Math.floor(lastMicros / 1_000_000)}.${String(lastMicros % 1_000_000).padStart(6, '0')}`;
   }
 
   function takeFailure(method: string): SlackFailure | undefined {
@@ -259,12 +258,10 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     const added: PostedMessage = { ...message, ts: nextTs(), updates: [], deleted: false, at: Date.now() };
     posted.push(added);
     byRef.set(refKey(added.channel, added.ts), added);
-    if (added.threadTs !== null) {
-      const thread = refKey(added.channel, added.threadTs);
-      const replies = repliesByThread.get(thread);
-      if (replies === undefined) repliesByThread.set(thread, [added]);
-      else replies.push(added);
-    }
+    const [index, key] = added.threadTs === null ? [channelMessages, added.channel] : [repliesByThread, refKey(added.channel, added.threadTs)];
+    const list = index.get(key);
+    if (list === undefined) index.set(key, [added]);
+    else list.push(added);
     emit({ type: 'message', message: added });
     return added;
   }
@@ -301,6 +298,22 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     if (m.threadTs !== null) message.thread_ts = m.threadTs;
     if (withMetadata && m.metadata !== null) message.metadata = m.metadata;
     return message;
+  }
+
+  /** One page of a message listing, as Slack pages them: `limit` (at most 1000) and an opaque cursor. */
+  function paged(listed: PostedMessage[], args: Json): Json {
+    const limit = Math.min(Math.max(Number(stringArg(args, 'limit') ?? 100) || 100, 1), 1000);
+    const cursor = stringArg(args, 'cursor');
+    const offset = cursor === undefined ? 0 : Number(Buffer.from(cursor, 'base64').toString('utf8').replace(/^offset:/, ''));
+    if (!Number.isInteger(offset) || offset < 0) return { ok: false, error: 'invalid_cursor' };
+    const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
+    const hasMore = offset + limit < listed.length;
+    return {
+      ok: true,
+      messages: listed.slice(offset, offset + limit).map((m) => messageObject(m, withMetadata)),
+      has_more: hasMore,
+      response_metadata: { next_cursor: hasMore ? Buffer.from(`offset:${offset + limit}`).toString('base64') : '' },
+    };
   }
 
   /** Slack's rules for chat.postMessage `metadata`: an event_type and an object payload. */
@@ -385,23 +398,26 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       return { ok: true, channel, permalink };
     },
 
-    // A thread: its parent, then its replies oldest first, paged by an opaque cursor.
+    // A channel's messages (not thread replies), newest first, between oldest and latest.
+    'conversations.history': ({ args }) => {
+      const channel = stringArg(args, 'channel');
+      if (!channel) return { ok: false, error: 'channel_not_found' };
+      const inclusive = args.inclusive === true || args.inclusive === 'true';
+      const oldest = Number(stringArg(args, 'oldest') ?? 0);
+      const latest = Number(stringArg(args, 'latest') ?? Infinity);
+      const inRange = (ts: number) => (inclusive ? ts >= oldest && ts <= latest : ts > oldest && ts < latest);
+      const listed = (channelMessages.get(channel) ?? []).filter((m) => !m.deleted && inRange(Number(m.ts))).reverse();
+      return paged(listed, args);
+    },
+
+    // A thread: its parent, then its replies oldest first.
     'conversations.replies': ({ args }) => {
       const channel = stringArg(args, 'channel');
       const ts = stringArg(args, 'ts');
       if (!channel) return { ok: false, error: 'channel_not_found' };
       const parent = ts === undefined ? undefined : findMessage(channel, ts);
       if (!parent || parent.deleted) return { ok: false, error: 'thread_not_found' };
-      const thread = [parent, ...(repliesByThread.get(refKey(channel, parent.ts)) ?? [])].filter((m) => !m.deleted);
-      const limit = Math.min(Math.max(Number(stringArg(args, 'limit') ?? 1000) || 1000, 1), 1000);
-      const cursor = stringArg(args, 'cursor');
-      const offset = cursor === undefined ? 0 : Number(Buffer.from(cursor, 'base64').toString('utf8').replace(/^offset:/, ''));
-      if (!Number.isInteger(offset) || offset < 0) return { ok: false, error: 'invalid_cursor' };
-      const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
-      const page = thread.slice(offset, offset + limit).map((m) => messageObject(m, withMetadata));
-      const hasMore = offset + limit < thread.length;
-      const nextCursor = hasMore ? Buffer.from(`offset:${offset + limit}`).toString('base64') : '';
-      return { ok: true, messages: page, has_more: hasMore, response_metadata: { next_cursor: nextCursor } };
+      return paged([parent, ...(repliesByThread.get(refKey(channel, parent.ts)) ?? [])].filter((m) => !m.deleted), args);
     },
 
     'usergroups.users.list': ({ args }) => {

@@ -3,15 +3,16 @@
  * edited in place in its thread, and the final reply. Each write is recorded in the request record
  * so a job that runs again after a crash edits the same message instead of posting a second one.
  *
- * A thread reply Slack accepted just before the process died is not in the record. So each reply
- * carries message metadata naming its request, a mark is written before it is posted, and an
- * attempt that finds the mark looks in the thread first (conversations.replies) and adopts the
- * reply it finds instead of posting it again.
+ * A message Slack accepted just before the process died is not in the record. So each message
+ * carries metadata naming its request, and a mark is written before it is posted. A reply attempt
+ * that finds the mark looks in the thread first (conversations.replies) and adopts the reply it
+ * finds instead of posting it again; recovery at start looks for a request message the same way in
+ * the channel (conversations.history).
  */
 import { createHash } from 'node:crypto';
 import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { HbrRequest, SlackMessageRef, ThreadReply } from '../domain/request.js';
+import type { HbrRequest, SlackMessageRef, BotMessageKind } from '../domain/request.js';
 import type { RequestStore } from '../store/requests.js';
 import { requestMessage } from './messages/request.js';
 import { progressMessage } from './messages/progress.js';
@@ -19,20 +20,30 @@ import { finalResultMessage } from './messages/result.js';
 import type { SlackMessage } from './messages/blocks.js';
 import { slackErrorCode } from './slack-errors.js';
 
-/** Metadata event type of each thread reply: what a later attempt searches the thread for. */
-export const REPLY_EVENT_TYPES: Readonly<Record<ThreadReply, string>> = {
+/** Metadata event type of each message: what a later attempt searches Slack for. */
+export const MESSAGE_EVENT_TYPES: Readonly<Record<BotMessageKind, string>> = {
+  request: 'hbr_bot_request_message',
   progress: 'hbr_bot_progress_reply',
   final: 'hbr_bot_final_reply',
 };
 
-/** Bounds the thread search (a request thread holds a handful of replies plus people's chatter). */
-const THREAD_PAGE_SIZE = 200;
-const THREAD_MAX_PAGES = 10;
+/** Bounds a search (a thread holds a handful of replies plus chatter; a channel, a few minutes of it). */
+const SEARCH_PAGE_SIZE = 200;
+const SEARCH_MAX_PAGES = 10;
+/** How far before the request's creation the channel search starts: clocks of host and Slack differ. */
+const CLOCK_MARGIN_SECONDS = 120;
+
+interface MessagePage {
+  messages?: Array<{ ts?: string; metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }>;
+  response_metadata?: { next_cursor?: string };
+}
 
 export interface PublisherDeps {
   client: webApi.WebClient;
   store: RequestStore;
   approvers: string[];
+  /** HBR_APPROVAL_CHANNEL: where every request message goes; null: the channel of the command. */
+  approvalChannel: string | null;
   logger: Logger;
   now: () => number;
 }
@@ -41,6 +52,7 @@ export class RequestPublisher {
   private readonly client: webApi.WebClient;
   private readonly store: RequestStore;
   private readonly approvers: string[];
+  private readonly approvalChannel: string | null;
   private readonly logger: Logger;
   private readonly now: () => number;
 
@@ -48,6 +60,7 @@ export class RequestPublisher {
     this.client = deps.client;
     this.store = deps.store;
     this.approvers = deps.approvers;
+    this.approvalChannel = deps.approvalChannel;
     this.logger = deps.logger;
     this.now = deps.now;
   }
@@ -56,12 +69,42 @@ export class RequestPublisher {
     return requestMessage(request, { approvers: this.approvers });
   }
 
+  /** The channel a request message goes to. */
+  requestChannel(request: HbrRequest): string {
+    return this.approvalChannel ?? request.originChannel;
+  }
+
   /** Posts the request message with its buttons and records where it lives. */
-  async postRequest(request: HbrRequest, channel: string): Promise<SlackMessageRef> {
-    const posted = await this.client.chat.postMessage({ channel, ...this.render(request) });
+  async postRequest(request: HbrRequest): Promise<SlackMessageRef> {
+    await this.store.markPosting(request.id, 'request', this.now());
+    const posted = await this.client.chat.postMessage({
+      channel: this.requestChannel(request),
+      ...this.render(request),
+      metadata: tag('request', request.id),
+    });
     if (posted.ts === undefined || posted.channel === undefined) throw new Error('chat.postMessage answered without ts');
     const ref = { channel: posted.channel, ts: posted.ts };
     await this.store.setMessage(request.id, ref);
+    return ref;
+  }
+
+  /**
+   * Recovery: a request message a dead process posted without recording it, looked for in its
+   * channel and recorded when found. Null when no post was begun or it is not there. Throws when
+   * Slack refuses or cannot be reached; the caller decides what that costs.
+   */
+  async recoverRequestMessage(request: HbrRequest): Promise<SlackMessageRef | null> {
+    if (request.message !== null) return request.message;
+    if (!(await this.store.postingStarted(request.id, 'request'))) return null;
+    const channel = this.requestChannel(request);
+    const oldest = String(Math.floor(request.createdAt / 1000) - CLOCK_MARGIN_SECONDS);
+    const ts = await findTagged('request', request.id, (cursor) =>
+      this.client.conversations.history({ channel, oldest, include_all_metadata: true, limit: SEARCH_PAGE_SIZE, ...cursorArg(cursor) }),
+    );
+    if (ts === null) return null;
+    const ref = { channel, ts };
+    await this.store.setMessage(request.id, ref);
+    this.logger.info({ requestId: request.id, ts }, 'found the request message an earlier process posted; recorded it');
     return ref;
   }
 
@@ -110,10 +153,10 @@ export class RequestPublisher {
   private async postReplyOnce(
     request: HbrRequest,
     thread: SlackMessageRef,
-    reply: ThreadReply,
+    reply: BotMessageKind,
     message: SlackMessage,
   ): Promise<{ ts: string; posted: boolean }> {
-    if (await this.store.markReplyPosting(request.id, reply, this.now())) {
+    if (await this.store.markPosting(request.id, reply, this.now())) {
       const found = await this.findReply(thread, reply, request.id);
       if (found !== null) {
         this.logger.info({ requestId: request.id, reply, ts: found }, 'found the reply an earlier attempt posted; not posting it again');
@@ -124,7 +167,7 @@ export class RequestPublisher {
       channel: thread.channel,
       thread_ts: thread.ts,
       ...message,
-      metadata: { event_type: REPLY_EVENT_TYPES[reply], event_payload: { request_id: request.id } },
+      metadata: tag(reply, request.id),
     });
     if (posted.ts === undefined) throw new Error('chat.postMessage answered without ts');
     return { ts: posted.ts, posted: true };
@@ -136,33 +179,39 @@ export class RequestPublisher {
    * warning: posting a second copy is the lesser harm than no reply. A failure to reach Slack is
    * thrown, so the job tries again later rather than guessing.
    */
-  private async findReply(thread: SlackMessageRef, reply: ThreadReply, requestId: string): Promise<string | null> {
-    let cursor: string | undefined;
-    for (let page = 0; page < THREAD_MAX_PAGES; page += 1) {
-      let answer: webApi.ConversationsRepliesResponse;
-      try {
-        answer = await this.client.conversations.replies({
-          channel: thread.channel,
-          ts: thread.ts,
-          include_all_metadata: true,
-          limit: THREAD_PAGE_SIZE,
-          ...(cursor === undefined ? {} : { cursor }),
-        });
-      } catch (error) {
-        const code = slackErrorCode(error);
-        if (code === null) throw error;
-        this.logger.warn({ requestId, reply, slackError: code }, 'Slack would not show the request thread; posting the reply without checking for an earlier copy');
-        return null;
-      }
-      const match = answer.messages?.find((m) => {
-        const payload: Record<string, unknown> | undefined = m.metadata?.event_payload;
-        return m.metadata?.event_type === REPLY_EVENT_TYPES[reply] && payload?.['request_id'] === requestId;
-      });
-      if (match?.ts !== undefined) return match.ts;
-      cursor = answer.response_metadata?.next_cursor || undefined;
-      if (cursor === undefined) return null;
+  private async findReply(thread: SlackMessageRef, reply: BotMessageKind, requestId: string): Promise<string | null> {
+    try {
+      return await findTagged(reply, requestId, (cursor) =>
+        this.client.conversations.replies({ channel: thread.channel, ts: thread.ts, include_all_metadata: true, limit: SEARCH_PAGE_SIZE, ...cursorArg(cursor) }),
+      );
+    } catch (error) {
+      const code = slackErrorCode(error);
+      if (code === null) throw error;
+      this.logger.warn({ requestId, reply, slackError: code }, 'Slack would not show the request thread; posting the reply without checking for an earlier copy');
+      return null;
     }
-    this.logger.warn({ requestId, reply }, 'request thread too long to search; posting the reply without checking further');
-    return null;
   }
+}
+
+function tag(kind: BotMessageKind, requestId: string): { event_type: string; event_payload: { request_id: string } } {
+  return { event_type: MESSAGE_EVENT_TYPES[kind], event_payload: { request_id: requestId } };
+}
+
+function cursorArg(cursor: string | undefined): { cursor?: string } {
+  return cursor === undefined ? {} : { cursor };
+}
+
+/** Pages through a message listing for the message tagged `kind` for this request; its ts, or null. */
+async function findTagged(kind: BotMessageKind, requestId: string, fetchPage: (cursor: string | undefined) => Promise<MessagePage>): Promise<string | null> {
+  let cursor: string | undefined;
+  for (let page = 0; page < SEARCH_MAX_PAGES; page += 1) {
+    const answer = await fetchPage(cursor);
+    const match = answer.messages?.find(
+      (m) => m.metadata?.event_type === MESSAGE_EVENT_TYPES[kind] && m.metadata.event_payload?.['request_id'] === requestId,
+    );
+    if (match?.ts !== undefined) return match.ts;
+    cursor = answer.response_metadata?.next_cursor || undefined;
+    if (cursor === undefined) return null;
+  }
+  return null;
 }

@@ -18,7 +18,7 @@ import {
   type SlackMessageRef,
   type Submission,
   type TaskProgress,
-  type ThreadReply,
+  type BotMessageKind,
 } from '../domain/request.js';
 
 /** How long a finished request stays readable (for `show` and audits) before Redis drops it. */
@@ -206,11 +206,15 @@ export class RequestStore {
   }
 
   /**
-   * Written just before a thread reply goes to Slack and never removed: on a later attempt it says
-   * an earlier one may have reached Slack unrecorded. Returns whether an earlier attempt had begun.
+   * Written just before a message about the request goes to Slack and never removed: later it says
+   * an earlier attempt may have reached Slack unrecorded. Returns whether an earlier attempt had begun.
    */
-  async markReplyPosting(id: string, reply: ThreadReply, at: number): Promise<boolean> {
-    return (await this.redis.hsetnx(this.key(id), `posting:${reply}`, String(at))) === 0;
+  async markPosting(id: string, kind: BotMessageKind, at: number): Promise<boolean> {
+    return (await this.redis.hsetnx(this.key(id), `posting:${kind}`, String(at))) === 0;
+  }
+
+  async postingStarted(id: string, kind: BotMessageKind): Promise<boolean> {
+    return (await this.redis.hexists(this.key(id), `posting:${kind}`)) === 1;
   }
 
   async setProgressMessage(id: string, ts: string, digest: string): Promise<void> {

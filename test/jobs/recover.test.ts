@@ -8,6 +8,9 @@ import { Worker } from 'bullmq';
 import { JobQueues, QUEUE_NAMES } from '../../src/jobs/queues.js';
 import { recoverOpenRequests } from '../../src/jobs/recover.js';
 import { RequestStore } from '../../src/store/requests.js';
+import { startSlackStandIn } from '../../src/sandbox/slack-api-server.js';
+import { RequestPublisher } from '../../src/slack/request-publisher.js';
+import { webApi } from '@slack/bolt';
 import { REDIS_URL } from '../support/bot-harness.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -16,16 +19,21 @@ const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
 const store = new RequestStore(redis, prefix);
 const queues = new JobQueues({ connection: redis, prefix, approvalTtlMs: 60_000, retryBackoffMs: 10 });
 const logger = pino({ level: 'silent' });
+const slack = await startSlackStandIn({ botToken: 'xoxb-recover' });
+const client = new webApi.WebClient('xoxb-recover', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
+const publisher = new RequestPublisher({ client, store, approvers: ['UAPP'], approvalChannel: null, logger, now: Date.now });
+const base = { store, queues, publisher, now: Date.now, logger, firstPollDelayMs: 1000 };
 
 afterAll(async () => {
+  await slack.close();
   await queues.close();
   const keys = await redis.keys(`${prefix}:*`);
   if (keys.length > 0) await redis.del(...keys);
   await redis.quit();
 });
 
-function request(id: string) {
-  return newRequest({ id, operation: 'install', requesterId: 'UREQ', originChannel: 'COPS', region: 'cn-hangzhou', instanceIds: ['i-bp1recoverrecover01'], now: Date.now(), approvalTtlMs: 60_000 });
+function request(id: string, originChannel = 'COPS') {
+  return newRequest({ id, operation: 'install', requesterId: 'UREQ', originChannel, region: 'cn-hangzhou', instanceIds: ['i-bp1recoverrecover01'], now: Date.now(), approvalTtlMs: 60_000 });
 }
 
 describe('recoverOpenRequests', () => {
@@ -35,7 +43,7 @@ describe('recoverOpenRequests', () => {
     await store.setMessage(posted, { channel: 'COPS', ts: '1.000100' });
     await store.decide(approved, { outcome: 'approved', by: 'UAPP', at: Date.now() });
 
-    const deps = { store, queues, now: Date.now, logger, firstPollDelayMs: 1000, preflightEnabled: true };
+    const deps = { ...base, preflightEnabled: true };
     expect(await recoverOpenRequests(deps)).toBe(3);
     expect(await recoverOpenRequests(deps)).toBe(3);
 
@@ -63,7 +71,7 @@ describe('recoverOpenRequests', () => {
     });
     await failing.close();
 
-    await recoverOpenRequests({ store, queues, now: Date.now, logger, firstPollDelayMs: 1000, preflightEnabled: false });
+    await recoverOpenRequests({ ...base, preflightEnabled: false });
     const state = await (await queues.submit.getJob(`submit-${id}`))?.getState();
     expect(state).toBe('waiting');
   });
@@ -71,7 +79,40 @@ describe('recoverOpenRequests', () => {
   it('enqueues no look-up when the pre-flight is off', async () => {
     await store.create(request('rrecoveroffff'));
     await store.setMessage('rrecoveroffff', { channel: 'COPS', ts: '1.000200' });
-    await recoverOpenRequests({ store, queues, now: Date.now, logger, firstPollDelayMs: 1000, preflightEnabled: false });
+    await recoverOpenRequests({ ...base, preflightEnabled: false });
     expect(await queues.preflight.getJob('preflight-rrecoveroffff')).toBeUndefined();
+  });
+
+  it('finds a request message Slack accepted from a process killed before recording it, then looks its instances up', async () => {
+    const id = 'rrecoverlostm';
+    await store.create(request(id));
+    const created = await store.get(id);
+    if (created === null) throw new Error('request vanished');
+    // The dead process: marked, posted, killed before recording the ts.
+    await publisher.postRequest(created);
+    const ts = (await store.get(id))?.message?.ts;
+    await redis.hdel(`${prefix}:request:${id}`, 'message');
+    const before = slack.callsOf('chat.postMessage').length;
+
+    await recoverOpenRequests({ ...base, preflightEnabled: true });
+    expect((await store.get(id))?.message).toEqual({ channel: 'COPS', ts });
+    expect(slack.callsOf('chat.postMessage')).toHaveLength(before);
+    expect(await queues.preflight.getJob(`preflight-${id}`)).toBeDefined();
+  });
+
+  it('leaves a request alone whose message was never begun, and starts anyway when Slack refuses', async () => {
+    const [never, refused] = ['rrecovernever', 'rrecoverrefus'];
+    for (const id of [never, refused]) await store.create(request(id, 'CREFUSED'));
+    await store.markPosting(refused, 'request', Date.now());
+    slack.failNext('conversations.history', { error: 'not_in_channel' });
+
+    await recoverOpenRequests({ ...base, preflightEnabled: true });
+    // Only the one whose post was begun is looked for.
+    expect(slack.callsOf('conversations.history').filter((c) => c.args.channel === 'CREFUSED')).toHaveLength(1);
+    for (const id of [never, refused]) {
+      expect((await store.get(id))?.message).toBeNull();
+      expect(await queues.preflight.getJob(`preflight-${id}`)).toBeUndefined();
+      expect(await queues.expire.getJob(`expire-${id}`)).toBeDefined();
+    }
   });
 });

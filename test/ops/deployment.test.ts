@@ -29,7 +29,8 @@ const SCOPES_OF_METHOD: Record<string, string[]> = {
   'chat.update': ['chat:write'],
   'chat.postEphemeral': ['chat:write'],
   'chat.getPermalink': [],
-  // Request threads live in public or private channels (never in DMs: the bot cannot post there).
+  // Requests live in public or private channels (never in DMs: the bot cannot post there).
+  'conversations.history': ['channels:history', 'groups:history'],
   'conversations.replies': ['channels:history', 'groups:history'],
   'usergroups.users.list': ['usergroups:read'],
 };

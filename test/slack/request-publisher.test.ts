@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { newRequest, type HbrRequest } from '../../src/domain/request.js';
 import { startSlackStandIn, type SlackStandIn } from '../../src/sandbox/slack-api-server.js';
-import { REPLY_EVENT_TYPES, RequestPublisher } from '../../src/slack/request-publisher.js';
+import { MESSAGE_EVENT_TYPES, RequestPublisher } from '../../src/slack/request-publisher.js';
 import { RequestStore } from '../../src/store/requests.js';
 import { REDIS_URL } from '../support/bot-harness.js';
 
@@ -28,7 +28,7 @@ beforeAll(async () => {
   slack = await startSlackStandIn({ botToken: TOKEN });
   const client = new webApi.WebClient(TOKEN, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
   const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(line) });
-  publisher = new RequestPublisher({ client, store, approvers: ['U0APPROVER'], logger, now: Date.now });
+  publisher = new RequestPublisher({ client, store, approvers: ['U0APPROVER'], approvalChannel: null, logger, now: Date.now });
 });
 
 beforeEach(() => {
@@ -58,7 +58,7 @@ async function finishedRequest(): Promise<HbrRequest> {
   });
   await store.create(created);
   const posted = slack.messages().length;
-  await publisher.postRequest(created, CHANNEL);
+  await publisher.postRequest(created);
   expect(slack.messages()).toHaveLength(posted + 1);
   await store.decide(id, { outcome: 'rejected', by: 'U0APPROVER', at: Date.now() });
   const request = await store.get(id);
@@ -68,14 +68,14 @@ async function finishedRequest(): Promise<HbrRequest> {
 
 /** What a dead attempt left behind: the mark, and (if it got that far) the reply Slack accepted. */
 async function deadAttempt(request: HbrRequest, reply: 'progress' | 'final', reachedSlack: boolean): Promise<string | null> {
-  expect(await store.markReplyPosting(request.id, reply, Date.now())).toBe(false);
+  expect(await store.markPosting(request.id, reply, Date.now())).toBe(false);
   if (!reachedSlack || request.message === null) return null;
   const client = new webApi.WebClient(TOKEN, { slackApiUrl: slack.apiUrl });
   const posted = await client.chat.postMessage({
     channel: request.message.channel,
     thread_ts: request.message.ts,
     text: 'the reply the dead process posted',
-    metadata: { event_type: REPLY_EVENT_TYPES[reply], event_payload: { request_id: request.id } },
+    metadata: { event_type: MESSAGE_EVENT_TYPES[reply], event_payload: { request_id: request.id } },
   });
   return posted.ts ?? null;
 }
@@ -113,7 +113,7 @@ describe('thread replies after a crash', () => {
       channel: CHANNEL,
       thread_ts: request.message?.ts ?? '',
       text: 'a reply about another request',
-      metadata: { event_type: REPLY_EVENT_TYPES.final, event_payload: { request_id: other.id } },
+      metadata: { event_type: MESSAGE_EVENT_TYPES.final, event_payload: { request_id: other.id } },
     });
     const earlier = await deadAttempt(request, 'final', true);
     await publisher.postFinal(request);

@@ -58,10 +58,10 @@ async function createAndPost(
     return 'unavailable';
   }
 
-  const channel = deps.config.access.approvalChannel ?? request.originChannel;
+  const channel = deps.publisher.requestChannel(request);
   let message;
   try {
-    message = await deps.publisher.postRequest(request, channel);
+    message = await deps.publisher.postRequest(request);
   } catch (error) {
     if (!isSlackApiError(error)) {
       // Not Slack's answer but a fault of ours: end the request and let the caller report it.
