@@ -29,6 +29,8 @@ export interface AlibabaErrorFields {
   requestId?: string | null;
   /** Defaults to isTransientCode(code, httpStatus). */
   transient?: boolean;
+  /** Defaults to isOutcomeUnknownCode(code, httpStatus); see AlibabaApiError.outcomeUnknown. */
+  outcomeUnknown?: boolean;
   /** Defaults to the product's sentence for the code. */
   explanation?: string;
 }
@@ -50,6 +52,13 @@ export class AlibabaApiError extends Error {
   /** e.g. 'InstallBackupClients'. */
   readonly action: string;
   readonly transient: boolean;
+  /**
+   * The call failed in a way that does not tell whether the service carried it out: the request may
+   * have reached it although no usable answer came back (no answer in time, the connection cut
+   * after it was up, a 500 or a gateway's error page). Re-sending such a call may run it twice.
+   * False when the failure proves the call was not carried out (a refusal, an unreachable endpoint).
+   */
+  readonly outcomeUnknown: boolean;
   /** One sentence an operator can act on. Never contains secrets. */
   readonly explanation: string;
 
@@ -61,6 +70,7 @@ export class AlibabaApiError extends Error {
     this.httpStatus = init.httpStatus ?? null;
     this.requestId = init.requestId ?? null;
     this.transient = init.transient ?? isTransientCode(init.code, this.httpStatus);
+    this.outcomeUnknown = init.outcomeUnknown ?? isOutcomeUnknownCode(init.code, this.httpStatus);
     this.explanation = init.explanation;
   }
 }
@@ -124,19 +134,32 @@ export function isTransientCode(code: string, httpStatus: number | null): boolea
   return false;
 }
 
-const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
-  'ECONNRESET',
+/**
+ * Whether a failure with this code / HTTP status leaves unknown whether the service carried the
+ * call out. Only transient failures can: a permanent one is the service's refusal (or a local
+ * problem before sending). Of those, throttling and 429/503 are refusals too; everything else
+ * (500 InternalError and other 5xx, BadGateway, Timeout, NetworkError) may have come after the
+ * service acted. classifyFailure tells an unreachable endpoint (nothing sent) from a cut connection.
+ */
+export function isOutcomeUnknownCode(code: string, httpStatus: number | null): boolean {
+  if (!isTransientCode(code, httpStatus)) return false;
+  if (/^(Throttling|ServiceUnavailable)(\.|$)/.test(code)) return false;
+  return httpStatus !== 429 && httpStatus !== 503;
+}
+
+/** Socket errors raised before a connection exists: the request never left the bot. */
+const UNREACHABLE_ERROR_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
   'ENOTFOUND',
   'EAI_AGAIN',
   'EHOSTUNREACH',
   'EHOSTDOWN',
   'ENETUNREACH',
   'ENETDOWN',
-  'UND_ERR_SOCKET',
 ]);
+
+/** Socket errors on a connection that was up: the request may have reached the service. */
+const CUT_CONNECTION_ERROR_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE', 'UND_ERR_SOCKET']);
 
 const TIMEOUT_ERROR_CODES: ReadonlySet<string> = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
@@ -190,14 +213,17 @@ export function classifyFailure(action: string, err: unknown): AlibabaErrorField
   const rawMessage = typeof bag['message'] === 'string' ? bag['message'] : String(err);
   const sysCode = typeof bag['code'] === 'string' ? bag['code'] : '';
 
-  // 1. The http layer: timeouts first (httpx names both of its timeouts RequestTimeoutError).
+  // 1. The http layer: timeouts first (httpx names both of its timeouts RequestTimeoutError, so no
+  //    timeout proves the request was not sent: the outcome is unknown, the code's default).
   if (TIMEOUT_ERROR_CODES.has(sysCode) || /timeout/i.test(name)) {
     return { code: 'Timeout', action, message: summarize(action, 'Timeout', null, rawMessage) };
   }
-  if (NETWORK_ERROR_CODES.has(sysCode) || /socket hang up/i.test(rawMessage)) {
+  const unreachable = UNREACHABLE_ERROR_CODES.has(sysCode);
+  if (unreachable || CUT_CONNECTION_ERROR_CODES.has(sysCode) || /socket hang up/i.test(rawMessage)) {
     return {
       code: 'NetworkError',
       action,
+      outcomeUnknown: !unreachable,
       message: summarize(action, 'NetworkError', null, `${sysCode !== '' ? `${sysCode} ` : ''}${rawMessage}`),
     };
   }

@@ -11,7 +11,8 @@
  *  - the default credential chain, started afresh when it found nothing (credentials that appear
  *    later, e.g. a RAM role, are then found);
  *  - retries with exponential backoff and jitter for transient failures only (p-retry); the
- *    library's own `autoretry` is left off;
+ *    library's own `autoretry` is left off. A call marked not idempotent is not re-sent after a
+ *    failure that leaves unknown whether the service carried it out (AlibabaApiError.outcomeUnknown);
  *  - every failure as the product's error class (see errors.ts), including 200 answers with
  *    `Success: false`;
  *  - one log line per HTTP attempt (action, region, RequestId, code, latency, attempt). No secrets,
@@ -188,6 +189,12 @@ export interface RawCallRequest {
 export interface CallOptions {
   /** Overrides the client's retry count for this call. */
   retries?: number;
+  /**
+   * Default true. false for an action that must not run twice (it starts work and has no
+   * idempotency token): it is retried only after failures that prove it was not carried out
+   * (throttling, 503, an unreachable endpoint), never after one whose outcome is unknown.
+   */
+  idempotent?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -267,13 +274,14 @@ export class AlibabaRpcClient<E extends AlibabaApiError> {
   async callAction(action: string, request: RawCallRequest, region?: string, options?: CallOptions): Promise<RpcAnswer> {
     const regionId = region === undefined ? this.defaultRegion : this.checkRegion(region, action);
     const retries = options?.retries ?? this.retry.retries;
+    const idempotent = options?.idempotent ?? true;
     return pRetry((attempt) => this.attempt(action, request, regionId, attempt), {
       retries,
       factor: 2,
       minTimeout: this.retry.minTimeoutMs,
       maxTimeout: this.retry.maxTimeoutMs,
       randomize: true,
-      shouldRetry: ({ error }) => error instanceof AlibabaApiError && error.transient,
+      shouldRetry: ({ error }) => error instanceof AlibabaApiError && error.transient && (idempotent || !error.outcomeUnknown),
     });
   }
 
@@ -337,6 +345,7 @@ export class AlibabaRpcClient<E extends AlibabaApiError> {
           code: failure.code,
           httpStatus: failure.httpStatus,
           transient: failure.transient,
+          outcomeUnknown: failure.outcomeUnknown,
           latencyMs,
           attempt,
         },

@@ -46,13 +46,19 @@ export interface InstanceOutcome {
 // Wording tables
 
 /**
- * hbr-bot's own per-instance code: a process died while HBR was being asked about the instance, so
- * nobody knows whether HBR took it, and asking again could run the operation twice.
+ * hbr-bot's own per-instance codes for an instance nobody knows whether HBR took: asking again
+ * could run the operation twice, so it was not asked again and its outcome is 'unknown'.
+ * SUBMISSION_UNCERTAIN: a process died while HBR was being asked about it.
+ * SUBMISSION_UNANSWERED: HBR was asked, but its answer was lost (see AlibabaApiError.outcomeUnknown).
  */
 export const SUBMISSION_UNCERTAIN = 'SubmissionUncertain';
+export const SUBMISSION_UNANSWERED = 'SubmissionUnanswered';
 
-const SUBMISSION_UNCERTAIN_SENTENCE =
-  'hbr-bot restarted while it was asking HBR, so it cannot tell whether HBR took this instance, and did not ask twice — check it with /hbr-status, then request again if needed';
+/** Why hbr-bot cannot tell, per code: the start of the instance's sentence and the batch's progress line. */
+const UNKNOWN_SUBMISSION_CAUSES: Readonly<Record<string, string>> = {
+  [SUBMISSION_UNCERTAIN]: 'hbr-bot restarted while it was asking HBR',
+  [SUBMISSION_UNANSWERED]: "hbr-bot lost HBR's answer (no answer in time, the connection was cut, or an error page came back instead)",
+};
 
 /** InstallBackupClients InstanceStatuses[].ErrorCode (also seen as a task result errorCode). */
 export const INSTANCE_ERROR_SENTENCES: Readonly<Record<string, string>> = {
@@ -97,10 +103,18 @@ function lookup(table: Readonly<Record<string, string>>, key: string): string | 
   return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
-/** The operator sentence for an HBR per-instance error code; never empty. */
+/** Why the outcome of an instance with this per-instance code is unknown; undefined for HBR's own codes. */
+export function unknownSubmissionCause(code: string): string | undefined {
+  return lookup(UNKNOWN_SUBMISSION_CAUSES, code);
+}
+
+/** The operator sentence for an HBR (or hbr-bot) per-instance error code; never empty. */
 export function instanceErrorSentence(code: string): string {
   if (code === '') return 'HBR refused this instance without giving a reason';
-  if (code === SUBMISSION_UNCERTAIN) return SUBMISSION_UNCERTAIN_SENTENCE;
+  const cause = unknownSubmissionCause(code);
+  if (cause !== undefined) {
+    return `${cause}, so it cannot tell whether HBR took this instance, and did not ask twice — check it with /hbr-status, then request again if needed`;
+  }
   return lookup(INSTANCE_ERROR_SENTENCES, code) ?? `HBR refused this instance (error ${shorten(code)})`;
 }
 
@@ -160,7 +174,7 @@ function fromSubmission(request: HbrRequest, instanceId: string, submission: Sub
   const spec = operationSpec(request.operation);
   const answer = submission.instances.find((s) => s.instanceId === instanceId);
   if (answer && !answer.valid) {
-    const kind = answer.errorCode === SUBMISSION_UNCERTAIN ? 'unknown' : 'refused';
+    const kind = unknownSubmissionCause(answer.errorCode) !== undefined ? 'unknown' : 'refused';
     return outcome(instanceId, kind, answer.errorCode, instanceErrorSentence(answer.errorCode));
   }
   const finalRequest = isFinal(request.status);
@@ -214,6 +228,8 @@ export interface OutcomeSummary {
   succeeded: number;
   /** failed + refused + timed_out + unknown + not_submitted */
   failed: number;
+  /** Of `failed`: instances HBR may or may not have taken (never asked twice), to be checked. */
+  uncertain: number;
   /** waiting + in_progress */
   inProgress: number;
   byKind: Record<InstanceOutcomeKind, number>;
@@ -235,26 +251,30 @@ export function summarize(outcomes: readonly InstanceOutcome[]): OutcomeSummary 
     total: outcomes.length,
     succeeded: byKind.succeeded,
     failed: byKind.failed + byKind.refused + byKind.timed_out + byKind.unknown + byKind.not_submitted,
+    uncertain: outcomes.filter((o) => unknownSubmissionCause(o.code) !== undefined).length,
     inProgress: byKind.waiting + byKind.in_progress,
     byKind,
   };
 }
 
 /**
- * "Installed on all 3", "Installed on 18 of 20 — 2 failed", while running
- * "Installing: 5 of 20 done" (plus " — 1 failed" once something has failed); for an uninstall
- * "Uninstalled from all 3", "Uninstalling: 5 of 20 done".
+ * "Installed on all 3", "Installed on 18 of 20 — 2 failed", "… — 1 failed, 1 unknown", while
+ * running "Installing: 5 of 20 done" (plus " — 1 failed" once something has failed); for an
+ * uninstall "Uninstalled from all 3", "Uninstalling: 5 of 20 done". Unknown instances are named
+ * apart: they may well be installed, and the operator checks them rather than requests again.
  */
 export function summaryLine(summary: OutcomeSummary, operation: Operation): string {
-  const { total, succeeded, failed, inProgress } = summary;
+  const { total, succeeded, failed, uncertain, inProgress } = summary;
   const spec = operationSpec(operation);
   const done = `${capitalized(spec.pastTense)} ${spec.preposition}`;
+  const problems = [failed - uncertain > 0 ? `${failed - uncertain} failed` : '', uncertain > 0 ? `${uncertain} unknown` : '']
+    .filter((part) => part !== '')
+    .join(', ');
+  const tail = problems === '' ? '' : ` — ${problems}`;
   if (total === 0) return 'No instances';
-  if (inProgress > 0) {
-    return `${capitalized(spec.progressive)}: ${total - inProgress} of ${total} done${failed > 0 ? ` — ${failed} failed` : ''}`;
-  }
+  if (inProgress > 0) return `${capitalized(spec.progressive)}: ${total - inProgress} of ${total} done${tail}`;
   if (succeeded === total) return total === 1 ? `${done} 1 of 1` : `${done} all ${total}`;
-  return `${done} ${succeeded} of ${total} — ${failed} failed`;
+  return `${done} ${succeeded} of ${total}${tail}`;
 }
 
 export interface RequestSummary {

@@ -5,7 +5,8 @@
  *
  * The shared client gives: one openapi Client per region (endpoint derived from the region or an
  * override URL for tests), explicit connect/read timeouts, the default credential chain, retries
- * with exponential backoff and jitter for transient failures only, every failure as an HbrError
+ * with exponential backoff and jitter for transient failures only (install and uninstall calls not
+ * after a failure whose outcome is unknown: they must never run twice), every failure as an HbrError
  * (see errors.ts, including 200 answers with `Success: false`), one log line per HTTP attempt.
  * This layer adds:
  *  - chunking of install/uninstall requests into calls of <= 20 IDs, paging of DescribeBackupClients;
@@ -153,13 +154,17 @@ export class HbrClient {
     return this.rpc.callAction(action, request, region, options);
   }
 
+  /**
+   * Each call starts a task and HBR takes no idempotency token: a call whose outcome is unknown
+   * (no answer in time, a cut connection, a 500) is not re-sent, and fails with outcomeUnknown.
+   */
   private async submit(action: 'InstallBackupClients' | 'UninstallBackupClients', instanceIds: string[], region?: string): Promise<InstallSubmission[]> {
     this.rpc.checkInstanceIds(instanceIds, action);
     const submissions: InstallSubmission[] = [];
     for (const ids of chunk(instanceIds, MAX_INSTANCES_PER_CALL)) {
       let answer: HbrAnswer;
       try {
-        answer = await this.callAction(action, { query: { InstanceIds: JSON.stringify(ids) } }, region);
+        answer = await this.callAction(action, { query: { InstanceIds: JSON.stringify(ids) } }, region, { idempotent: false });
       } catch (err) {
         const hbrError = toHbrError(action, err);
         throw submissions.length > 0 ? hbrError.withSubmittedBeforeFailure(submissions) : hbrError;

@@ -13,7 +13,7 @@ import { AlibabaApiError, classifyFailure, explainCommonCode, type AlibabaErrorF
 import type { InstallSubmission } from './types.js';
 import { instanceErrorSentence } from '../domain/outcome.js';
 
-export { isTransientCode, sanitizeDetail } from '../alibaba/errors.js';
+export { isOutcomeUnknownCode, isTransientCode, sanitizeDetail } from '../alibaba/errors.js';
 
 /** Codes this module produces itself (in addition to the codes HBR answers with). */
 export type LocalErrorCode =
@@ -55,6 +55,7 @@ export class HbrError extends AlibabaApiError {
       httpStatus: this.httpStatus,
       requestId: this.requestId,
       transient: this.transient,
+      outcomeUnknown: this.outcomeUnknown,
       explanation: this.explanation,
       submittedBeforeFailure: submitted,
     });

@@ -83,7 +83,8 @@ export class JobQueues {
       {
         ...this.defaults,
         jobId: `submit-${requestId}`,
-        // Transient HBR failures that outlast the client's own retries are retried by BullMQ.
+        // HBR refusals (throttling, 503, unreachable) that outlast the client's own retries are
+        // retried by BullMQ; a failure whose outcome is unknown never is (submit.ts).
         attempts: 6,
         backoff: { type: 'exponential', delay: this.retryBackoffMs },
       },

@@ -2,12 +2,14 @@
  * Processor for the submit job: one per approved request (job id `submit-<request id>`), whatever
  * its operation. Submits the instances to the operation's HBR action (InstallBackupClients or
  * UninstallBackupClients, from the operation table) in chunks of at most 20, recording each chunk's
- * answer before the next call, so a retried job never submits a recorded chunk again.
+ * answer before the next call, so a retried job never submits a recorded chunk again. A chunk HBR
+ * may have taken without the bot knowing (a process died while asking, or HBR's answer was lost) is
+ * recorded with its instances unknown and never asked again.
  */
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { chunk } from '../domain/instance-ids.js';
-import { SUBMISSION_UNCERTAIN } from '../domain/outcome.js';
+import { SUBMISSION_UNANSWERED, SUBMISSION_UNCERTAIN } from '../domain/outcome.js';
 import { operationSpec, type OperationSpec } from '../domain/operation.js';
 import type { HbrRequest, Submission } from '../domain/request.js';
 import { HbrError } from '../hbr/errors.js';
@@ -75,7 +77,8 @@ export function createSubmitProcessor(deps: SubmitJobDeps) {
       for (const [index, instanceIds] of chunks.entries()) {
         if (request.submissions.some((s) => s.index === index)) continue;
         if (await deps.store.chunkInFlight(request.id, index)) {
-          await recordUncertainChunk(deps, request, index, instanceIds, log);
+          log.warn({ chunk: index, code: SUBMISSION_UNCERTAIN }, 'a process died while asking HBR about this chunk; not asking again, reporting its instances as unknown');
+          await recordUnknownChunk(deps, request, chunkWithoutTask(deps, index, instanceIds, SUBMISSION_UNCERTAIN, null));
           continue;
         }
         await deps.store.markChunkInFlight(request.id, index, deps.now());
@@ -120,20 +123,21 @@ async function submitChunk(
     return 'next';
   } catch (error) {
     if (!(error instanceof HbrError)) throw error;
-    // HBR answered (or the client gave up on it): a retry may ask again. Anything else (Redis down
-    // after HBR took the chunk) leaves the in-flight mark, and the retry will not ask twice.
+    if (error.outcomeUnknown) {
+      // HBR may have taken the chunk (its answer was lost): asking again, now or in a BullMQ retry,
+      // could run the operation twice. Recorded as unknown before anything else, like a success,
+      // so the in-flight mark stays and no later run asks either.
+      log.warn({ chunk: index, code: error.code, hbrRequestId: error.requestId }, `${action} got no usable answer; not asking again, reporting its instances as unknown`);
+      await recordUnknownChunk(deps, request, chunkWithoutTask(deps, index, instanceIds, SUBMISSION_UNANSWERED, error.requestId));
+      return 'next';
+    }
+    // HBR refused (or was never reached): a retry may ask again. Anything else (Redis down after
+    // HBR took the chunk) leaves the in-flight mark, and the retry will not ask twice.
     await deps.store.clearChunkInFlight(request.id, index);
     // BullMQ retries the job with backoff; on the last attempt a transient error ends the request.
     if (error.transient && !lastAttempt) throw error;
     if (INSTANCE_LEVEL_CODES.has(error.code)) {
-      await deps.store.recordSubmission(request.id, {
-        index,
-        instanceIds,
-        taskId: null,
-        hbrRequestId: error.requestId ?? '',
-        instances: instanceIds.map((instanceId) => ({ instanceId, valid: false, errorCode: error.code })),
-        submittedAt: deps.now(),
-      });
+      await deps.store.recordSubmission(request.id, chunkWithoutTask(deps, index, instanceIds, error.code, error.requestId));
       log.warn({ chunk: index, code: error.code, hbrRequestId: error.requestId }, `${action} refused the whole chunk`);
       return 'next';
     }
@@ -147,21 +151,25 @@ async function submitChunk(
   }
 }
 
-/**
- * A chunk a dead process was asking HBR about (marked in flight, no answer recorded): HBR may have
- * taken it, and asking again could run the operation twice, so it is not asked again. Its instances
- * are reported as unknown, with what to check.
- */
-async function recordUncertainChunk(deps: SubmitJobDeps, request: HbrRequest, index: number, instanceIds: string[], log: Logger): Promise<void> {
-  log.warn({ chunk: index }, 'a process died while asking HBR about this chunk; not asking again, reporting its instances as unknown');
-  const submission: Submission = {
+/** A chunk that started no task, every instance with the same per-instance code. */
+function chunkWithoutTask(deps: SubmitJobDeps, index: number, instanceIds: string[], errorCode: string, hbrRequestId: string | null): Submission {
+  return {
     index,
     instanceIds,
     taskId: null,
-    hbrRequestId: '',
-    instances: instanceIds.map((instanceId) => ({ instanceId, valid: false, errorCode: SUBMISSION_UNCERTAIN })),
+    hbrRequestId: hbrRequestId ?? '',
+    instances: instanceIds.map((instanceId) => ({ instanceId, valid: false, errorCode })),
     submittedAt: deps.now(),
   };
+}
+
+/**
+ * A chunk HBR may have taken without hbr-bot knowing: a dead process was asking about it (marked in
+ * flight, no answer recorded: SUBMISSION_UNCERTAIN), or HBR's answer was lost (SUBMISSION_UNANSWERED).
+ * Asking again could run the operation twice, so it is not asked again; its instances are reported
+ * as unknown, with what to check. Never replaces an answer another run recorded meanwhile.
+ */
+async function recordUnknownChunk(deps: SubmitJobDeps, request: HbrRequest, submission: Submission): Promise<void> {
   await deps.store.recordSubmissionIfAbsent(request.id, submission);
   await deps.events.submitted(request, submission);
 }

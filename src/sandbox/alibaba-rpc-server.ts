@@ -8,7 +8,8 @@
  *    plus the 15-minute timestamp window, signature-nonce replay, `x-acs-action`/`Action` and the
  *    product's API version;
  *  - serves injectable faults (throttling, 5xx, an HTML 502, slow answers, connection resets,
- *    missing RAM permission, ...), queued per action;
+ *    missing RAM permission, ...), queued per action; a slow answer is one the service has already
+ *    acted on, as with the real service, so a client that stops waiting cannot tell whether it was;
  *  - answers errors like Alibaba's gateway does: HTTP 4xx/5xx with a JSON body
  *    `{ RequestId, HostId, Code, Message, Recommend }`;
  *  - records every request in `calls` (including refused ones) with its decoded parameters.
@@ -28,11 +29,13 @@ import { listen } from './listen.js';
 
 /**
  * A fault served to the next call of an action (faults queue up per action).
- * Gateway-level faults happen before authentication, service-level ones after it:
+ * Gateway-level faults happen before authentication and the service never acts on the call;
+ * service-level ones after it:
  *  - reset              (gateway) the connection is destroyed without an answer
  *  - html-502           (gateway) HTTP 502 with an HTML page (content-type text/html)
  *  - unavailable-503    (gateway) HTTP 503 ServiceUnavailable (JSON)
- *  - slow               (gateway) the answer is delayed by delayMs (default 1000), then served normally
+ *  - slow               the call is carried out at once (an install starts its task) and its answer
+ *                       held for delayMs (default 1000): a client that gives up first never sees it
  *  - throttling         HTTP 400 Throttling.User
  *  - internal-500       HTTP 500 InternalError
  *  - forbidden-ram      HTTP 403 Forbidden.RAM
@@ -77,9 +80,15 @@ export interface RecordedRpcCall {
   signature: SignatureScheme | 'none';
   /** AccessKeyId the request claimed, if any. */
   accessKeyId: string | null;
-  /** true once answered with 200 and Success:true. */
+  /**
+   * true once the service carried the call out: answered 200 with Success:true, or for a slow fault
+   * would have (it acts before holding the answer), even if the client gave up waiting.
+   */
   ok: boolean;
-  /** '200', the error Code answered, 'ConnectionReset', 'ClientGone' (gave up during a slow fault), or 'pending'. */
+  /**
+   * '200', the error Code answered, 'ConnectionReset', 'ClientGone' (the client gave up before a slow
+   * answer; `ok` still says whether the service carried the call out), or 'pending'.
+   */
   code: string;
   /** HTTP status answered; null while pending or when the connection was reset. */
   httpStatus: number | null;
@@ -373,7 +382,8 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     };
     calls.push(call);
 
-    const send = (status: number, body: object): void => {
+    // Recorded once the service has decided, written once the client is to get it (later for a slow answer).
+    const record = ({ status, body }: Answer): void => {
       queueMicrotask(changed);
       call.httpStatus = status;
       call.requestId = requestId;
@@ -381,6 +391,8 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       const success = (body as { Success?: unknown }).Success;
       call.ok = !isError && success !== false;
       call.code = isError || success === false ? String((body as { Code?: unknown }).Code ?? status) : '200';
+    };
+    const write = ({ status, body }: Answer): void => {
       if (res.destroyed) return;
       const text = JSON.stringify(body);
       res.writeHead(status, {
@@ -390,21 +402,26 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       });
       res.end(text);
     };
-    const sendError = (status: number, code: string, message: string): void => {
-      send(status, {
+    const send = (answer: Answer): void => {
+      record(answer);
+      write(answer);
+    };
+    const errorAnswer = (status: number, code: string, message: string): Answer => ({
+      status,
+      body: {
         RequestId: requestId,
         HostId: call.host,
         Code: code,
         Message: message,
         Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(code)}&product=${options.ramNamespace}`,
-      });
-    };
+      },
+    });
 
     let request: ParsedRequest;
     try {
       request = parseRequest(req, rawBody);
     } catch (err) {
-      if (err instanceof ApiError) return sendError(err.status, err.code, err.message);
+      if (err instanceof ApiError) return send(errorAnswer(err.status, err.code, err.message));
       throw err;
     }
     Object.assign(call, {
@@ -415,6 +432,37 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       signature: request.scheme,
       accessKeyId: request.scheme === 'v2' ? (request.params['AccessKeyId'] ?? null) : (/Credential=([^,\s]+)/.exec(firstHeader(req.headers, 'authorization') ?? '')?.[1] ?? null),
     });
+
+    /** The service's answer to the call: authentication, a service-level fault, then the product's handler. */
+    function serve(request: ParsedRequest, fault: RpcFault | undefined): Answer {
+      try {
+        checkEnvelope(request);
+
+        // Service-level faults: after authentication.
+        switch (fault?.kind) {
+          case 'throttling':
+            throw new ApiError(400, 'Throttling.User', 'Request was denied due to user flow control.');
+          case 'internal-500':
+            throw new ApiError(500, 'InternalError', 'The request processing has failed due to some unknown error.');
+          case 'forbidden-ram':
+            throw new ApiError(
+              403,
+              'Forbidden.RAM',
+              `User not authorized to operate on the specified resource, or this API does not support RAM. (${options.ramNamespace}:${request.action})`,
+            );
+          case 'cloud-assist-error':
+            throw new ApiError(400, 'CloudAssistNotRunningOnInstance', 'Cloud Assistant is not running on the instance.');
+          case 'success-false':
+            return { status: 200, body: { Code: fault.code ?? 'OperationDenied', Message: 'The operation failed.', RequestId: requestId, Success: false } };
+          default:
+            break;
+        }
+        return options.handle(request, requestId, fault);
+      } catch (err) {
+        if (err instanceof ApiError) return errorAnswer(err.status, err.code, err.message);
+        return errorAnswer(500, 'InternalError', `${product} stand-in bug: ${(err as Error).message}`);
+      }
+    }
 
     // Gateway-level faults: before authentication.
     let fault = takeFault(request.action);
@@ -432,45 +480,25 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       return;
     }
     if (fault?.kind === 'unavailable-503') {
-      return sendError(503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.');
+      return send(errorAnswer(503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.'));
     }
+    let holdMs = 0;
     if (fault?.kind === 'slow') {
-      await sleep(fault.delayMs ?? 1000);
+      holdMs = fault.delayMs ?? 1000;
+      fault = undefined;
+    }
+
+    // The service acts now, whenever its answer leaves: a slow answer is late, not undone.
+    const answer = serve(request, fault);
+    record(answer);
+    if (holdMs > 0) {
+      await sleep(holdMs);
       if (res.destroyed || req.socket.destroyed) {
         call.code = 'ClientGone';
         return;
       }
-      fault = undefined;
     }
-
-    try {
-      checkEnvelope(request);
-
-      // Service-level faults: after authentication.
-      switch (fault?.kind) {
-        case 'throttling':
-          throw new ApiError(400, 'Throttling.User', 'Request was denied due to user flow control.');
-        case 'internal-500':
-          throw new ApiError(500, 'InternalError', 'The request processing has failed due to some unknown error.');
-        case 'forbidden-ram':
-          throw new ApiError(
-            403,
-            'Forbidden.RAM',
-            `User not authorized to operate on the specified resource, or this API does not support RAM. (${options.ramNamespace}:${request.action})`,
-          );
-        case 'cloud-assist-error':
-          throw new ApiError(400, 'CloudAssistNotRunningOnInstance', 'Cloud Assistant is not running on the instance.');
-        case 'success-false':
-          return send(200, { Code: fault.code ?? 'OperationDenied', Message: 'The operation failed.', RequestId: requestId, Success: false });
-        default:
-          break;
-      }
-      const answer = options.handle(request, requestId, fault);
-      send(answer.status, answer.body);
-    } catch (err) {
-      if (err instanceof ApiError) return sendError(err.status, err.code, err.message);
-      return sendError(500, 'InternalError', `${product} stand-in bug: ${(err as Error).message}`);
-    }
+    write(answer);
   }
 
   const server = createServer((req, res) => {

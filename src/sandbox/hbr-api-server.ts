@@ -11,7 +11,9 @@
  *    DescribeBackupClients (ClientType=ECS_CLIENT, InstanceIds in the form body, paging);
  *  - scripted instance states (instance-script.ts, shared with the ECS stand-in) and injectable
  *    faults (throttling, 5xx, an HTML 502, slow answers, connection resets, missing RAM permission,
- *    malformed task results, ...).
+ *    malformed task results, ...). A slow InstallBackupClients / UninstallBackupClients starts its
+ *    task at once and answers late, as HBR does; a reset, an HTML 502 or a 500 starts none (the bot
+ *    cannot tell these cases apart, which is the point).
  *
  * Usage:
  *   const hbr = await startHbrStandIn({ accessKeyId: 'AK', accessKeySecret: 'secret',

@@ -27,6 +27,7 @@ interface LogLine {
   latencyMs: number;
   attempt: number;
   transient?: boolean;
+  outcomeUnknown?: boolean;
 }
 
 function captureLogger(): { logger: Logger; lines: LogLine[]; raw: string[] } {
@@ -273,22 +274,60 @@ describe('retries', () => {
     ]);
   });
 
+  // DescribeTask only reads: every transient failure is worth another try.
   it.each<[HbrFault, string]>([
     [{ kind: 'unavailable-503' }, 'ServiceUnavailable'],
     [{ kind: 'internal-500' }, 'InternalError'],
     [{ kind: 'html-502' }, 'BadGateway'],
     [{ kind: 'reset' }, 'NetworkError'],
     [{ kind: 'slow', delayMs: 5000 }, 'Timeout'],
-  ])('%o is transient (%s) and retried', async (fault, code) => {
+  ])('DescribeTask: %o is transient (%s) and retried', async (fault, code) => {
+    const [submission] = await client().installBackupClients([makeInstanceId(1)]);
     const { logger, lines } = captureLogger();
-    hbr.injectFaults('InstallBackupClients', fault);
+    hbr.injectFaults('DescribeTask', fault);
     const started = Date.now();
-    const [submission] = await client({ logger, readTimeoutMs: 250 }).installBackupClients([makeInstanceId(1)]);
-    expect(submission?.taskId).toMatch(/^t-/);
-    expect(hbr.callsOf('InstallBackupClients')).toHaveLength(2);
+    const report = await client({ logger, readTimeoutMs: 250 }).describeTask(submission!.taskId!);
+    expect(report.phase).toBe('completed');
+    expect(hbr.callsOf('DescribeTask')).toHaveLength(2);
     expect(lines.map((l) => l.code)).toEqual([code, '200']);
     expect(lines[0]?.transient).toBe(true);
     expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  // Install and uninstall start a task and HBR takes no idempotency token: re-sent only when the
+  // failure proves HBR did not act.
+  it('InstallBackupClients: a 503 is a refusal, retried: one task', async () => {
+    hbr.injectFaults('InstallBackupClients', { kind: 'unavailable-503' });
+    const [submission] = await client().installBackupClients([makeInstanceId(1)]);
+    expect(submission?.taskId).toMatch(/^t-/);
+    expect(hbr.callsOf('InstallBackupClients').map((c) => c.code)).toEqual(['ServiceUnavailable', '200']);
+    expect(hbr.tasks()).toHaveLength(1);
+  });
+
+  it.each<[HbrFault, string, number]>([
+    [{ kind: 'internal-500' }, 'InternalError', 0],
+    [{ kind: 'html-502' }, 'BadGateway', 0],
+    [{ kind: 'reset' }, 'NetworkError', 0],
+    // The stand-in, like HBR, starts the task before its late answer.
+    [{ kind: 'slow', delayMs: 5000 }, 'Timeout', 1],
+  ])('InstallBackupClients: %o leaves the outcome unknown (%s): asked once, never again', async (fault, code, tasks) => {
+    const { logger, lines } = captureLogger();
+    hbr.injectFaults('InstallBackupClients', fault);
+    const err = await hbrFailure(client({ logger, readTimeoutMs: 250 }).installBackupClients([makeInstanceId(1)]));
+    expect(err).toMatchObject({ code, transient: true, outcomeUnknown: true });
+    expect(hbr.callsOf('InstallBackupClients')).toHaveLength(1);
+    expect(lines.map((l) => [l.code, l.outcomeUnknown])).toEqual([[code, true]]);
+    expect(hbr.tasks()).toHaveLength(tasks);
+    expect(hbr.callsOf('InstallBackupClients').filter((c) => c.ok)).toHaveLength(tasks);
+  });
+
+  it('UninstallBackupClients: a connection reset is not re-sent either', async () => {
+    const id = makeInstanceId(7);
+    hbr.seedClient(id);
+    hbr.injectFaults('UninstallBackupClients', { kind: 'reset' });
+    const err = await hbrFailure(client().uninstallBackupClients([id]));
+    expect(err).toMatchObject({ code: 'NetworkError', outcomeUnknown: true });
+    expect(hbr.callsOf('UninstallBackupClients')).toHaveLength(1);
   });
 
   it('gives up after the configured retries with the last transient error', async () => {
@@ -330,18 +369,19 @@ describe('retries', () => {
     expect(hbr.calls).toHaveLength(1);
   });
 
-  it('a refused connection is a transient NetworkError, retried', async () => {
+  it('a refused connection is a transient NetworkError that reached nobody: retried, installs too', async () => {
     const port = await closedPort();
-    const { logger, lines } = captureLogger();
-    const err = await hbrFailure(
-      client({ endpoint: `http://127.0.0.1:${port}`, logger, retry: { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 5 } }).describeTask('t-x'),
-    );
-    expect(err).toMatchObject({ code: 'NetworkError', transient: true, httpStatus: null, requestId: null });
-    expect(lines.map((l) => [l.code, l.attempt])).toEqual([
-      ['NetworkError', 1],
-      ['NetworkError', 2],
-      ['NetworkError', 3],
-    ]);
+    const unreachable = (logger: Logger) => client({ endpoint: `http://127.0.0.1:${port}`, logger, retry: { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 5 } });
+    for (const call of [(c: HbrClient) => c.describeTask('t-x'), (c: HbrClient) => c.installBackupClients([makeInstanceId(1)])]) {
+      const { logger, lines } = captureLogger();
+      const err = await hbrFailure(call(unreachable(logger)));
+      expect(err).toMatchObject({ code: 'NetworkError', transient: true, outcomeUnknown: false, httpStatus: null, requestId: null });
+      expect(lines.map((l) => [l.code, l.attempt])).toEqual([
+        ['NetworkError', 1],
+        ['NetworkError', 2],
+        ['NetworkError', 3],
+      ]);
+    }
   });
 });
 

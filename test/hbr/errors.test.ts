@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   HbrError,
   explainErrorCode,
+  isOutcomeUnknownCode,
   isTransientCode,
   sanitizeDetail,
   toHbrError,
@@ -20,38 +21,45 @@ function libraryResponseError(status: number, body: Record<string, unknown>): Er
   });
 }
 
-describe('isTransientCode', () => {
+describe('isTransientCode and isOutcomeUnknownCode', () => {
   it.each([
-    ['Throttling', 400, true],
-    ['Throttling.User', 400, true],
-    ['Throttling.Api', 400, true],
-    ['Throttling.SomethingNew', 400, true],
-    ['ServiceUnavailable', 503, true],
-    ['InternalError', 500, true],
-    ['NetworkError', null, true],
-    ['Timeout', null, true],
-    ['BadGateway', null, true],
-    ['HttpError', 502, true],
-    ['HttpError', 404, false],
-    ['SomeNewServerFault', 500, true],
-    ['SomeNewServerFault', 504, true],
-    ['TooMany', 429, true],
-    ['SignatureDoesNotMatch', 400, false],
-    ['InvalidAccessKeyId.NotFound', 404, false],
-    ['InvalidAccessKeyId.Inactive', 400, false],
-    ['Forbidden.RAM', 403, false],
-    ['InvalidParameter', 400, false],
-    ['MissingParameter', 400, false],
-    ['InvalidTimeStamp.Expired', 400, false],
-    ['CloudAssistNotRunningOnInstance', 400, false],
+    // Refusals: worth another try, and HBR said it did not act.
+    ['Throttling', 400, true, false],
+    ['Throttling.User', 400, true, false],
+    ['Throttling.Api', 400, true, false],
+    ['Throttling.SomethingNew', 400, true, false],
+    ['ServiceUnavailable', 503, true, false],
+    ['HttpError', 503, true, false],
+    ['TooMany', 429, true, false],
+    // Worth another try, but HBR (or something in front of it) may have acted before the failure.
+    ['InternalError', 500, true, true],
+    ['InternalError.Database', 500, true, true],
+    ['NetworkError', null, true, true],
+    ['Timeout', null, true, true],
+    ['BadGateway', null, true, true],
+    ['HttpError', 502, true, true],
+    ['SomeNewServerFault', 500, true, true],
+    ['SomeNewServerFault', 504, true, true],
+    // Permanent: a definite answer, or nothing was sent.
+    ['HttpError', 404, false, false],
+    ['SignatureDoesNotMatch', 400, false, false],
+    ['InvalidAccessKeyId.NotFound', 404, false, false],
+    ['InvalidAccessKeyId.Inactive', 400, false, false],
+    ['Forbidden.RAM', 403, false, false],
+    ['InvalidParameter', 400, false, false],
+    ['MissingParameter', 400, false, false],
+    ['InvalidTimeStamp.Expired', 400, false, false],
+    ['CloudAssistNotRunningOnInstance', 400, false, false],
     // A permanent code stays permanent even if a gateway wraps it in a 5xx.
-    ['CloudAssistNotRunningOnInstance', 500, false],
-    ['MalformedResult', 200, false],
-    ['InvalidTaskId.NotFound', 404, false],
-    ['SomethingUnknown', 400, false],
-    ['SomethingUnknown', null, false],
-  ] as const)('%s with HTTP %s -> transient %s', (code, status, expected) => {
-    expect(isTransientCode(code, status)).toBe(expected);
+    ['CloudAssistNotRunningOnInstance', 500, false, false],
+    ['MalformedResult', 200, false, false],
+    ['InvalidTaskId.NotFound', 404, false, false],
+    ['InvalidCredentials', null, false, false],
+    ['SomethingUnknown', 400, false, false],
+    ['SomethingUnknown', null, false, false],
+  ] as const)('%s with HTTP %s -> transient %s, outcome unknown %s', (code, status, transient, outcomeUnknown) => {
+    expect(isTransientCode(code, status)).toBe(transient);
+    expect(isOutcomeUnknownCode(code, status)).toBe(outcomeUnknown);
   });
 });
 
@@ -76,6 +84,13 @@ describe('toHbrError', () => {
       code: 'ServiceUnavailable',
       httpStatus: 503,
       transient: true,
+      outcomeUnknown: false,
+    });
+    expect(toHbrError('InstallBackupClients', libraryResponseError(500, { Code: 'InternalError', Message: 'x', RequestId: 'R5' }))).toMatchObject({
+      code: 'InternalError',
+      requestId: 'R5',
+      transient: true,
+      outcomeUnknown: true,
     });
   });
 
@@ -93,7 +108,7 @@ describe('toHbrError', () => {
     } catch (err) {
       syntaxError = err;
     }
-    expect(toHbrError('InstallBackupClients', syntaxError)).toMatchObject({ code: 'BadGateway', transient: true, httpStatus: null });
+    expect(toHbrError('InstallBackupClients', syntaxError)).toMatchObject({ code: 'BadGateway', transient: true, outcomeUnknown: true, httpStatus: null });
   });
 
   it('classifies socket errors as NetworkError and strips query strings (signatures) from the message', () => {
@@ -104,22 +119,31 @@ describe('toHbrError', () => {
     expect(err).toMatchObject({ code: 'NetworkError', transient: true });
     expect(err.message).not.toMatch(/Signature|SecurityToken|AKID/);
     expect(err.message).toContain('http://127.0.0.1:9/');
-    for (const code of ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']) {
-      expect(toHbrError('X', Object.assign(new Error(code), { code }))).toMatchObject({ code: 'NetworkError', transient: true });
+  });
+
+  it('tells an endpoint never reached (nothing sent) from a connection cut after it was up (outcome unknown)', () => {
+    const sysError = (code: string) => toHbrError('InstallBackupClients', Object.assign(new Error(`connect ${code}`), { code }));
+    for (const code of ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'EHOSTDOWN', 'ENETUNREACH', 'ENETDOWN']) {
+      expect(sysError(code), code).toMatchObject({ code: 'NetworkError', transient: true, outcomeUnknown: false });
     }
+    for (const code of ['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET']) {
+      expect(sysError(code), code).toMatchObject({ code: 'NetworkError', transient: true, outcomeUnknown: true });
+    }
+    expect(toHbrError('InstallBackupClients', new Error('socket hang up'))).toMatchObject({ code: 'NetworkError', outcomeUnknown: true });
   });
 
   it('classifies the http layer timeouts as Timeout', () => {
     const read = Object.assign(new Error('ReadTimeout(200). POST http://127.0.0.1:1/?a=b failed.'), { name: 'RequestTimeoutError' });
     const connect = Object.assign(new Error('ConnectTimeout: Connect http://x failed.'), { name: 'RequestTimeoutError' });
-    expect(toHbrError('DescribeTask', read)).toMatchObject({ code: 'Timeout', transient: true });
-    expect(toHbrError('DescribeTask', connect)).toMatchObject({ code: 'Timeout', transient: true });
+    // httpx names its connect (idle) and read timeouts alike: neither proves the request was not sent.
+    expect(toHbrError('DescribeTask', read)).toMatchObject({ code: 'Timeout', transient: true, outcomeUnknown: true });
+    expect(toHbrError('DescribeTask', connect)).toMatchObject({ code: 'Timeout', transient: true, outcomeUnknown: true });
     expect(toHbrError('DescribeTask', Object.assign(new Error('t'), { code: 'ETIMEDOUT' }))).toMatchObject({ code: 'Timeout' });
   });
 
   it('classifies credential problems as permanent InvalidCredentials', () => {
     const chain = new Error('unable to get credentials from any of the providers in the chain: env missing, ...');
-    expect(toHbrError('DescribeTask', chain)).toMatchObject({ code: 'InvalidCredentials', transient: false });
+    expect(toHbrError('DescribeTask', chain)).toMatchObject({ code: 'InvalidCredentials', transient: false, outcomeUnknown: false });
     const library = Object.assign(new Error('InvalidCredentials: Please set up the credentials correctly.'), { code: 'InvalidCredentials' });
     expect(toHbrError('DescribeTask', library)).toMatchObject({ code: 'InvalidCredentials', transient: false });
   });
@@ -143,7 +167,15 @@ describe('HbrError', () => {
     expect(err.submittedBeforeFailure).toEqual([]);
     const submission = { instanceIds: ['i-bp000000000000000001'], taskId: 't-1', requestId: 'R0', statuses: [] };
     const withSubmitted = err.withSubmittedBeforeFailure([submission]);
-    expect(withSubmitted).toMatchObject({ code: 'Throttling.User', requestId: 'R', transient: true, submittedBeforeFailure: [submission] });
+    expect(withSubmitted).toMatchObject({ code: 'Throttling.User', requestId: 'R', transient: true, outcomeUnknown: false, submittedBeforeFailure: [submission] });
+  });
+
+  it('keeps an outcomeUnknown given (or derived) when it lists earlier submissions', () => {
+    const cut = new HbrError({ code: 'NetworkError', action: 'InstallBackupClients', message: 'm' });
+    expect(cut.outcomeUnknown).toBe(true);
+    expect(cut.withSubmittedBeforeFailure([]).outcomeUnknown).toBe(true);
+    const unreachable = new HbrError({ code: 'NetworkError', action: 'InstallBackupClients', message: 'm', outcomeUnknown: false });
+    expect(unreachable.withSubmittedBeforeFailure([]).outcomeUnknown).toBe(false);
   });
 });
 

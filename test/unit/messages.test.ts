@@ -24,6 +24,7 @@ import { requestDetailsMessage, unknownRequestIdMessage } from '../../src/slack/
 import { clientStatusFailedMessage, clientStatusMessage } from '../../src/slack/messages/status.js';
 import { clientStatuses, type BackupClientState } from '../../src/domain/client-status.js';
 import { operationSpec, type Operation } from '../../src/domain/operation.js';
+import { SUBMISSION_UNANSWERED, SUBMISSION_UNCERTAIN } from '../../src/domain/outcome.js';
 import { blockKitProblems } from '../../src/sandbox/block-kit-limits.js';
 import { APPROVER, REQUESTER, T0, instanceIds, pendingRequest, poll, submit, withStatus } from './request-fixtures.js';
 
@@ -241,6 +242,17 @@ describe('progressMessage', () => {
     const text = allText(progressMessage(requestIn('failed', 45)));
     expect(text).toContain('Forbidden.RAM');
     expect(text).toContain('473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E');
+  });
+
+  it('says why a batch has no known outcome: a restart, or an answer HBR never delivered', () => {
+    const ids = instanceIds(25);
+    const lost = Object.fromEntries(ids.slice(0, 20).map((id) => [id, SUBMISSION_UNANSWERED]));
+    const unanswered = allText(progressMessage(submit(withStatus(pendingRequest(25), 'polling'), lost)));
+    expect(unanswered).toContain("Batch 1/2 (20 instances): outcome unknown — hbr-bot lost HBR's answer (no answer in time, the connection was cut, or an error page came back instead)");
+    expect(unanswered).toContain('Batch 2/2 (5 instances) · task `t-task1`');
+    expect(unanswered).not.toContain('refused');
+    const restarted = allText(progressMessage(submit(withStatus(pendingRequest(1), 'finished'), { [ids[0] ?? '']: SUBMISSION_UNCERTAIN })));
+    expect(restarted).toContain('Batch 1/1 (1 instance): outcome unknown — hbr-bot restarted while it was asking HBR');
   });
 
   it('a task HBR reports as failed (-1) says so', () => {

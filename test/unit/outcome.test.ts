@@ -3,6 +3,8 @@ import { OPERATIONS, operationSpec, type Operation } from '../../src/domain/oper
 import {
   CLIENT_STATUS_SENTENCES,
   INSTANCE_ERROR_SENTENCES,
+  SUBMISSION_UNANSWERED,
+  SUBMISSION_UNCERTAIN,
   allTasksEnded,
   clientStatusSentence,
   instanceErrorSentence,
@@ -229,6 +231,21 @@ describe('instanceOutcomes: before and around submission', () => {
     expect(allTasksEnded(request)).toBe(true);
   });
 
+  it.each([
+    [SUBMISSION_UNCERTAIN, /^hbr-bot restarted while it was asking HBR, so it cannot tell whether HBR took this instance/],
+    [SUBMISSION_UNANSWERED, /^hbr-bot lost HBR's answer \(no answer in time, the connection was cut, or an error page came back instead\), so it cannot tell whether HBR took this instance/],
+  ])('a chunk whose answer nobody has (%s) is unknown, never refused, with its cause and what to do', (unknownCode, cause) => {
+    const ids = instanceIds(2);
+    const request = submit(withStatus(pendingRequest(2), 'finished'), { [ids[0] ?? '']: unknownCode, [ids[1] ?? '']: unknownCode });
+    const outcomes = instanceOutcomes(request);
+    expect(outcomes.map((o) => [o.kind, o.code])).toEqual([['unknown', unknownCode], ['unknown', unknownCode]]);
+    expect(outcomes[0]?.detail).toMatch(cause);
+    expect(outcomes[0]?.detail).toMatch(/did not ask twice — check it with \/hbr-status, then request again if needed$/);
+    expect(instanceErrorSentence(unknownCode)).toBe(outcomes[0]?.detail);
+    // Named apart from failures: they may well be installed, and are checked rather than requested again.
+    expect(requestSummary(request).line).toBe('Installed on 0 of 2 — 2 unknown');
+  });
+
   it('gives one outcome per requested instance, in request order', () => {
     const request = poll(submit(withStatus(pendingRequest(60), 'polling')), 'running', (id) =>
       id.endsWith('7') ? { clientStatus: 'ACTIVATED' } : null,
@@ -250,9 +267,18 @@ describe('summaries', () => {
       total: 8,
       succeeded: 1,
       failed: 5,
+      uncertain: 0,
       inProgress: 2,
       byKind: { succeeded: 1, failed: 1, refused: 1, timed_out: 1, unknown: 1, not_submitted: 1, waiting: 1, in_progress: 1 },
     });
+  });
+
+  it('names instances HBR may or may not have taken apart from the failures', () => {
+    const mixed = [...outcomes(['succeeded', 'failed', 'unknown']), { instanceId: 'i-000000uncertain', kind: 'unknown' as const, code: SUBMISSION_UNANSWERED, detail: '' }];
+    const summary = summarize(mixed);
+    expect(summary).toMatchObject({ failed: 3, uncertain: 1 });
+    expect(summaryLine(summary, 'install')).toBe('Installed on 1 of 4 — 2 failed, 1 unknown');
+    expect(summaryLine(summarize([...mixed, ...outcomes(['in_progress'])]), 'uninstall')).toBe('Uninstalling: 4 of 5 done — 2 failed, 1 unknown');
   });
 
   it.each<[InstanceOutcomeKind[], string, string]>([

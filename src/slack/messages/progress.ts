@@ -4,7 +4,7 @@
  */
 
 import { capitalized, operationSpec } from '../../domain/operation.js';
-import { SUBMISSION_UNCERTAIN, requestSummary } from '../../domain/outcome.js';
+import { requestSummary, unknownSubmissionCause } from '../../domain/outcome.js';
 import type { HbrRequest, Submission, TaskProgress } from '../../domain/request.js';
 import { LIMITS, context, fitPieces, packLines, packPieces, section, slackMessage } from './blocks.js';
 import type { Block, Piece, SlackMessage } from './blocks.js';
@@ -24,7 +24,8 @@ const PHASE_TEXT: Readonly<Record<TaskProgress['phase'], string>> = {
 function taskLine(request: HbrRequest, submission: Submission, position: number, of: number): string {
   const batch = `Batch ${position}/${of} (${plural(submission.instanceIds.length, 'instance')})`;
   if (submission.taskId === null) {
-    if (submission.instances.some((i) => i.errorCode === SUBMISSION_UNCERTAIN)) return `• ${batch}: outcome unknown — hbr-bot restarted while asking HBR`;
+    const unknownCause = submission.instances.map((i) => unknownSubmissionCause(i.errorCode)).find((cause) => cause !== undefined);
+    if (unknownCause !== undefined) return `• ${batch}: outcome unknown — ${unknownCause}`;
     const refused = submission.instances.filter((i) => !i.valid).length;
     return refused > 0 && refused === submission.instances.length
       ? `• ${batch}: no task — HBR refused every instance`
