@@ -13,7 +13,7 @@ import { createSubmitProcessor } from './jobs/submit.js';
 import { createPollProcessor } from './jobs/poll.js';
 import { createPreflightProcessor } from './jobs/preflight.js';
 import { JobQueues, QUEUE_NAMES } from './jobs/queues.js';
-import { recoverOpenRequests } from './jobs/recover.js';
+import { sweep, type RecoverDeps } from './jobs/recover.js';
 import { createFastConnection, createWorkerConnection, waitUntilReady } from './redis/connections.js';
 import { ackTimer } from './ops/ack-timer.js';
 import { AuditTrail } from './ops/audit.js';
@@ -117,6 +117,7 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
   );
 
   const jobDeps = { store: jobStore, hbr, publisher: jobPublisher, queues, events, now, logger };
+  const sweepDeps: RecoverDeps = { ...jobDeps, firstPollDelayMs: config.poll.firstDelayMs, preflightEnabled: config.preflight.enabled };
   const workerOptions = {
     connection: patient,
     prefix: config.queuePrefix,
@@ -139,6 +140,7 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
       { ...workerOptions, concurrency: options.jobs?.pollConcurrency ?? 50 },
     ),
     new Worker(QUEUE_NAMES.expire, createExpireProcessor(jobDeps), workerOptions),
+    new Worker(QUEUE_NAMES.sweep, () => sweep(sweepDeps), { ...workerOptions, concurrency: 1 }),
     preflightWorker,
   ];
   for (const worker of workers) {
@@ -148,15 +150,9 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
     worker.on('error', (error: Error) => logger.error({ queue: worker.name, err: error.message }, 'worker error'));
   }
 
-  await recoverOpenRequests({
-    store: jobStore,
-    queues,
-    publisher: jobPublisher,
-    now,
-    logger,
-    firstPollDelayMs: config.poll.firstDelayMs,
-    preflightEnabled: config.preflight.enabled,
-  });
+  // At start (what a crash left behind), then on a schedule (what jobs gave up on while running).
+  await sweep(sweepDeps);
+  await queues.scheduleSweep(config.sweepIntervalMs);
   const port = await slack.start(options.listenHost);
   logger.info({ port, mode: config.slack.appToken === null ? 'http' : 'socket' }, 'hbr-bot started');
 

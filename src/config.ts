@@ -44,6 +44,8 @@ export interface Config {
     intervalMs: number;
     taskTimeoutMs: number;
   };
+  /** How often the sweep repairs what jobs gave up on (see jobs/recover.ts). */
+  sweepIntervalMs: number;
   logLevel: string;
   /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
   metricsToken: string | null;
@@ -156,6 +158,7 @@ const environmentSchema = z
     HBR_POLL_FIRST_DELAY_MS: positiveInt(30_000),
     HBR_POLL_INTERVAL_MS: positiveInt(30_000),
     HBR_TASK_TIMEOUT_MS: positiveInt(900_000),
+    HBR_SWEEP_INTERVAL_MS: positiveInt(300_000),
     METRICS_TOKEN: secret(null, 'a bearer token for /metrics'),
     HBR_AUDIT_MAX_LENGTH: positiveInt(10_000),
     LOG_LEVEL: optionalText.refine((value) => value === undefined || (LOG_LEVELS as readonly string[]).includes(value), {
@@ -220,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       intervalMs: e.HBR_POLL_INTERVAL_MS,
       taskTimeoutMs: e.HBR_TASK_TIMEOUT_MS,
     },
+    sweepIntervalMs: e.HBR_SWEEP_INTERVAL_MS,
     logLevel: e.LOG_LEVEL ?? 'info',
     metricsToken: e.METRICS_TOKEN ?? null,
     auditMaxLength: e.HBR_AUDIT_MAX_LENGTH,

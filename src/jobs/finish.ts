@@ -18,6 +18,7 @@ export interface FinishDeps {
 
 export async function finishRequest(deps: FinishDeps, request: HbrRequest, now: number): Promise<void> {
   let current = request;
+  if (current.message !== null && current.finalTs === null) await deps.store.awaitFinalReply(current.id, now);
   if (!isFinal(current.status)) {
     // A request that failed before any task started ends as failed; one with tasks ends as finished
     // and its final reply explains the failure next to the results.

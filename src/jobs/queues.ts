@@ -12,7 +12,12 @@ export const QUEUE_NAMES = {
   expire: 'expire',
   /** Looks a pending request's instances up in ECS and adds what it found to the request message. */
   preflight: 'preflight',
+  /** Every HBR_SWEEP_INTERVAL_MS, once across all processes: repairs what jobs gave up on (recover.ts). */
+  sweep: 'sweep',
 } as const;
+
+/** The queues holding one job per request, by the job id prefix `<queue>-<request id>`. */
+export type RequestQueue = 'submit' | 'poll' | 'expire' | 'preflight';
 
 export interface RequestJobData {
   requestId: string;
@@ -52,6 +57,7 @@ export class JobQueues {
   readonly poll: Queue<PollJobData>;
   readonly expire: Queue<RequestJobData>;
   readonly preflight: Queue<RequestJobData>;
+  readonly sweep: Queue;
   private readonly defaults: JobsOptions;
   private readonly retryBackoffMs: number;
 
@@ -61,6 +67,7 @@ export class JobQueues {
     this.poll = new Queue<PollJobData>(QUEUE_NAMES.poll, queueOptions);
     this.expire = new Queue<RequestJobData>(QUEUE_NAMES.expire, queueOptions);
     this.preflight = new Queue<RequestJobData>(QUEUE_NAMES.preflight, queueOptions);
+    this.sweep = new Queue(QUEUE_NAMES.sweep, queueOptions);
     this.defaults = retention(options.approvalTtlMs);
     this.retryBackoffMs = options.retryBackoffMs;
   }
@@ -69,11 +76,24 @@ export class JobQueues {
    * A job id keeps deduplicating after its job failed for good, so adding it again would do
    * nothing: revive the failed job instead. Called when a start finds the request still open.
    */
-  async reviveIfFailed(queue: 'submit' | 'poll', requestId: string): Promise<boolean> {
+  async reviveIfFailed(queue: RequestQueue, requestId: string): Promise<boolean> {
     const job = await this[queue].getJob(`${queue}-${requestId}`);
     if (job === undefined || !(await job.isFailed())) return false;
     await job.retry('failed');
     return true;
+  }
+
+  /** Whether a submit or poll job of the request is waiting, delayed or running: it will finish the request itself. */
+  async hasLiveJob(requestId: string): Promise<boolean> {
+    const states = await Promise.all(
+      (['submit', 'poll'] as const).map(async (queue) => (await this[queue].getJob(`${queue}-${requestId}`))?.getState()),
+    );
+    return states.some((state) => state !== undefined && !['completed', 'failed', 'unknown'].includes(state));
+  }
+
+  /** The sweep, every `everyMs`; one schedule across all processes (re-declaring it updates it). */
+  async scheduleSweep(everyMs: number): Promise<void> {
+    await this.sweep.upsertJobScheduler('sweep', { every: everyMs }, { name: 'sweep', opts: { removeOnComplete: 100, removeOnFail: 100 } });
   }
 
   async enqueueSubmit(requestId: string): Promise<void> {
@@ -140,7 +160,7 @@ export class JobQueues {
   async depths(): Promise<Array<{ queue: string; state: string; count: number }>> {
     const states = ['waiting', 'delayed', 'active', 'failed'] as const;
     const perQueue = await Promise.all(
-      [this.submit, this.poll, this.expire, this.preflight].map(async (queue) => {
+      [this.submit, this.poll, this.expire, this.preflight, this.sweep].map(async (queue) => {
         const counts = await queue.getJobCounts(...states);
         return states.map((state) => ({ queue: queue.name, state, count: counts[state] ?? 0 }));
       }),
@@ -149,6 +169,6 @@ export class JobQueues {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.submit.close(), this.poll.close(), this.expire.close(), this.preflight.close()]);
+    await Promise.all([this.submit.close(), this.poll.close(), this.expire.close(), this.preflight.close(), this.sweep.close()]);
   }
 }

@@ -1,18 +1,25 @@
 /**
- * Run at start: re-enqueue the job every open request needs. A process killed between a Redis
- * write and the matching enqueue (an approval whose submit job was never added) is repaired here;
- * for requests whose job exists, the deterministic job id makes the add a no-op.
+ * The sweep, run at start and then every HBR_SWEEP_INTERVAL_MS (once across all processes):
+ *  - re-enqueue the job every open request needs. A process killed between a Redis write and the
+ *    matching enqueue (an approval whose submit job was never added) is repaired here; for
+ *    requests whose job exists, the deterministic job id makes the add a no-op, and a job that
+ *    failed for good (its retries outlasted) is revived;
+ *  - post the final reply of every ended request that has none, when no job of it is left to do so
+ *    (Slack refused the post for longer than the job's retries).
  */
 import type { Logger } from 'pino';
 import type { HbrRequest, SlackMessageRef } from '../domain/request.js';
 import type { RequestPublisher } from '../slack/request-publisher.js';
 import type { RequestStore } from '../store/requests.js';
+import type { BotEvents } from '../ops/events.js';
+import { finishRequest } from './finish.js';
 import type { JobQueues } from './queues.js';
 
 export interface RecoverDeps {
   store: RequestStore;
   queues: JobQueues;
-  publisher: Pick<RequestPublisher, 'recoverRequestMessage'>;
+  publisher: RequestPublisher;
+  events: BotEvents;
   firstPollDelayMs: number;
   preflightEnabled: boolean;
   now: () => number;
@@ -40,7 +47,7 @@ export async function recoverOpenRequests(deps: RecoverDeps): Promise<number> {
     if (request === null) continue;
     switch (request.status) {
       case 'pending': {
-        await deps.queues.scheduleExpiry(id, request.expiresAt, deps.now());
+        if (!(await deps.queues.reviveIfFailed('expire', id))) await deps.queues.scheduleExpiry(id, request.expiresAt, deps.now());
         const message = request.message ?? (await findLostRequestMessage(deps, request));
         // Killed between posting the message and enqueuing its look-up: look the instances up now.
         if (deps.preflightEnabled && message !== null && request.preflight === null) await deps.queues.enqueuePreflight(id);
@@ -64,4 +71,32 @@ export async function recoverOpenRequests(deps: RecoverDeps): Promise<number> {
   }
   if (repaired > 0) deps.logger.info({ requests: repaired }, 'checked the jobs of open requests');
   return repaired;
+}
+
+/** Final replies no job is left to post: posted now (idempotently; found in the thread if already there). */
+export async function deliverMissingFinalReplies(deps: RecoverDeps): Promise<number> {
+  let delivered = 0;
+  for (const id of await deps.store.unreportedRequestIds()) {
+    const request = await deps.store.get(id);
+    if (request === null || request.finalTs !== null || request.message === null) {
+      await deps.store.forgetUnreported(id);
+      continue;
+    }
+    if (await deps.queues.hasLiveJob(id)) continue;
+    try {
+      await finishRequest(deps, request, deps.now());
+      delivered += 1;
+    } catch (error) {
+      deps.logger.warn({ requestId: id, err: error }, 'could not post the final reply yet; the next sweep tries again');
+    }
+  }
+  if (delivered > 0) deps.logger.info({ requests: delivered }, 'posted final replies the jobs had given up on');
+  return delivered;
+}
+
+/** One sweep: both repairs, each on its own, so one failing does not skip the other. */
+export async function sweep(deps: RecoverDeps): Promise<void> {
+  const results = await Promise.allSettled([recoverOpenRequests(deps), deliverMissingFinalReplies(deps)]);
+  const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failures.length > 0) throw failures[0]?.reason;
 }

@@ -11,7 +11,7 @@
  *  - unknown method -> unknown_method (HTTP 200, like every Slack API error except 429).
  *  - every message-bearing call is checked with blockKitProblems(); problems -> invalid_blocks + errors[].
  *  - failNext(method, ...) makes the next call(s) of that method fail (queued, in order). The pseudo method
- *    'response_url' applies to response_url posts.
+ *    'response_url' applies to response_url posts. clearFailures(method) drops what is still queued.
  *  - 429s carry a Retry-After header; @slack/web-api pauses its queue for that many seconds and retries.
  *
  * Every /api request, including rejected ones, is appended to `calls`. subscribe() reports every message
@@ -129,6 +129,7 @@ export interface SlackStandIn {
   responseUrl(context?: ResponseUrlContext): string;
   responseUrlPosts: ResponseUrlPost[];
   failNext(method: string, failure: SlackFailure): void;
+  clearFailures(method: string): void;
   setUsergroup(id: string, users: string[]): void;
   /** Calls `listener` after every change to a message or ephemeral; returns the unsubscribe function. */
   subscribe(listener: (event: SlackStandInEvent) => void): () => void;
@@ -636,6 +637,9 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       return `${baseUrl}/hooks/response/${id}`;
     },
     responseUrlPosts,
+    clearFailures: (method) => {
+      failures.delete(method);
+    },
     failNext: (method, failure) => {
       const queue = failures.get(method) ?? [];
       queue.push(failure);

@@ -87,6 +87,14 @@ export class RequestStore {
     return `${this.prefix}:requests:open`;
   }
 
+  /**
+   * Ended requests whose final reply is not recorded yet, by when they ended: the sweep delivers
+   * what a job gave up on (Slack refusing for longer than the job's retries).
+   */
+  private get unreportedKey(): string {
+    return `${this.prefix}:requests:unreported`;
+  }
+
   /** Per request, how many of its HBR tasks are still polled: the tracked-tasks gauge sums these. */
   private get trackedKey(): string {
     return `${this.prefix}:tracked-tasks`;
@@ -226,7 +234,22 @@ export class RequestStore {
   }
 
   async setFinalMessage(id: string, ts: string): Promise<void> {
-    await this.redis.hset(this.key(id), 'finalTs', ts);
+    await this.redis.multi().hset(this.key(id), 'finalTs', ts).zrem(this.unreportedKey, id).exec();
+  }
+
+  /** Written before a request ends, so a final reply nobody manages to post is not forgotten. */
+  async awaitFinalReply(id: string, at: number): Promise<void> {
+    await this.redis.zadd(this.unreportedKey, 'NX', at, id);
+  }
+
+  /** Ended requests still waiting for their final reply, oldest first. */
+  async unreportedRequestIds(limit = 1000): Promise<string[]> {
+    return this.redis.zrange(this.unreportedKey, 0, limit - 1);
+  }
+
+  /** For a request that needs no final reply any more (reported, or dropped after its retention). */
+  async forgetUnreported(id: string): Promise<void> {
+    await this.redis.zrem(this.unreportedKey, id);
   }
 }
 

@@ -4,7 +4,9 @@
  * retries, by the job); `ok:false` errors are explained to the user or logged with the request id;
  * a progress edit Slack keeps refusing never costs the final reply.
  */
+import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
+import { QUEUE_NAMES } from '../../src/jobs/queues.js';
 import { SLACK_RETRY_POLICY } from '../../src/slack/app.js';
 import type { PostedMessage } from '../../src/sandbox/slack-api-server.js';
 import { APPROVER, REQUESTER, startHarness, type Harness, type HarnessOptions } from '../support/bot-harness.js';
@@ -126,8 +128,8 @@ describe('Slack faults, end to end', () => {
     expect(h.hbr.calls).toHaveLength(0);
   });
 
-  it('delivers the final reply after a one-off channel_not_found, and logs a lasting one with the request id', async () => {
-    harness = await startHarness();
+  it('delivers the final reply after a one-off channel_not_found; a lasting one is logged with the request id and delivered by the sweep once Slack takes it', async () => {
+    harness = await startHarness({ env: { HBR_SWEEP_INTERVAL_MS: '300' } });
     const h = harness;
     const once = await requestAndApprove(h);
     await waitFor(() => progressOf(h, once.message), { message: 'progress reply' });
@@ -137,7 +139,7 @@ describe('Slack faults, end to end', () => {
     // The bot was removed from the channel for good: every attempt fails, and the log says which request.
     const lasting = await requestAndApprove(h);
     await waitFor(() => progressOf(h, lasting.message), { message: 'second progress reply' });
-    for (let i = 0; i < 12; i += 1) h.slack.failNext('chat.postMessage', { error: 'channel_not_found' });
+    for (let i = 0; i < 40; i += 1) h.slack.failNext('chat.postMessage', { error: 'channel_not_found' });
     const logged = await waitFor(
       () =>
         h.logs
@@ -146,7 +148,23 @@ describe('Slack faults, end to end', () => {
       { message: 'the failed final reply logged with the request id', timeoutMs: 10_000 },
     );
     expect(logged.level).toBe(50);
+    const polls = new Queue(QUEUE_NAMES.poll, { connection: h.redis, prefix: h.config.queuePrefix });
+    await waitFor(async () => (await (await polls.getJob(`poll-${lasting.requestId}`))?.isFailed()) || undefined, {
+      message: 'the poll job gave up',
+      timeoutMs: 15_000,
+    });
+    await polls.close();
     expect(finalsOf(h, lasting.message)).toHaveLength(0);
+
+    // The bot is back in the channel: no job is left to post the reply, the sweep does, once.
+    h.slack.clearFailures('chat.postMessage');
+    await waitFor(() => finalsOf(h, lasting.message)[0], { message: 'the final reply, posted by the sweep', timeoutMs: 10_000 });
+    await waitFor(() => /Installed on (all )?1/.test(h.textOf(lasting.message)) || undefined, { message: 'request message updated by the sweep' });
+    // Recorded as posted, so no later sweep picks it up again.
+    const unreported = `${h.config.queuePrefix}:requests:unreported`;
+    await waitFor(async () => (await h.redis.zscore(unreported, lasting.requestId)) === null || undefined, { message: 'the request no longer awaits its final reply' });
+    expect(finalsOf(h, lasting.message)).toHaveLength(1);
+    expect(h.logs.some((line) => line.includes('posted final replies the jobs had given up on'))).toBe(true);
   });
 
   it('never loses the final reply to a progress edit Slack keeps refusing', async () => {

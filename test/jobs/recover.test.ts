@@ -6,11 +6,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { newRequest } from '../../src/domain/request.js';
 import { Worker } from 'bullmq';
 import { JobQueues, QUEUE_NAMES } from '../../src/jobs/queues.js';
-import { recoverOpenRequests } from '../../src/jobs/recover.js';
+import { deliverMissingFinalReplies, recoverOpenRequests } from '../../src/jobs/recover.js';
 import { RequestStore } from '../../src/store/requests.js';
 import { startSlackStandIn } from '../../src/sandbox/slack-api-server.js';
 import { RequestPublisher } from '../../src/slack/request-publisher.js';
 import { webApi } from '@slack/bolt';
+import { AuditTrail } from '../../src/ops/audit.js';
+import { BotEvents } from '../../src/ops/events.js';
+import { BotMetrics } from '../../src/ops/metrics.js';
 import { REDIS_URL } from '../support/bot-harness.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -22,7 +25,8 @@ const logger = pino({ level: 'silent' });
 const slack = await startSlackStandIn({ botToken: 'xoxb-recover' });
 const client = new webApi.WebClient('xoxb-recover', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
 const publisher = new RequestPublisher({ client, store, approvers: ['UAPP'], approvalChannel: null, logger, now: Date.now });
-const base = { store, queues, publisher, now: Date.now, logger, firstPollDelayMs: 1000 };
+const events = new BotEvents(new BotMetrics({ depths: async () => [], trackedTasks: async () => 0 }), new AuditTrail(redis, prefix, 100, logger));
+const base = { store, queues, publisher, events, now: Date.now, logger, firstPollDelayMs: 1000 };
 
 afterAll(async () => {
   await slack.close();
@@ -114,5 +118,29 @@ describe('recoverOpenRequests', () => {
       expect(await queues.preflight.getJob(`preflight-${id}`)).toBeUndefined();
       expect(await queues.expire.getJob(`expire-${id}`)).toBeDefined();
     }
+  });
+
+  it('posts a final reply no job is left to post, leaves one a live job will post, and forgets one posted', async () => {
+    const [orphan, live, posted] = ['rrecoverorphn', 'rrecoverlivej', 'rrecoverpostd'];
+    for (const id of [orphan, live, posted]) {
+      await store.create(request(id, 'CFINAL'));
+      const created = await store.get(id);
+      if (created === null) throw new Error('request vanished');
+      await publisher.postRequest(created);
+      await store.decide(id, { outcome: 'approved', by: 'UAPP', at: Date.now() });
+      await store.transition(id, 'submitting');
+      await store.transition(id, 'failed', { finishedAt: String(Date.now()) });
+      await store.awaitFinalReply(id, Date.now());
+    }
+    await queues.startPolling(live, Date.now() + 60_000, Date.now());
+    await store.setFinalMessage(posted, '1.000300');
+    await store.awaitFinalReply(posted, Date.now()); // as if a run had marked it again
+
+    expect(await deliverMissingFinalReplies({ ...base, preflightEnabled: false })).toBe(1);
+    const finals = (id: string) => slack.messages().filter((m) => m.metadata?.event_type === 'hbr_bot_final_reply' && m.metadata.event_payload.request_id === id);
+    expect(finals(orphan)).toHaveLength(1);
+    expect((await store.get(orphan))?.finalTs).toBe(finals(orphan)[0]?.ts);
+    expect(finals(live)).toHaveLength(0);
+    expect(await store.unreportedRequestIds()).toEqual([live]);
   });
 });
