@@ -113,6 +113,8 @@ export interface HbrRequest {
   preflight: PreflightResult | null;
   /** Thread reply edited in place with progress; null until posted. */
   progressTs: string | null;
+  /** Digest of the progress reply's content as last sent: an edit with the same content is skipped. */
+  progressDigest: string | null;
   /** Thread reply with the final per-instance result; set once, so it is posted once. */
   finalTs: string | null;
   finishedAt: number | null;
@@ -147,9 +149,17 @@ export function newRequest(input: NewRequestInput): HbrRequest {
     failure: null,
     preflight: null,
     progressTs: null,
+    progressDigest: null,
     finalTs: null,
     finishedAt: null,
   };
+}
+
+/** The request with these task records in place of older ones of the same task, in submission order. */
+export function withTasks(request: HbrRequest, recorded: readonly TaskProgress[]): HbrRequest {
+  const byId = new Map([...request.tasks, ...recorded].map((task) => [task.taskId, task]));
+  const order = new Map(request.submissions.map((s, position) => [s.taskId, position]));
+  return { ...request, tasks: [...byId.values()].sort((a, b) => (order.get(a.taskId) ?? 0) - (order.get(b.taskId) ?? 0)) };
 }
 
 export function isFinal(status: RequestStatus): boolean {

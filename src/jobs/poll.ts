@@ -15,7 +15,7 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { allTasksEnded } from '../domain/outcome.js';
-import type { HbrRequest, TaskProgress } from '../domain/request.js';
+import { withTasks, type HbrRequest, type TaskProgress } from '../domain/request.js';
 import { HbrError } from '../hbr/errors.js';
 import type { HbrClient } from '../hbr/client.js';
 import type { RequestStore } from '../store/requests.js';
@@ -49,15 +49,22 @@ export function createPollProcessor(deps: PollJobDeps) {
       return;
     }
 
+    const polled: TaskProgress[] = [];
+    let failed = false;
     for (const submission of request.submissions) {
       const { taskId } = submission;
       if (taskId === null) continue;
       const known = request.tasks.find((t) => t.taskId === taskId);
       if (known !== undefined && known.phase !== 'running') continue;
-      await pollTask(deps, request, taskId, submission.submittedAt, known, log);
+      const outcome = await pollTask(deps, request, taskId, submission.submittedAt, known, log);
+      if (outcome.task !== null) polled.push(outcome.task);
+      failed ||= outcome.failureRecorded;
     }
+    await deps.store.recordTasks(request.id, polled);
 
-    const updated = await deps.store.get(request.id);
+    // This job is the only writer of task records while the request is polled, so the record is
+    // brought up to date in memory; only the rare failure record makes it read again.
+    const updated = failed ? await deps.store.get(request.id) : withTasks(request, polled);
     if (updated === null) return;
     if (allTasksEnded(updated)) {
       await finishRequest(deps, updated, deps.now());
@@ -66,7 +73,8 @@ export function createPollProcessor(deps: PollJobDeps) {
     }
     // Best effort: a progress edit Slack refuses must not use up the job's retries, and with them the final reply.
     await deps.publisher.syncProgress(updated).catch((error: unknown) => log.warn({ err: error }, 'could not update the progress reply; the next poll tries again'));
-    await deps.store.setTrackedTasks(updated.id, runningSubmissions(updated).length);
+    const running = runningSubmissions(updated).length;
+    if (job.data.tick === 0 || running !== runningSubmissions(request).length) await deps.store.setTrackedTasks(updated.id, running);
 
     const nextAt = nextPollAt(job.data, deps.intervalMs, deadlineOf(updated, deps.taskTimeoutMs), deps.now());
     // Order matters: the data must be saved before the job leaves the active state.
@@ -76,6 +84,7 @@ export function createPollProcessor(deps: PollJobDeps) {
   };
 }
 
+/** One DescribeTask: the task record to write (none when HBR could not be asked, before the deadline). */
 async function pollTask(
   deps: PollJobDeps,
   request: HbrRequest,
@@ -83,7 +92,7 @@ async function pollTask(
   submittedAt: number,
   known: TaskProgress | undefined,
   log: Logger,
-): Promise<void> {
+): Promise<{ task: TaskProgress | null; failureRecorded: boolean }> {
   const now = deps.now();
   const timedOut = now >= submittedAt + deps.taskTimeoutMs;
   const polls = (known?.polls ?? 0) + 1;
@@ -91,15 +100,8 @@ async function pollTask(
     // One attempt with one quick retry: a transient failure is simply retried on the next tick.
     const report = await deps.hbr.describeTask(taskId, request.region, { retries: 1 });
     const phase = report.phase === 'running' && timedOut ? 'timed_out' : report.phase;
-    await deps.store.recordTask(request.id, {
-      taskId,
-      phase,
-      progress: report.progress,
-      results: report.results,
-      polledAt: now,
-      polls,
-    });
     log.info({ taskId, hbrRequestId: report.requestId, phase, progress: report.progress }, 'DescribeTask');
+    return { task: { taskId, phase, progress: report.progress, results: report.results, polledAt: now, polls }, failureRecorded: false };
   } catch (error) {
     if (!(error instanceof HbrError)) throw error;
     log.warn(
@@ -108,21 +110,14 @@ async function pollTask(
     );
     // A task we can no longer ask about is reported as timed out once its deadline passes, with
     // whatever results the last successful poll saw, and why HBR could not be asked.
-    if (timedOut) {
-      await deps.store.recordFailure(request.id, {
-        code: error.code,
-        explanation: `hbr-bot stopped waiting because DescribeTask kept failing: ${error.explanation}`,
-        hbrRequestId: error.requestId,
-      });
-      await deps.store.recordTask(request.id, {
-        taskId,
-        phase: 'timed_out',
-        progress: known?.progress ?? 0,
-        results: known?.results ?? [],
-        polledAt: now,
-        polls,
-      });
-    }
+    if (!timedOut) return { task: null, failureRecorded: false };
+    await deps.store.recordFailure(request.id, {
+      code: error.code,
+      explanation: `hbr-bot stopped waiting because DescribeTask kept failing: ${error.explanation}`,
+      hbrRequestId: error.requestId,
+    });
+    const task: TaskProgress = { taskId, phase: 'timed_out', progress: known?.progress ?? 0, results: known?.results ?? [], polledAt: now, polls };
+    return { task, failureRecorded: true };
   }
 }
 

@@ -135,7 +135,7 @@ export class RequestPublisher {
         return;
       }
       progressTs = reply.ts; // found from an earlier attempt: bring its content up to date below
-    } else if ((await this.store.progressDigest(request.id)) === digest) {
+    } else if (request.progressDigest === digest) {
       return;
     }
     await this.client.chat.update({ channel: request.message.channel, ts: progressTs, ...message });

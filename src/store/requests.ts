@@ -11,6 +11,7 @@ import type { PreflightResult } from '../domain/preflight.js';
 import {
   FINAL_STATUSES,
   TRANSITIONS,
+  withTasks,
   type Decision,
   type HbrRequest,
   type RequestFailure,
@@ -195,8 +196,10 @@ export class RequestStore {
     await this.redis.hsetnx(this.key(id), `submission:${submission.index}`, JSON.stringify(submission));
   }
 
-  async recordTask(id: string, task: TaskProgress): Promise<void> {
-    await this.redis.hset(this.key(id), `task:${task.taskId}`, JSON.stringify(task));
+  /** What one poll learnt about the request's tasks, in one write. */
+  async recordTasks(id: string, tasks: readonly TaskProgress[]): Promise<void> {
+    if (tasks.length === 0) return;
+    await this.redis.hset(this.key(id), Object.fromEntries(tasks.map((task) => [`task:${task.taskId}`, JSON.stringify(task)])));
   }
 
   /** A failure that stops further submissions while already started tasks are still followed. */
@@ -227,10 +230,6 @@ export class RequestStore {
 
   async setProgressMessage(id: string, ts: string, digest: string): Promise<void> {
     await this.redis.hset(this.key(id), 'progressTs', ts, 'progressDigest', digest);
-  }
-
-  async progressDigest(id: string): Promise<string | null> {
-    return this.redis.hget(this.key(id), 'progressDigest');
   }
 
   async setFinalMessage(id: string, ts: string): Promise<void> {
@@ -271,21 +270,19 @@ function toRequest(fields: Record<string, string>): HbrRequest {
   const header = parseJson<RequestHeader>(fields.header);
   if (header === null) throw new Error('request record without header');
   const submissions = fieldsWithPrefix<Submission>(fields, 'submission:').sort((a, b) => a.index - b.index);
-  const taskOrder = new Map(submissions.map((s, position) => [s.taskId, position]));
-  const tasks = fieldsWithPrefix<TaskProgress>(fields, 'task:').sort(
-    (a, b) => (taskOrder.get(a.taskId) ?? 0) - (taskOrder.get(b.taskId) ?? 0),
-  );
-  return {
+  const recorded: HbrRequest = {
     ...header,
     status: currentStatusName(fields.status ?? ''),
     message: parseJson<SlackMessageRef>(fields.message),
     decision: parseJson<Decision>(fields.decision),
     submissions,
-    tasks,
+    tasks: [],
     failure: parseJson<RequestFailure>(fields.failure),
     preflight: parseJson<PreflightResult>(fields.preflight),
     progressTs: fields.progressTs ?? null,
+    progressDigest: fields.progressDigest ?? null,
     finalTs: fields.finalTs ?? null,
     finishedAt: fields.finishedAt === undefined ? null : Number(fields.finishedAt),
   };
+  return withTasks(recorded, fieldsWithPrefix<TaskProgress>(fields, 'task:'));
 }
