@@ -14,6 +14,7 @@ import { createPollProcessor } from './jobs/poll.js';
 import { createPreflightProcessor } from './jobs/preflight.js';
 import { JobQueues, QUEUE_NAMES } from './jobs/queues.js';
 import { sweep, type RecoverDeps } from './jobs/recover.js';
+import { EditBudget } from './slack/edit-budget.js';
 import { createFastConnection, createWorkerConnection, waitUntilReady } from './redis/connections.js';
 import { ackTimer } from './ops/ack-timer.js';
 import { AuditTrail } from './ops/audit.js';
@@ -107,7 +108,14 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
   const ledger = new DeliveryLedger(fast, config.queuePrefix);
   const slack = createSlackApp(config, logger, opsRoutes({ readiness, metrics, metricsToken: config.metricsToken }), identity, ledger);
   const directory = new SlackDirectory(client, now);
-  const publisherDeps = { client, approvers: config.access.approvers, approvalChannel: config.access.approvalChannel, logger, now };
+  const publisherDeps = {
+    client,
+    approvers: config.access.approvers,
+    approvalChannel: config.access.approvalChannel,
+    progressEdits: new EditBudget(patient, config.queuePrefix, config.progressEditsPerMinute, now),
+    logger,
+    now,
+  };
   const handlerPublisher = new RequestPublisher({ ...publisherDeps, store: handlerStore });
   const jobPublisher = new RequestPublisher({ ...publisherDeps, store: jobStore });
   registerListeners(

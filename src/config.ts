@@ -46,6 +46,8 @@ export interface Config {
   };
   /** How often the sweep repairs what jobs gave up on (see jobs/recover.ts). */
   sweepIntervalMs: number;
+  /** Progress edits a minute, all processes together (slack/edit-budget.ts). */
+  progressEditsPerMinute: number;
   logLevel: string;
   /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
   metricsToken: string | null;
@@ -159,6 +161,7 @@ const environmentSchema = z
     HBR_POLL_INTERVAL_MS: positiveInt(30_000),
     HBR_TASK_TIMEOUT_MS: positiveInt(900_000),
     HBR_SWEEP_INTERVAL_MS: positiveInt(300_000),
+    HBR_PROGRESS_EDITS_PER_MINUTE: positiveInt(40),
     METRICS_TOKEN: secret(null, 'a bearer token for /metrics'),
     HBR_AUDIT_MAX_LENGTH: positiveInt(10_000),
     LOG_LEVEL: optionalText.refine((value) => value === undefined || (LOG_LEVELS as readonly string[]).includes(value), {
@@ -224,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       taskTimeoutMs: e.HBR_TASK_TIMEOUT_MS,
     },
     sweepIntervalMs: e.HBR_SWEEP_INTERVAL_MS,
+    progressEditsPerMinute: e.HBR_PROGRESS_EDITS_PER_MINUTE,
     logLevel: e.LOG_LEVEL ?? 'info',
     metricsToken: e.METRICS_TOKEN ?? null,
     auditMaxLength: e.HBR_AUDIT_MAX_LENGTH,

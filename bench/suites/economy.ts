@@ -193,6 +193,8 @@ async function peakRate(ctx: BenchContext, src: SrcModules, bot: ChildServer, co
       HBR_POLL_FIRST_DELAY_MS: String(intervalMs),
       HBR_POLL_INTERVAL_MS: String(intervalMs),
       HBR_TASK_TIMEOUT_MS: String(Math.round(900_000 / compression)),
+      // The budget is per wall-clock minute: compressed like the cadence, it allows what it would in real time.
+      HBR_PROGRESS_EDITS_PER_MINUTE: String(40 * compression),
     }),
   );
   await ctx.hbr.call('setPollsToComplete', pollsToComplete);

@@ -72,7 +72,7 @@ export function createPollProcessor(deps: PollJobDeps) {
       return;
     }
     // Best effort: a progress edit Slack refuses must not use up the job's retries, and with them the final reply.
-    await deps.publisher.syncProgress(updated).catch((error: unknown) => log.warn({ err: error }, 'could not update the progress reply; the next poll tries again'));
+    await deps.publisher.syncProgress(updated, { budgeted: true }).catch((error: unknown) => log.warn({ err: error }, 'could not update the progress reply; the next poll tries again'));
     const running = runningSubmissions(updated).length;
     if (job.data.tick === 0 || running !== runningSubmissions(request).length) await deps.store.setTrackedTasks(updated.id, running);
 

@@ -189,5 +189,6 @@ async function afterSubmission(deps: SubmitJobDeps, requestId: string, log: Logg
   const firstSubmittedAt = Math.min(...started.map((s) => s.submittedAt));
   await deps.queues.startPolling(requestId, firstSubmittedAt + deps.firstPollDelayMs, deps.now());
   log.info({ tasks: started.map((s) => s.taskId) }, 'polling scheduled');
-  await deps.publisher.refreshRequestMessage(moved.ok ? moved.request : request);
+  // Only progress ("Installing…"): the request's end edits the message whatever the budget.
+  await deps.publisher.refreshRequestMessage(moved.ok ? moved.request : request, { budgeted: true });
 }

@@ -18,6 +18,7 @@ import { requestMessage } from './messages/request.js';
 import { progressMessage } from './messages/progress.js';
 import { finalResultMessage } from './messages/result.js';
 import type { SlackMessage } from './messages/blocks.js';
+import type { EditBudget } from './edit-budget.js';
 import { slackErrorCode } from './slack-errors.js';
 
 /** Metadata event type of each message: what a later attempt searches Slack for. */
@@ -44,6 +45,8 @@ export interface PublisherDeps {
   approvers: string[];
   /** HBR_APPROVAL_CHANNEL: where every request message goes; null: the channel of the command. */
   approvalChannel: string | null;
+  /** Workspace-wide budget the polls' progress edits draw from. */
+  progressEdits: EditBudget;
   logger: Logger;
   now: () => number;
 }
@@ -53,6 +56,7 @@ export class RequestPublisher {
   private readonly store: RequestStore;
   private readonly approvers: string[];
   private readonly approvalChannel: string | null;
+  private readonly progressEdits: EditBudget;
   private readonly logger: Logger;
   private readonly now: () => number;
 
@@ -61,6 +65,7 @@ export class RequestPublisher {
     this.store = deps.store;
     this.approvers = deps.approvers;
     this.approvalChannel = deps.approvalChannel;
+    this.progressEdits = deps.progressEdits;
     this.logger = deps.logger;
     this.now = deps.now;
   }
@@ -113,17 +118,23 @@ export class RequestPublisher {
     return answer.permalink ?? null;
   }
 
-  /** Re-renders the request message from the record (decision, status, final summary). */
-  async refreshRequestMessage(request: HbrRequest): Promise<void> {
+  /**
+   * Re-renders the request message from the record (decision, status, final summary). A `budgeted`
+   * edit only shows progress (polling started) and is skipped when the progress-edit budget is spent.
+   */
+  async refreshRequestMessage(request: HbrRequest, options: { budgeted?: boolean } = {}): Promise<void> {
     if (request.message === null) return;
+    if (options.budgeted === true && !(await this.progressEdits.take())) return;
     await this.client.chat.update({ channel: request.message.channel, ts: request.message.ts, ...this.render(request) });
   }
 
   /**
    * Posts the progress reply once, then edits it only when its content changed. Callers run at
-   * most once per poll interval, so a request is edited at most once per interval.
+   * most once per poll interval, so a request is edited at most once per interval. A `budgeted`
+   * edit (a poll's) is skipped when the workspace's progress-edit budget is spent: the next poll
+   * edits with newer content, and the request's end always edits.
    */
-  async syncProgress(request: HbrRequest): Promise<void> {
+  async syncProgress(request: HbrRequest, options: { budgeted?: boolean } = {}): Promise<void> {
     if (request.message === null) return;
     const message = progressMessage(request);
     const digest = createHash('sha256').update(JSON.stringify(message)).digest('hex');
@@ -135,7 +146,7 @@ export class RequestPublisher {
         return;
       }
       progressTs = reply.ts; // found from an earlier attempt: bring its content up to date below
-    } else if (request.progressDigest === digest) {
+    } else if (request.progressDigest === digest || (options.budgeted === true && !(await this.progressEdits.take()))) {
       return;
     }
     await this.client.chat.update({ channel: request.message.channel, ts: progressTs, ...message });

@@ -10,6 +10,7 @@ import { deliverMissingFinalReplies, recoverOpenRequests } from '../../src/jobs/
 import { RequestStore } from '../../src/store/requests.js';
 import { startSlackStandIn } from '../../src/sandbox/slack-api-server.js';
 import { RequestPublisher } from '../../src/slack/request-publisher.js';
+import { EditBudget } from '../../src/slack/edit-budget.js';
 import { webApi } from '@slack/bolt';
 import { AuditTrail } from '../../src/ops/audit.js';
 import { BotEvents } from '../../src/ops/events.js';
@@ -24,7 +25,15 @@ const queues = new JobQueues({ connection: redis, prefix, approvalTtlMs: 60_000,
 const logger = pino({ level: 'silent' });
 const slack = await startSlackStandIn({ botToken: 'xoxb-recover' });
 const client = new webApi.WebClient('xoxb-recover', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
-const publisher = new RequestPublisher({ client, store, approvers: ['UAPP'], approvalChannel: null, logger, now: Date.now });
+const publisher = new RequestPublisher({
+  client,
+  store,
+  approvers: ['UAPP'],
+  approvalChannel: null,
+  progressEdits: new EditBudget(redis, prefix, 40),
+  logger,
+  now: Date.now,
+});
 const events = new BotEvents(new BotMetrics({ depths: async () => [], trackedTasks: async () => 0 }), new AuditTrail(redis, prefix, 100, logger));
 const base = { store, queues, publisher, events, now: Date.now, logger, firstPollDelayMs: 1000 };
 

@@ -12,6 +12,7 @@ import { newRequest, type HbrRequest } from '../../src/domain/request.js';
 import { startSlackStandIn, type SlackStandIn } from '../../src/sandbox/slack-api-server.js';
 import { MESSAGE_EVENT_TYPES, RequestPublisher } from '../../src/slack/request-publisher.js';
 import { RequestStore } from '../../src/store/requests.js';
+import { EditBudget } from '../../src/slack/edit-budget.js';
 import { REDIS_URL } from '../support/bot-harness.js';
 
 const TOKEN = 'xoxb-publisher-test';
@@ -24,11 +25,15 @@ let slack: SlackStandIn;
 let publisher: RequestPublisher;
 let counter = 0;
 
+function publisherDeps(client: webApi.WebClient, logger: pino.Logger) {
+  return { client, store, approvers: ['U0APPROVER'], approvalChannel: null, logger, now: Date.now };
+}
+
 beforeAll(async () => {
   slack = await startSlackStandIn({ botToken: TOKEN });
   const client = new webApi.WebClient(TOKEN, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
   const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(line) });
-  publisher = new RequestPublisher({ client, store, approvers: ['U0APPROVER'], approvalChannel: null, logger, now: Date.now });
+  publisher = new RequestPublisher({ ...publisherDeps(client, logger), progressEdits: new EditBudget(redis, prefix, 40) });
 });
 
 beforeEach(() => {
@@ -152,3 +157,38 @@ describe('thread replies after a crash', () => {
     expect((await store.get(request.id))?.progressTs).toBe(earlier);
   });
 });
+
+describe('the progress-edit budget', () => {
+  it('skips a poll’s edit once the workspace budget is spent, until it refills; other edits always go', async () => {
+    let clock = Date.now();
+    const budget = new EditBudget(redis, `${prefix}-budget`, 8, () => clock); // bursts of 2
+    const client = new webApi.WebClient(TOKEN, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
+    const budgeted = new RequestPublisher({ ...publisherDeps(client, pino({ level: 'silent' })), progressEdits: budget });
+    const request = await finishedRequest();
+    await budgeted.syncProgress(request); // the post itself never waits for the budget
+    const reply = () => repliesOf(request)[0];
+    // Each edit needs new content: another instance count changes the digest.
+    const edited = async (version: number, options: { budgeted?: boolean }) => {
+      const current = await store.get(request.id);
+      if (current === null) throw new Error('request vanished');
+      const instanceIds = Array.from({ length: version + 1 }, (_, i) => `i-bp1budgetbudget${String(i).padStart(4, '0')}`);
+      await budgeted.syncProgress({ ...current, instanceIds }, options);
+      return reply()?.updates.length ?? 0;
+    };
+    expect(await edited(1, { budgeted: true })).toBe(1);
+    expect(await edited(2, { budgeted: true })).toBe(2);
+    expect(await edited(3, { budgeted: true })).toBe(2); // spent: skipped, the next poll tries again
+    expect(await edited(4, {})).toBe(3); // an edit at the request's end does not wait
+    clock += 7_500; // 8 a minute: one more token
+    expect(await edited(5, { budgeted: true })).toBe(4);
+    expect(await edited(6, { budgeted: true })).toBe(4);
+  });
+
+  it('is shared: two budgets on one Redis key hand out the tokens once', async () => {
+    const clock = () => 1_000_000;
+    const [a, b] = [new EditBudget(redis, `${prefix}-shared`, 10, clock), new EditBudget(redis, `${prefix}-shared`, 10, clock)];
+    const taken = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? a : b).take()));
+    expect(taken.filter(Boolean)).toHaveLength(3); // a burst: a quarter of a minute's 10, rounded up
+  });
+});
+
