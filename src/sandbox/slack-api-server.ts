@@ -13,14 +13,20 @@
  *  - failNext(method, ...) makes the next call(s) of that method fail (queued, in order). The pseudo method
  *    'response_url' applies to response_url posts. clearFailures(method) drops what is still queued.
  *  - 429s carry a Retry-After header; @slack/web-api pauses its queue for that many seconds and retries.
+ *  - with `appToken`, Socket Mode: apps.connections.open (app token only) answers a ws:// URL on this
+ *    server, whose WebSocket side is `socketMode` (socket-mode-server.ts). A token of the other kind
+ *    gets not_allowed_token_type, as from Slack.
  *
  * Every /api request, including rejected ones, is appended to `calls`. subscribe() reports every message
  * posted, edited or deleted and every ephemeral shown, as it happens (the sandbox page's live view).
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { blockKitProblems } from './block-kit-limits.js';
 import { listen } from './listen.js';
+import { API_APP_ID } from './slack-requests.js';
+import { createSocketModeStandIn, type SocketModeStandIn } from './socket-mode-server.js';
 
 export interface SlackCall {
   method: string;
@@ -112,12 +118,16 @@ export interface SlackStandInOptions {
   botId?: string;
   teamId?: string;
   usergroups?: Record<string, string[]>;
+  /** App-level token `xapp-…`: turns Socket Mode on (apps.connections.open and its WebSocket server). */
+  appToken?: string;
 }
 
 export type SlackFailure = { error: string } | { status: 429; retryAfterSeconds: number };
 
 export interface SlackStandIn {
   apiUrl: string;
+  /** The Socket Mode side; null unless started with `appToken`. */
+  socketMode: SocketModeStandIn | null;
   calls: SlackCall[];
   callsOf(method: string): SlackCall[];
   messages(): PostedMessage[];
@@ -144,6 +154,8 @@ export function currentContent(message: PostedMessage): { text: string; blocks: 
 
 const TEAM_DOMAIN = 'hbr-test';
 const JSON_ENCODED_FIELDS = new Set(['blocks', 'attachments', 'metadata']);
+/** Methods that take the app-level token instead of the bot token. */
+const APP_TOKEN_METHODS = new Set(['apps.connections.open']);
 const MESSAGE_METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral']);
 
 type Json = Record<string, unknown>;
@@ -226,6 +238,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
   let lastMicros = 0;
   let urlCounter = 0;
   let baseUrl = '';
+  const socketMode = options.appToken === undefined ? null : createSocketModeStandIn(() => baseUrl.replace(/^http/, 'ws'), API_APP_ID);
 
   /** Unique, increasing message timestamps in Slack's 'seconds.micros' form, on the wall clock like Slack's. */
   function nextTs(): string {
@@ -427,6 +440,8 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       if (!users) return { ok: false, error: 'no_such_subteam' };
       return { ok: true, users: [...users] };
     },
+
+    ...(socketMode === null ? {} : { 'apps.connections.open': () => ({ ok: true, url: socketMode.url() }) }),
   };
 
   function parseArgs(req: IncomingMessage, url: URL, raw: string): { args: Json; bodyToken: string | null } {
@@ -497,7 +512,11 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     const handler = methods[method];
     if (!handler) return { status: 200, body: { ok: false, error: 'unknown_method', req_method: method } };
     if (token === null || token === '') return { status: 200, body: { ok: false, error: 'not_authed' } };
-    if (token !== options.botToken) return { status: 200, body: { ok: false, error: 'invalid_auth' } };
+    const expected = APP_TOKEN_METHODS.has(method) ? options.appToken : options.botToken;
+    if (token !== expected) {
+      const otherKind = token === options.botToken || token === options.appToken;
+      return { status: 200, body: { ok: false, error: otherKind ? 'not_allowed_token_type' : 'invalid_auth' } };
+    }
     if (MESSAGE_METHODS.has(method)) {
       const problems = messageProblems(args);
       if (problems.length > 0) {
@@ -615,11 +634,17 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     });
   });
 
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (socketMode === null) socket.destroy();
+    else socketMode.handleUpgrade(req, socket, head);
+  });
+
   const port = await listen(server);
   baseUrl = `http://127.0.0.1:${port}`;
 
   return {
     apiUrl: `${baseUrl}/api/`,
+    socketMode,
     calls,
     callsOf: (method) => calls.filter((c) => c.method === method),
     messages: () => [...posted],
@@ -657,6 +682,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     close: () =>
       new Promise<void>((resolve, reject) => {
         listeners.clear();
+        socketMode?.close();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),

@@ -69,7 +69,7 @@ export interface BlockActionFields {
 
 const DEFAULT_TEAM_ID = 'T0HBRTEST1';
 const TEAM_DOMAIN = 'hbr-test';
-const API_APP_ID = 'A0HBRBOT01';
+export const API_APP_ID = 'A0HBRBOT01';
 /** The deprecated verification token Slack still puts in payloads; Bolt ignores it. */
 const VERIFICATION_TOKEN = 'hbr-test-verification-token';
 
@@ -131,10 +131,10 @@ export async function sendSignedRaw(
   return { status: response.status, body, json, latencyMs };
 }
 
-/** The form fields Slack posts for a slash command. */
-export function slashCommandBody(fields: SlashCommandFields): string {
+/** The fields Slack sends for a slash command: form-encoded over HTTP, a JSON payload in Socket Mode. */
+export function slashCommandPayload(fields: SlashCommandFields): Record<string, string> {
   const teamId = fields.team_id ?? DEFAULT_TEAM_ID;
-  const form = new URLSearchParams({
+  return {
     token: VERIFICATION_TOKEN,
     team_id: teamId,
     team_domain: TEAM_DOMAIN,
@@ -148,8 +148,12 @@ export function slashCommandBody(fields: SlashCommandFields): string {
     is_enterprise_install: 'false',
     response_url: fields.response_url,
     trigger_id: fields.trigger_id ?? triggerId(),
-  });
-  return form.toString();
+  };
+}
+
+/** The form body Slack posts for a slash command. */
+export function slashCommandBody(fields: SlashCommandFields): string {
+  return new URLSearchParams(slashCommandPayload(fields)).toString();
 }
 
 export function sendSlashCommand(botUrl: string, fields: SlashCommandFields, options: SendOptions): Promise<BotResponse> {

@@ -9,13 +9,16 @@ import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type CustomRou
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { slackErrorCode } from './slack-errors.js';
-import { deliveryKeyOf, dropRepeatedDeliveries, guardSlackRequests, type DeliveryLedger } from './request-guard.js';
+import { deliveryKeyOf, dropRepeatedDeliveries, envelopeDeliveryKeyOf, guardSlackRequests, type DeliveryLedger } from './request-guard.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
 export interface SlackApp {
   app: App;
-  /** Starts serving on `host` (default: every interface); resolves with the HTTP port actually bound. */
+  /**
+   * Starts serving on `host` (default: every interface; Bolt's Socket Mode receiver always listens on
+   * every interface); resolves with the HTTP port actually bound.
+   */
   start(host?: string): Promise<number>;
   stop(): Promise<void>;
 }
@@ -88,8 +91,9 @@ export function createSlackClient(
 }
 
 /**
- * `ledger`: when given, a request body seen before (a replay, or Slack delivering it again) is
- * acknowledged and dropped (HTTP mode; see request-guard.ts).
+ * `ledger`: when given, a delivery seen before is acknowledged and dropped: a request body (a replay,
+ * or Slack delivering it again) in HTTP mode, an envelope payload Slack re-sends in Socket Mode
+ * (see request-guard.ts).
  */
 export function createSlackApp(
   config: Config,
@@ -104,8 +108,11 @@ export function createSlackApp(
     ? new SocketModeReceiver({
         appToken: config.slack.appToken ?? '',
         customRoutes,
-        installerOptions: { port: config.slack.port },
+        // The receiver hands installerOptions.clientOptions to its apps.connections.open client, which
+        // otherwise always calls slack.com whatever SLACK_API_URL says.
+        installerOptions: { port: config.slack.port, clientOptions: { slackApiUrl: config.slack.apiUrl } },
         logger: log,
+        customPropertiesExtractor: envelopeDeliveryKeyOf,
       })
     : new HTTPReceiver({
         signingSecret: config.slack.signingSecret ?? '',
@@ -136,7 +143,9 @@ export function createSlackApp(
     app,
     async start(host) {
       const started = await app.start(host === undefined ? config.slack.port : { port: config.slack.port, host });
-      const server = socketMode ? null : (started as Server);
+      // Bolt 5.1's Socket Mode receiver keeps the server of the custom routes private: read from it the
+      // port it bound (PORT=0 binds any free one).
+      const server = socketMode ? (receiver as unknown as { httpServer?: Server }).httpServer : (started as Server);
       const address = server?.address();
       return address !== null && typeof address === 'object' ? (address as AddressInfo).port : config.slack.port;
     },

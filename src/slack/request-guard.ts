@@ -10,6 +10,10 @@
  *   request body for longer than a signed request stays acceptable, so a replayed request, or one
  *   Slack delivers again (X-Slack-Retry-Num), is acknowledged and dropped. Slash command and
  *   interaction bodies carry a unique trigger_id, so two different requests never share a body.
+ * - In Socket Mode nothing is signed (the connection is the app's own), but Slack sends an envelope
+ *   it got no ack for in time again, with the same payload and a retry_attempt: the ledger keeps the
+ *   digest of each envelope's payload and drops a re-delivery the same way, whichever process (of
+ *   those sharing the Redis) it reaches.
  */
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders, RequestListener } from 'node:http';
@@ -63,9 +67,18 @@ export function guardSlackRequests(listener: RequestListener, eventsPath: string
   };
 }
 
-/** The receiver's `customPropertiesExtractor`: the body's digest, for the ledger. */
+function digest(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** The HTTP receiver's `customPropertiesExtractor`: the body's digest, for the ledger. */
 export function deliveryKeyOf(req: { rawBody: Buffer }): { deliveryKey: string } {
-  return { deliveryKey: createHash('sha256').update(req.rawBody).digest('hex') };
+  return { deliveryKey: digest(req.rawBody) };
+}
+
+/** The Socket Mode receiver's `customPropertiesExtractor`: the envelope payload's digest, for the ledger. */
+export function envelopeDeliveryKeyOf(envelope: { body: unknown }): { deliveryKey: string } {
+  return { deliveryKey: digest(JSON.stringify(envelope.body)) };
 }
 
 /** Bodies seen recently, in Redis so that every process behind a load balancer shares them. */

@@ -1,6 +1,7 @@
 /**
- * Starts the real bot (Bolt HTTP receiver, BullMQ workers, real Redis) against the Slack and HBR
- * stand-ins, with a Redis key prefix of its own and short poll timings, and drives it as Slack would.
+ * Starts the real bot (Bolt HTTP receiver, or Socket Mode with `socketMode: true`; BullMQ workers,
+ * real Redis) against the Slack and HBR stand-ins, with a Redis key prefix of its own and short poll
+ * timings, and drives it as Slack would.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -11,11 +12,22 @@ import { APPROVE_ACTION, REJECT_ACTION } from '../../src/slack/messages/action-i
 import { startHbrStandIn, type HbrStandIn, type HbrStandInOptions } from '../../src/sandbox/hbr-api-server.js';
 import { startEcsStandIn, type EcsStandIn, type EcsStandInOptions } from '../../src/sandbox/ecs-api-server.js';
 import { currentContent, startSlackStandIn, type PostedMessage, type SlackStandIn } from '../../src/sandbox/slack-api-server.js';
-import { sendBlockAction, sendSlashCommand, type BotResponse, type SendOptions } from '../../src/sandbox/slack-requests.js';
+import {
+  blockActionPayload,
+  sendBlockAction,
+  sendSlashCommand,
+  slashCommandPayload,
+  type BlockActionFields,
+  type BotResponse,
+  type SendOptions,
+  type SlashCommandFields,
+} from '../../src/sandbox/slack-requests.js';
+import type { EnvelopeType, SocketModeStandIn } from '../../src/sandbox/socket-mode-server.js';
 import { waitFor } from './wait-for.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const BOT_TOKEN = 'xoxb-test-bot-token';
+export const APP_TOKEN = 'xapp-1-A0HBRBOT01-test-app-token';
 export const ACCESS_KEY_ID = 'LTAItestAccessKeyId';
 export const ACCESS_KEY_SECRET = 'test-access-key-secret';
 export const REQUESTER = 'UREQUESTER1';
@@ -44,6 +56,11 @@ export interface HarnessOptions {
   hbrTimeouts?: { connectTimeoutMs?: number; readTimeoutMs?: number };
   /** The Slack Web API URL the bot is given, e.g. a fault-injecting proxy in front of the stand-in. */
   slackApiUrl?: (standIn: SlackStandIn) => string | Promise<string>;
+  /**
+   * Socket Mode: SLACK_APP_TOKEN instead of the signing secret, and commands and clicks delivered as
+   * envelopes on the stand-in's WebSocket (`slack.socketMode`); their answer is the ack.
+   */
+  socketMode?: boolean;
 }
 
 export interface Harness {
@@ -57,6 +74,7 @@ export interface Harness {
   redis: Redis;
   /** Every log line the bot wrote (JSON, level debug and up), oldest first. */
   logs: string[];
+  /** HTTP mode's Slack endpoint. */
   eventsUrl: string;
   /** `/hbr-install <text>`. */
   command(text: string, user?: string, channel?: string, options?: Partial<SendOptions>): Promise<BotResponse>;
@@ -102,11 +120,24 @@ export function leakedSecrets(secrets: readonly string[], texts: Record<string, 
   return found;
 }
 
+/**
+ * Socket Mode's answer to a delivery, in the shape of an HTTP answer: the ack (status 200), its
+ * payload as the body (an empty ack, `{}`, as an empty body) and how long it took.
+ */
+async function deliverOverSocket(socket: SocketModeStandIn, type: EnvelopeType, payload: Record<string, unknown>, extra?: Partial<SendOptions>): Promise<BotResponse> {
+  if (extra !== undefined) throw new Error('signing options apply to HTTP mode only');
+  const envelope = socket.deliver(type, payload);
+  const ack = await waitFor(() => socket.acks.find((a) => a.envelopeId === envelope.envelope_id), { message: `ack of the ${type} envelope` });
+  const answered = ack.payload !== undefined && Object.keys(ack.payload).length > 0 ? ack.payload : null;
+  return { status: 200, body: answered === null ? '' : JSON.stringify(answered), json: answered, latencyMs: ack.afterMs ?? 0 };
+}
+
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const logs: string[] = [];
   const logger = capturingLogger(logs);
   const prefix = `hbrtest-${randomBytes(5).toString('hex')}`;
-  const slack = await startSlackStandIn({ botToken: BOT_TOKEN, usergroups: options.usergroups ?? {} });
+  const socketMode = options.socketMode === true;
+  const slack = await startSlackStandIn({ botToken: BOT_TOKEN, usergroups: options.usergroups ?? {}, appToken: socketMode ? APP_TOKEN : undefined });
   const hbr = await startHbrStandIn({ accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET, ...options.hbr });
   const ecs = await startEcsStandIn({ accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET, script: hbr.script, ...options.ecs });
   // The default credential chain reads these; metadata look-ups would try the network.
@@ -115,7 +146,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   process.env.ALIBABA_CLOUD_ECS_METADATA_DISABLED = 'true';
   const config = loadConfig({
     SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    ...(socketMode ? { SLACK_APP_TOKEN: APP_TOKEN } : { SLACK_SIGNING_SECRET: SIGNING_SECRET }),
     SLACK_API_URL: options.slackApiUrl === undefined ? slack.apiUrl : await options.slackApiUrl(slack),
     PORT: '0',
     REDIS_URL,
@@ -137,6 +168,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let bot = await startHbrBot(config, botOptions);
   const redis = new Redis(REDIS_URL);
   const send = (extra?: Partial<SendOptions>): SendOptions => ({ signingSecret: SIGNING_SECRET, ...extra });
+  const socket = slack.socketMode;
+  const slashCommand = (fields: SlashCommandFields, extra?: Partial<SendOptions>) =>
+    socket === null ? sendSlashCommand(harness.eventsUrl, fields, send(extra)) : deliverOverSocket(socket, 'slash_commands', slashCommandPayload(fields), extra);
+  const blockAction = (action: BlockActionFields, extra?: Partial<SendOptions>) =>
+    socket === null ? sendBlockAction(harness.eventsUrl, action, send(extra)) : deliverOverSocket(socket, 'interactive', blockActionPayload(action), extra);
 
   const harness: Harness = {
     slack,
@@ -152,18 +188,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return `${bot.url}/slack/events`;
     },
     command(text, user = REQUESTER, channel = CHANNEL, extra) {
-      return sendSlashCommand(
-        harness.eventsUrl,
-        { text, user_id: user, channel_id: channel, response_url: slack.responseUrl({ channel, user }) },
-        send(extra),
-      );
+      return slashCommand({ text, user_id: user, channel_id: channel, response_url: slack.responseUrl({ channel, user }) }, extra);
     },
     slash(command, text, user = REQUESTER, channel = CHANNEL) {
-      return sendSlashCommand(
-        harness.eventsUrl,
-        { command, text, user_id: user, channel_id: channel, response_url: slack.responseUrl({ channel, user }) },
-        send(),
-      );
+      return slashCommand({ command, text, user_id: user, channel_id: channel, response_url: slack.responseUrl({ channel, user }) });
     },
     repliesTo(user = REQUESTER) {
       return slack.ephemerals(user).map((e) => `${e.text}\n${JSON.stringify(e.blocks)}`);
@@ -171,8 +199,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     click(verdict, requestId, user, extra) {
       const message = slack.messages().find((m) => JSON.stringify(m.blocks).includes(requestId));
       if (message === undefined) throw new Error(`no request message carries ${requestId}`);
-      return sendBlockAction(
-        harness.eventsUrl,
+      return blockAction(
         {
           action_id: verdict === 'approve' ? APPROVE_ACTION : REJECT_ACTION,
           value: requestId,
@@ -181,7 +208,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
           message_ts: message.ts,
           response_url: slack.responseUrl({ channel: message.channel, user, messageTs: message.ts }),
         },
-        send(extra),
+        extra,
       );
     },
     requestMessages() {
@@ -219,7 +246,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         throw new Error(`Slack refused messages the bot sent: ${JSON.stringify([...refused, ...refusedResponses]).slice(0, 2000)}`);
       }
       // No secret in any log line, Slack message or metric, whatever the test did.
-      const secrets = [...HARNESS_SECRETS, options.accessKeySecret ?? ''];
+      const secrets = [...HARNESS_SECRETS, options.accessKeySecret ?? '', APP_TOKEN];
       const leaks = leakedSecrets(secrets, {
         logs: logs.join(''),
         'Slack calls': JSON.stringify(slack.calls.map((c) => [c.args, c.response])),
