@@ -161,13 +161,21 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
   // At start (what a crash left behind), then on a schedule (what jobs gave up on while running).
   await sweep(sweepDeps);
   await queues.scheduleSweep(config.sweepIntervalMs);
-  const port = await slack.start(options.listenHost);
-  logger.info({ port, mode: config.slack.appToken === null ? 'http' : 'socket' }, 'hbr-bot started');
-
   const closeConnections = async () => {
     await queues.close();
     await Promise.allSettled([fast.quit(), patient.quit()]);
   };
+  let port: number;
+  try {
+    port = await slack.start(options.listenHost);
+  } catch (error) {
+    // Nothing may keep running behind a start that failed (a busy PORT): the caller gets the error alone.
+    await Promise.allSettled(workers.map((worker) => worker.close(true)));
+    await closeConnections();
+    throw error;
+  }
+  logger.info({ port, mode: config.slack.appToken === null ? 'http' : 'socket' }, 'hbr-bot started');
+
   return {
     port,
     url: `http://127.0.0.1:${port}`,

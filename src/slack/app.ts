@@ -142,10 +142,16 @@ export function createSlackApp(
   return {
     app,
     async start(host) {
-      const started = await app.start(host === undefined ? config.slack.port : { port: config.slack.port, host });
-      // Bolt 5.1's Socket Mode receiver keeps the server of the custom routes private: read from it the
-      // port it bound (PORT=0 binds any free one).
-      const server = socketMode ? (receiver as unknown as { httpServer?: Server }).httpServer : (started as Server);
+      let server: Server | undefined;
+      if (socketMode) {
+        // Bolt 5.1's Socket Mode receiver keeps the server of the custom routes private and starts it
+        // without waiting: a busy PORT would be an uncaught 'error' event. Wait for it here instead,
+        // and read the port it bound (PORT=0 binds any free one).
+        server = (receiver as unknown as { httpServer?: Server }).httpServer;
+        await startSocketMode(app, server, config.slack.port);
+      } else {
+        server = (await app.start(host === undefined ? config.slack.port : { port: config.slack.port, host })) as Server;
+      }
       const address = server?.address();
       return address !== null && typeof address === 'object' ? (address as AddressInfo).port : config.slack.port;
     },
@@ -153,4 +159,25 @@ export function createSlackApp(
       await app.stop();
     },
   };
+}
+
+/** Starts a Socket Mode app, failing cleanly (connection closed again) when its routes cannot listen. */
+async function startSocketMode(app: App, server: Server | undefined, port: number): Promise<void> {
+  const listening =
+    server === undefined
+      ? Promise.resolve()
+      : new Promise<void>((resolve, reject) => {
+          server.once('listening', resolve);
+          server.once('error', reject);
+        });
+  const connected = app.start();
+  connected.catch(() => undefined); // awaited below; handled here so an early failure is not reported as unhandled
+  try {
+    await listening;
+  } catch (error) {
+    await connected.catch(() => undefined);
+    await app.stop().catch(() => undefined);
+    throw new Error(`cannot serve /healthz, /readyz and /metrics on PORT ${port}: ${(error as Error).message}`);
+  }
+  await connected;
 }

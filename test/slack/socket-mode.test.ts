@@ -3,6 +3,8 @@
  * stand-in's apps.connections.open (at SLACK_API_URL), takes commands and clicks as envelopes on the
  * WebSocket, acks them there, and serves /healthz on PORT.
  */
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startSlackStandIn } from '../../src/sandbox/slack-api-server.js';
@@ -146,4 +148,18 @@ describe('the Socket Mode stand-in', () => {
       await slack.close();
     }
   });
+
+  it('fails to start with a clear error when PORT is taken, in either mode', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      for (const socketMode of [true, false]) {
+        await expect(startHarness({ socketMode, env: { PORT: String(port) } }), socketMode ? 'Socket Mode' : 'HTTP mode').rejects.toThrow(/EADDRINUSE/);
+      }
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
 });
+

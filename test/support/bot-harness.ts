@@ -165,7 +165,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     slackRetry: { retries: 2, minTimeout: 10, maxTimeout: 50 },
     jobs: { lockDurationMs: 2000, stalledIntervalMs: 500, retryBackoffMs: 50, ...options.jobs },
   };
-  let bot = await startHbrBot(config, botOptions);
+  let bot = await startHbrBot(config, botOptions).catch(async (error: unknown) => {
+    await Promise.all([slack.close(), hbr.close(), ecs.close()]);
+    throw error;
+  });
   const redis = new Redis(REDIS_URL);
   const send = (extra?: Partial<SendOptions>): SendOptions => ({ signingSecret: SIGNING_SECRET, ...extra });
   const socket = slack.socketMode;
