@@ -9,7 +9,7 @@
 
 import { capitalized, operationSpec, type Operation, type OperationSpec } from './operation.js';
 import { isFinal } from './request.js';
-import type { HbrRequest, Submission, TaskPhase, TaskProgress, TaskInstanceResult } from './request.js';
+import type { ClientCheck, HbrRequest, Submission, TaskPhase, TaskProgress, TaskInstanceResult } from './request.js';
 
 /** `succeeded`: the operation reached its target status; `in_progress`: HBR is still at it. */
 export type InstanceOutcomeKind =
@@ -108,13 +108,20 @@ export function unknownSubmissionCause(code: string): string | undefined {
   return lookup(UNKNOWN_SUBMISSION_CAUSES, code);
 }
 
+/** An outcome code naming an unknown submission, alone or followed by the client status HBR showed. */
+function isUncertainCode(code: string): boolean {
+  return unknownSubmissionCause(code.split(' ')[0] ?? '') !== undefined;
+}
+
+function uncertainty(cause: string): string {
+  return `${cause}, so it cannot tell whether HBR took this instance, and did not ask twice`;
+}
+
 /** The operator sentence for an HBR (or hbr-bot) per-instance error code; never empty. */
 export function instanceErrorSentence(code: string): string {
   if (code === '') return 'HBR refused this instance without giving a reason';
   const cause = unknownSubmissionCause(code);
-  if (cause !== undefined) {
-    return `${cause}, so it cannot tell whether HBR took this instance, and did not ask twice — check it with /hbr-status, then request again if needed`;
-  }
+  if (cause !== undefined) return `${uncertainty(cause)} — check it with /hbr-status, then request again if needed`;
   return lookup(INSTANCE_ERROR_SENTENCES, code) ?? `HBR refused this instance (error ${shorten(code)})`;
 }
 
@@ -174,8 +181,11 @@ function fromSubmission(request: HbrRequest, instanceId: string, submission: Sub
   const spec = operationSpec(request.operation);
   const answer = submission.instances.find((s) => s.instanceId === instanceId);
   if (answer && !answer.valid) {
-    const kind = unknownSubmissionCause(answer.errorCode) !== undefined ? 'unknown' : 'refused';
-    return outcome(instanceId, kind, answer.errorCode, instanceErrorSentence(answer.errorCode));
+    const cause = unknownSubmissionCause(answer.errorCode);
+    if (cause === undefined) return outcome(instanceId, 'refused', answer.errorCode, instanceErrorSentence(answer.errorCode));
+    return request.clientCheck === null
+      ? outcome(instanceId, 'unknown', answer.errorCode, instanceErrorSentence(answer.errorCode))
+      : checkedOutcome(spec, instanceId, answer.errorCode, cause, request.clientCheck);
   }
   const finalRequest = isFinal(request.status);
   if (submission.taskId === null) {
@@ -197,6 +207,31 @@ function fromSubmission(request: HbrRequest, instanceId: string, submission: Sub
     return outcome(instanceId, 'in_progress', '', `HBR is working on it (task ${task.taskId}${percent})`);
   }
   return ended(instanceId, task, '', `HBR task ${task.taskId} ${TASK_PHASE_WORDS[task.phase]} without a result for this instance`);
+}
+
+/**
+ * An instance whose submission is unknown, with what HBR's client list showed when the request
+ * ended. HBR showing the operation's target state counts as done (the state the operator asked
+ * for is there, whoever brought it); anything else stays unknown, with the status shown.
+ */
+function checkedOutcome(spec: OperationSpec, instanceId: string, code: string, cause: string, check: ClientCheck): InstanceOutcome {
+  if (check.error !== null) {
+    return outcome(instanceId, 'unknown', code, `${uncertainty(cause)}, and could not check afterwards (${check.error}) — check it with /hbr-status, then request again if needed`);
+  }
+  const shown = lookup(check.statuses, instanceId);
+  // No client listed: for an uninstall that is the target; for an install HBR may not list it yet.
+  const status = shown ?? 'NOT_INSTALLED';
+  const withStatus = shown === undefined ? code : `${code} ${shown}`;
+  if (status === spec.targetStatus) {
+    return outcome(instanceId, 'succeeded', withStatus, `${clientStatusSentence(status, spec.operation)}, as HBR showed at the end (${uncertainty(cause)})`);
+  }
+  const now = shown === undefined ? 'HBR listed no backup client for it' : `HBR showed: ${clientStatusSentence(status, spec.operation)}`;
+  return outcome(instanceId, 'unknown', withStatus, `${uncertainty(cause)}; at the end ${now} — check it again with /hbr-status, then request again if needed`);
+}
+
+/** Instances HBR may or may not have taken (a process died while asking, or its answer was lost). */
+export function uncertainInstanceIds(request: HbrRequest): string[] {
+  return request.submissions.flatMap((s) => s.instances.filter((i) => !i.valid && unknownSubmissionCause(i.errorCode) !== undefined).map((i) => i.instanceId));
 }
 
 /** One outcome per `request.instanceIds`, in the same order. */
@@ -251,7 +286,7 @@ export function summarize(outcomes: readonly InstanceOutcome[]): OutcomeSummary 
     total: outcomes.length,
     succeeded: byKind.succeeded,
     failed: byKind.failed + byKind.refused + byKind.timed_out + byKind.unknown + byKind.not_submitted,
-    uncertain: outcomes.filter((o) => unknownSubmissionCause(o.code) !== undefined).length,
+    uncertain: outcomes.filter((o) => o.kind === 'unknown' && isUncertainCode(o.code)).length,
     inProgress: byKind.waiting + byKind.in_progress,
     byKind,
   };

@@ -80,6 +80,19 @@ export interface RequestFailure {
   hbrRequestId: string | null;
 }
 
+/**
+ * What DescribeBackupClients showed, when the request ended, for the instances whose submission
+ * is unknown (a process died while asking HBR, or HBR's answer was lost): the closest the bot can
+ * get to their outcome without asking HBR to act twice.
+ */
+export interface ClientCheck {
+  checkedAt: number;
+  /** Client status per instance HBR listed; an instance missing here has no backup client. */
+  statuses: Record<string, string>;
+  /** Why HBR could not be asked (its explanation); the statuses are then empty. */
+  error: string | null;
+}
+
 /** Where the request message lives in Slack. */
 export interface SlackMessageRef {
   channel: string;
@@ -111,6 +124,8 @@ export interface HbrRequest {
   failure: RequestFailure | null;
   /** What ECS said about the instances before the decision (pre-flight); null until looked up, or when off. */
   preflight: PreflightResult | null;
+  /** HBR's client statuses of the instances whose submission is unknown, looked up at the end. */
+  clientCheck: ClientCheck | null;
   /** Thread reply edited in place with progress; null until posted. */
   progressTs: string | null;
   /** Digest of the progress reply's content as last sent: an edit with the same content is skipped. */
@@ -148,6 +163,7 @@ export function newRequest(input: NewRequestInput): HbrRequest {
     tasks: [],
     failure: null,
     preflight: null,
+    clientCheck: null,
     progressTs: null,
     progressDigest: null,
     finalTs: null,

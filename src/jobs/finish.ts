@@ -1,16 +1,21 @@
 /**
- * Ending a request: final status, last progress edit, the final thread reply and the request
- * message's final status. Every step is idempotent, so a job that dies half-way and runs again
- * completes what is missing and posts the final reply once.
+ * Ending a request: a look at HBR's clients for instances whose submission is unknown, final
+ * status, last progress edit, the final thread reply and the request message's final status. Every
+ * step is idempotent, so a job that dies half-way and runs again completes what is missing and
+ * posts the final reply once.
  */
 import type { Logger } from 'pino';
-import { isFinal, type HbrRequest } from '../domain/request.js';
+import { uncertainInstanceIds } from '../domain/outcome.js';
+import { isFinal, type ClientCheck, type HbrRequest } from '../domain/request.js';
+import { HbrError } from '../hbr/errors.js';
+import type { HbrClient } from '../hbr/client.js';
 import type { RequestStore } from '../store/requests.js';
 import type { RequestPublisher } from '../slack/request-publisher.js';
 import type { BotEvents } from '../ops/events.js';
 
 export interface FinishDeps {
   store: RequestStore;
+  hbr: Pick<HbrClient, 'describeBackupClients'>;
   publisher: RequestPublisher;
   events: BotEvents;
   logger?: Logger;
@@ -19,6 +24,7 @@ export interface FinishDeps {
 export async function finishRequest(deps: FinishDeps, request: HbrRequest, now: number): Promise<void> {
   let current = request;
   if (current.message !== null && current.finalTs === null) await deps.store.awaitFinalReply(current.id, now);
+  if (current.finalTs === null) current = await checkUncertainClients(deps, current, now);
   if (!isFinal(current.status)) {
     // A request that failed before any task started ends as failed; one with tasks ends as finished
     // and its final reply explains the failure next to the results.
@@ -38,4 +44,26 @@ export async function finishRequest(deps: FinishDeps, request: HbrRequest, now: 
   // Also on a re-run after the final reply: a failed edit of the request message is made good.
   const posted = await deps.store.get(current.id);
   await deps.publisher.refreshRequestMessage(posted ?? current);
+}
+
+/**
+ * Instances HBR may or may not have taken (never asked twice) are looked up once in
+ * DescribeBackupClients, a read that is safe to repeat, so the final reply can say what HBR shows
+ * rather than only "unknown". A failed look-up is recorded with HBR's explanation: the reply says
+ * the check could not be made, and the request still ends.
+ */
+async function checkUncertainClients(deps: FinishDeps, request: HbrRequest, now: number): Promise<HbrRequest> {
+  const instanceIds = uncertainInstanceIds(request);
+  if (instanceIds.length === 0 || request.clientCheck !== null) return request;
+  let check: ClientCheck;
+  try {
+    const clients = await deps.hbr.describeBackupClients(instanceIds, request.region);
+    check = { checkedAt: now, statuses: Object.fromEntries(clients.map((c) => [c.instanceId, c.status])), error: null };
+  } catch (error) {
+    if (!(error instanceof HbrError)) throw error;
+    deps.logger?.warn({ requestId: request.id, code: error.code, hbrRequestId: error.requestId }, 'could not look up the clients of instances with an unknown outcome');
+    check = { checkedAt: now, statuses: {}, error: error.explanation };
+  }
+  await deps.store.recordClientCheck(request.id, check);
+  return { ...request, clientCheck: check };
 }

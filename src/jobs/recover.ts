@@ -12,6 +12,7 @@ import type { HbrRequest, SlackMessageRef } from '../domain/request.js';
 import type { RequestPublisher } from '../slack/request-publisher.js';
 import type { RequestStore } from '../store/requests.js';
 import type { BotEvents } from '../ops/events.js';
+import type { HbrClient } from '../hbr/client.js';
 import { finishRequest } from './finish.js';
 import type { JobQueues } from './queues.js';
 
@@ -19,6 +20,7 @@ export interface RecoverDeps {
   store: RequestStore;
   queues: JobQueues;
   publisher: RequestPublisher;
+  hbr: Pick<HbrClient, 'describeBackupClients'>;
   events: BotEvents;
   firstPollDelayMs: number;
   preflightEnabled: boolean;

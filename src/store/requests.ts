@@ -20,6 +20,7 @@ import {
   type Submission,
   type TaskProgress,
   type BotMessageKind,
+  type ClientCheck,
 } from '../domain/request.js';
 
 /** How long a finished request stays readable (for `show` and audits) before Redis drops it. */
@@ -202,6 +203,10 @@ export class RequestStore {
     await this.redis.hset(this.key(id), Object.fromEntries(tasks.map((task) => [`task:${task.taskId}`, JSON.stringify(task)])));
   }
 
+  async recordClientCheck(id: string, check: ClientCheck): Promise<void> {
+    await this.redis.hset(this.key(id), 'clientCheck', JSON.stringify(check));
+  }
+
   /** A failure that stops further submissions while already started tasks are still followed. */
   async recordFailure(id: string, failure: RequestFailure): Promise<void> {
     await this.redis.hset(this.key(id), 'failure', JSON.stringify(failure));
@@ -279,6 +284,7 @@ function toRequest(fields: Record<string, string>): HbrRequest {
     tasks: [],
     failure: parseJson<RequestFailure>(fields.failure),
     preflight: parseJson<PreflightResult>(fields.preflight),
+    clientCheck: parseJson<ClientCheck>(fields.clientCheck),
     progressTs: fields.progressTs ?? null,
     progressDigest: fields.progressDigest ?? null,
     finalTs: fields.finalTs ?? null,

@@ -108,7 +108,12 @@ describe('HBR faults, end to end', () => {
       const warned = h.logs.map((line) => JSON.parse(line) as Record<string, unknown>).find((l) => l.requestId === outcome.requestId && String(l.msg).includes('got no usable answer'));
       const hbrRequestId = code === 'InternalError' ? h.hbr.callsOf('InstallBackupClients').at(-1)?.requestId : null;
       expect(warned).toMatchObject({ level: 40, chunk: 0, code, hbrRequestId });
-      expectNotInstalled(outcome, /hbr-bot lost HBR's answer \(no answer in time, the connection was cut, or an error page came back instead\), so it cannot tell whether HBR took this instance, and did not ask twice — check it with \/hbr-status/);
+      // The bot looked at HBR's client list before replying (a read, safe to repeat) and says what it showed.
+      expectNotInstalled(
+        outcome,
+        /hbr-bot lost HBR's answer \(no answer in time, the connection was cut, or an error page came back instead\), so it cannot tell whether HBR took this instance, and did not ask twice; at the end HBR listed no backup client for it — check it again with \/hbr-status/,
+      );
+      expect(h.hbr.callsOf('DescribeBackupClients').filter((c) => (c.params.InstanceIds ?? '').includes(outcome.instanceId))).toHaveLength(1);
       expect(outcome.final).toMatch(new RegExp(`:grey_question: \`${outcome.instanceId}\` unknown status`));
       expect(h.hbr.pendingFaults('InstallBackupClients')).toBe(0);
     });

@@ -12,6 +12,10 @@ import { startSlackStandIn } from '../../src/sandbox/slack-api-server.js';
 import { RequestPublisher } from '../../src/slack/request-publisher.js';
 import { EditBudget } from '../../src/slack/edit-budget.js';
 import { webApi } from '@slack/bolt';
+import { accessKeyCredential } from '../../src/alibaba/rpc-client.js';
+import { HbrClient } from '../../src/hbr/client.js';
+import { SUBMISSION_UNANSWERED } from '../../src/domain/outcome.js';
+import { startHbrStandIn } from '../../src/sandbox/hbr-api-server.js';
 import { AuditTrail } from '../../src/ops/audit.js';
 import { BotEvents } from '../../src/ops/events.js';
 import { BotMetrics } from '../../src/ops/metrics.js';
@@ -35,10 +39,13 @@ const publisher = new RequestPublisher({
   now: Date.now,
 });
 const events = new BotEvents(new BotMetrics({ depths: async () => [], trackedTasks: async () => 0 }), new AuditTrail(redis, prefix, 100, logger));
-const base = { store, queues, publisher, events, now: Date.now, logger, firstPollDelayMs: 1000 };
+const hbrStandIn = await startHbrStandIn({ accessKeyId: 'AKRECOVER', accessKeySecret: 'recover-secret' });
+const hbr = new HbrClient({ defaultRegion: 'cn-hangzhou', endpoint: hbrStandIn.url, credential: accessKeyCredential('AKRECOVER', 'recover-secret') });
+const base = { store, queues, publisher, hbr, events, now: Date.now, logger, firstPollDelayMs: 1000 };
 
 afterAll(async () => {
   await slack.close();
+  await hbrStandIn.close();
   await queues.close();
   const keys = await redis.keys(`${prefix}:*`);
   if (keys.length > 0) await redis.del(...keys);
@@ -152,4 +159,39 @@ describe('recoverOpenRequests', () => {
     expect(finals(live)).toHaveLength(0);
     expect(await store.unreportedRequestIds()).toEqual([live]);
   });
+
+  it('looks the clients of instances with an unknown outcome up before the final reply, and says what HBR shows', async () => {
+    const id = 'rrecovercheck';
+    const [active, absent] = ['i-bp1recovercheck0001', 'i-bp1recovercheck0002'];
+    await store.create(newRequest({ id, operation: 'install', requesterId: 'UREQ', originChannel: 'CCHECK', region: 'cn-hangzhou', instanceIds: [active, absent], now: Date.now(), approvalTtlMs: 60_000 }));
+    const created = await store.get(id);
+    if (created === null) throw new Error('request vanished');
+    await publisher.postRequest(created);
+    await store.decide(id, { outcome: 'approved', by: 'UAPP', at: Date.now() });
+    await store.transition(id, 'submitting');
+    // HBR's answer to the chunk was lost; HBR did install one of them.
+    await store.recordSubmission(id, {
+      index: 0,
+      instanceIds: [active, absent],
+      taskId: null,
+      hbrRequestId: '',
+      instances: [active, absent].map((instanceId) => ({ instanceId, valid: false, errorCode: SUBMISSION_UNANSWERED })),
+      submittedAt: Date.now(),
+    });
+    hbrStandIn.seedClient(active, { status: 'ACTIVATED' });
+    await store.transition(id, 'finished', { finishedAt: String(Date.now()) });
+    await store.awaitFinalReply(id, Date.now());
+
+    expect(await deliverMissingFinalReplies({ ...base, preflightEnabled: false })).toBe(1);
+    const request = await store.get(id);
+    expect(request?.clientCheck?.statuses).toEqual({ [active]: 'ACTIVATED' });
+    expect(hbrStandIn.callsOf('DescribeBackupClients')).toHaveLength(1);
+    const final = slack.messages().find((m) => m.metadata?.event_type === 'hbr_bot_final_reply' && m.metadata.event_payload.request_id === id);
+    expect(final?.text).toContain('Installed on 1 of 2 — 1 unknown');
+    const shown = JSON.stringify(final?.blocks);
+    expect(shown).toMatch(new RegExp(`white_check_mark: \`${active}\` installed`));
+    expect(shown).toContain(`${absent}\` unknown status — \`SubmissionUnanswered\`: hbr-bot lost HBR's answer`);
+    expect(shown).toContain('at the end HBR listed no backup client for it — check it again with /hbr-status');
+  });
 });
+

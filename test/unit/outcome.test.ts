@@ -12,10 +12,11 @@ import {
   requestSummary,
   summarize,
   summaryLine,
+  uncertainInstanceIds,
 } from '../../src/domain/outcome.js';
 import type { InstanceOutcome, InstanceOutcomeKind } from '../../src/domain/outcome.js';
 import type { HbrRequest, TaskPhase } from '../../src/domain/request.js';
-import { instanceIds, pendingRequest, poll, submit, withStatus } from './request-fixtures.js';
+import { T0, instanceIds, pendingRequest, poll, submit, withStatus } from './request-fixtures.js';
 import { KNOWN_CLIENT_STATUSES } from '../../src/hbr/types.js';
 
 /** hbr-api.md's clientStatus list, as the HBR client types spell it. */
@@ -244,6 +245,23 @@ describe('instanceOutcomes: before and around submission', () => {
     expect(instanceErrorSentence(unknownCode)).toBe(outcomes[0]?.detail);
     // Named apart from failures: they may well be installed, and are checked rather than requested again.
     expect(requestSummary(request).line).toBe('Installed on 0 of 2 — 2 unknown');
+  });
+
+  it.each<[string, Operation, Record<string, string>, string | null, string, string, RegExp]>([
+    ['HBR shows the install done', 'install', { X: 'ACTIVATED' }, null, 'succeeded', `${SUBMISSION_UNANSWERED} ACTIVATED`, /^backup client installed and active, as HBR showed at the end \(hbr-bot lost HBR's answer/],
+    ['HBR still installs', 'install', { X: 'INSTALLING' }, null, 'unknown', `${SUBMISSION_UNANSWERED} INSTALLING`, /; at the end HBR showed: HBR is installing the backup client — check it again with \/hbr-status/],
+    ['HBR lists no client after an install', 'install', {}, null, 'unknown', SUBMISSION_UNANSWERED, /; at the end HBR listed no backup client for it — check it again/],
+    ['HBR lists no client after an uninstall', 'uninstall', {}, null, 'succeeded', SUBMISSION_UNANSWERED, /^backup client uninstalled, as HBR showed at the end/],
+    ['HBR could not be asked', 'install', {}, 'HBR is temporarily unavailable', 'unknown', SUBMISSION_UNANSWERED, /and could not check afterwards \(HBR is temporarily unavailable\) — check it with \/hbr-status/],
+  ])('an unknown submission checked at the end: %s', (_, operation, statuses, error, kind, code, detail) => {
+    const [id] = instanceIds(1);
+    const submitted = submit(withStatus(pendingRequest(1, 'cn-hangzhou', operation), 'finished'), { [id ?? '']: SUBMISSION_UNANSWERED });
+    const request = { ...submitted, clientCheck: { checkedAt: T0, statuses: Object.fromEntries(Object.values(statuses).map((status) => [id ?? '', status])), error } };
+    expect(uncertainInstanceIds(request)).toEqual([id]);
+    const [result] = instanceOutcomes(request);
+    expect([result?.kind, result?.code]).toEqual([kind, code]);
+    expect(result?.detail).toMatch(detail);
+    expect(summarize(instanceOutcomes(request)).uncertain).toBe(kind === 'unknown' ? 1 : 0);
   });
 
   it('gives one outcome per requested instance, in request order', () => {
