@@ -13,7 +13,7 @@ import { createSubmitProcessor } from './jobs/submit.js';
 import { createPollProcessor } from './jobs/poll.js';
 import { createPreflightProcessor } from './jobs/preflight.js';
 import { JobQueues, QUEUE_NAMES } from './jobs/queues.js';
-import { sweep, type RecoverDeps } from './jobs/recover.js';
+import { sweep, type SweepDeps } from './jobs/sweep.js';
 import { EditBudget } from './slack/edit-budget.js';
 import { createFastConnection, createWorkerConnection, waitUntilReady } from './redis/connections.js';
 import { ackTimer } from './ops/ack-timer.js';
@@ -125,7 +125,7 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
   );
 
   const jobDeps = { store: jobStore, hbr, publisher: jobPublisher, queues, events, now, logger };
-  const sweepDeps: RecoverDeps = { ...jobDeps, firstPollDelayMs: config.poll.firstDelayMs, preflightEnabled: config.preflight.enabled };
+  const sweepDeps: SweepDeps = { ...jobDeps, firstPollDelayMs: config.poll.firstDelayMs, preflightEnabled: config.preflight.enabled };
   const workerOptions = {
     connection: patient,
     prefix: config.queuePrefix,

@@ -44,7 +44,7 @@ export interface Config {
     intervalMs: number;
     taskTimeoutMs: number;
   };
-  /** How often the sweep repairs what jobs gave up on (see jobs/recover.ts). */
+  /** How often the sweep repairs what jobs gave up on (see jobs/sweep.ts). */
   sweepIntervalMs: number;
   /** Progress edits a minute, all processes together (slack/edit-budget.ts). */
   progressEditsPerMinute: number;

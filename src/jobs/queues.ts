@@ -12,7 +12,7 @@ export const QUEUE_NAMES = {
   expire: 'expire',
   /** Looks a pending request's instances up in ECS and adds what it found to the request message. */
   preflight: 'preflight',
-  /** Every HBR_SWEEP_INTERVAL_MS, once across all processes: repairs what jobs gave up on (recover.ts). */
+  /** Every HBR_SWEEP_INTERVAL_MS, once across all processes: repairs what jobs gave up on (sweep.ts). */
   sweep: 'sweep',
 } as const;
 

@@ -16,7 +16,7 @@ import type { HbrClient } from '../hbr/client.js';
 import { finishRequest } from './finish.js';
 import type { JobQueues } from './queues.js';
 
-export interface RecoverDeps {
+export interface SweepDeps {
   store: RequestStore;
   queues: JobQueues;
   publisher: RequestPublisher;
@@ -33,7 +33,7 @@ export interface RecoverDeps {
  * it, the buttons people click would be refused and the expiry could not edit the message.
  * Best effort: Slack refusing or unreachable at start must not stop the bot from starting.
  */
-async function findLostRequestMessage(deps: RecoverDeps, request: HbrRequest): Promise<SlackMessageRef | null> {
+async function findLostRequestMessage(deps: SweepDeps, request: HbrRequest): Promise<SlackMessageRef | null> {
   try {
     return await deps.publisher.recoverRequestMessage(request);
   } catch (error) {
@@ -42,7 +42,7 @@ async function findLostRequestMessage(deps: RecoverDeps, request: HbrRequest): P
   }
 }
 
-export async function recoverOpenRequests(deps: RecoverDeps): Promise<number> {
+export async function recoverOpenRequests(deps: SweepDeps): Promise<number> {
   let repaired = 0;
   for (const id of await deps.store.openRequestIds()) {
     const request = await deps.store.get(id);
@@ -76,7 +76,7 @@ export async function recoverOpenRequests(deps: RecoverDeps): Promise<number> {
 }
 
 /** Final replies no job is left to post: posted now (idempotently; found in the thread if already there). */
-export async function deliverMissingFinalReplies(deps: RecoverDeps): Promise<number> {
+export async function deliverMissingFinalReplies(deps: SweepDeps): Promise<number> {
   let delivered = 0;
   for (const id of await deps.store.unreportedRequestIds()) {
     const request = await deps.store.get(id);
@@ -97,7 +97,7 @@ export async function deliverMissingFinalReplies(deps: RecoverDeps): Promise<num
 }
 
 /** One sweep: both repairs, each on its own, so one failing does not skip the other. */
-export async function sweep(deps: RecoverDeps): Promise<void> {
+export async function sweep(deps: SweepDeps): Promise<void> {
   const results = await Promise.allSettled([recoverOpenRequests(deps), deliverMissingFinalReplies(deps)]);
   const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failures.length > 0) throw failures[0]?.reason;

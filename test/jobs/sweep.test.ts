@@ -1,4 +1,4 @@
-/** Recovery at start: every open request gets the job it needs, whatever point a crash left it at. */
+/** The sweep (at start and on a schedule): every open request gets the job it needs, whatever point a crash left it at, and every ended request its final reply. */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { newRequest } from '../../src/domain/request.js';
 import { Worker } from 'bullmq';
 import { JobQueues, QUEUE_NAMES } from '../../src/jobs/queues.js';
-import { deliverMissingFinalReplies, recoverOpenRequests } from '../../src/jobs/recover.js';
+import { deliverMissingFinalReplies, recoverOpenRequests } from '../../src/jobs/sweep.js';
 import { RequestStore } from '../../src/store/requests.js';
 import { startSlackStandIn } from '../../src/sandbox/slack-api-server.js';
 import { RequestPublisher } from '../../src/slack/request-publisher.js';
@@ -56,7 +56,7 @@ function request(id: string, originChannel = 'COPS') {
   return newRequest({ id, operation: 'install', requesterId: 'UREQ', originChannel, region: 'cn-hangzhou', instanceIds: ['i-bp1recoverrecover01'], now: Date.now(), approvalTtlMs: 60_000 });
 }
 
-describe('recoverOpenRequests', () => {
+describe('the sweep', () => {
   it('re-enqueues expiry and look-up for pending requests, the submit job for approved ones, and is idempotent', async () => {
     const [posted, unposted, approved] = ['rrecoverposte', 'rrecoverunpos', 'rrecoverappro'];
     for (const id of [posted, unposted, approved]) await store.create(request(id));
