@@ -19,7 +19,7 @@ import { progressMessage } from './messages/progress.js';
 import { finalResultMessage } from './messages/result.js';
 import type { SlackMessage } from './messages/blocks.js';
 import type { EditBudget } from './edit-budget.js';
-import { slackErrorCode } from './slack-errors.js';
+import { responseUrlFailure, slackErrorCode } from './slack-errors.js';
 
 /** Metadata event type of each message: what a later attempt searches Slack for. */
 export const MESSAGE_EVENT_TYPES: Readonly<Record<BotMessageKind, string>> = {
@@ -126,6 +126,22 @@ export class RequestPublisher {
     if (request.message === null) return;
     if (options.budgeted === true && !(await this.progressEdits.take())) return;
     await this.client.chat.update({ channel: request.message.channel, ts: request.message.ts, ...this.render(request) });
+  }
+
+  /**
+   * Re-renders the request message through `replaceOriginal`: the deciding click's response_url with
+   * replace_original, which edits the channel message for everyone without drawing on chat.update's
+   * Tier 3 limit. When that post fails, chat.update makes the edit. The warning names the failure,
+   * never the URL: a response_url lets whoever holds it post as the app.
+   */
+  async replaceRequestMessage(request: HbrRequest, replaceOriginal: (message: SlackMessage) => Promise<unknown>): Promise<void> {
+    if (request.message === null) return;
+    try {
+      await replaceOriginal(this.render(request));
+    } catch (error) {
+      this.logger.warn({ requestId: request.id, reason: responseUrlFailure(error) }, 'could not edit the request message through the response_url; editing it with chat.update');
+      await this.refreshRequestMessage(request);
+    }
   }
 
   /**

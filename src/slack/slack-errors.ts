@@ -1,4 +1,4 @@
-/** Slack Web API error codes turned into sentences an operator can act on. Pure. */
+/** Slack Web API and response_url failures turned into words an operator can act on. Pure. */
 
 const SLACK_ERROR_SENTENCES: Record<string, string> = {
   not_in_channel: 'hbr-bot is not a member of that channel — invite it with `/invite @hbr-bot`',
@@ -32,6 +32,18 @@ export function slackErrorCode(error: unknown): string | null {
     return (data as { error: string }).error;
   }
   return null;
+}
+
+/**
+ * Why a response_url post failed, for a log line: its HTTP status, else the network error's code.
+ * Never the error's message, which can quote the URL.
+ */
+export function responseUrlFailure(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return 'unknown';
+  const { statusCode, cause, name } = error as { statusCode?: unknown; cause?: { code?: unknown } | null; name?: unknown };
+  if (typeof statusCode === 'number') return `HTTP ${statusCode}`;
+  if (typeof cause?.code === 'string') return cause.code;
+  return typeof name === 'string' ? name : 'unknown';
 }
 
 export function explainSlackError(code: string | null): string {

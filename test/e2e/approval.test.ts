@@ -98,6 +98,29 @@ describe('approval', () => {
     expect(harness.hbr.calls).toHaveLength(0);
   });
 
+  it('shows the decision through the click\'s response_url, not chat.update, and the jobs still edit the message after it', async () => {
+    harness = await startHarness();
+    const h = harness;
+    const { message, requestId } = await postedRequest(h);
+    await waitFor(() => message.updates.length === 1, { message: 'pre-flight edit' });
+    await h.click('approve', requestId, APPROVER);
+    await waitFor(() => /Installed on/.test(h.textOf(message)) || undefined, { message: 'request finished', timeoutMs: 10_000 });
+
+    const replaced = h.slack.responseUrlPosts.filter((p) => p.body.replace_original === true);
+    expect(replaced).toHaveLength(1);
+    expect(replaced[0]!.status).toBe(200);
+    // Text and blocks both: the notification text changes with the buttons.
+    expect(replaced[0]!.body.text).toMatch(/approved, starting the install/);
+    expect(JSON.stringify(replaced[0]!.body.blocks)).toContain(`Approved by <@${APPROVER}>`);
+    expect(message.updates.map((u) => u.text)).toContain(replaced[0]!.body.text);
+    const edits = h.slack.callsOf('chat.update').filter((c) => c.args.ts === message.ts);
+    expect(edits.filter((c) => /approved, starting/.test(String(c.args.text)))).toHaveLength(0);
+    // Still an ordinary channel message: the end-of-request chat.update landed on it.
+    expect(edits.at(-1)!.response.ok).toBe(true);
+    expect(h.textOf(message)).toContain(String(edits.at(-1)!.args.text));
+    expect(h.textOf(message)).toContain(`Approved by <@${APPROVER}>`);
+  });
+
   it('refuses a button whose value is unknown or was copied from another request', async () => {
     harness = await startHarness();
     const first = await postedRequest(harness);

@@ -2,7 +2,8 @@
  * Slack misbehaving: 429s with Retry-After on chat.postMessage and chat.update are waited out and
  * the result still arrives once; 5xx answers are retried by the Web API client (and, past its
  * retries, by the job); `ok:false` errors are explained to the user or logged with the request id;
- * a progress edit Slack keeps refusing never costs the final reply.
+ * a progress edit Slack keeps refusing never costs the final reply; a decision the click's
+ * response_url refuses is shown with chat.update.
  */
 import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -107,6 +108,27 @@ describe('Slack faults, end to end', () => {
     await finishedOnce(h, second.message);
     expect(p.served.filter((s) => s.method === 'chat.postMessage')).toHaveLength(6);
     expect(p.served.filter((s) => s.method === 'chat.update')).toHaveLength(2);
+  });
+
+  it('shows the decision with chat.update when the click\'s response_url fails, and logs why without the URL', async () => {
+    harness = await startHarness();
+    const h = harness;
+    await h.command(nextId());
+    const { message, requestId } = await h.waitForRequest();
+    await waitFor(() => message.updates.length === 1 && h.repliesTo(REQUESTER).length === 1, { message: 'pre-flight edit and the requester told' });
+    h.slack.failNext('response_url', { error: 'expired_url' });
+    await h.click('reject', requestId, APPROVER);
+    await waitFor(() => /Rejected by/.test(h.textOf(message)) || undefined, { message: 'request message shows the rejection' });
+
+    const [refused] = h.slack.responseUrlPosts.filter((p) => p.body.replace_original === true);
+    expect(refused?.status).toBe(400);
+    const edits = h.slack.callsOf('chat.update').filter((c) => c.args.ts === message.ts);
+    expect(edits).toHaveLength(2); // the pre-flight details, then the decision
+    expect(edits[1]!.args.text).toBe(refused!.body.text);
+    expect(edits[1]!.response.ok).toBe(true);
+    const warned = h.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((l) => l.requestId === requestId && l.level === 40);
+    expect(warned).toEqual([expect.objectContaining({ reason: 'HTTP 400', msg: expect.stringMatching(/response_url.*chat\.update/) })]);
+    expect(h.logs.join('')).not.toContain(refused!.id);
   });
 
   it('explains not_in_channel and channel_not_found when posting a request, and logs them with the request id', async () => {

@@ -1,7 +1,8 @@
 /**
  * A thread reply Slack accepted in the instant before the process died is in Slack but not in the
  * record. The publisher must find it in the thread instead of posting it twice — and when Slack will
- * not show the thread, post anyway (a copy beats no reply) and say so in the log.
+ * not show the thread, post anyway (a copy beats no reply) and say so in the log. A decision edit
+ * whose response_url fails is made with chat.update, and the log never quotes that URL.
  */
 import { randomBytes } from 'node:crypto';
 import { webApi } from '@slack/bolt';
@@ -155,6 +156,24 @@ describe('thread replies after a crash', () => {
     expect(replies[0]?.updates).toHaveLength(1);
     expect(replies[0]?.updates[0]?.text).not.toBe('the reply the dead process posted');
     expect((await store.get(request.id))?.progressTs).toBe(earlier);
+  });
+});
+
+describe('the decision edit', () => {
+  it('falls back to chat.update when the response_url cannot be reached, and logs the reason without the URL', async () => {
+    const request = await finishedRequest();
+    const url = 'https://hooks.slack.com/actions/T0/1/capability-secret';
+    const sent: unknown[] = [];
+    await publisher.replaceRequestMessage(request, async (message) => {
+      sent.push(message);
+      throw new TypeError(`fetch failed: ${url}`, { cause: Object.assign(new Error(`connect ECONNREFUSED ${url}`), { code: 'ECONNREFUSED' }) });
+    });
+    const edits = slack.callsOf('chat.update').filter((c) => c.args.ts === request.message?.ts);
+    expect(edits).toHaveLength(1);
+    expect(sent).toEqual([{ text: edits[0]!.args.text, blocks: edits[0]!.args.blocks }]);
+    const [warning] = warnings.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(warning).toMatchObject({ requestId: request.id, reason: 'ECONNREFUSED' });
+    expect(warnings.join('\n')).not.toContain('capability-secret');
   });
 });
 

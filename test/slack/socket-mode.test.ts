@@ -54,6 +54,8 @@ describe('Socket Mode', () => {
     expect(h.textOf(final)).toContain(b);
     await waitFor(() => /Installed on (all 2|2 of 2)/.test(h.textOf(message)) || undefined, { message: 'request message shows the result' });
     expect(h.textOf(message)).toContain(`Approved by <@${APPROVER}>`);
+    // The interactive payload carries a response_url here too: the decision was shown through it.
+    expect(h.slack.responseUrlPosts.filter((p) => p.body.replace_original === true).map((p) => p.status)).toEqual([200]);
     expect(h.hbr.callsOf('InstallBackupClients')).toHaveLength(1);
 
     // One ack per envelope, carrying its envelope_id, well within Slack's deadline.

@@ -240,7 +240,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await bot.stop().catch(() => undefined);
       // Every message the bot sent in any test must have passed the stand-in's Block Kit checks.
       const refused = slack.calls.filter((c) => c.response.error === 'invalid_blocks');
-      const refusedResponses = slack.responseUrlPosts.filter((p) => p.status === 400);
+      // By what was sent: a failure a test injected (failNext('response_url', …)) refuses no message.
+      const refusedResponses = slack.responseUrlPosts.filter((p) => p.response.error === 'invalid_blocks' || p.response.error === 'invalid_payload');
       const keys = await redis.keys(`${prefix}:*`);
       if (keys.length > 0) await redis.del(...keys);
       await redis.quit();

@@ -75,13 +75,16 @@ async function decide(deps: ListenerDeps, { body, action, respond }: ButtonArgs,
   }
   log.info({ outcome }, 'request decided');
   await deps.events.decided(decided.request);
+  // The click's response_url replaces the request message for everyone, sparing chat.update's Tier 3
+  // budget (a 429 there pauses every Web API call of the bot); chat.update only if the post fails.
+  const showDecision = () => deps.publisher.replaceRequestMessage(decided.request, (message) => respond({ replace_original: true, ...message }));
   if (outcome === 'expired') {
-    await deps.publisher.refreshRequestMessage(decided.request);
+    await showDecision();
     await respond(ephemeral(alreadyDecidedMessage({ outcome, by: null, at: deps.now() })));
     return;
   }
   // Enqueue before touching Slack: the submission must not depend on a message edit succeeding.
-  // A crash between the decision and this line is repaired at start by recoverOpenRequests.
+  // A crash between the decision and this line is repaired by the sweep (jobs/sweep.ts).
   if (outcome === 'approved') await deps.queues.enqueueSubmit(request.id);
-  await deps.publisher.refreshRequestMessage(decided.request);
+  await showDecision();
 }
