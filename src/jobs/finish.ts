@@ -35,8 +35,10 @@ export async function finishRequest(deps: FinishDeps, request: HbrRequest, now: 
   }
   await deps.store.setTrackedTasks(current.id, 0);
   if (current.finalTs === null) {
-    // Best effort: the final reply says everything the progress reply would.
-    await deps.publisher.syncProgress(current).catch((error: unknown) =>
+    // Best effort, and within the progress-edit budget: the final reply says everything the progress
+    // reply would, so when many requests end together a progress reply may stay at its last step
+    // rather than push chat.update past Slack's limit.
+    await deps.publisher.syncProgress(current, { budgeted: true }).catch((error: unknown) =>
       deps.logger?.warn({ requestId: current.id, err: error }, 'could not update the progress reply; posting the final reply anyway'),
     );
     await deps.publisher.postFinal(current);
