@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { HBR_REGIONS, isHbrRegion } from './domain/regions.js';
+import { StartupError } from './startup-error.js';
 
 export interface Config {
   slack: {
@@ -55,10 +56,11 @@ export interface Config {
   auditMaxLength: number;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends StartupError {
+  override name = 'ConfigError';
+
   constructor(readonly problems: string[]) {
     super(`hbr-bot cannot start: the configuration has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
   }
 }
 
@@ -173,7 +175,7 @@ const environmentSchema = z
 /** Every variable the bot reads itself (credentials are read by the Alibaba default chain). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(environmentSchema.shape);
 
-function isBlank(value: string | undefined): boolean {
+export function isBlank(value: string | undefined): boolean {
   return value === undefined || value.trim() === '';
 }
 
@@ -264,9 +266,8 @@ export function redactUrlPassword(value: string): string {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Sandbox mode: `npm start` on a fresh clone, with no Slack app and no AccessKey
-// ---------------------------------------------------------------------------------------------
+/** The Slack variables: with none of them set on a developer machine, `npm start` opens the sandbox. */
+export const SLACK_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'] as const;
 
 function sandboxFlag(value: string): boolean | null {
   const flag = value.trim().toLowerCase();
@@ -275,13 +276,11 @@ function sandboxFlag(value: string): boolean | null {
   return null;
 }
 
-const SLACK_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'] as const;
-
 /**
- * Whether `npm start` runs the sandbox. HBR_SANDBOX=1 (or true) forces it and HBR_SANDBOX=0 (or false)
- * forbids it; otherwise the sandbox runs when no Slack variable is set at all, as on a fresh clone. A
- * partial Slack configuration (say a signing secret without a bot token) is a mistake to report, not a
- * reason to start something else.
+ * The one switch for the sandbox. HBR_SANDBOX=1 (or true) forces it and HBR_SANDBOX=0 (or false)
+ * forbids it. Otherwise it runs only on a developer machine with no Slack variable set at all, as on
+ * a fresh clone: with NODE_ENV=production, a secret store that failed to inject the Slack variables
+ * gets the ordinary configuration error, and a partial Slack configuration is a mistake to report.
  */
 export function sandboxRequested(env: NodeJS.ProcessEnv): boolean {
   const raw = env.HBR_SANDBOX;
@@ -290,77 +289,6 @@ export function sandboxRequested(env: NodeJS.ProcessEnv): boolean {
     if (flag === null) throw new ConfigError([`HBR_SANDBOX: ${SANDBOX_FLAG_MESSAGE}`]);
     return flag;
   }
+  if (env.NODE_ENV?.trim() === 'production') return false;
   return SLACK_VARIABLES.every((name) => isBlank(env[name]));
-}
-
-/** The sandbox's own timings: the whole flow fits in well under a minute. */
-export const SANDBOX_DEFAULTS = {
-  pollFirstDelayMs: 3000,
-  pollIntervalMs: 3000,
-  taskTimeoutMs: 60_000,
-  /** The sandbox prints one line; the bot's logs only when something goes wrong. */
-  logLevel: 'warn',
-  /** Appended to HBR_QUEUE_PREFIX (default `hbr`), so a real deployment's keys are never touched. */
-  prefixSuffix: '-sandbox',
-} as const;
-
-/** What the sandbox's stand-ins supply in place of a Slack app and an AccessKey. */
-export interface SandboxSupplied {
-  slackBotToken: string;
-  slackSigningSecret: string;
-  slackApiUrl: string;
-  hbrEndpoint: string;
-  /** The ECS stand-in; without one the sandbox turns the pre-flight off (it never calls the real ECS). */
-  ecsEndpoint?: string;
-  approvers: readonly string[];
-  requesters: readonly string[];
-}
-
-export interface SandboxConfig {
-  /** The bot's configuration: Slack and HBR are the stand-ins; its HTTP receiver takes an ephemeral port. */
-  bot: Config;
-  /** Where the sandbox page listens: PORT (default 3000). */
-  pagePort: number;
-  /** Variables set in the environment that the sandbox replaces with its own values. */
-  ignored: string[];
-}
-
-/** Variables the sandbox supplies itself (Slack, the HBR and ECS endpoints, who may do what); the rest it reads from `env`. */
-const SANDBOX_SUPPLIED_VARIABLES = [
-  ...SLACK_VARIABLES,
-  'SLACK_API_URL',
-  'HBR_ENDPOINT',
-  'ECS_ENDPOINT',
-  'HBR_APPROVERS',
-  'HBR_REQUESTERS',
-  'HBR_ALLOWED_CHANNELS',
-  'HBR_APPROVAL_CHANNEL',
-] as const;
-
-/** Sandbox configuration: the environment's own variables, validated like a real one, plus what the sandbox supplies. */
-export function loadSandboxConfig(env: NodeJS.ProcessEnv, supplied: SandboxSupplied): SandboxConfig {
-  const passed: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) {
-    if (value !== undefined && !isBlank(value) && !(SANDBOX_SUPPLIED_VARIABLES as readonly string[]).includes(name)) passed[name] = value;
-  }
-  const config = loadConfig({
-    HBR_POLL_FIRST_DELAY_MS: String(SANDBOX_DEFAULTS.pollFirstDelayMs),
-    HBR_POLL_INTERVAL_MS: String(SANDBOX_DEFAULTS.pollIntervalMs),
-    HBR_TASK_TIMEOUT_MS: String(SANDBOX_DEFAULTS.taskTimeoutMs),
-    LOG_LEVEL: SANDBOX_DEFAULTS.logLevel,
-    ...passed,
-    HBR_QUEUE_PREFIX: `${isBlank(env.HBR_QUEUE_PREFIX) ? 'hbr' : (env.HBR_QUEUE_PREFIX ?? '').trim()}${SANDBOX_DEFAULTS.prefixSuffix}`,
-    SLACK_BOT_TOKEN: supplied.slackBotToken,
-    SLACK_SIGNING_SECRET: supplied.slackSigningSecret,
-    SLACK_API_URL: supplied.slackApiUrl,
-    HBR_ENDPOINT: supplied.hbrEndpoint,
-    ...(supplied.ecsEndpoint === undefined ? { HBR_PREFLIGHT: 'false' } : { ECS_ENDPOINT: supplied.ecsEndpoint }),
-    HBR_APPROVERS: supplied.approvers.join(','),
-    HBR_REQUESTERS: supplied.requesters.join(','),
-  });
-  return {
-    bot: { ...config, slack: { ...config.slack, port: 0 } },
-    pagePort: config.slack.port,
-    ignored: SANDBOX_SUPPLIED_VARIABLES.filter((name) => !isBlank(env[name])),
-  };
 }

@@ -2,13 +2,30 @@
  * Entry point: `npm start`. Reads the environment once, starts the bot, and shuts down cleanly on
  * SIGTERM/SIGINT (Slack stops getting answers first, running jobs finish, connections close).
  *
- * With no Slack variable set (a fresh clone) or HBR_SANDBOX=1 it starts the sandbox instead: the
- * same bot against in-process Slack and HBR stand-ins, driven from a web page (src/sandbox/).
+ * On a developer machine with no Slack variable set (a fresh clone), with `--sandbox` (`npm run
+ * sandbox`) or HBR_SANDBOX=1 it starts the sandbox instead: the same bot against in-process Slack,
+ * HBR and ECS stand-ins, driven from a web page. The sandbox lives beside `src/` (`sandbox/`) and is
+ * loaded by path only here, so the production build and image hold none of it.
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { startHbrBot } from './bot.js';
-import { ConfigError, loadConfig, redactedConfig, sandboxRequested } from './config.js';
+import { loadConfig, redactedConfig, sandboxRequested } from './config.js';
 import { createLogger, usePrettyLogs } from './logger.js';
+import { StartupError } from './startup-error.js';
+
+/** The sandbox beside this file's folder: `sandbox/` in a checkout, `dist/sandbox/` in a developer build. */
+const SANDBOX_FOLDER = new URL('../sandbox/', import.meta.url);
+
+/** What main needs of the sandbox module; checked when it is loaded, since it is loaded by path. */
+interface SandboxModule {
+  startSandbox(options: { env: NodeJS.ProcessEnv; logger: (level: string) => Logger }): Promise<{ banner: string; stop(): Promise<void> }>;
+}
+
+function isSandboxModule(loaded: unknown): loaded is SandboxModule {
+  return typeof loaded === 'object' && loaded !== null && typeof (loaded as { startSandbox?: unknown }).startSandbox === 'function';
+}
 
 function loggerAt(level: string): Logger {
   return createLogger(level, undefined, usePrettyLogs(process.env, process.stdout.isTTY === true));
@@ -42,8 +59,17 @@ async function runBot(): Promise<void> {
 }
 
 async function runSandbox(): Promise<void> {
-  // Loaded only here: a real deployment never loads the stand-ins or the page.
-  const { startSandbox } = await import('./sandbox/sandbox.js');
+  if (!existsSync(fileURLToPath(SANDBOX_FOLDER))) {
+    throw new StartupError(
+      'hbr-bot: this build has no sandbox (the production image leaves it out). Set the SLACK_* variables to run the bot, ' +
+        'or try the sandbox from a source checkout: npm ci && npm run sandbox',
+    );
+  }
+  // A path held in a variable, so that the production build does not follow it into the sandbox.
+  const entry = new URL('sandbox.js', SANDBOX_FOLDER).href;
+  const loaded: unknown = await import(entry);
+  if (!isSandboxModule(loaded)) throw new Error(`${entry} does not export startSandbox`);
+  const { startSandbox } = loaded;
   let logger: Logger | undefined;
   const sandbox = await startSandbox({
     env: process.env,
@@ -58,10 +84,11 @@ async function runSandbox(): Promise<void> {
 
 async function main(): Promise<void> {
   try {
-    await (sandboxRequested(process.env) ? runSandbox() : runBot());
+    const sandbox = process.argv.includes('--sandbox') || sandboxRequested(process.env);
+    await (sandbox ? runSandbox() : runBot());
   } catch (error) {
     // Problems the person starting the bot can fix: one message saying what and how, exit 1.
-    if (error instanceof ConfigError || (error instanceof Error && error.name === 'SandboxStartError')) {
+    if (error instanceof StartupError) {
       process.stderr.write(`${error.message}\n`);
       process.exit(1);
     }

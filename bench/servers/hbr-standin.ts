@@ -1,12 +1,12 @@
 /**
- * Child process: the HBR OpenAPI stand-in (src/sandbox/hbr-api-server.ts) answering at once, with
+ * Child process: the HBR OpenAPI stand-in (sandbox/hbr-api-server.ts) answering at once, with
  * its call log compacted every 250 ms to (action, TaskId, arrival time, outcome).
  */
 import { ACCESS_KEY_ID, ACCESS_KEY_SECRET } from '../lib/constants.js';
 import { serve, usage } from '../lib/serve.js';
 import { importSrc } from '../lib/src-path.js';
 
-const { startHbrStandIn } = await importSrc<typeof import('../../src/sandbox/hbr-api-server.js')>('sandbox/hbr-api-server.js');
+const { startHbrStandIn } = await importSrc<typeof import('../../sandbox/hbr-api-server.js')>('sandbox/hbr-api-server.js');
 
 export interface HbrCallLog {
   action: string[];

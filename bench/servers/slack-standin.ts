@@ -1,14 +1,14 @@
 /**
- * Child process: the Slack Web API stand-in (src/sandbox/slack-api-server.ts), with its call log
+ * Child process: the Slack Web API stand-in (sandbox/slack-api-server.ts), with its call log
  * compacted every 250 ms so a long run keeps a small, countable record (method, channel, thread,
  * time, outcome) instead of every argument of every call.
  */
-import type { ResponseUrlContext } from '../../src/sandbox/slack-api-server.js';
+import type { ResponseUrlContext } from '../../sandbox/slack-api-server.js';
 import { BOT_TOKEN } from '../lib/constants.js';
 import { serve, usage } from '../lib/serve.js';
 import { importSrc } from '../lib/src-path.js';
 
-const { startSlackStandIn } = await importSrc<typeof import('../../src/sandbox/slack-api-server.js')>('sandbox/slack-api-server.js');
+const { startSlackStandIn } = await importSrc<typeof import('../../sandbox/slack-api-server.js')>('sandbox/slack-api-server.js');
 
 export interface SlackCallRecord {
   method: string;

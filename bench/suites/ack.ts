@@ -20,7 +20,7 @@ import { median, percentiles, ratio } from '../lib/stats.js';
 import { instanceId, until, untilQuiet } from '../lib/util.js';
 import { importSrc } from '../lib/src-path.js';
 
-const { blockActionPayload, FORM_CONTENT_TYPE, slashCommandBody } = await importSrc<typeof import('../../src/sandbox/slack-requests.js')>('sandbox/slack-requests.js');
+const { blockActionPayload, FORM_CONTENT_TYPE, slashCommandBody } = await importSrc<typeof import('../../sandbox/slack-requests.js')>('sandbox/slack-requests.js');
 const { APPROVE_ACTION } = await importSrc<typeof import('../../src/slack/messages/action-ids.js')>('slack/messages/action-ids.js');
 
 export type AckTarget = 'bot' | 'bare';

@@ -12,7 +12,7 @@
  *    rolling window of 60 s / factor stands for Slack's per-minute limit (Tier 3: 50 per minute).
  *    The counts do not depend on the factor as long as the bot keeps up (it uses a few % of a core).
  */
-import type { ResponseUrlContext } from '../../src/sandbox/slack-api-server.js';
+import type { ResponseUrlContext } from '../../sandbox/slack-api-server.js';
 import type { HbrCallLog } from '../servers/hbr-standin.js';
 import type { RequestMessageRef, ResponseUrlRecord, SlackCallRecord } from '../servers/slack-standin.js';
 import { startChild, type ChildServer } from '../lib/child.js';
@@ -24,7 +24,7 @@ import { mean, peakInWindow } from '../lib/stats.js';
 import { instanceId, until, untilQuiet } from '../lib/util.js';
 import { importSrc } from '../lib/src-path.js';
 
-const { blockActionPayload, FORM_CONTENT_TYPE, sendBlockAction, sendSlashCommand, slashCommandBody } = await importSrc<typeof import('../../src/sandbox/slack-requests.js')>(
+const { blockActionPayload, FORM_CONTENT_TYPE, sendBlockAction, sendSlashCommand, slashCommandBody } = await importSrc<typeof import('../../sandbox/slack-requests.js')>(
   'sandbox/slack-requests.js',
 );
 const { APPROVE_ACTION } = await importSrc<typeof import('../../src/slack/messages/action-ids.js')>('slack/messages/action-ids.js');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, loadSandboxConfig, sandboxRequested, type SandboxSupplied } from '../../src/config.js';
+import { loadSandboxConfig, type SandboxSupplied } from '../../sandbox/config.js';
+import { ConfigError, loadConfig, sandboxRequested } from '../../src/config.js';
 
 const SUPPLIED: SandboxSupplied = {
   slackBotToken: 'xoxb-sandbox',

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { APPROVER, REQUESTER, SECOND_APPROVER, SIGNING_SECRET, STRANGER, startHarness, type Harness } from '../support/bot-harness.js';
-import { sendBlockAction, slackSignature } from '../../src/sandbox/slack-requests.js';
+import { sendBlockAction, slackSignature } from '../../sandbox/slack-requests.js';
 import { waitFor } from '../support/wait-for.js';
 
 const ID = 'i-bp1ccccccccccccccccc';

@@ -9,9 +9,9 @@ import { instanceReadiness, combineFacts } from '../../src/domain/preflight.js';
 import { EcsClient, type EcsClientOptions } from '../../src/ecs/client.js';
 import { EcsError, explainEcsErrorCode, toEcsError } from '../../src/ecs/errors.js';
 import { HbrClient } from '../../src/hbr/client.js';
-import { startEcsStandIn, type EcsStandIn } from '../../src/sandbox/ecs-api-server.js';
-import { SCRIPTED_STATES, makeInstanceId, startHbrStandIn } from '../../src/sandbox/hbr-api-server.js';
-import { InstanceScript } from '../../src/sandbox/instance-script.js';
+import { startEcsStandIn, type EcsStandIn } from '../../sandbox/ecs-api-server.js';
+import { SCRIPTED_STATES, makeInstanceId, startHbrStandIn } from '../../sandbox/hbr-api-server.js';
+import { InstanceScript } from '../../sandbox/instance-script.js';
 
 const AK = 'LTAI5tTestKeyIdEcs01';
 const SECRET = 'ecs-stand-in-secret-0001';

@@ -4,7 +4,8 @@
  * configuration.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, loadSandboxConfig, type SandboxSupplied } from '../../src/config.js';
+import { loadSandboxConfig, type SandboxSupplied } from '../../sandbox/config.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
 
 const VALID = { SLACK_BOT_TOKEN: 'xoxb-1111-real', SLACK_SIGNING_SECRET: 'real-secret', HBR_APPROVERS: 'U01APPROVER' };
 

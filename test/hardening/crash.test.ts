@@ -24,7 +24,7 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { instanceOutcomes } from '../../src/domain/outcome.js';
-import { currentContent, type PostedMessage } from '../../src/sandbox/slack-api-server.js';
+import { currentContent, type PostedMessage } from '../../sandbox/slack-api-server.js';
 import { RequestStore } from '../../src/store/requests.js';
 import { REQUESTER, instanceIdsFor } from '../support/bot-harness.js';
 import type { BotProcess } from '../support/bot-process.js';

@@ -10,8 +10,8 @@
  * explained and never reported as installed. The bot never crashes: every request gets its final reply.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { HbrFault } from '../../src/sandbox/hbr-api-server.js';
-import type { PostedMessage } from '../../src/sandbox/slack-api-server.js';
+import type { HbrFault } from '../../sandbox/hbr-api-server.js';
+import type { PostedMessage } from '../../sandbox/slack-api-server.js';
 import { APPROVER, REQUESTER, startHarness, type Harness } from '../support/bot-harness.js';
 import { waitFor } from '../support/wait-for.js';
 

@@ -26,8 +26,8 @@ import {
   type TaskProgress,
 } from '../../src/domain/request.js';
 import type { AuditRecord } from '../../src/domain/audit-event.js';
-import { blockKitProblems } from '../../src/sandbox/block-kit-limits.js';
-import { sendBlockAction, sendSlashCommand } from '../../src/sandbox/slack-requests.js';
+import { blockKitProblems } from '../../sandbox/block-kit-limits.js';
+import { sendBlockAction, sendSlashCommand } from '../../sandbox/slack-requests.js';
 import { APPROVE_ACTION, REJECT_ACTION } from '../../src/slack/messages/action-ids.js';
 import { auditMessage } from '../../src/slack/messages/audit.js';
 import { invalidCommandMessage } from '../../src/slack/messages/errors.js';

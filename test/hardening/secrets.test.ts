@@ -6,7 +6,7 @@
  * world closes (process-world); this file drives the error paths on purpose and checks the scanner.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { sendSlashCommand } from '../../src/sandbox/slack-requests.js';
+import { sendSlashCommand } from '../../sandbox/slack-requests.js';
 import {
   ACCESS_KEY_SECRET,
   APPROVER,

@@ -9,7 +9,7 @@ import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { QUEUE_NAMES } from '../../src/jobs/queues.js';
 import { SLACK_RETRY_POLICY } from '../../src/slack/app.js';
-import type { PostedMessage } from '../../src/sandbox/slack-api-server.js';
+import type { PostedMessage } from '../../sandbox/slack-api-server.js';
 import { APPROVER, REQUESTER, startHarness, type Harness, type HarnessOptions } from '../support/bot-harness.js';
 import { startSlackFaultProxy, type SlackFaultProxy } from '../support/slack-fault-proxy.js';
 import { waitFor } from '../support/wait-for.js';

@@ -5,8 +5,8 @@
  * non-approvers, self-approval, other channels and non-requesters are refused with nothing changed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { blockKitProblems } from '../../src/sandbox/block-kit-limits.js';
-import { FORM_CONTENT_TYPE, slackSignature, slashCommandBody, type BotResponse } from '../../src/sandbox/slack-requests.js';
+import { blockKitProblems } from '../../sandbox/block-kit-limits.js';
+import { FORM_CONTENT_TYPE, slackSignature, slashCommandBody, type BotResponse } from '../../sandbox/slack-requests.js';
 import { APPROVER, CHANNEL, REQUESTER, SIGNING_SECRET, STRANGER, startHarness, type Harness } from '../support/bot-harness.js';
 import { footprint, settled } from '../support/footprint.js';
 import { approveBody, commandBody, deliver } from '../support/raw-deliveries.js';

@@ -20,7 +20,7 @@ import {
   verifyAcs3,
   verifyV2,
   type Acs3Request,
-} from '../../src/sandbox/alibaba-signature.js';
+} from '../../sandbox/alibaba-signature.js';
 
 const SECRET = 'test-secret';
 const secretFor = (id: string): string | undefined => (id === 'testid' ? SECRET : undefined);

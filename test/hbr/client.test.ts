@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { HbrClient, accessKeyCredential, resolveEndpoint, type HbrClientOptions } from '../../src/hbr/client.js';
 import { HbrError } from '../../src/hbr/errors.js';
-import { makeInstanceId, startHbrStandIn, type HbrFault, type HbrStandIn } from '../../src/sandbox/hbr-api-server.js';
+import { makeInstanceId, startHbrStandIn, type HbrFault, type HbrStandIn } from '../../sandbox/hbr-api-server.js';
 import { hbrFailure } from '../support/hbr-failure.js';
 
 const AK = 'LTAI5tTestKeyId0001';

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HbrClient, accessKeyCredential } from '../../src/hbr/client.js';
 import { clientStatusSentence } from '../../src/domain/outcome.js';
 import { KNOWN_CLIENT_STATUSES } from '../../src/hbr/types.js';
-import { makeInstanceId, startHbrStandIn, type HbrStandIn } from '../../src/sandbox/hbr-api-server.js';
+import { makeInstanceId, startHbrStandIn, type HbrStandIn } from '../../sandbox/hbr-api-server.js';
 import { hbrFailure } from '../support/hbr-failure.js';
 
 const AK = 'LTAI5tTestKeyId0002';

@@ -8,8 +8,8 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { HbrClient, accessKeyCredential } from '../../src/hbr/client.js';
-import { percentEncode, signAcs3, signV2 } from '../../src/sandbox/alibaba-signature.js';
-import { makeInstanceId, startHbrStandIn, type HbrStandIn } from '../../src/sandbox/hbr-api-server.js';
+import { percentEncode, signAcs3, signV2 } from '../../sandbox/alibaba-signature.js';
+import { makeInstanceId, startHbrStandIn, type HbrStandIn } from '../../sandbox/hbr-api-server.js';
 import { hbrFailure } from '../support/hbr-failure.js';
 
 const AK = 'LTAI5tTestKeyId0003';

@@ -18,8 +18,8 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** The bot's own code: the sandbox's stand-ins play Slack and are not the bot. */
-const botSources = sourceFiles('src').filter((path) => !path.startsWith('src/sandbox/'));
+/** The bot's own code (the sandbox's stand-ins play Slack from `sandbox/` and are not the bot). */
+const botSources = sourceFiles('src');
 const botCode = botSources.map(read).join('\n');
 
 /** The Slack scopes each Web API method the bot calls needs (none: no scope). */
@@ -106,24 +106,6 @@ describe('docker-compose.yml', () => {
     expect((bot.environment as Record<string, string>).REDIS_URL).toBe('redis://redis:6379');
     expect(bot.ports).toEqual(['3000:3000']);
     expect((bot.depends_on as Record<string, { condition: string }>).redis?.condition).toBe('service_healthy');
-  });
-});
-
-describe('Dockerfile', () => {
-  const dockerfile = read('Dockerfile');
-  const lines = dockerfile.split('\n').filter((line) => line.trim() !== '' && !line.trim().startsWith('#'));
-
-  it('is multi-stage, installs production dependencies only and runs as a non-root user', () => {
-    expect(lines.filter((line) => line.startsWith('FROM ')).length).toBeGreaterThanOrEqual(2);
-    expect(dockerfile).toMatch(/npm ci --omit=dev/);
-    expect(lines.some((line) => /^USER (?!root)\w+/.test(line))).toBe(true);
-    expect(dockerfile).toMatch(/COPY --from=deps \/app\/node_modules/);
-  });
-
-  it('checks /healthz and starts node in exec form so SIGTERM reaches it', () => {
-    expect(dockerfile).toMatch(/HEALTHCHECK[\s\S]*\/healthz/);
-    const cmd = lines.find((line) => line.startsWith('CMD '));
-    expect(cmd).toMatch(/^CMD \["node",/);
   });
 });
 

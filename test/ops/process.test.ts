@@ -5,9 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHbrStandIn, type HbrStandIn, type HbrStandInOptions } from '../../src/sandbox/hbr-api-server.js';
-import { startSlackStandIn, type PostedMessage, type SlackStandIn } from '../../src/sandbox/slack-api-server.js';
-import { sendBlockAction, sendSlashCommand } from '../../src/sandbox/slack-requests.js';
+import { startHbrStandIn, type HbrStandIn, type HbrStandInOptions } from '../../sandbox/hbr-api-server.js';
+import { startSlackStandIn, type PostedMessage, type SlackStandIn } from '../../sandbox/slack-api-server.js';
+import { sendBlockAction, sendSlashCommand } from '../../sandbox/slack-requests.js';
 import { spawnBot, type BotProcess } from '../support/bot-process.js';
 import { APPROVER, CHANNEL, REDIS_URL, REQUESTER, SECOND_APPROVER } from '../support/bot-harness.js';
 import { waitFor } from '../support/wait-for.js';

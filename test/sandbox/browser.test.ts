@@ -12,8 +12,8 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_BOT_TOKEN, SANDBOX_CHANNEL, SANDBOX_INSTANCES } from '../../src/sandbox/fixture.js';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox/sandbox.js';
+import { SANDBOX_BOT_TOKEN, SANDBOX_CHANNEL, SANDBOX_INSTANCES } from '../../sandbox/fixture.js';
+import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = path.resolve('test-output/sandbox');

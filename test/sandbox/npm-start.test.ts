@@ -1,6 +1,7 @@
 /**
- * `npm start` with no Slack variable: the sandbox, announced in one line, stopped by SIGINT; and the
- * one message a newcomer without Redis gets.
+ * `npm start` with no Slack variable: the compiled bot opens the sandbox, announced in one line,
+ * stopped by SIGINT; the one message a newcomer without Redis gets; and with NODE_ENV=production the
+ * ordinary configuration error instead of a sandbox.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,11 +15,15 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-/** What `npm start` runs (tsx on src/main.ts), with only the variables given. */
+/**
+ * `npm start` itself (it compiles, then runs dist/src/main.js), with only the variables given, in a
+ * process group of its own: Ctrl-C in a terminal signals the whole group, npm and the bot alike.
+ */
 function start(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn('npm', ['start', '--silent'], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let stdout = '';
   let stderr = '';
@@ -26,6 +31,15 @@ function start(env: Record<string, string>): Started {
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** Ends whatever of the group is left after a failed assertion (nothing, when the test passed). */
+function killGroup(started: Started): void {
+  try {
+    process.kill(-started.child.pid!, 'SIGKILL');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
 }
 
 describe('npm start without Slack variables', () => {
@@ -37,12 +51,14 @@ describe('npm start without Slack variables', () => {
       const port = /localhost:(\d+)/.exec(line)![1];
       const page = await fetch(`http://127.0.0.1:${port}/`);
       expect(await page.text()).toContain('#hbr-ops');
-      started.child.kill('SIGINT');
-      expect(await started.exited).toBe(0);
+      process.kill(-started.child.pid!, 'SIGINT');
+      // npm ends itself with the signal it forwarded; the bot's own exit shows in what it printed.
+      expect(await started.exited).toBeNull();
+      expect(() => process.kill(-started.child.pid!, 0), 'nothing of the group is left').toThrow(/ESRCH/);
       expect(started.stdout()).toBe(line);
       expect(started.stderr()).toBe('');
     } finally {
-      started.child.kill('SIGKILL');
+      killGroup(started);
     }
   }, 30_000);
 
@@ -51,6 +67,14 @@ describe('npm start without Slack variables', () => {
     const started = start({ PORT: '0', REDIS_URL: 'redis://127.0.0.1:1' });
     expect(await started.exited).toBe(1);
     expect(started.stderr()).toMatch(/needs Redis, and redis:\/\/127\.0\.0\.1:\d+ does not answer .*Start one with `redis-server`/);
+    expect(started.stdout()).toBe('');
+  }, 30_000);
+
+  it('with NODE_ENV=production refuses to start, naming every missing variable, instead of opening the sandbox', async () => {
+    const started = start({ NODE_ENV: 'production', PORT: '0', REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(await started.exited).toBe(1);
+    expect(started.stderr()).toContain('the configuration has 3 problem(s)');
+    for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'HBR_APPROVERS']) expect(started.stderr()).toContain(`- ${name}: required`);
     expect(started.stdout()).toBe('');
   }, 30_000);
 });

@@ -6,10 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_INSTANCES } from '../../src/sandbox/fixture.js';
-import { findButton, manifestCommands, type EphemeralView, type InstancesView } from '../../src/sandbox/page-server.js';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox/sandbox.js';
-import { currentContent, type PostedMessage } from '../../src/sandbox/slack-api-server.js';
+import { SANDBOX_INSTANCES } from '../../sandbox/fixture.js';
+import { findButton, manifestCommands, type EphemeralView, type InstancesView } from '../../sandbox/page-server.js';
+import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox.js';
+import { currentContent, type PostedMessage } from '../../sandbox/slack-api-server.js';
 import { waitFor } from '../support/wait-for.js';
 
 const DANA = 'USBDANA001';

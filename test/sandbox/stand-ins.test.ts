@@ -6,9 +6,9 @@
 import { webApi } from '@slack/bolt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HbrClient, accessKeyCredential } from '../../src/hbr/client.js';
-import { makeInstanceId, startHbrStandIn, type HbrStandIn } from '../../src/sandbox/hbr-api-server.js';
-import { startSlackStandIn, type SlackStandIn, type SlackStandInEvent } from '../../src/sandbox/slack-api-server.js';
-import { blockActionPayload } from '../../src/sandbox/slack-requests.js';
+import { makeInstanceId, startHbrStandIn, type HbrStandIn } from '../../sandbox/hbr-api-server.js';
+import { startSlackStandIn, type SlackStandIn, type SlackStandInEvent } from '../../sandbox/slack-api-server.js';
+import { blockActionPayload } from '../../sandbox/slack-requests.js';
 
 const TOKEN = 'xoxb-stand-in-events';
 const CHANNEL = 'C0EVENTS01';

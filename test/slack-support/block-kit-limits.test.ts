@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blockKitProblems } from '../../src/sandbox/block-kit-limits.js';
+import { blockKitProblems } from '../../sandbox/block-kit-limits.js';
 
 const mrkdwn = (text: string) => ({ type: 'mrkdwn', text });
 const plain = (text: string) => ({ type: 'plain_text', text });

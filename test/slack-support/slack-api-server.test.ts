@@ -1,6 +1,6 @@
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { currentContent, startSlackStandIn, type SlackStandIn } from '../../src/sandbox/slack-api-server.js';
+import { currentContent, startSlackStandIn, type SlackStandIn } from '../../sandbox/slack-api-server.js';
 
 const { WebClient, LogLevel, retryPolicies } = webApi;
 type WebClientOptions = webApi.WebClientOptions;

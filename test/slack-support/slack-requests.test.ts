@@ -1,7 +1,7 @@
 import { App, LogLevel, verifySlackRequest, webApi, type Logger } from '@slack/bolt';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { currentContent, startSlackStandIn, type SlackStandIn } from '../../src/sandbox/slack-api-server.js';
+import { currentContent, startSlackStandIn, type SlackStandIn } from '../../sandbox/slack-api-server.js';
 import {
   blockActionPayload,
   sendBlockAction,
@@ -9,7 +9,7 @@ import {
   sendSlashCommand,
   slackSignature,
   slashCommandBody,
-} from '../../src/sandbox/slack-requests.js';
+} from '../../sandbox/slack-requests.js';
 import { waitFor } from '../support/wait-for.js';
 
 const SIGNING_SECRET = 'hbr-test-signing-secret';

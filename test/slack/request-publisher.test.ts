@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { newRequest, type HbrRequest } from '../../src/domain/request.js';
-import { startSlackStandIn, type SlackStandIn } from '../../src/sandbox/slack-api-server.js';
+import { startSlackStandIn, type SlackStandIn } from '../../sandbox/slack-api-server.js';
 import { MESSAGE_EVENT_TYPES, RequestPublisher } from '../../src/slack/request-publisher.js';
 import { RequestStore } from '../../src/store/requests.js';
 import { EditBudget } from '../../src/slack/edit-budget.js';

@@ -9,9 +9,9 @@ import { startHbrBot, type BotOptions, type RunningBot } from '../../src/bot.js'
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { APPROVE_ACTION, REJECT_ACTION } from '../../src/slack/messages/action-ids.js';
-import { startHbrStandIn, type HbrStandIn, type HbrStandInOptions } from '../../src/sandbox/hbr-api-server.js';
-import { startEcsStandIn, type EcsStandIn, type EcsStandInOptions } from '../../src/sandbox/ecs-api-server.js';
-import { currentContent, startSlackStandIn, type PostedMessage, type SlackStandIn } from '../../src/sandbox/slack-api-server.js';
+import { startHbrStandIn, type HbrStandIn, type HbrStandInOptions } from '../../sandbox/hbr-api-server.js';
+import { startEcsStandIn, type EcsStandIn, type EcsStandInOptions } from '../../sandbox/ecs-api-server.js';
+import { currentContent, startSlackStandIn, type PostedMessage, type SlackStandIn } from '../../sandbox/slack-api-server.js';
 import {
   blockActionPayload,
   sendBlockAction,
@@ -21,8 +21,8 @@ import {
   type BotResponse,
   type SendOptions,
   type SlashCommandFields,
-} from '../../src/sandbox/slack-requests.js';
-import type { EnvelopeType, SocketModeStandIn } from '../../src/sandbox/socket-mode-server.js';
+} from '../../sandbox/slack-requests.js';
+import type { EnvelopeType, SocketModeStandIn } from '../../sandbox/socket-mode-server.js';
 import { waitFor } from './wait-for.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';

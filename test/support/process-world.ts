@@ -6,9 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { startHbrStandIn, type HbrStandIn, type HbrStandInOptions } from '../../src/sandbox/hbr-api-server.js';
-import { startSlackStandIn, type PostedMessage, type SlackStandIn } from '../../src/sandbox/slack-api-server.js';
-import { sendBlockAction, sendSlashCommand, type BotResponse } from '../../src/sandbox/slack-requests.js';
+import { startHbrStandIn, type HbrStandIn, type HbrStandInOptions } from '../../sandbox/hbr-api-server.js';
+import { startSlackStandIn, type PostedMessage, type SlackStandIn } from '../../sandbox/slack-api-server.js';
+import { sendBlockAction, sendSlashCommand, type BotResponse } from '../../sandbox/slack-requests.js';
 import { APPROVER, CHANNEL, REDIS_URL, REQUESTER, SECOND_APPROVER, leakedSecrets } from './bot-harness.js';
 import { spawnBot, type BotProcess } from './bot-process.js';
 

@@ -2,8 +2,8 @@
  * Slack deliveries as raw bytes, so a test can send the very same request again: replayed by an
  * attacker (same timestamp and signature) or re-delivered by Slack (new timestamp, X-Slack-Retry-Num).
  */
-import type { PostedMessage } from '../../src/sandbox/slack-api-server.js';
-import { FORM_CONTENT_TYPE, blockActionPayload, sendSignedRaw, slashCommandBody, type BotResponse } from '../../src/sandbox/slack-requests.js';
+import type { PostedMessage } from '../../sandbox/slack-api-server.js';
+import { FORM_CONTENT_TYPE, blockActionPayload, sendSignedRaw, slashCommandBody, type BotResponse } from '../../sandbox/slack-requests.js';
 import { APPROVE_ACTION } from '../../src/slack/messages/action-ids.js';
 import { APPROVER, CHANNEL, REQUESTER, SIGNING_SECRET, type Harness } from './bot-harness.js';
 

@@ -25,7 +25,7 @@ import { clientStatusFailedMessage, clientStatusMessage } from '../../src/slack/
 import { clientStatuses, type BackupClientState } from '../../src/domain/client-status.js';
 import { operationSpec, type Operation } from '../../src/domain/operation.js';
 import { SUBMISSION_UNANSWERED, SUBMISSION_UNCERTAIN } from '../../src/domain/outcome.js';
-import { blockKitProblems } from '../../src/sandbox/block-kit-limits.js';
+import { blockKitProblems } from '../../sandbox/block-kit-limits.js';
 import { APPROVER, REQUESTER, T0, instanceIds, pendingRequest, poll, submit, withStatus } from './request-fixtures.js';
 
 const APPROVERS = ['U0APPROVER', 'S0OPSTEAM'];

@@ -16,7 +16,8 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
+import type { Config } from '../src/config.js';
+import { checkoutFile } from './checkout-files.js';
 import { SANDBOX_BOT_USER_ID, SANDBOX_CHANNEL, SANDBOX_INSTANCES, SANDBOX_USERS, STATE_NOTES, sandboxUser, type SandboxUser } from './fixture.js';
 import { SCRIPTED_STATES, type HbrStandIn, type ScriptedState } from './hbr-api-server.js';
 import { currentContent, type EphemeralMessage, type PostedMessage, type SlackStandIn } from './slack-api-server.js';
@@ -145,7 +146,7 @@ export function manifestCommands(manifest: string): SlashCommandHint[] {
 
 async function readManifestCommands(): Promise<SlashCommandHint[]> {
   try {
-    const found = manifestCommands(await readFile(new URL('../../manifest.yml', import.meta.url), 'utf8'));
+    const found = manifestCommands(await readFile(checkoutFile('manifest.yml'), 'utf8'));
     return found.length > 0 ? found : FALLBACK_COMMANDS;
   } catch {
     return FALLBACK_COMMANDS;
@@ -278,7 +279,7 @@ interface Subscriber {
 export async function startSandboxPage(options: SandboxPageOptions): Promise<SandboxPage> {
   const { slack, hbr, logger } = options;
   const files = new Map<string, Buffer>();
-  for (const [path, { file }] of Object.entries(PAGE_FILES)) files.set(path, await readFile(new URL(`./page/${file}`, import.meta.url)));
+  for (const [path, { file }] of Object.entries(PAGE_FILES)) files.set(path, await readFile(checkoutFile(`sandbox/page/${file}`)));
   const commands = options.commands ?? (await readManifestCommands());
   const subscribers = new Set<Subscriber>();
 

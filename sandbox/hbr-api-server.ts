@@ -33,7 +33,7 @@ import {
   type RawInstanceStatus,
   type RawTaskResultItem,
   type BackupClientInfo,
-} from '../hbr/types.js';
+} from '../src/hbr/types.js';
 import {
   ApiError,
   intParam,

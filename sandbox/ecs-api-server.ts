@@ -27,7 +27,7 @@ import {
   type RawDescribeCloudAssistantStatusResponse,
   type RawDescribeInstancesResponse,
   type RawEcsInstance,
-} from '../ecs/types.js';
+} from '../src/ecs/types.js';
 import {
   ApiError,
   intParam,

@@ -5,8 +5,10 @@
  */
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { startHbrBot, type BotOptions, type RunningBot } from '../bot.js';
-import { loadSandboxConfig, redactUrlPassword, SANDBOX_DEFAULTS, type SandboxConfig } from '../config.js';
+import { startHbrBot, type BotOptions, type RunningBot } from '../src/bot.js';
+import { redactUrlPassword } from '../src/config.js';
+import { StartupError } from '../src/startup-error.js';
+import { loadSandboxConfig, SANDBOX_DEFAULTS, type SandboxConfig } from './config.js';
 import {
   SANDBOX_ACCESS_KEY_ID,
   SANDBOX_ACCESS_KEY_SECRET,
@@ -49,7 +51,7 @@ export interface RunningSandbox {
 }
 
 /** A problem the person starting the sandbox can fix (Redis down, port taken): its message says how. */
-export class SandboxStartError extends Error {
+export class SandboxStartError extends StartupError {
   override name = 'SandboxStartError';
 }
 
