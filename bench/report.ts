@@ -261,7 +261,7 @@ export function buildReport(input: ReportInput): Report {
 }
 
 /** The table as Markdown (readable in a terminal, pasted as is into README.md). */
-export function renderTable(rows: readonly Row[]): string {
+function renderTable(rows: readonly Row[]): string {
   const lines: string[] = [];
   let section = '';
   const header = ['figure', 'hbr-bot', 'floor', 'hbr-bot ÷ floor', 'target', ''];

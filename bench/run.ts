@@ -9,7 +9,7 @@
  *   npm run bench -- --log-level=silent  bot log level (default info, as in production)
  *   npm run bench -- --rounds=1 --ack-requests=500 --poll-sizes=1000 --slow=10000,30000   (experiments)
  *   npm run bench -- --ack-paced=100     adds an open-loop ack round at 100 requests/s (below saturation)
- *   HBR_BENCH_SRC=/path/to/src npm run bench   measure another copy of src/ (A/B of a fix)
+ *   HBR_BENCH_CHECKOUT=/path/to/checkout npm run bench   measure another copy of the bot (A/B of a fix)
  *
  * `npm run typecheck` covers the bench too (the root tsconfig includes bench/).
  *
@@ -26,7 +26,7 @@ import { REDIS_URL } from './lib/constants.js';
 import type { BenchContext, BenchOptions } from './lib/context.js';
 import { machineInfo } from './lib/machine.js';
 import { deletePrefix } from './lib/redis.js';
-import { srcDir } from './lib/src-path.js';
+import { checkoutDir } from './lib/src-path.js';
 import { buildReport, renderReport } from './report.js';
 import { runAckSuite } from './suites/ack.js';
 import { runEconomySuite } from './suites/economy.js';
@@ -85,7 +85,7 @@ async function main(): Promise<number> {
   let exitCode = 0;
   try {
     const machine = await machineInfo(redis);
-    log(`hbr-bot bench: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, Redis ${machine.redis}, load ${machine.loadAverageAtStart.join(' ')}; src ${srcDir()}`);
+    log(`hbr-bot bench: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, Redis ${machine.redis}, load ${machine.loadAverageAtStart.join(' ')}; src ${checkoutDir()}`);
     const tag = randomBytes(4).toString('hex');
     // Each suite gets fresh stand-ins, so one suite's recorded messages and tasks never slow the next.
     const withStandIns = async <T>(name: string, suite: (ctx: BenchContext) => Promise<T>): Promise<T | null> => {
@@ -118,7 +118,7 @@ async function main(): Promise<number> {
     const economy = await withStandIns('economy', runEconomySuite);
 
     const elapsedSeconds = (performance.now() - started) / 1000;
-    const report = buildReport({ machine, options, ack, pipeline, economy, elapsedSeconds, src: srcDir() });
+    const report = buildReport({ machine, options, ack, pipeline, economy, elapsedSeconds, src: checkoutDir() });
     const file = `${resultsDir}latest.json`;
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     process.stdout.write(`${renderReport(report)}\n`);

@@ -183,7 +183,7 @@ export function randomId(prefix: string, length = 20): string {
 // ---------------------------------------------------------------------------------------------
 
 /** Decodes `a=b&c=d` (form / query syntax: '+' is a space). Throws ApiError for bad escapes. */
-export function parseFormEncoded(text: string): Record<string, string> {
+function parseFormEncoded(text: string): Record<string, string> {
   const entries = new Map<string, string>();
   if (text === '') return {};
   for (const pair of text.split('&')) {

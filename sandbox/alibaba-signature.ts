@@ -23,7 +23,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
-export const ACS3_ALGORITHM = 'ACS3-HMAC-SHA256';
+const ACS3_ALGORITHM = 'ACS3-HMAC-SHA256';
 
 /** Node-style headers: lower-case names. */
 export type HeaderBag = Record<string, string | string[] | undefined>;
@@ -109,7 +109,7 @@ export function parseAcs3Authorization(value: string): Acs3Authorization | null 
 }
 
 /** Step 4: `name:trimmed-value\n` per signed header, in the listed order. Throws for a missing header. */
-export function canonicalHeaders(headers: HeaderBag, signedHeaders: readonly string[]): string {
+function canonicalHeaders(headers: HeaderBag, signedHeaders: readonly string[]): string {
   return signedHeaders
     .map((name) => {
       const value = headerValue(headers, name);
@@ -155,7 +155,7 @@ export interface Acs3Request extends CanonicalRequestParts {
 }
 
 /** Headers an ACS3 request must sign, whatever else it signs. */
-export const REQUIRED_ACS3_SIGNED_HEADERS = ['host', 'x-acs-action', 'x-acs-content-sha256', 'x-acs-date', 'x-acs-version'] as const;
+const REQUIRED_ACS3_SIGNED_HEADERS = ['host', 'x-acs-action', 'x-acs-content-sha256', 'x-acs-date', 'x-acs-version'] as const;
 
 /** Checks an ACS3-HMAC-SHA256 request (steps 1-7). */
 export function verifyAcs3(request: Acs3Request, secretFor: SecretLookup): SignatureCheck {

@@ -39,10 +39,6 @@
  * `[json-pointer:/blocks/0/text/text]` notation so a failure names the offending field.
  */
 
-export interface BlockKitMessage {
-  text?: string;
-  blocks?: unknown[];
-}
 
 const LIMITS = {
   blocksPerMessage: 50,

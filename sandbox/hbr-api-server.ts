@@ -49,7 +49,6 @@ import {
 import { InstanceScript, type ScriptedState } from './instance-script.js';
 
 export { SCRIPTED_STATES, type ScriptedState } from './instance-script.js';
-export { parseFormEncoded, type SignatureScheme } from './alibaba-rpc-server.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public types

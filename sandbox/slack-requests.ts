@@ -86,7 +86,10 @@ function actionTs(): string {
   return `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
 }
 
-/** The headers Slack sends with a request: content type, timestamp and the v0 signature over both. */
+/**
+ * The headers Slack sends with a request: content type, timestamp and the v0 signature over both.
+ * @public The bench loads it by path (bench/lib/load.ts), where knip cannot follow.
+ */
 export function slackRequestHeaders(
   signingSecret: string,
   rawBody: string,

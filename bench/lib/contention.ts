@@ -6,7 +6,6 @@
  * Linux only; elsewhere every figure is NaN.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import os from 'node:os';
 
 const TICKS_PER_SECOND = 100;
 
@@ -91,4 +90,3 @@ export function contention(before: CpuSnapshot, after: CpuSnapshot): Contention 
   return { machineCores, benchCores, redisCores, othersCores: Math.max(0, machineCores - benchCores - redisCores) };
 }
 
-export const cores = os.cpus().length;

@@ -5,9 +5,9 @@
  */
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { importSrc } from './src-path.js';
+import { importFromCheckout } from './src-path.js';
 
-const { slackRequestHeaders } = await importSrc<typeof import('../../sandbox/slack-requests.js')>('sandbox/slack-requests.js');
+const { slackRequestHeaders } = await importFromCheckout<typeof import('../../sandbox/slack-requests.js')>('sandbox/slack-requests.js');
 
 export interface LoadResult {
   /** Latency of every 2xx answer, ms. */

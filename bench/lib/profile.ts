@@ -56,7 +56,7 @@ function areaOf(url: string): string {
   return url.replace(/^file:\/\//, '');
 }
 
-export function summarizeProfile(profile: CpuProfile): ProfileSummary {
+function summarizeProfile(profile: CpuProfile): ProfileSummary {
   const selfUs = new Map<number, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];

@@ -1,7 +1,7 @@
 /** Redis helpers: memory of a key prefix, and deleting a prefix at the end of a run. */
 import type { Redis } from 'ioredis';
 
-export async function keysOf(redis: Redis, prefix: string): Promise<string[]> {
+async function keysOf(redis: Redis, prefix: string): Promise<string[]> {
   const keys: string[] = [];
   let cursor = '0';
   do {

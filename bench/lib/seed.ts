@@ -13,7 +13,7 @@ import type { HbrClient } from '../../src/hbr/client.js';
 import type { JobQueues } from '../../src/jobs/queues.js';
 import type { RequestStore } from '../../src/store/requests.js';
 import { ACCESS_KEY_ID, ACCESS_KEY_SECRET, APPROVER, BOT_TOKEN, CHANNEL, REGION, REQUESTER } from './constants.js';
-import { importSrc } from './src-path.js';
+import { importFromCheckout } from './src-path.js';
 import { benchRequestId, instanceId, pool } from './util.js';
 
 type RequestModule = typeof import('../../src/domain/request.js');
@@ -35,10 +35,10 @@ export interface SrcModules {
 }
 
 export async function loadSrc(): Promise<SrcModules> {
-  const store = await importSrc<typeof import('../../src/store/requests.js')>('store/requests.js');
-  const queues = await importSrc<typeof import('../../src/jobs/queues.js')>('jobs/queues.js');
-  const client = await importSrc<typeof import('../../src/hbr/client.js')>('hbr/client.js');
-  const domain = await importSrc<RequestModule>('domain/request.js');
+  const store = await importFromCheckout<typeof import('../../src/store/requests.js')>('src/store/requests.js');
+  const queues = await importFromCheckout<typeof import('../../src/jobs/queues.js')>('src/jobs/queues.js');
+  const client = await importFromCheckout<typeof import('../../src/hbr/client.js')>('src/hbr/client.js');
+  const domain = await importFromCheckout<RequestModule>('src/domain/request.js');
   return { RequestStore: store.RequestStore, JobQueues: queues.JobQueues, HbrClient: client.HbrClient, accessKeyCredential: client.accessKeyCredential, domain };
 }
 

@@ -24,7 +24,7 @@ export interface Stalls {
 }
 
 /** Event-loop delay and GC pauses since the previous call. */
-export function stalls(): Stalls {
+function stalls(): Stalls {
   const result = {
     loopDelayP99: loopDelay.percentile(99) / 1e6,
     loopDelayMax: loopDelay.max / 1e6,

@@ -1,7 +1,7 @@
 /** Small statistics helpers: percentiles of samples, medians over rounds, ratios. */
 
 /** The p-th percentile (0-100) by linear interpolation between closest ranks; NaN when empty. */
-export function percentile(samples: ArrayLike<number>, p: number): number {
+function percentile(samples: ArrayLike<number>, p: number): number {
   if (samples.length === 0) return Number.NaN;
   const sorted = Float64Array.from(samples).sort();
   const rank = (p / 100) * (sorted.length - 1);
@@ -54,10 +54,4 @@ export function peakInWindow(times: readonly number[], windowMs: number): number
     best = Math.max(best, end - start + 1);
   }
   return best;
-}
-
-export function round(value: number, digits = 2): number {
-  if (!Number.isFinite(value)) return value;
-  const factor = 10 ** digits;
-  return Math.round(value * factor) / factor;
 }

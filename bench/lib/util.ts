@@ -62,8 +62,3 @@ export function instanceId(group: number, index: number): string {
   return `i-bench${group.toString(36).padStart(6, '0')}${index.toString(36).padStart(4, '0')}`;
 }
 
-export function randomTag(): string {
-  let tag = '';
-  for (let i = 0; i < 5; i += 1) tag += BASE32[Math.floor(Math.random() * 32)];
-  return tag;
-}

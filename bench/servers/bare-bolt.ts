@@ -8,17 +8,17 @@ import type { App } from '@slack/bolt';
 import { pino } from 'pino';
 import { BOT_TOKEN } from '../lib/constants.js';
 import { serve, usage } from '../lib/serve.js';
-import { importSrc } from '../lib/src-path.js';
+import { importFromCheckout } from '../lib/src-path.js';
 
 interface SlackAppModule {
   createSlackApp: (...args: unknown[]) => { app: App; start(): Promise<number>; stop(): Promise<void> };
   healthRoute?: () => unknown;
 }
 
-const slackApp = await importSrc<SlackAppModule>('slack/app.js');
-const { loadConfig } = await importSrc<typeof import('../../src/config.js')>('config.js');
-const { createLogger } = await importSrc<typeof import('../../src/logger.js')>('logger.js');
-const { APPROVE_ACTION, REJECT_ACTION } = await importSrc<typeof import('../../src/slack/messages/action-ids.js')>('slack/messages/action-ids.js');
+const slackApp = await importFromCheckout<SlackAppModule>('src/slack/app.js');
+const { loadConfig } = await importFromCheckout<typeof import('../../src/config.js')>('src/config.js');
+const { createLogger } = await importFromCheckout<typeof import('../../src/logger.js')>('src/logger.js');
+const { APPROVE_ACTION, REJECT_ACTION } = await importFromCheckout<typeof import('../../src/slack/messages/action-ids.js')>('src/slack/messages/action-ids.js');
 
 let slack: Awaited<ReturnType<SlackAppModule['createSlackApp']>> | null = null;
 

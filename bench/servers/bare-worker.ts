@@ -9,10 +9,10 @@ import type { Redis } from 'ioredis';
 import type { PollJobData } from '../../src/jobs/queues.js';
 import { REDIS_URL } from '../lib/constants.js';
 import { serve, usage } from '../lib/serve.js';
-import { importSrc } from '../lib/src-path.js';
+import { importFromCheckout } from '../lib/src-path.js';
 
-const { nextPollAt } = await importSrc<typeof import('../../src/jobs/poll.js')>('jobs/poll.js');
-const { createWorkerConnection } = await importSrc<typeof import('../../src/redis/connections.js')>('redis/connections.js');
+const { nextPollAt } = await importFromCheckout<typeof import('../../src/jobs/poll.js')>('src/jobs/poll.js');
+const { createWorkerConnection } = await importFromCheckout<typeof import('../../src/redis/connections.js')>('src/redis/connections.js');
 
 export interface BareWorkerOptions {
   prefix: string;

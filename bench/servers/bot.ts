@@ -9,11 +9,11 @@ import type { RunningBot } from '../../src/bot.js';
 import { ACCESS_KEY_ID, ACCESS_KEY_SECRET } from '../lib/constants.js';
 import { startProfiling, stopProfiling } from '../lib/profile.js';
 import { serve, usage } from '../lib/serve.js';
-import { importSrc } from '../lib/src-path.js';
+import { importFromCheckout } from '../lib/src-path.js';
 
-const { startHbrBot } = await importSrc<typeof import('../../src/bot.js')>('bot.js');
-const { loadConfig } = await importSrc<typeof import('../../src/config.js')>('config.js');
-const { createLogger } = await importSrc<typeof import('../../src/logger.js')>('logger.js');
+const { startHbrBot } = await importFromCheckout<typeof import('../../src/bot.js')>('src/bot.js');
+const { loadConfig } = await importFromCheckout<typeof import('../../src/config.js')>('src/config.js');
+const { createLogger } = await importFromCheckout<typeof import('../../src/logger.js')>('src/logger.js');
 
 // The default credential chain reads these; metadata look-ups would try the network.
 process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = ACCESS_KEY_ID;

@@ -4,9 +4,9 @@
  */
 import { ACCESS_KEY_ID, ACCESS_KEY_SECRET } from '../lib/constants.js';
 import { serve, usage } from '../lib/serve.js';
-import { importSrc } from '../lib/src-path.js';
+import { importFromCheckout } from '../lib/src-path.js';
 
-const { startHbrStandIn } = await importSrc<typeof import('../../sandbox/hbr-api-server.js')>('sandbox/hbr-api-server.js');
+const { startHbrStandIn } = await importFromCheckout<typeof import('../../sandbox/hbr-api-server.js')>('sandbox/hbr-api-server.js');
 
 export interface HbrCallLog {
   action: string[];

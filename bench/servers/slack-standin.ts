@@ -6,9 +6,9 @@
 import type { ResponseUrlContext } from '../../sandbox/slack-api-server.js';
 import { BOT_TOKEN } from '../lib/constants.js';
 import { serve, usage } from '../lib/serve.js';
-import { importSrc } from '../lib/src-path.js';
+import { importFromCheckout } from '../lib/src-path.js';
 
-const { startSlackStandIn } = await importSrc<typeof import('../../sandbox/slack-api-server.js')>('sandbox/slack-api-server.js');
+const { startSlackStandIn } = await importFromCheckout<typeof import('../../sandbox/slack-api-server.js')>('sandbox/slack-api-server.js');
 
 export interface SlackCallRecord {
   method: string;

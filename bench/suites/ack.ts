@@ -18,10 +18,10 @@ import { closedLoop, paced, type LoadResult } from '../lib/load.js';
 import type { Stalls, Usage } from '../lib/serve.js';
 import { median, percentiles, ratio } from '../lib/stats.js';
 import { instanceId, until, untilQuiet } from '../lib/util.js';
-import { importSrc } from '../lib/src-path.js';
+import { importFromCheckout } from '../lib/src-path.js';
 
-const { blockActionPayload, FORM_CONTENT_TYPE, slashCommandBody } = await importSrc<typeof import('../../sandbox/slack-requests.js')>('sandbox/slack-requests.js');
-const { APPROVE_ACTION } = await importSrc<typeof import('../../src/slack/messages/action-ids.js')>('slack/messages/action-ids.js');
+const { blockActionPayload, FORM_CONTENT_TYPE, slashCommandBody } = await importFromCheckout<typeof import('../../sandbox/slack-requests.js')>('sandbox/slack-requests.js');
+const { APPROVE_ACTION } = await importFromCheckout<typeof import('../../src/slack/messages/action-ids.js')>('src/slack/messages/action-ids.js');
 
 export type AckTarget = 'bot' | 'bare';
 export type AckKind = 'command' | 'click';

@@ -22,12 +22,12 @@ import { paced } from '../lib/load.js';
 import { loadSrc, type SrcModules } from '../lib/seed.js';
 import { mean, peakInWindow } from '../lib/stats.js';
 import { instanceId, until, untilQuiet } from '../lib/util.js';
-import { importSrc } from '../lib/src-path.js';
+import { importFromCheckout } from '../lib/src-path.js';
 
-const { blockActionPayload, FORM_CONTENT_TYPE, sendBlockAction, sendSlashCommand, slashCommandBody } = await importSrc<typeof import('../../sandbox/slack-requests.js')>(
+const { blockActionPayload, FORM_CONTENT_TYPE, sendBlockAction, sendSlashCommand, slashCommandBody } = await importFromCheckout<typeof import('../../sandbox/slack-requests.js')>(
   'sandbox/slack-requests.js',
 );
-const { APPROVE_ACTION } = await importSrc<typeof import('../../src/slack/messages/action-ids.js')>('slack/messages/action-ids.js');
+const { APPROVE_ACTION } = await importFromCheckout<typeof import('../../src/slack/messages/action-ids.js')>('src/slack/messages/action-ids.js');
 
 export interface RequestEconomy {
   instances: number;

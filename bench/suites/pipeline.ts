@@ -412,7 +412,7 @@ async function bareRun(ctx: BenchContext, src: SrcModules, bare: ChildServer, se
  * next poll was already due but had not started by the end of the window counts as overdue, with
  * its lag so far (a lower bound) among the samples, so a backlog cannot hide.
  */
-export function analyseLag(
+function analyseLag(
   starts: ReadonlyArray<readonly [task: number, at: number]>,
   grid: readonly number[],
   intervalMs: number,
