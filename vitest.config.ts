@@ -1,11 +1,21 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two tiers. `unit` is pure code, listeners and job processors with small fakes: seconds, no Redis,
+ * no browser (`npm run test:unit`). `integration` is everything that needs Redis, the stand-ins, a
+ * child process or Chromium: the end-to-end flows, the hardening promises, the sandbox, deployment.
+ */
+const UNIT = ['test/unit/**/*.test.ts', 'test/support/**/*.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // Two cores: end-to-end files start servers and workers, so keep parallelism modest.
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    projects: [
+      { extends: true, test: { name: 'unit', include: UNIT } },
+      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: UNIT } },
+    ],
   },
 });

@@ -119,6 +119,13 @@ describe('the compiled production build', () => {
     expect(result.stdout).toBe('');
   }, 20_000);
 
+  it('with an incomplete configuration exits 1 with one message naming each problem, never echoing a secret', async () => {
+    const result = await startBuilt({ SLACK_SIGNING_SECRET: 'SECRET-SIGNING-VALUE', PORT: 'x' });
+    expect(result.code).toBe(1);
+    for (const name of ['SLACK_BOT_TOKEN', 'HBR_APPROVERS', 'PORT']) expect(result.stderr).toContain(`- ${name}:`);
+    expect(result.stderr + result.stdout).not.toContain('SECRET-SIGNING-VALUE');
+  }, 20_000);
+
   it('says the sandbox is not part of it when HBR_SANDBOX=1 asks for one', async () => {
     const result = await startBuilt({ NODE_ENV: 'production', HBR_SANDBOX: '1' });
     expect(result.code).toBe(1);

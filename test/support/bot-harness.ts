@@ -28,7 +28,7 @@ import { waitFor } from './wait-for.js';
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const BOT_TOKEN = 'xoxb-test-bot-token';
 export const APP_TOKEN = 'xapp-1-A0HBRBOT01-test-app-token';
-export const ACCESS_KEY_ID = 'LTAItestAccessKeyId';
+const ACCESS_KEY_ID = 'LTAItestAccessKeyId';
 export const ACCESS_KEY_SECRET = 'test-access-key-secret';
 export const REQUESTER = 'UREQUESTER1';
 export const APPROVER = 'UAPPROVER01';

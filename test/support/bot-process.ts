@@ -61,7 +61,7 @@ export async function spawnBot(env: Record<string, string>, timeoutMs = 20_000, 
   };
 }
 
-export function parseLine(line: string): Record<string, unknown> | null {
+function parseLine(line: string): Record<string, unknown> | null {
   try {
     const parsed: unknown = JSON.parse(line);
     return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : null;

@@ -10,7 +10,7 @@ import { HBR_REGIONS } from '../../src/domain/regions.js';
 export const validInstanceId = fc.stringMatching(/^i-[a-z0-9]{8,30}$/);
 
 /** Things that look like an instance ID but are not one. */
-export const nearInstanceId = fc.oneof(
+const nearInstanceId = fc.oneof(
   validInstanceId.map((id) => id.toUpperCase()),
   validInstanceId.map((id) => `${id.slice(0, 8)}****`),
   validInstanceId.map((id) => `${id.slice(0, 10)}…`),
@@ -39,14 +39,14 @@ export const slackMarkup = fc.oneof(
   fc.constantFrom('&lt;', '&gt;', '&amp;', '&lt;@U123&gt;', '<', '>', '<<>>', '<@>', '<#|>'),
 );
 
-export const regionValue = fc.oneof(
+const regionValue = fc.oneof(
   fc.constantFrom(...HBR_REGIONS),
   fc.constantFrom(...HBR_REGIONS).map((r) => r.toUpperCase()),
   fc.constantFrom('cn-hangzhou-h', 'cn-shanghai-b', 'us-east-1a', 'cn-hangzhuo', 'mars-north-1', '', '""', '--region', 'i-bp1aaaaaaaaaaaaaaaa1'),
   fc.string({ maxLength: 40, unit: 'grapheme' }),
 );
 
-export const regionFlag = fc.oneof(
+const regionFlag = fc.oneof(
   regionValue.map((value) => `--region ${value}`),
   regionValue.map((value) => `--region=${value}`),
   regionValue.map((value) => `\u2014region ${value}`),
@@ -56,17 +56,17 @@ export const regionFlag = fc.oneof(
 );
 
 /** Any Unicode: graphemes, lone surrogates, control characters. */
-export const anyText = fc.oneof(
+const anyText = fc.oneof(
   fc.string({ maxLength: 60, unit: 'grapheme' }),
   fc.string({ maxLength: 60, unit: 'binary' }),
   fc.string({ maxLength: 30, unit: fc.constantFrom('\u0000', '\u0007', '\u001b', '\u007f', '\u0085', '\u2028', '\u202e', '\ud800', '\udfff', '\ufeff', '\u200d', '\ufffd') }),
 );
 
-export const subcommandWord = fc.constantFrom('status', 'show', 'audit', 'help', 'STATUS', 'Show', '?', '-h', '--help', 'show rabcdefghijkm', 'audit 5', 'audit 0', 'audit 101', 'audit many');
+const subcommandWord = fc.constantFrom('status', 'show', 'audit', 'help', 'STATUS', 'Show', '?', '-h', '--help', 'show rabcdefghijkm', 'audit 5', 'audit 0', 'audit 101', 'audit many');
 
-export const separator = fc.constantFrom(' ', '  ', ',', ', ', ';', '|', '\n', '\r\n', '\t', '\u00a0', '\u200b', '，', '、', ' , ', '\u0000', '\u2003');
+const separator = fc.constantFrom(' ', '  ', ',', ', ', ';', '|', '\n', '\r\n', '\t', '\u00a0', '\u200b', '，', '、', ' , ', '\u0000', '\u2003');
 
-export const token = fc.oneof(
+const token = fc.oneof(
   { weight: 5, arbitrary: validInstanceId },
   { weight: 3, arbitrary: nearInstanceId },
   { weight: 2, arbitrary: slackMarkup },

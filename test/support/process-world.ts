@@ -72,7 +72,7 @@ export async function startProcessWorld(
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: SECRETS.accessKeySecret,
     ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true',
     LOG_LEVEL: 'debug',
-    // These tests are about crashes and outages, not the ECS look-up (test/e2e/preflight.test.ts).
+    // These tests are about crashes and outages, not the ECS look-up (test/integration/preflight.test.ts).
     HBR_PREFLIGHT: 'false',
     ...options.env,
   };

@@ -36,7 +36,7 @@ export function pendingRequest(n: number, region = 'cn-hangzhou', operation: Ope
   });
 }
 
-export const APPROVED: Decision = { outcome: 'approved', by: APPROVER, at: T0 + 5 * 60_000 };
+const APPROVED: Decision = { outcome: 'approved', by: APPROVER, at: T0 + 5 * 60_000 };
 
 export function withStatus(request: HbrRequest, status: RequestStatus, extra: Partial<HbrRequest> = {}): HbrRequest {
   const decision: Decision | null =

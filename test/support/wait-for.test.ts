@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { waitFor } from '../support/wait-for.js';
+import { waitFor } from './wait-for.js';
 
 describe('waitFor', () => {
   it('returns the first value that is not undefined, null or false', async () => {

@@ -4,14 +4,14 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { accessKeyCredential, resolveProductEndpoint } from '../../src/alibaba/rpc-client.js';
-import { instanceReadiness, combineFacts } from '../../src/domain/preflight.js';
-import { EcsClient, type EcsClientOptions } from '../../src/ecs/client.js';
-import { EcsError, explainEcsErrorCode, toEcsError } from '../../src/ecs/errors.js';
-import { HbrClient } from '../../src/hbr/client.js';
-import { startEcsStandIn, type EcsStandIn } from '../../sandbox/ecs-api-server.js';
-import { SCRIPTED_STATES, makeInstanceId, startHbrStandIn } from '../../sandbox/hbr-api-server.js';
-import { InstanceScript } from '../../sandbox/instance-script.js';
+import { accessKeyCredential, resolveProductEndpoint } from '../../../src/alibaba/rpc-client.js';
+import { instanceReadiness, combineFacts } from '../../../src/domain/preflight.js';
+import { EcsClient, type EcsClientOptions } from '../../../src/ecs/client.js';
+import { EcsError, explainEcsErrorCode, toEcsError } from '../../../src/ecs/errors.js';
+import { HbrClient } from '../../../src/hbr/client.js';
+import { startEcsStandIn, type EcsStandIn } from '../../../sandbox/ecs-api-server.js';
+import { SCRIPTED_STATES, makeInstanceId, startHbrStandIn } from '../../../sandbox/hbr-api-server.js';
+import { InstanceScript } from '../../../sandbox/instance-script.js';
 
 const AK = 'LTAI5tTestKeyIdEcs01';
 const SECRET = 'ecs-stand-in-secret-0001';

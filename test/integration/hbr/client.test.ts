@@ -8,10 +8,10 @@ import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { HbrClient, accessKeyCredential, resolveEndpoint, type HbrClientOptions } from '../../src/hbr/client.js';
-import { HbrError } from '../../src/hbr/errors.js';
-import { makeInstanceId, startHbrStandIn, type HbrFault, type HbrStandIn } from '../../sandbox/hbr-api-server.js';
-import { hbrFailure } from '../support/hbr-failure.js';
+import { HbrClient, accessKeyCredential, resolveEndpoint, type HbrClientOptions } from '../../../src/hbr/client.js';
+import { HbrError } from '../../../src/hbr/errors.js';
+import { makeInstanceId, startHbrStandIn, type HbrFault, type HbrStandIn } from '../../../sandbox/hbr-api-server.js';
+import { hbrFailure } from '../../support/hbr-failure.js';
 
 const AK = 'LTAI5tTestKeyId0001';
 const SECRET = 'hbr-stand-in-secret-0001';

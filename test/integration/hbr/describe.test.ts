@@ -3,11 +3,11 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { HbrClient, accessKeyCredential } from '../../src/hbr/client.js';
-import { clientStatusSentence } from '../../src/domain/outcome.js';
-import { KNOWN_CLIENT_STATUSES } from '../../src/hbr/types.js';
-import { makeInstanceId, startHbrStandIn, type HbrStandIn } from '../../sandbox/hbr-api-server.js';
-import { hbrFailure } from '../support/hbr-failure.js';
+import { HbrClient, accessKeyCredential } from '../../../src/hbr/client.js';
+import { clientStatusSentence } from '../../../src/domain/outcome.js';
+import { KNOWN_CLIENT_STATUSES } from '../../../src/hbr/types.js';
+import { makeInstanceId, startHbrStandIn, type HbrStandIn } from '../../../sandbox/hbr-api-server.js';
+import { hbrFailure } from '../../support/hbr-failure.js';
 
 const AK = 'LTAI5tTestKeyId0002';
 const SECRET = 'hbr-stand-in-secret-0002';

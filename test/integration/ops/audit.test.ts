@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { APPROVER, REQUESTER, startHarness, type Harness } from '../support/bot-harness.js';
-import { waitFor } from '../support/wait-for.js';
-import { AuditTrail } from '../../src/ops/audit.js';
+import { APPROVER, REQUESTER, startHarness, type Harness } from '../../support/bot-harness.js';
+import { waitFor } from '../../support/wait-for.js';
+import { AuditTrail } from '../../../src/ops/audit.js';
 import { pino } from 'pino';
 
 let harness: Harness | undefined;

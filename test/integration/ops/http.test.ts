@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { APPROVER, startHarness, type Harness } from '../support/bot-harness.js';
-import { waitFor } from '../support/wait-for.js';
+import { APPROVER, startHarness, type Harness } from '../../support/bot-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {

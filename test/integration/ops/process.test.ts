@@ -5,12 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHbrStandIn, type HbrStandIn, type HbrStandInOptions } from '../../sandbox/hbr-api-server.js';
-import { startSlackStandIn, type PostedMessage, type SlackStandIn } from '../../sandbox/slack-api-server.js';
-import { sendBlockAction, sendSlashCommand } from '../../sandbox/slack-requests.js';
-import { spawnBot, type BotProcess } from '../support/bot-process.js';
-import { APPROVER, CHANNEL, REDIS_URL, REQUESTER, SECOND_APPROVER } from '../support/bot-harness.js';
-import { waitFor } from '../support/wait-for.js';
+import { startHbrStandIn, type HbrStandIn, type HbrStandInOptions } from '../../../sandbox/hbr-api-server.js';
+import { startSlackStandIn, type PostedMessage, type SlackStandIn } from '../../../sandbox/slack-api-server.js';
+import { sendBlockAction, sendSlashCommand } from '../../../sandbox/slack-requests.js';
+import { spawnBot, type BotProcess } from '../../support/bot-process.js';
+import { APPROVER, CHANNEL, REDIS_URL, REQUESTER, SECOND_APPROVER } from '../../support/bot-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // Real-looking secrets: none of them may ever show up in a log line or a Slack message.
 const BOT_TOKEN = `xoxb-${'7'.repeat(12)}-${'4'.repeat(13)}-Zq8vR2mXc9LpT4sWn6YbK1aE`;
@@ -45,7 +45,7 @@ async function startWorld(hbrOptions: Omit<HbrStandInOptions, 'accessKeyId' | 'a
     HBR_POLL_FIRST_DELAY_MS: '400',
     HBR_POLL_INTERVAL_MS: '400',
     HBR_TASK_TIMEOUT_MS: '20000',
-    // These tests are about processes, not the ECS look-up (covered in test/e2e/preflight.test.ts).
+    // These tests are about processes, not the ECS look-up (covered in test/integration/preflight.test.ts).
     HBR_PREFLIGHT: 'false',
     ALIBABA_CLOUD_ACCESS_KEY_ID: ACCESS_KEY_ID,
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: ACCESS_KEY_SECRET,

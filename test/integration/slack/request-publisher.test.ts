@@ -9,12 +9,12 @@ import { webApi } from '@slack/bolt';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { newRequest, type HbrRequest } from '../../src/domain/request.js';
-import { startSlackStandIn, type SlackStandIn } from '../../sandbox/slack-api-server.js';
-import { MESSAGE_EVENT_TYPES, RequestPublisher } from '../../src/slack/request-publisher.js';
-import { RequestStore } from '../../src/store/requests.js';
-import { EditBudget } from '../../src/slack/edit-budget.js';
-import { REDIS_URL } from '../support/bot-harness.js';
+import { newRequest, type HbrRequest } from '../../../src/domain/request.js';
+import { startSlackStandIn, type SlackStandIn } from '../../../sandbox/slack-api-server.js';
+import { MESSAGE_EVENT_TYPES, RequestPublisher } from '../../../src/slack/request-publisher.js';
+import { RequestStore } from '../../../src/store/requests.js';
+import { EditBudget } from '../../../src/slack/edit-budget.js';
+import { REDIS_URL } from '../../support/bot-harness.js';
 
 const TOKEN = 'xoxb-publisher-test';
 const CHANNEL = 'C0PUBLISH1';

@@ -7,10 +7,10 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { startSlackStandIn } from '../../sandbox/slack-api-server.js';
-import { APPROVE_ACTION, REJECT_ACTION } from '../../src/slack/messages/action-ids.js';
-import { APP_TOKEN, APPROVER, BOT_TOKEN, REQUESTER, STRANGER, instanceIdsFor, startHarness, type Harness } from '../support/bot-harness.js';
-import { waitFor } from '../support/wait-for.js';
+import { startSlackStandIn } from '../../../sandbox/slack-api-server.js';
+import { APPROVE_ACTION, REJECT_ACTION } from '../../../src/slack/messages/action-ids.js';
+import { APP_TOKEN, APPROVER, BOT_TOKEN, REQUESTER, STRANGER, instanceIdsFor, startHarness, type Harness } from '../../support/bot-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {

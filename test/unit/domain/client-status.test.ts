@@ -6,9 +6,9 @@ import {
   compareVersions,
   countClientStatuses,
   type BackupClientState,
-} from '../../src/domain/client-status.js';
-import { formatDuration, timeAgo } from '../../src/domain/durations.js';
-import { CLIENT_STATUS_SENTENCES } from '../../src/domain/outcome.js';
+} from '../../../src/domain/client-status.js';
+import { formatDuration, timeAgo } from '../../../src/domain/durations.js';
+import { CLIENT_STATUS_SENTENCES } from '../../../src/domain/outcome.js';
 
 const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
 const MINUTE = 60_000;

@@ -4,9 +4,9 @@ import {
   MAX_LISTED_PROBLEMS,
   chunk,
   parseCommand,
-} from '../../src/domain/instance-ids.js';
-import type { ParseOptions, ParsedCommand } from '../../src/domain/instance-ids.js';
-import { HBR_REGIONS, isHbrRegion, nearestHbrRegions, regionOfZone } from '../../src/domain/regions.js';
+} from '../../../src/domain/instance-ids.js';
+import type { ParseOptions, ParsedCommand } from '../../../src/domain/instance-ids.js';
+import { HBR_REGIONS, isHbrRegion, nearestHbrRegions, regionOfZone } from '../../../src/domain/regions.js';
 
 const OPTIONS: ParseOptions = { maxInstances: 5, defaultRegion: 'cn-hangzhou' };
 const A = 'i-bp1abcdefghijk12345';

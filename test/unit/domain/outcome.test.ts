@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OPERATIONS, operationSpec, type Operation } from '../../src/domain/operation.js';
+import { OPERATIONS, operationSpec, type Operation } from '../../../src/domain/operation.js';
 import {
   CLIENT_STATUS_SENTENCES,
   INSTANCE_ERROR_SENTENCES,
@@ -13,11 +13,11 @@ import {
   summarize,
   summaryLine,
   uncertainInstanceIds,
-} from '../../src/domain/outcome.js';
-import type { InstanceOutcome, InstanceOutcomeKind } from '../../src/domain/outcome.js';
-import type { HbrRequest, TaskPhase } from '../../src/domain/request.js';
-import { T0, instanceIds, pendingRequest, poll, submit, withStatus } from './request-fixtures.js';
-import { KNOWN_CLIENT_STATUSES } from '../../src/hbr/types.js';
+} from '../../../src/domain/outcome.js';
+import type { InstanceOutcome, InstanceOutcomeKind } from '../../../src/domain/outcome.js';
+import type { HbrRequest, TaskPhase } from '../../../src/domain/request.js';
+import { T0, instanceIds, pendingRequest, poll, submit, withStatus } from '../../support/request-fixtures.js';
+import { KNOWN_CLIENT_STATUSES } from '../../../src/hbr/types.js';
 
 /** hbr-api.md's clientStatus list, as the HBR client types spell it. */
 const DOCUMENTED_STATUSES = KNOWN_CLIENT_STATUSES;

@@ -11,12 +11,12 @@ import {
   preflightCounts,
   type InstanceFacts,
   type PreflightResult,
-} from '../../src/domain/preflight.js';
-import type { HbrRequest } from '../../src/domain/request.js';
-import { blockKitProblems } from '../../sandbox/block-kit-limits.js';
-import { LIMITS } from '../../src/slack/messages/blocks.js';
-import { requestMessage } from '../../src/slack/messages/request.js';
-import { APPROVER, T0, pendingRequest, withStatus } from '../unit/request-fixtures.js';
+} from '../../../src/domain/preflight.js';
+import type { HbrRequest } from '../../../src/domain/request.js';
+import { blockKitProblems } from '../../../sandbox/block-kit-limits.js';
+import { LIMITS } from '../../../src/slack/messages/blocks.js';
+import { requestMessage } from '../../../src/slack/messages/request.js';
+import { APPROVER, T0, pendingRequest, withStatus } from '../../support/request-fixtures.js';
 
 function facts(instanceId: string, overrides: Partial<InstanceFacts> = {}): InstanceFacts {
   return {

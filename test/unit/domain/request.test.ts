@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { withTasks, type TaskProgress } from '../../src/domain/request.js';
-import { pendingRequest, submit, withStatus } from './request-fixtures.js';
+import { withTasks, type TaskProgress } from '../../../src/domain/request.js';
+import { pendingRequest, submit, withStatus } from '../../support/request-fixtures.js';
 
 const task = (taskId: string, progress: number): TaskProgress => ({ taskId, phase: 'running', progress, results: [], polledAt: 0, polls: 1 });
 

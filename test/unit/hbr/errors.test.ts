@@ -7,9 +7,9 @@ import {
   isTransientCode,
   sanitizeDetail,
   toHbrError,
-} from '../../src/hbr/errors.js';
-import { KNOWN_CLIENT_STATUSES } from '../../src/hbr/types.js';
-import { clientStatusSentence, instanceErrorSentence } from '../../src/domain/outcome.js';
+} from '../../../src/hbr/errors.js';
+import { KNOWN_CLIENT_STATUSES } from '../../../src/hbr/types.js';
+import { clientStatusSentence, instanceErrorSentence } from '../../../src/domain/outcome.js';
 
 /** The shape @alicloud/openapi-client 0.4.15 throws for an HBR error answer. */
 function libraryResponseError(status: number, body: Record<string, unknown>): Error {

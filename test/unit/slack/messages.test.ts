@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommand } from '../../src/domain/instance-ids.js';
-import type { HbrRequest, RequestStatus } from '../../src/domain/request.js';
-import { APPROVE_ACTION, REJECT_ACTION } from '../../src/slack/messages/action-ids.js';
-import type { ActionsBlock, Block, SlackMessage } from '../../src/slack/messages/blocks.js';
-import { clamp, packLines } from '../../src/slack/messages/blocks.js';
+import { parseCommand } from '../../../src/domain/instance-ids.js';
+import type { HbrRequest, RequestStatus } from '../../../src/domain/request.js';
+import { APPROVE_ACTION, REJECT_ACTION } from '../../../src/slack/messages/action-ids.js';
+import type { ActionsBlock, Block, SlackMessage } from '../../../src/slack/messages/blocks.js';
+import { clamp, packLines } from '../../../src/slack/messages/blocks.js';
 import {
   alreadyDecidedMessage,
   invalidCommandMessage,
@@ -14,19 +14,19 @@ import {
   somethingWentWrongMessage,
   temporarilyUnavailableMessage,
   unknownRequestMessage,
-} from '../../src/slack/messages/errors.js';
-import { code, codeListPieces, escapeMrkdwn, formatDuration, mentionApprover, slackDate } from '../../src/slack/messages/format.js';
-import { helpMessage } from '../../src/slack/messages/help.js';
-import { progressMessage } from '../../src/slack/messages/progress.js';
-import { requestMessage, requestPostedMessage } from '../../src/slack/messages/request.js';
-import { finalResultMessage } from '../../src/slack/messages/result.js';
-import { requestDetailsMessage, unknownRequestIdMessage } from '../../src/slack/messages/show.js';
-import { clientStatusFailedMessage, clientStatusMessage } from '../../src/slack/messages/status.js';
-import { clientStatuses, type BackupClientState } from '../../src/domain/client-status.js';
-import { operationSpec, type Operation } from '../../src/domain/operation.js';
-import { SUBMISSION_UNANSWERED, SUBMISSION_UNCERTAIN } from '../../src/domain/outcome.js';
-import { blockKitProblems } from '../../sandbox/block-kit-limits.js';
-import { APPROVER, REQUESTER, T0, instanceIds, pendingRequest, poll, submit, withStatus } from './request-fixtures.js';
+} from '../../../src/slack/messages/errors.js';
+import { code, codeListPieces, escapeMrkdwn, formatDuration, mentionApprover, slackDate } from '../../../src/slack/messages/format.js';
+import { helpMessage } from '../../../src/slack/messages/help.js';
+import { progressMessage } from '../../../src/slack/messages/progress.js';
+import { requestMessage, requestPostedMessage } from '../../../src/slack/messages/request.js';
+import { finalResultMessage } from '../../../src/slack/messages/result.js';
+import { requestDetailsMessage, unknownRequestIdMessage } from '../../../src/slack/messages/show.js';
+import { clientStatusFailedMessage, clientStatusMessage } from '../../../src/slack/messages/status.js';
+import { clientStatuses, type BackupClientState } from '../../../src/domain/client-status.js';
+import { operationSpec, type Operation } from '../../../src/domain/operation.js';
+import { SUBMISSION_UNANSWERED, SUBMISSION_UNCERTAIN } from '../../../src/domain/outcome.js';
+import { blockKitProblems } from '../../../sandbox/block-kit-limits.js';
+import { APPROVER, REQUESTER, T0, instanceIds, pendingRequest, poll, submit, withStatus } from '../../support/request-fixtures.js';
 
 const APPROVERS = ['U0APPROVER', 'S0OPSTEAM'];
 
@@ -558,7 +558,7 @@ describe('helpMessage: every command and subcommand', () => {
 
 describe('auditMessage', () => {
   it('lists events newest first with who, what and HBR RequestIds, within Block Kit limits', async () => {
-    const { auditMessage } = await import('../../src/slack/messages/audit.js');
+    const { auditMessage } = await import('../../../src/slack/messages/audit.js');
     const at = Date.UTC(2026, 10, 27, 12, 0, 0);
     const records = [
       { type: 'request.finished' as const, requestId: 'rabcdefghijkm', operation: 'install' as const, status: 'finished', summary: 'Installed on 1 of 2 — 1 failed', succeeded: 1, failed: 1, failureCode: null, hbrRequestIds: ['REQ-1'], at: at + 3 },
@@ -581,7 +581,7 @@ describe('auditMessage', () => {
 
 describe('progressStep', () => {
   it('rounds progress down to quarters so the reply changes a handful of times per task', async () => {
-    const { progressStep } = await import('../../src/slack/messages/progress.js');
+    const { progressStep } = await import('../../../src/slack/messages/progress.js');
     expect([0, 10, 24, 25, 49, 50, 74, 75, 99, 100, 130].map(progressStep)).toEqual([
       'starting', 'starting', 'starting', '25%+', '25%+', '50%+', '50%+', '75%+', '75%+', '100%', '100%',
     ]);
