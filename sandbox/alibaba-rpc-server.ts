@@ -226,7 +226,7 @@ function parseRequest(req: IncomingMessage, rawBody: Buffer): ParsedRequest {
   const form = contentType.toLowerCase().startsWith('application/x-www-form-urlencoded') ? parseFormEncoded(rawBody.toString('utf8')) : {};
   const params = { ...query, ...form };
   const authorization = firstHeader(req.headers, 'authorization');
-  const scheme: ParsedRequest['scheme'] = authorization !== undefined ? 'ACS3-HMAC-SHA256' : params['Signature'] !== undefined ? 'v2' : 'none';
+  const scheme: ParsedRequest['scheme'] = authorization !== undefined ? 'ACS3-HMAC-SHA256' : params.Signature !== undefined ? 'v2' : 'none';
   return {
     method: (req.method ?? 'GET').toUpperCase(),
     path,
@@ -236,7 +236,7 @@ function parseRequest(req: IncomingMessage, rawBody: Buffer): ParsedRequest {
     query,
     form,
     params,
-    action: firstHeader(req.headers, 'x-acs-action') ?? params['Action'] ?? '',
+    action: firstHeader(req.headers, 'x-acs-action') ?? params.Action ?? '',
     scheme,
   };
 }
@@ -332,7 +332,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     }
     if (!check.ok) throw new ApiError(check.httpStatus, check.code, check.message);
 
-    const stamp = request.scheme === 'v2' ? request.params['Timestamp'] : firstHeader(request.headers, 'x-acs-date');
+    const stamp = request.scheme === 'v2' ? request.params.Timestamp : firstHeader(request.headers, 'x-acs-date');
     if (stamp === undefined || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(stamp) || Number.isNaN(Date.parse(stamp))) {
       throw new ApiError(400, 'InvalidTimeStamp.Format', 'Specified time stamp or date value is not well formatted (expected YYYY-MM-DDThh:mm:ssZ).');
     }
@@ -340,18 +340,18 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       throw new ApiError(400, 'InvalidTimeStamp.Expired', `Specified time stamp or date value is expired: ${stamp} is more than 15 minutes from the server time.`);
     }
 
-    const nonce = request.scheme === 'v2' ? request.params['SignatureNonce'] : firstHeader(request.headers, 'x-acs-signature-nonce');
+    const nonce = request.scheme === 'v2' ? request.params.SignatureNonce : firstHeader(request.headers, 'x-acs-signature-nonce');
     if (nonce !== undefined) {
       if (usedNonces.has(nonce)) throw new ApiError(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
       usedNonces.add(nonce);
     }
 
-    const requested = firstHeader(request.headers, 'x-acs-version') ?? request.params['Version'];
+    const requested = firstHeader(request.headers, 'x-acs-version') ?? request.params.Version;
     if (requested !== version) {
       throw new ApiError(400, 'InvalidVersion', `Specified parameter Version "${requested ?? ''}" is not valid (${product} is ${version}).`);
     }
     const headerAction = firstHeader(request.headers, 'x-acs-action');
-    const paramAction = request.params['Action'];
+    const paramAction = request.params.Action;
     if (headerAction !== undefined && paramAction !== undefined && headerAction !== paramAction) {
       throw new ApiError(400, 'InvalidParameter', `x-acs-action "${headerAction}" and Action "${paramAction}" disagree.`);
     }
@@ -430,7 +430,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       query: request.query,
       form: request.form,
       signature: request.scheme,
-      accessKeyId: request.scheme === 'v2' ? (request.params['AccessKeyId'] ?? null) : (/Credential=([^,\s]+)/.exec(firstHeader(req.headers, 'authorization') ?? '')?.[1] ?? null),
+      accessKeyId: request.scheme === 'v2' ? (request.params.AccessKeyId ?? null) : (/Credential=([^,\s]+)/.exec(firstHeader(req.headers, 'authorization') ?? '')?.[1] ?? null),
     });
 
     /** The service's answer to the call: authentication, a service-level fault, then the product's handler. */

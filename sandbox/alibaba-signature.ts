@@ -234,7 +234,7 @@ export function signAcs3(request: Acs3Request, accessKeyId: string, secret: stri
   const signedHeaders = Object.keys(headers).sort();
   const canonical = acs3CanonicalRequest({ ...request, headers }, signedHeaders, payloadHash);
   const signature = acs3Signature(secret, acs3StringToSign(canonical));
-  headers['authorization'] = `${ACS3_ALGORITHM} Credential=${accessKeyId},SignedHeaders=${signedHeaders.join(';')},Signature=${signature}`;
+  headers.authorization = `${ACS3_ALGORITHM} Credential=${accessKeyId},SignedHeaders=${signedHeaders.join(';')},Signature=${signature}`;
   return headers;
 }
 
@@ -255,12 +255,12 @@ export function v2Signature(secret: string, stringToSign: string): string {
 
 /** Checks a v2 request; `params` = decoded query plus form-body parameters. */
 export function verifyV2(method: string, params: Record<string, string>, secretFor: SecretLookup): SignatureCheck {
-  const signature = params['Signature'];
+  const signature = params.Signature;
   if (signature === undefined || signature === '') {
     return { ok: false, code: 'MissingSignature', httpStatus: 400, message: 'The request has no Signature parameter.', accessKeyId: null };
   }
-  const accessKeyId = params['AccessKeyId'] ?? '';
-  if (accessKeyId === '' || (params['SignatureMethod'] ?? 'HMAC-SHA1') !== 'HMAC-SHA1') {
+  const accessKeyId = params.AccessKeyId ?? '';
+  if (accessKeyId === '' || (params.SignatureMethod ?? 'HMAC-SHA1') !== 'HMAC-SHA1') {
     return {
       ok: false,
       code: 'IncompleteSignature',

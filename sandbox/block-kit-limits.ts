@@ -430,7 +430,7 @@ class Checker {
     }
     if (items.length === 0) this.add(at, `"${key}" must have at least 1 item`);
     if (items.length > max) this.add(at, `"${key}" must have at most ${max} items (got ${items.length})`);
-    items.forEach((item, i) => each(item, `${at}/${i}`, i));
+    for (const [i, item] of items.entries()) each(item, `${at}/${i}`, i);
   }
 }
 
@@ -470,7 +470,7 @@ export function blockKitProblems(message: { text?: string; blocks?: unknown[] })
         checker.add('/blocks', `a message may have at most ${LIMITS.blocksPerMessage} blocks (got ${blocks.length})`);
       }
       const blockIds = new Map<string, number>();
-      blocks.forEach((block, i) => checker.block(block, i, blockIds));
+      for (const [i, block] of blocks.entries()) checker.block(block, i, blockIds);
     }
   }
   return checker.problems;

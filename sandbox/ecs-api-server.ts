@@ -91,7 +91,7 @@ function agentOnline(state: ScriptedState): boolean {
 }
 
 function requiredRegion(params: Record<string, string>): string {
-  const region = params['RegionId'];
+  const region = params.RegionId;
   if (region === undefined || region === '') throw new ApiError(400, 'MissingParameter', 'The input parameter "RegionId" that is mandatory for processing this request is not supplied.');
   return region;
 }
@@ -120,7 +120,7 @@ export async function startEcsStandIn(options: EcsStandInOptions): Promise<EcsSt
   function handleDescribeInstances(params: Record<string, string>, requestId: string): Answer {
     const region = requiredRegion(params);
     rejectFlattened(params, 'InstanceIds');
-    const raw = params['InstanceIds'];
+    const raw = params.InstanceIds;
     const ids = raw === undefined ? script.entries().map((e) => e.instanceId) : parseIdList('InstanceIds', raw, MAX_DESCRIBE_INSTANCES_IDS);
     const pageNumber = intParam(params, 'PageNumber', 1, 1, 1_000_000);
     const pageSize = intParam(params, 'PageSize', 10, 1, MAX_DESCRIBE_INSTANCES_PAGE_SIZE);
@@ -138,7 +138,7 @@ export async function startEcsStandIn(options: EcsStandInOptions): Promise<EcsSt
 
   function handleDescribeCloudAssistantStatus(params: Record<string, string>, requestId: string): Answer {
     const region = requiredRegion(params);
-    if (params['InstanceIds'] !== undefined || params['InstanceId'] !== undefined) {
+    if (params.InstanceIds !== undefined || params.InstanceId !== undefined) {
       throw new ApiError(400, 'InvalidParameter', 'DescribeCloudAssistantStatus takes InstanceId.N (InstanceId.1, InstanceId.2, ...), not a JSON list.');
     }
     const ids = Object.keys(params)

@@ -261,10 +261,10 @@ export async function startHbrStandIn(options: HbrStandInOptions): Promise<HbrSt
 
   function handleInstallLike(kind: TaskKind, params: Record<string, string>, requestId: string): Answer {
     rejectFlattened(params, 'InstanceIds');
-    if (params['ClientIds'] !== undefined || Object.keys(params).some((k) => k.startsWith('ClientIds.'))) {
+    if (params.ClientIds !== undefined || Object.keys(params).some((k) => k.startsWith('ClientIds.'))) {
       throw new ApiError(400, 'InvalidParameter', 'ClientIds is not supported by the HBR stand-in: use InstanceIds.');
     }
-    const raw = params['InstanceIds'];
+    const raw = params.InstanceIds;
     if (raw === undefined) throw new ApiError(400, 'MissingParameter', 'The parameter InstanceIds is mandatory for this action.');
     const ids = parseIdList('InstanceIds', raw, MAX_INSTANCES_PER_CALL);
     const statuses: RawInstanceStatus[] = ids.map((id) => {
@@ -293,7 +293,7 @@ export async function startHbrStandIn(options: HbrStandInOptions): Promise<HbrSt
   }
 
   function handleDescribeTask(params: Record<string, string>, requestId: string, malformedResult: boolean): Answer {
-    const taskId = params['TaskId'];
+    const taskId = params.TaskId;
     if (taskId === undefined || taskId === '') throw new ApiError(400, 'MissingParameter', 'The parameter TaskId is mandatory for this action.');
     const task = tasks.get(taskId);
     if (!task) throw new ApiError(404, 'InvalidTaskId.NotFound', `The specified task ${taskId} does not exist.`);
@@ -318,15 +318,15 @@ export async function startHbrStandIn(options: HbrStandInOptions): Promise<HbrSt
 
   function handleDescribeBackupClients(request: ParsedRequest, requestId: string): Answer {
     const { params, query, form } = request;
-    const clientType = params['ClientType'];
+    const clientType = params.ClientType;
     if (clientType === undefined || clientType === '') throw new ApiError(400, 'MissingParameter', 'The parameter ClientType is mandatory for this action.');
     if (clientType !== 'ECS_CLIENT') throw new ApiError(400, 'InvalidParameter', `The stand-in only serves ClientType ECS_CLIENT, got ${clientType}.`);
     for (const name of ['InstanceIds', 'ClientIds']) {
       rejectFlattened(params, name);
       if (query[name] !== undefined) throw new ApiError(400, 'InvalidParameter', `The parameter ${name} must be sent in the form body.`);
     }
-    const instanceFilter = form['InstanceIds'] !== undefined ? new Set(parseIdList('InstanceIds', form['InstanceIds'], 10_000)) : null;
-    const clientFilter = form['ClientIds'] !== undefined ? new Set(parseIdList('ClientIds', form['ClientIds'], 10_000)) : null;
+    const instanceFilter = form.InstanceIds !== undefined ? new Set(parseIdList('InstanceIds', form.InstanceIds, 10_000)) : null;
+    const clientFilter = form.ClientIds !== undefined ? new Set(parseIdList('ClientIds', form.ClientIds, 10_000)) : null;
     const pageNumber = intParam(params, 'PageNumber', 1, 1, 1_000_000);
     const pageSize = Math.min(intParam(params, 'PageSize', 10, 1, MAX_PAGE_SIZE), maxPageSize);
     const matching = [...clientsByInstance.values()].filter(

@@ -31,7 +31,8 @@ export async function memoryByCategory(redis: Redis, prefix: string, categorize:
     answers.forEach(([, bytes], j) => {
       const size = typeof bytes === 'number' ? bytes : 0;
       const category = categorize(batch[j]!);
-      const entry = (byCategory[category] ??= { keys: 0, bytes: 0 });
+      byCategory[category] ??= { keys: 0, bytes: 0 };
+      const entry = byCategory[category];
       entry.keys += 1;
       entry.bytes += size;
       total += size;

@@ -28,8 +28,8 @@ function compact(): void {
       continue;
     }
     log.action.push(call.action);
-    log.taskId.push(call.params['TaskId'] ?? '');
-    log.firstInstance.push(/"(i-[^"]+)"/.exec(call.params['InstanceIds'] ?? '')?.[1] ?? '');
+    log.taskId.push(call.params.TaskId ?? '');
+    log.firstInstance.push(/"(i-[^"]+)"/.exec(call.params.InstanceIds ?? '')?.[1] ?? '');
     log.at.push(call.at);
     log.ok.push(call.ok);
   }

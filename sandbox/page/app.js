@@ -96,7 +96,7 @@ function flash(ts) {
   state.flash.add(ts);
   setTimeout(() => {
     state.flash.delete(ts);
-    document.querySelectorAll(`[data-ts="${CSS.escape(ts)}"]`).forEach((node) => node.classList.remove('flash'));
+    for (const node of document.querySelectorAll(`[data-ts="${CSS.escape(ts)}"]`)) node.classList.remove('flash');
   }, 1600);
 }
 

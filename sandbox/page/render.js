@@ -348,6 +348,6 @@ export function messageContent(message, ctx) {
     root.append(mrkdwn(message.text ?? '', ctx));
     return root;
   }
-  blocks.forEach((b, index) => root.append(block(b ?? {}, index, ctx)));
+  for (const [index, b] of blocks.entries()) root.append(block(b ?? {}, index, ctx));
   return root;
 }

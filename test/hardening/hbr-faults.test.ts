@@ -16,7 +16,10 @@ import { APPROVER, REQUESTER, startHarness, type Harness } from '../support/bot-
 import { waitFor } from '../support/wait-for.js';
 
 let counter = 0;
-const nextId = () => `i-bp1hbrfaultfault${String((counter += 1)).padStart(4, '0')}`;
+const nextId = () => {
+  counter += 1;
+  return `i-bp1hbrfaultfault${String(counter).padStart(4, '0')}`;
+};
 
 interface Outcome {
   /** The first of the request's instances. */

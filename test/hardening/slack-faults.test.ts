@@ -24,7 +24,10 @@ afterEach(async () => {
 });
 
 let counter = 0;
-const nextId = () => `i-bp1slackfaultfau${String((counter += 1)).padStart(4, '0')}`;
+const nextId = () => {
+  counter += 1;
+  return `i-bp1slackfaultfau${String(counter).padStart(4, '0')}`;
+};
 
 /** A harness whose Slack Web API goes through a 5xx-injecting proxy. */
 async function startWithProxy(options: HarnessOptions = {}): Promise<{ h: Harness; p: SlackFaultProxy }> {

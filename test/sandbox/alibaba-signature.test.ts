@@ -203,6 +203,6 @@ describe('v2 HMAC-SHA1', () => {
   });
 
   it('signV2 produces parameters verifyV2 accepts', () => {
-    expect(signV2('POST', params, 'testsecret')['Signature']).toBe(EXPECTED_V2_SIGNATURE);
+    expect(signV2('POST', params, 'testsecret').Signature).toBe(EXPECTED_V2_SIGNATURE);
   });
 });

@@ -113,9 +113,9 @@ function expectAlibabaError(res: RawResponse, status: number, code: string): voi
   expect(res.status).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/json/);
   expect(res.json).toMatchObject({ Code: code, HostId: new URL(hbr.url).host });
-  expect(res.json?.['RequestId']).toMatch(UUID);
-  expect(typeof res.json?.['Message']).toBe('string');
-  expect(res.json?.['Recommend']).toContain(encodeURIComponent(code));
+  expect(res.json?.RequestId).toMatch(UUID);
+  expect(typeof res.json?.Message).toBe('string');
+  expect(res.json?.Recommend).toContain(encodeURIComponent(code));
 }
 
 // --- tests -------------------------------------------------------------------------------------
@@ -132,7 +132,7 @@ describe('a hand-signed request', () => {
       TaskId: hbr.taskIds()[0],
       InstanceStatuses: [{ InstanceId: id, ValidInstance: true, ErrorCode: '' }],
     });
-    expect(res.json?.['RequestId']).toMatch(UUID);
+    expect(res.json?.RequestId).toMatch(UUID);
     expect(hbr.calls[0]).toMatchObject({ signature: 'ACS3-HMAC-SHA256', ok: true, code: '200', httpStatus: 200 });
   });
 

@@ -48,8 +48,7 @@ function openStream(user: string): { events: StreamEvent[]; close(): void } {
       const { value, done } = await reader.read();
       if (done) return;
       buffer += value;
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) !== -1) {
+      for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
         const chunk = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
         const event = /^event: (.*)$/m.exec(chunk)?.[1];

@@ -35,7 +35,10 @@ describe('waitFor', () => {
   it('times out with the message and the last value seen', async () => {
     let n = 0;
     const started = Date.now();
-    const error = await waitFor(() => (++n, null), { timeoutMs: 60, intervalMs: 5, message: 'bot never answered' }).catch((e: unknown) => e);
+    const error = await waitFor(() => {
+      n += 1;
+      return null;
+    }, { timeoutMs: 60, intervalMs: 5, message: 'bot never answered' }).catch((e: unknown) => e);
     expect(Date.now() - started).toBeGreaterThanOrEqual(55);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(/^bot never answered \(timed out after 60 ms, \d+ attempt\(s\); last value: null\)$/);

@@ -115,7 +115,7 @@ describe('installBackupClients', () => {
     expect(call).toMatchObject({ ok: true, code: '200', signature: 'ACS3-HMAC-SHA256', accessKeyId: AK, host: new URL(hbr.url).host });
     expect(submission.requestId).toBe(call?.requestId);
     expect(submission.requestId).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/);
-    expect(call?.query['InstanceIds']).toBe(JSON.stringify([ok, stopped, noAgent, missing]));
+    expect(call?.query.InstanceIds).toBe(JSON.stringify([ok, stopped, noAgent, missing]));
   });
 
   it('has no TaskId when no instance is valid', async () => {
@@ -133,11 +133,11 @@ describe('installBackupClients', () => {
 
     const calls = hbr.callsOf('InstallBackupClients');
     expect(calls).toHaveLength(3);
-    const sent = calls.map((c) => JSON.parse(c.params['InstanceIds'] ?? 'null') as unknown);
+    const sent = calls.map((c) => JSON.parse(c.params.InstanceIds ?? 'null') as unknown);
     expect(sent.map((s) => (s as string[]).length)).toEqual([20, 20, 5]);
     expect(sent.flat()).toEqual(ids);
     calls.forEach((c, i) => {
-      expect(c.params['InstanceIds']).toBe(JSON.stringify(ids.slice(i * 20, i * 20 + 20)));
+      expect(c.params.InstanceIds).toBe(JSON.stringify(ids.slice(i * 20, i * 20 + 20)));
       expect(Object.keys(c.params).filter((k) => k.startsWith('InstanceIds.'))).toEqual([]);
     });
     // Sequential: each call arrived after the previous one was answered.
@@ -203,7 +203,7 @@ describe('authentication', () => {
       ['v2', true],
       ['v2', true],
     ]);
-    expect(hbr.callsOf('DescribeBackupClients')[0]?.form['InstanceIds']).toBe(JSON.stringify(ids));
+    expect(hbr.callsOf('DescribeBackupClients')[0]?.form.InstanceIds).toBe(JSON.stringify(ids));
 
     const wrong = client({ signatureAlgorithm: 'v2', credential: accessKeyCredential(AK, 'wrong') });
     expect(await hbrFailure(wrong.describeTask(submission!.taskId!))).toMatchObject({ code: 'SignatureDoesNotMatch', transient: false });

@@ -61,7 +61,7 @@ describe('describeTask', () => {
 
   it('parses every documented clientStatus, and an unknown one raw', async () => {
     const ids = KNOWN_CLIENT_STATUSES.map((_, i) => makeInstanceId(300 + i));
-    KNOWN_CLIENT_STATUSES.forEach((status, i) => hbr.scriptResult(ids[i]!, status, status.endsWith('FAILED') ? 'SomeFailure' : ''));
+    for (const [i, status] of KNOWN_CLIENT_STATUSES.entries()) hbr.scriptResult(ids[i]!, status, status.endsWith('FAILED') ? 'SomeFailure' : '');
     const weird = makeInstanceId(399);
     hbr.setInstance(weird, 'unknown-status');
 
@@ -156,13 +156,13 @@ describe('describeBackupClients', () => {
     expect(clients).toHaveLength(150);
     expect(clients.map((c) => c.instanceId)).toEqual(ids);
     const calls = hbr.callsOf('DescribeBackupClients');
-    expect(calls.map((c) => [c.query['PageNumber'], c.query['PageSize'], c.query['ClientType']])).toEqual([
+    expect(calls.map((c) => [c.query.PageNumber, c.query.PageSize, c.query.ClientType])).toEqual([
       ['1', '99', 'ECS_CLIENT'],
       ['2', '99', 'ECS_CLIENT'],
     ]);
     for (const call of calls) {
-      expect(call.form['InstanceIds']).toBe(JSON.stringify(ids));
-      expect(call.query['InstanceIds']).toBeUndefined();
+      expect(call.form.InstanceIds).toBe(JSON.stringify(ids));
+      expect(call.query.InstanceIds).toBeUndefined();
     }
   });
 
@@ -201,7 +201,7 @@ describe('describeBackupClients', () => {
     for (let i = 0; i < 3; i += 1) hbr.seedClient(makeInstanceId(i));
     expect(await hbrClient.describeBackupClients([])).toHaveLength(3);
     const [call] = hbr.callsOf('DescribeBackupClients');
-    expect(call?.params['InstanceIds']).toBeUndefined();
+    expect(call?.params.InstanceIds).toBeUndefined();
   });
 
   it('retries a transient failure in the middle of paging', async () => {
@@ -209,7 +209,7 @@ describe('describeBackupClients', () => {
     for (const id of ids) hbr.seedClient(id);
     hbr.injectFaults('DescribeBackupClients', { kind: 'slow', delayMs: 0 }, { kind: 'unavailable-503' });
     expect(await hbrClient.describeBackupClients(ids)).toHaveLength(120);
-    expect(hbr.callsOf('DescribeBackupClients').map((c) => [c.query['PageNumber'], c.code])).toEqual([
+    expect(hbr.callsOf('DescribeBackupClients').map((c) => [c.query.PageNumber, c.code])).toEqual([
       ['1', '200'],
       ['2', 'ServiceUnavailable'],
       ['2', '200'],

@@ -57,9 +57,9 @@ describe('regions', () => {
 describe('INSTANCE_ID_PATTERN and chunk', () => {
   it.each([
     ['i-12345678', true],
-    ['i-' + 'a'.repeat(30), true],
+    [`i-${'a'.repeat(30)}`, true],
     ['i-1234567', false],
-    ['i-' + 'a'.repeat(31), false],
+    [`i-${'a'.repeat(31)}`, false],
     ['i-ABCDEFGH', false],
     ['i_abcdefgh', false],
     [' i-abcdefgh', false],
@@ -127,7 +127,7 @@ describe('parseCommand: refused tokens', () => {
     ['I-BP1ABCDEFGHIJK12345', 'I-BP1ABCDEFGHIJK12345', /^instance IDs are lowercase — did you mean i-bp1abcdefghijk12345\?$/],
     ['i-Bp1abcdefghijk12345', 'i-Bp1abcdefghijk12345', /did you mean i-bp1abcdefghijk12345\?/],
     ['i-abc', 'i-abc', /^not an ECS instance ID \(expected i- followed by 8–30 lowercase letters or digits\); this one has 3 characters after i-$/],
-    ['i-' + 'a'.repeat(31), 'i-' + 'a'.repeat(31), /this one has 31 characters/],
+    [`i-${'a'.repeat(31)}`, `i-${'a'.repeat(31)}`, /this one has 31 characters/],
     ['hello', 'hello', /^not an ECS instance ID \(expected i- followed by 8–30 lowercase letters or digits\)$/],
     ['sg-bp1abcdefghijk12345', 'sg-bp1abcdefghijk12345', /^not an ECS instance ID/],
     ['i-bp67acfmxazb4p****', 'i-bp67acfmxazb4p****', /masked/],
@@ -157,7 +157,7 @@ describe('parseCommand: refused tokens', () => {
     const [problem] = problemsOf(long);
     expect(Array.from(problem?.token ?? '')).toHaveLength(60);
     expect(problem?.token.endsWith('…')).toBe(true);
-    expect(problem?.token).toBe('😀'.repeat(59) + '…');
+    expect(problem?.token).toBe(`${'😀'.repeat(59)}…`);
     const [short] = problemsOf('😀'.repeat(40));
     expect(short?.token).toBe('😀'.repeat(40));
   });
@@ -280,6 +280,7 @@ describe('parseCommand: never throws', () => {
         expect(parsed.problems.length).toBeLessThanOrEqual(31);
         for (const p of parsed.problems) {
           expect(Array.from(p.token).length).toBeLessThanOrEqual(60);
+          // biome-ignore lint/suspicious/noControlCharactersInRegex: the property is that no control character is echoed
           expect(p.token).not.toMatch(/[\u0000-\u001f]/);
           expect(p.reason.length).toBeGreaterThan(0);
         }
@@ -291,10 +292,10 @@ describe('parseCommand: never throws', () => {
     const started = performance.now();
     expect(parse('x'.repeat(1_000_000)).kind).toBe('invalid');
     // Nothing but brackets: no ID and no junk.
-    expect(parse('<'.repeat(200_000) + '>').kind).toBe('help');
+    expect(parse(`${'<'.repeat(200_000)}>`).kind).toBe('help');
     expect(parse('<@'.repeat(100_000)).kind).toBe('invalid');
     expect(parse(`${A} `.repeat(50_000)).kind).toBe('request');
-    expect(parse('--region ' + 'a'.repeat(100_000)).kind).toBe('invalid');
+    expect(parse(`--region ${'a'.repeat(100_000)}`).kind).toBe('invalid');
     expect(performance.now() - started).toBeLessThan(3000);
   });
 

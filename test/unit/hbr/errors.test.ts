@@ -14,8 +14,8 @@ import { clientStatusSentence, instanceErrorSentence } from '../../../src/domain
 /** The shape @alicloud/openapi-client 0.4.15 throws for an HBR error answer. */
 function libraryResponseError(status: number, body: Record<string, unknown>): Error {
   const data = { ...body, statusCode: status };
-  return Object.assign(new Error(`${String(body['Code'])}: code: ${status}, ${String(body['Message'])} request id: ${String(body['RequestId'])}`), {
-    code: `${String(body['Code'])}`,
+  return Object.assign(new Error(`${String(body.Code)}: code: ${status}, ${String(body.Message)} request id: ${String(body.RequestId)}`), {
+    code: `${String(body.Code)}`,
     data,
     statusCode: status,
   });
