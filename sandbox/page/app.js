@@ -451,16 +451,48 @@ function queueRender() {
   });
 }
 
+/** The nodes each list shows, by key, with what they were drawn from. */
+const drawnMessages = new Map();
+const drawnThread = new Map();
+
+/**
+ * Makes `list` show `entries` ({ key, inputs, draw }) in order, drawing a node again only when its
+ * inputs changed and leaving every kept node where it is. That matters: a click is a mousedown and a
+ * mouseup on the same element, so an update elsewhere in the channel that replaced every node would
+ * swallow a click in progress.
+ */
+function reconcile(list, drawn, entries) {
+  const kept = new Map();
+  const nodes = entries.map(({ key, inputs, draw }) => {
+    const signature = JSON.stringify([state.user, inputs]);
+    const known = drawn.get(key);
+    const entry = known && known.signature === signature ? known : { signature, node: draw() };
+    kept.set(key, entry);
+    return entry.node;
+  });
+  nodes.forEach((node, index) => {
+    if (list.children[index] !== node) list.insertBefore(node, list.children[index] ?? null);
+  });
+  while (list.children.length > nodes.length) list.lastElementChild.remove();
+  drawn.clear();
+  for (const [key, entry] of kept) drawn.set(key, entry);
+}
+
 function renderMessages(jumpToEnd) {
   if (!state.snapshot) return;
   const list = $('messages');
   const stick = jumpToEnd || nearBottom(list);
   const items = [
-    ...[...state.messages.values()].filter((m) => visible(m) && !isReply(m)).map((m) => ({ at: m.at, ts: m.ts, node: () => messageNode(m, { replies: repliesOf(m.ts) }) })),
-    ...[...state.ephemerals.values()].filter(visible).map((e) => ({ at: e.at, ts: e.ts, node: () => ephemeralNode(e) })),
-    ...state.notes.map((n) => ({ at: n.at, ts: '', node: () => noteNode(n) })),
+    ...[...state.messages.values()]
+      .filter((m) => visible(m) && !isReply(m))
+      .map((m) => {
+        const replies = repliesOf(m.ts);
+        return { at: m.at, ts: m.ts, key: `message:${m.ts}`, inputs: [m, replies], draw: () => messageNode(m, { replies }) };
+      }),
+    ...[...state.ephemerals.values()].filter(visible).map((e) => ({ at: e.at, ts: e.ts, key: `ephemeral:${e.ts}`, inputs: e, draw: () => ephemeralNode(e) })),
+    ...state.notes.map((n) => ({ at: n.at, ts: '', key: `note:${n.id}`, inputs: n, draw: () => noteNode(n) })),
   ].sort((a, b) => a.at - b.at || a.ts.localeCompare(b.ts));
-  list.replaceChildren(introNode(), ...items.map((item) => item.node()));
+  reconcile(list, drawnMessages, [{ key: 'intro', inputs: state.snapshot.channel, draw: introNode }, ...items]);
   if (stick) list.scrollTop = list.scrollHeight;
   renderThread();
 }
@@ -488,8 +520,12 @@ function renderThread(jumpToEnd = false) {
   const list = $('thread-messages');
   const stick = jumpToEnd || nearBottom(list);
   const replies = repliesOf(parent.ts);
-  const divider = el('div', 'thread-divider', `${replies.length} ${replies.length === 1 ? 'reply' : 'replies'}`);
-  list.replaceChildren(messageNode(parent), divider, ...replies.map((r) => messageNode(r)));
+  const count = `${replies.length} ${replies.length === 1 ? 'reply' : 'replies'}`;
+  reconcile(list, drawnThread, [
+    { key: `parent:${parent.ts}`, inputs: parent, draw: () => messageNode(parent) },
+    { key: 'divider', inputs: count, draw: () => el('div', 'thread-divider', count) },
+    ...replies.map((r) => ({ key: `reply:${r.ts}`, inputs: r, draw: () => messageNode(r) })),
+  ]);
   if (stick) list.scrollTop = list.scrollHeight;
 }
 

@@ -100,6 +100,14 @@ function channelMessage(page: Page, text: string | RegExp): Locator {
   return page.locator('#messages .message:not(.ephemeral)').filter({ hasText: text });
 }
 
+/**
+ * Waits until the pre-flight has edited the request message. A click is a mousedown and a mouseup on
+ * one element: clicking while that edit redraws the message would press a button that is gone.
+ */
+async function preflightShown(request: Locator): Promise<void> {
+  await request.filter({ hasText: /Pre-flight \(ECS, before approval\)|ECS details unavailable/ }).waitFor();
+}
+
 /** What nobody should ever see on the page: raw Block Kit JSON, unrendered mrkdwn tokens, undrawn blocks. */
 async function expectFullyRendered(page: Page): Promise<void> {
   const text = await page.locator('#app').innerText();
@@ -116,7 +124,7 @@ describe('sandbox page in Chromium', () => {
     await expect(page.locator('#cadence').innerText()).resolves.toMatch(/3 s after the install call, then every 3 s/);
     await send(page, `/hbr-install ${ids.join(' ')}`);
     const request = channelMessage(page, 'HBR backup client install');
-    await request.getByRole('button', { name: 'Approve' }).waitFor();
+    await preflightShown(request);
     await page.locator('#messages .message.ephemeral').filter({ hasText: 'posted' }).waitFor();
 
     await actAs(page, LEE);
@@ -159,7 +167,7 @@ describe('sandbox page in Chromium', () => {
     expect(await page.locator('#messages .message.ephemeral').filter({ hasText: /not allowed to request/ }).count()).toBe(0);
     await send(page, `/hbr-install ${instanceId('web-02')}`);
     const requests = channelMessage(page, instanceId('web-02')).filter({ has: page.getByRole('button', { name: 'Approve' }) });
-    await requests.first().waitFor();
+    await preflightShown(requests.first());
     // Dana may not approve her own request: the confirm dialog is passed, then the bot says no, to her only.
     await requests.first().getByRole('button', { name: 'Approve' }).click();
     await page.locator('#confirm-ok').click();
