@@ -34,7 +34,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function answersPing(url: string): Promise<boolean> {
+export async function answersPing(url: string): Promise<boolean> {
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
   client.on('error', () => undefined); // refused while starting: the caller asks again
   try {
