@@ -6,8 +6,8 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { startHbrBot, type BotOptions, type RunningBot } from '../src/bot.js';
-import { redactUrlPassword } from '../src/config.js';
 import { StartupError } from '../src/startup-error.js';
+import { isBlank, redactUrlPassword } from '../src/config.js';
 import { loadSandboxConfig, SANDBOX_DEFAULTS, type SandboxConfig } from './config.js';
 import {
   SANDBOX_ACCESS_KEY_ID,
@@ -24,6 +24,7 @@ import {
 import { startEcsStandIn, type EcsStandIn } from './ecs-api-server.js';
 import { startHbrStandIn, type HbrStandIn } from './hbr-api-server.js';
 import { startSandboxPage, type SandboxPage } from './page-server.js';
+import { DEFAULT_REDIS_URL, type PrivateRedis, RedisServerMissingError, redisAnswers, startPrivateRedis } from './private-redis.js';
 import { startSlackStandIn, type SlackStandIn } from './slack-api-server.js';
 
 export interface SandboxOptions {
@@ -33,6 +34,8 @@ export interface SandboxOptions {
   logger: (level: string) => Logger;
   /** Extra bot options (tests shorten retries). */
   bot?: Omit<BotOptions, 'logger'>;
+  /** Where to look for Redis when REDIS_URL is not set (tests point it at a port where nothing answers). */
+  defaultRedisUrl?: string;
 }
 
 export interface RunningSandbox {
@@ -53,6 +56,35 @@ export interface RunningSandbox {
 /** A problem the person starting the sandbox can fix (Redis down, port taken): its message says how. */
 export class SandboxStartError extends StartupError {
   override name = 'SandboxStartError';
+}
+
+const HOW_TO_GET_REDIS =
+  'Install redis-server (Debian/Ubuntu: `sudo apt-get install redis-server`; macOS: `brew install redis`) and start again: ' +
+  'the sandbox then runs one of its own. Or set REDIS_URL to a Redis that runs.';
+
+/** The Redis the sandbox uses, and the private redis-server it started for that, if any. */
+interface ChosenRedis {
+  url: string;
+  privateRedis: PrivateRedis | null;
+}
+
+/**
+ * REDIS_URL when set; otherwise the default address when something answers there; otherwise a
+ * redis-server of the sandbox's own (data under HBR_SANDBOX_DATA or the OS temp dir).
+ */
+async function chooseRedis(env: NodeJS.ProcessEnv, configuredUrl: string, defaultUrl: string): Promise<ChosenRedis> {
+  if (!isBlank(env.REDIS_URL)) return { url: configuredUrl, privateRedis: null };
+  if (await redisAnswers(defaultUrl)) return { url: defaultUrl, privateRedis: null };
+  try {
+    const dataDir = isBlank(env.HBR_SANDBOX_DATA) ? undefined : env.HBR_SANDBOX_DATA;
+    const privateRedis = await startPrivateRedis({ ...(dataDir === undefined ? {} : { dataDir }), ...(env.PATH === undefined ? {} : { path: env.PATH }) });
+    return { url: privateRedis.url, privateRedis };
+  } catch (error) {
+    if (error instanceof RedisServerMissingError) {
+      throw new SandboxStartError(`hbr-bot sandbox needs Redis: nothing answers at ${defaultUrl} and redis-server is not on PATH. ${HOW_TO_GET_REDIS}`);
+    }
+    throw error;
+  }
 }
 
 /** Deletes every key under the sandbox's prefix: its state is meaningless without the stand-ins that held its messages. */
@@ -77,7 +109,7 @@ async function prepareRedis(url: string, prefix: string): Promise<void> {
     redis.disconnect();
     throw new SandboxStartError(
       `hbr-bot sandbox needs Redis, and ${redactUrlPassword(url)} does not answer (${error instanceof Error ? error.message : String(error)}). ` +
-        'Start one with `redis-server` (or `docker run -d -p 6379:6379 redis:7`), or set REDIS_URL to one that runs.',
+        'Start it, set REDIS_URL to one that runs, or unset REDIS_URL: the sandbox then runs a redis-server of its own.',
     );
   }
   try {
@@ -116,14 +148,17 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const ecs = await startEcsStandIn({ accessKeyId: SANDBOX_ACCESS_KEY_ID, accessKeySecret: SANDBOX_ACCESS_KEY_SECRET, script: hbr.script });
   let bot: RunningBot | undefined;
   let page: SandboxPage | undefined;
+  let privateRedis: PrivateRedis | null = null;
   const stopAll = async () => {
     await page?.close();
     await bot?.stop();
     await Promise.allSettled([slack.close(), hbr.close(), ecs.close()]);
+    // Last: the bot's connections are closed by now.
+    await privateRedis?.stop();
   };
 
   try {
-    const config = loadSandboxConfig(options.env, {
+    const loaded = loadSandboxConfig(options.env, {
       slackBotToken: SANDBOX_BOT_TOKEN,
       slackSigningSecret: SANDBOX_SIGNING_SECRET,
       slackApiUrl: slack.apiUrl,
@@ -132,26 +167,29 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       approvers: SANDBOX_APPROVERS,
       requesters: SANDBOX_REQUESTERS,
     });
-    const { redisUrl, queuePrefix } = config.bot;
-    const logger = options.logger(config.bot.logLevel);
+    const logger = options.logger(loaded.bot.logLevel);
     // The page first: a taken port is reported before anything touches Redis.
     try {
       page = await startSandboxPage({
-        port: config.pagePort,
+        port: loaded.pagePort,
         slack,
         hbr,
         botEventsUrl: () => (bot === undefined ? undefined : `${bot.url}/slack/events`),
         signingSecret: SANDBOX_SIGNING_SECRET,
-        poll: config.bot.poll,
-        region: config.bot.hbr.defaultRegion,
+        poll: loaded.bot.poll,
+        region: loaded.bot.hbr.defaultRegion,
         logger,
       });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-        throw new SandboxStartError(`hbr-bot sandbox: port ${config.pagePort} is already in use — set PORT to a free one, e.g. PORT=3001 npm start`);
+        throw new SandboxStartError(`hbr-bot sandbox: port ${loaded.pagePort} is already in use — set PORT to a free one, e.g. PORT=3001 npm start`);
       }
       throw error;
     }
+    const chosen = await chooseRedis(options.env, loaded.bot.redisUrl, options.defaultRedisUrl ?? DEFAULT_REDIS_URL);
+    privateRedis = chosen.privateRedis;
+    const config: SandboxConfig = { ...loaded, bot: { ...loaded.bot, redisUrl: chosen.url } };
+    const { redisUrl, queuePrefix } = config.bot;
     await prepareRedis(redisUrl, queuePrefix);
 
     // The bot's default credential chain reads the sandbox AccessKey from the environment, as it would
@@ -163,9 +201,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 
     bot = await startHbrBot(config.bot, { ...options.bot, logger, listenHost: '127.0.0.1' });
     const ignored = config.ignored.length === 0 ? '' : `; ignoring ${config.ignored.join(', ')}`;
-    const banner =
-      `hbr-bot sandbox: open ${page.url} (no Slack or Alibaba account used; Redis at ${redactUrlPassword(redisUrl)}, ` +
-      `keys under ${queuePrefix}:${ignored})`;
+    const whichRedis = privateRedis === null ? redactUrlPassword(redisUrl) : `${redisUrl}, a redis-server of its own, stopped with it`;
+    const banner = `hbr-bot sandbox: open ${page.url} (no Slack or Alibaba account used; Redis at ${whichRedis}, keys under ${queuePrefix}:${ignored})`;
     return {
       url: page.url,
       port: page.port,
@@ -176,8 +213,12 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       bot,
       banner,
       async stop() {
-        await stopAll();
-        await wipeOnStop(redisUrl, queuePrefix);
+        if (privateRedis === null) {
+          await stopAll();
+          await wipeOnStop(redisUrl, queuePrefix);
+        } else {
+          await stopAll();
+        }
       },
     };
   } catch (error) {

@@ -43,8 +43,18 @@ let userDataDir: string;
 /** Script errors and console errors each page met. */
 const pageErrors = new WeakMap<Page, string[]>();
 
+/**
+ * Chromium is required in CI (.ci/run installs it). On a developer machine without it the browser test
+ * is skipped, and says so in the output rather than passing in silence.
+ */
+const chromiumMissing = !existsSync(CHROMIUM);
+if (chromiumMissing && process.env.CI) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this)`);
+if (chromiumMissing) {
+  process.stdout.write(`\nSKIPPED: the sandbox browser test needs ${CHROMIUM} (Debian/Ubuntu: apt-get install -y chromium)\n\n`);
+}
+
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this)`);
+  if (chromiumMissing) return;
   sandbox = await startSandbox({
     env: {
       PORT: '0',
@@ -116,7 +126,7 @@ async function expectFullyRendered(page: Page): Promise<void> {
   expect(pageErrors.get(page)).toEqual([]);
 }
 
-describe('sandbox page in Chromium', () => {
+describe.skipIf(chromiumMissing)('sandbox page in Chromium', () => {
   it('a requester asks, an approver confirms, and the thread shows the installed instances', async () => {
     const page = await openPage(DANA);
     const ids = ['web-01', 'web-02', 'db-01', 'batch-01', 'build-01'].map(instanceId);
