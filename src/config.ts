@@ -112,6 +112,16 @@ function url(defaultValue: string | null) {
   });
 }
 
+/** `true` or `false`, with a default. */
+function flag(defaultValue: boolean) {
+  return optionalText.transform((value, ctx) => {
+    if (value === undefined) return defaultValue;
+    if (value === 'true' || value === 'false') return value === 'true';
+    ctx.addIssue({ code: 'custom', message: 'must be true or false' });
+    return z.NEVER;
+  });
+}
+
 // Secrets: messages describe the expected form and never echo the value.
 function secret(prefix: string | null, what: string) {
   return optionalText.refine((value) => value === undefined || prefix === null || value.startsWith(prefix), {
@@ -134,29 +144,25 @@ const environmentSchema = z
       }
       return port;
     }),
-    REDIS_URL: optionalText.refine((value) => value === undefined || /^rediss?:\/\//.test(value), {
-      message: 'must be a redis:// or rediss:// URL',
-    }),
-    HBR_QUEUE_PREFIX: optionalText.refine((value) => value === undefined || /^[A-Za-z0-9_.-]{1,64}$/.test(value), {
-      message: 'must be 1-64 letters, digits, dots, dashes or underscores',
-    }),
-    HBR_REGION: optionalText.refine((value) => value === undefined || isHbrRegion(value), {
-      message: `must be an HBR region (${HBR_REGIONS.slice(0, 6).join(', ')}, …)`,
-    }),
+    REDIS_URL: optionalText
+      .refine((value) => value === undefined || /^rediss?:\/\//.test(value), { message: 'must be a redis:// or rediss:// URL' })
+      .transform((value) => value ?? 'redis://127.0.0.1:6379'),
+    HBR_QUEUE_PREFIX: optionalText
+      .refine((value) => value === undefined || /^[A-Za-z0-9_.-]{1,64}$/.test(value), { message: 'must be 1-64 letters, digits, dots, dashes or underscores' })
+      .transform((value) => value ?? 'hbr'),
+    HBR_REGION: optionalText
+      .refine((value) => value === undefined || isHbrRegion(value), { message: `must be an HBR region (${HBR_REGIONS.slice(0, 6).join(', ')}, …)` })
+      .transform((value) => value ?? 'cn-hangzhou'),
     HBR_ENDPOINT: url(null),
     ECS_ENDPOINT: url(null),
-    HBR_PREFLIGHT: optionalText.refine((value) => value === undefined || value === 'true' || value === 'false', {
-      message: 'must be true or false',
-    }),
+    HBR_PREFLIGHT: flag(true),
     HBR_APPROVERS: idList(SLACK_PRINCIPAL, 'a Slack user ID (U…/W…) or user group ID (S…)'),
     HBR_REQUESTERS: idList(SLACK_PRINCIPAL, 'a Slack user ID (U…/W…) or user group ID (S…)'),
     HBR_ALLOWED_CHANNELS: idList(SLACK_CHANNEL, 'a Slack channel ID (C…/G…/D…)'),
     HBR_APPROVAL_CHANNEL: optionalText.refine((value) => value === undefined || SLACK_CHANNEL.test(value), {
       message: 'must be a Slack channel ID (C…/G…)',
     }),
-    HBR_ALLOW_SELF_APPROVAL: optionalText.refine((value) => value === undefined || value === 'true' || value === 'false', {
-      message: 'must be true or false',
-    }),
+    HBR_ALLOW_SELF_APPROVAL: flag(false),
     HBR_APPROVAL_TTL_MS: positiveInt(86_400_000),
     HBR_MAX_INSTANCES: positiveInt(200),
     HBR_POLL_FIRST_DELAY_MS: positiveInt(30_000),
@@ -166,14 +172,83 @@ const environmentSchema = z
     HBR_PROGRESS_EDITS_PER_MINUTE: positiveInt(40),
     METRICS_TOKEN: secret(null, 'a bearer token for /metrics'),
     HBR_AUDIT_MAX_LENGTH: positiveInt(10_000),
-    LOG_LEVEL: optionalText.refine((value) => value === undefined || (LOG_LEVELS as readonly string[]).includes(value), {
-      message: `must be one of ${LOG_LEVELS.join(', ')}`,
-    }),
+    LOG_LEVEL: optionalText
+      .refine((value) => value === undefined || (LOG_LEVELS as readonly string[]).includes(value), { message: `must be one of ${LOG_LEVELS.join(', ')}` })
+      .transform((value) => value ?? 'info'),
     HBR_SANDBOX: optionalText.refine((value) => value === undefined || sandboxFlag(value) !== null, { message: SANDBOX_FLAG_MESSAGE }),
   });
 
+type ConfigVariable = keyof typeof environmentSchema.shape;
+
 /** Every variable the bot reads itself (credentials are read by the Alibaba default chain). */
-export const CONFIG_VARIABLES: readonly string[] = Object.keys(environmentSchema.shape);
+export const CONFIG_VARIABLES = Object.keys(environmentSchema.shape) as ConfigVariable[];
+
+interface VariableReference {
+  meaning: string;
+  /** The default as the table shows it, for variables whose default is not a value the schema fills in. */
+  defaultText?: string;
+}
+
+/**
+ * What each variable means, for the configuration table (`npm run docs` writes it into the README).
+ * Keyed by the schema, so a variable cannot be added without a line here; defaults the schema fills in
+ * are read from it, not written twice.
+ */
+export const CONFIG_REFERENCE: Record<ConfigVariable, VariableReference> = {
+  SLACK_BOT_TOKEN: { meaning: 'bot token `xoxb-…`', defaultText: 'required' },
+  SLACK_SIGNING_SECRET: { meaning: 'verifies requests in HTTP mode', defaultText: 'required in HTTP mode' },
+  SLACK_APP_TOKEN: { meaning: '`xapp-…`; when set, Socket Mode instead of HTTP', defaultText: 'unset' },
+  HBR_SANDBOX: {
+    meaning: '`1`: run the sandbox (Slack and HBR stand-ins, page on `PORT`) whatever else is set (not available in the production image); `0`: never',
+    defaultText: 'sandbox when no `SLACK_*` is set and `NODE_ENV` is not `production`',
+  },
+  SLACK_API_URL: { meaning: 'base URL of the Slack Web API' },
+  PORT: { meaning: 'HTTP port; Slack requests at `POST /slack/events`, `GET /healthz`' },
+  REDIS_URL: { meaning: 'Redis for BullMQ and request state' },
+  HBR_QUEUE_PREFIX: { meaning: 'BullMQ/Redis key prefix (isolates deployments and tests)' },
+  HBR_REGION: { meaning: 'default region for requests' },
+  HBR_ENDPOINT: { meaning: 'full URL overriding the regional endpoint, e.g. `http://127.0.0.1:9100`', defaultText: '`https://hbr.<region>.aliyuncs.com`' },
+  HBR_PREFLIGHT: { meaning: '`false` turns the pre-flight off: no ECS look-up, the request message lists bare IDs' },
+  ECS_ENDPOINT: { meaning: 'full URL overriding the regional ECS endpoint of the pre-flight look-ups', defaultText: '`https://ecs.<region>.aliyuncs.com`' },
+  HBR_APPROVERS: { meaning: 'comma list of Slack user IDs (`U…`/`W…`) and user group IDs (`S…`) who may approve', defaultText: 'required' },
+  HBR_REQUESTERS: { meaning: 'who may request (same forms); empty = anyone in an allowed channel', defaultText: 'empty' },
+  HBR_ALLOWED_CHANNELS: { meaning: 'channel IDs where the command works; empty = any', defaultText: 'empty' },
+  HBR_APPROVAL_CHANNEL: { meaning: 'post every request in this channel instead; the requester gets its permalink', defaultText: 'unset' },
+  HBR_ALLOW_SELF_APPROVAL: { meaning: '`true` lets a requester approve their own request' },
+  HBR_APPROVAL_TTL_MS: { meaning: 'a request not decided by then expires' },
+  HBR_MAX_INSTANCES: { meaning: 'most instances in one request' },
+  HBR_POLL_FIRST_DELAY_MS: { meaning: 'first DescribeTask after the install call' },
+  HBR_POLL_INTERVAL_MS: { meaning: 'between later polls' },
+  HBR_TASK_TIMEOUT_MS: { meaning: 'give up polling and report a timeout' },
+  HBR_PROGRESS_EDITS_PER_MINUTE: {
+    meaning:
+      'progress-reply edits a minute, all processes together: `chat.update` is a Tier 3 method (~50/min per workspace), and a 429 pauses every Slack call of the bot; ' +
+      'a skipped edit is made by a later poll (at a request\'s end the final reply says it all); decisions, the request message\'s final state and the final reply are never skipped',
+  },
+  HBR_SWEEP_INTERVAL_MS: { meaning: 'how often the sweep revives jobs that gave up and posts final replies they could not (one process at a time)' },
+  LOG_LEVEL: { meaning: 'pino level: `fatal` … `trace`, `silent`' },
+  METRICS_TOKEN: { meaning: 'when set, `GET /metrics` requires `Authorization: Bearer <token>`', defaultText: 'unset' },
+  HBR_AUDIT_MAX_LENGTH: { meaning: 'most events kept in the audit stream' },
+};
+
+/** Variables read by others than the bot's schema, shown in the same table. */
+export const EXTERNAL_VARIABLES: readonly { name: string; meaning: string; defaultText: string }[] = [
+  {
+    name: '`ALIBABA_CLOUD_ACCESS_KEY_ID` / `_SECRET` / `_SECURITY_TOKEN` and the rest of the default chain',
+    meaning: 'credentials, read by `@alicloud/credentials`',
+    defaultText: 'default chain',
+  },
+];
+
+/** The default of every variable the schema fills one in for, as a string (from parsing an empty environment). */
+export function schemaDefaults(): Partial<Record<ConfigVariable, string>> {
+  const defaults: Partial<Record<ConfigVariable, string>> = {};
+  for (const name of CONFIG_VARIABLES) {
+    const parsed = environmentSchema.shape[name].safeParse(undefined);
+    if (parsed.success && parsed.data !== undefined && parsed.data !== null && !(Array.isArray(parsed.data) && parsed.data.length === 0)) defaults[name] = String(parsed.data);
+  }
+  return defaults;
+}
 
 export function isBlank(value: string | undefined): boolean {
   return value === undefined || value.trim() === '';
@@ -201,7 +276,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   ];
   if (!result.success || problems.length > 0) throw new ConfigError([...new Set(problems)]);
   const e = result.data;
-  const region = e.HBR_REGION ?? 'cn-hangzhou';
   return {
     slack: {
       botToken: e.SLACK_BOT_TOKEN ?? '',
@@ -210,15 +284,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       apiUrl: e.SLACK_API_URL ?? 'https://slack.com/api/',
       port: e.PORT,
     },
-    redisUrl: e.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    queuePrefix: e.HBR_QUEUE_PREFIX ?? 'hbr',
-    hbr: { defaultRegion: region, endpoint: e.HBR_ENDPOINT },
-    preflight: { enabled: e.HBR_PREFLIGHT !== 'false', ecsEndpoint: e.ECS_ENDPOINT },
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.HBR_QUEUE_PREFIX,
+    hbr: { defaultRegion: e.HBR_REGION, endpoint: e.HBR_ENDPOINT },
+    preflight: { enabled: e.HBR_PREFLIGHT, ecsEndpoint: e.ECS_ENDPOINT },
     access: {
       approvers: e.HBR_APPROVERS,
       requesters: e.HBR_REQUESTERS,
       allowedChannels: e.HBR_ALLOWED_CHANNELS,
-      allowSelfApproval: e.HBR_ALLOW_SELF_APPROVAL === 'true',
+      allowSelfApproval: e.HBR_ALLOW_SELF_APPROVAL,
       approvalChannel: e.HBR_APPROVAL_CHANNEL ?? null,
     },
     approvalTtlMs: e.HBR_APPROVAL_TTL_MS,
@@ -230,7 +304,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     },
     sweepIntervalMs: e.HBR_SWEEP_INTERVAL_MS,
     progressEditsPerMinute: e.HBR_PROGRESS_EDITS_PER_MINUTE,
-    logLevel: e.LOG_LEVEL ?? 'info',
+    logLevel: e.LOG_LEVEL,
     metricsToken: e.METRICS_TOKEN ?? null,
     auditMaxLength: e.HBR_AUDIT_MAX_LENGTH,
   };
