@@ -8,6 +8,7 @@ import type { MachineInfo } from './lib/machine.js';
 import type { AckResult } from './suites/ack.js';
 import type { EconomyResult } from './suites/economy.js';
 import type { PipelineResult } from './suites/pipeline.js';
+import type { StartupResult } from './suites/startup.js';
 
 export type Status = 'met' | 'MISSED' | '';
 
@@ -32,6 +33,7 @@ export interface Report {
   ack: AckResult | null;
   pipeline: PipelineResult | null;
   economy: EconomyResult | null;
+  startup: StartupResult | null;
 }
 
 export interface ReportInput {
@@ -40,6 +42,7 @@ export interface ReportInput {
   ack: AckResult | null;
   pipeline: PipelineResult | null;
   economy: EconomyResult | null;
+  startup: StartupResult | null;
   elapsedSeconds: number;
   src: string;
 }
@@ -49,13 +52,14 @@ const x = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : 'n/a');
 const int = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : 'n/a');
 const cpu = (v: number) => (Number.isFinite(v) ? `${(v * 1000).toFixed(0)} µs` : 'n/a');
 const kb = (bytes: number) => (Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(2)} KiB` : 'n/a');
+const mib = (bytes: number) => (Number.isFinite(bytes) ? (bytes / 2 ** 20).toFixed(1) : 'n/a');
 const mb = (bytes: number) => (Number.isFinite(bytes) ? `${(bytes / 2 ** 20).toFixed(0)} MiB` : 'n/a');
 const status = (ok: boolean): Status => (ok ? 'met' : 'MISSED');
 
 export function buildReport(input: ReportInput): Report {
   const rows: Row[] = [];
   const targets: Report['targets'] = [];
-  const { ack, pipeline, economy } = input;
+  const { ack, pipeline, economy, startup } = input;
 
   const others = (cores: number) => (Number.isFinite(cores) ? `${cores.toFixed(2)} cores` : 'n/a');
   if (ack !== null) {
@@ -245,6 +249,33 @@ export function buildReport(input: ReportInput): Report {
     rows.push({ section, figure: 'live JS heap (after a full GC)', bot: mb(footprint.botHeapUsedBytes), floor: '', ratio: '', target: '', status: '' });
   }
 
+  if (startup !== null) {
+    // Figures, not targets: the floor column holds the old way (tsx), so the ratio reads after ÷ before.
+    const starts = `${startup.roundCount} start${startup.roundCount === 1 ? '' : 's'} of each`;
+    const section = `Start-up and memory, ${starts}, medians (hbr-bot: compiled, after; floor: tsx, before)`;
+    const { tsx, compiled } = startup.figures;
+    rows.push({ section, figure: 'bot start to ready (ms)', bot: ms(compiled.readyMs), floor: ms(tsx.readyMs), ratio: x(compiled.readyMs / tsx.readyMs), target: '', status: '' });
+    rows.push({
+      section,
+      figure: 'bot RSS when idle (MiB)',
+      bot: mib(compiled.rssIdleBytes),
+      floor: mib(tsx.rssIdleBytes),
+      ratio: x(compiled.rssIdleBytes / tsx.rssIdleBytes),
+      target: '',
+      status: '',
+    });
+    rows.push({
+      section,
+      figure: '… with the processes it started (tsx: esbuild)',
+      bot: mib(compiled.rssIdleWithChildrenBytes),
+      floor: mib(tsx.rssIdleWithChildrenBytes),
+      ratio: x(compiled.rssIdleWithChildrenBytes / tsx.rssIdleWithChildrenBytes),
+      target: '',
+      status: '',
+    });
+    rows.push({ section, figure: 'CPU used by other processes meanwhile (median)', bot: others(startup.othersCores), floor: '', ratio: '', target: '', status: '' });
+  }
+
   const { suites, ...options } = input.options;
   return {
     machine: input.machine,
@@ -257,6 +288,7 @@ export function buildReport(input: ReportInput): Report {
     ack,
     pipeline,
     economy,
+    startup,
   };
 }
 

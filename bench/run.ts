@@ -3,11 +3,11 @@
  * table (also saved as bench/results/latest.json). See README.md, "Performance".
  *
  *   npm run bench                        everything (under 5 minutes on 2 cores)
- *   npm run bench -- --quick             fewer rounds and smaller sizes (a smoke run, ~1 minute)
- *   npm run bench -- --suites=ack,economy   only some suites (ack, pipeline, economy)
+ *   npm run bench -- --quick             fewer rounds and smaller sizes (a smoke run, ~1½ minutes)
+ *   npm run bench -- --suites=ack,economy   only some suites (ack, pipeline, economy, startup)
  *   npm run bench -- --profile           also CPU-profile the bot (acks, polls) into bench/results/*.cpuprofile.json
  *   npm run bench -- --log-level=silent  bot log level (default info, as in production)
- *   npm run bench -- --rounds=1 --ack-requests=500 --poll-sizes=1000 --slow=10000,30000   (experiments)
+ *   npm run bench -- --rounds=1 --ack-requests=500 --poll-sizes=1000 --slow=10000,30000   (experiments; --rounds also sets the starts per way of `startup`)
  *   npm run bench -- --ack-paced=100     adds an open-loop ack round at 100 requests/s (below saturation)
  *   HBR_BENCH_CHECKOUT=/path/to/checkout npm run bench   measure another copy of the bot (A/B of a fix)
  *
@@ -31,12 +31,13 @@ import { buildReport, renderReport } from './report.js';
 import { runAckSuite } from './suites/ack.js';
 import { runEconomySuite } from './suites/economy.js';
 import { runPipelineSuite } from './suites/pipeline.js';
+import { runStartupSuite } from './suites/startup.js';
 
 function parseOptions(argv: string[]): BenchOptions {
   const flag = (name: string) => argv.includes(`--${name}`);
   const value = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
   const quick = flag('quick');
-  const suites = new Set((value('suites') ?? 'ack,pipeline,economy').split(',').map((s) => s.trim()));
+  const suites = new Set((value('suites') ?? 'ack,pipeline,economy,startup').split(',').map((s) => s.trim()));
   const numbers = (name: string) => value(name)?.split(',').map(Number);
   const options: BenchOptions = {
     quick,
@@ -52,10 +53,11 @@ function parseOptions(argv: string[]): BenchOptions {
     economy: quick
       ? { sizes: [1, 20, 200], polls: [1, 10], concurrentRequests: 20, compression: 60 }
       : { sizes: [1, 20, 200], polls: [1, 10, 30], concurrentRequests: 100, compression: 30 },
+    startup: { rounds: quick ? 1 : 3, idleMs: 2000 },
   };
   // Overrides for experiments: --rounds=3 --ack-requests=2000 --poll-sizes=1000,10000 --slow=10000,30000
   const rounds = numbers('rounds')?.[0];
-  if (rounds !== undefined) options.ack.rounds = options.pipeline.rounds = rounds;
+  if (rounds !== undefined) options.ack.rounds = options.pipeline.rounds = options.startup.rounds = rounds;
   const pacedRate = numbers('ack-paced')?.[0];
   if (pacedRate !== undefined) [options.ack.pacedRate, options.ack.pacedRequests] = [pacedRate, Math.round(pacedRate * 6)];
   const ackRequests = numbers('ack-requests')?.[0];
@@ -116,9 +118,11 @@ async function main(): Promise<number> {
     const ack = await withStandIns('ack', runAckSuite);
     const pipeline = await withStandIns('pipeline', runPipelineSuite);
     const economy = await withStandIns('economy', runEconomySuite);
+    // Its stand-ins run in this process: the bot under test is a plain `node` process, not a bench server.
+    const startup = options.suites.has('startup') ? await runStartupSuite({ options, tag, redis, prefixes, log }) : null;
 
     const elapsedSeconds = (performance.now() - started) / 1000;
-    const report = buildReport({ machine, options, ack, pipeline, economy, elapsedSeconds, src: checkoutDir() });
+    const report = buildReport({ machine, options, ack, pipeline, economy, startup, elapsedSeconds, src: checkoutDir() });
     const file = `${resultsDir}latest.json`;
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     process.stdout.write(`${renderReport(report)}\n`);

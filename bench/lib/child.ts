@@ -38,6 +38,12 @@ export function killAllChildren(): void {
   children.clear();
 }
 
+/** Counts a process the caller spawned itself (the bot started as `npm start` runs it) among those killed on failure or Ctrl-C. */
+export function trackChild(child: ChildProcess): void {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+}
+
 export async function startChild(name: string, script: string, env: Record<string, string> = {}): Promise<ChildServer> {
   const path = fileURLToPath(new URL(`../servers/${script}`, import.meta.url));
   const child = fork(path, [], {

@@ -12,6 +12,8 @@ export interface BenchOptions {
   ack: { rounds: number; warmup: number; requests: number; concurrency: number; pacedRate: number; pacedRequests: number };
   pipeline: { rounds: number; sizes: number[]; warmupMs: number; windowMs: number; slowCadenceTasks: number; slowCadenceMs: number };
   economy: { sizes: number[]; polls: number[]; concurrentRequests: number; compression: number };
+  /** Starts of the bot per way (tsx, compiled); RSS is read again `idleMs` after it is ready. */
+  startup: { rounds: number; idleMs: number };
 }
 
 export interface BenchContext {
@@ -31,14 +33,14 @@ export interface BenchContext {
 }
 
 /** A fresh key prefix for one bot or floor instance; registered for clean-up. */
-export function newPrefix(ctx: BenchContext, name: string): string {
+export function newPrefix(ctx: Pick<BenchContext, 'tag' | 'prefixes'>, name: string): string {
   const prefix = `hbrbench-${ctx.tag}-${name}`;
   ctx.prefixes.add(prefix);
   return prefix;
 }
 
 /** The environment `npm start` would read, pointing at the stand-ins. */
-export function botEnv(ctx: BenchContext, prefix: string, overrides: Record<string, string> = {}): Record<string, string> {
+export function botEnv(ctx: Pick<BenchContext, 'options' | 'slackApiUrl' | 'hbrUrl'>, prefix: string, overrides: Record<string, string> = {}): Record<string, string> {
   return {
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
