@@ -18,22 +18,6 @@ export const MAX_INSTANCES_PER_CALL = 20;
 /** DescribeBackupClients accepts PageSize 1..99; the client always asks for full pages. */
 export const MAX_PAGE_SIZE = 99;
 
-/**
- * ECS instance IDs: `i-` followed by 8 to 30 lowercase letters/digits (most often 20; older
- * instances have shorter IDs). Anything else is refused before any call is made.
- */
-export const INSTANCE_ID_PATTERN = /^i-[a-z0-9]{8,30}$/;
-
-/** Regions with an HBR endpoint in the generated SDK's endpoint map (informational, not enforced). */
-export const HBR_REGIONS: readonly string[] = [
-  'cn-qingdao', 'cn-beijing', 'cn-zhangjiakou', 'cn-huhehaote', 'cn-wulanchabu', 'cn-hangzhou',
-  'cn-shanghai', 'cn-shenzhen', 'cn-heyuan', 'cn-guangzhou', 'cn-chengdu', 'cn-hongkong',
-  'cn-zhongwei', 'ap-northeast-1', 'ap-northeast-2', 'ap-southeast-1', 'ap-southeast-3',
-  'ap-southeast-5', 'ap-southeast-6', 'ap-southeast-7', 'ap-southeast-8', 'us-east-1', 'us-west-1',
-  'us-southeast-1', 'na-south-1', 'eu-central-1', 'eu-west-1', 'me-east-1', 'me-central-1',
-  'cn-shanghai-finance-1', 'cn-beijing-finance-1', 'cn-shenzhen-finance-1', 'cn-hangzhou-finance',
-];
-
 /** The actions hbr-bot calls. */
 export type HbrAction =
   | 'InstallBackupClients'

@@ -14,7 +14,8 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clientStatuses, type BackupClientState } from '../../src/domain/client-status.js';
-import { INSTANCE_ID_PATTERN, chunk, parseCommand, type CommandName, type ParsedCommand } from '../../src/domain/instance-ids.js';
+import { INSTANCE_ID_PATTERN, chunk } from '../../src/domain/instance-ids.js';
+import { parseCommand, type CommandName, type ParsedCommand } from '../../src/slack/slash-command-parser.js';
 import { HBR_REGIONS, isHbrRegion } from '../../src/domain/regions.js';
 import {
   REQUEST_ID_PATTERN,

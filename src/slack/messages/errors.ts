@@ -2,7 +2,7 @@
  * Ephemeral replies that explain why hbr-bot did not do what a user asked.
  */
 
-import type { CommandProblem } from '../../domain/instance-ids.js';
+import type { CommandProblem } from '../slash-command-parser.js';
 import type { Decision } from '../../domain/request.js';
 import { context, packLines, section, slackMessage } from './blocks.js';
 import type { SlackMessage } from './blocks.js';

@@ -1,4 +1,4 @@
-import { AUDIT_DEFAULT_COUNT, AUDIT_MAX_COUNT, type HelpTopic } from '../../domain/instance-ids.js';
+import { AUDIT_DEFAULT_COUNT, AUDIT_MAX_COUNT, type HelpTopic } from '../slash-command-parser.js';
 import { capitalized, operationSpec, type Operation } from '../../domain/operation.js';
 import { HBR_REGIONS } from '../../domain/regions.js';
 import { SLASH_COMMANDS } from './action-ids.js';

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  INSTANCE_ID_PATTERN,
-  MAX_LISTED_PROBLEMS,
-  chunk,
-  parseCommand,
-} from '../../../src/domain/instance-ids.js';
-import type { ParseOptions, ParsedCommand } from '../../../src/domain/instance-ids.js';
+import { INSTANCE_ID_PATTERN, chunk } from '../../../src/domain/instance-ids.js';
+import { MAX_LISTED_PROBLEMS, parseCommand } from '../../../src/slack/slash-command-parser.js';
+import type { ParseOptions, ParsedCommand } from '../../../src/slack/slash-command-parser.js';
 import { HBR_REGIONS, isHbrRegion, nearestHbrRegions, regionOfZone } from '../../../src/domain/regions.js';
 
 const OPTIONS: ParseOptions = { maxInstances: 5, defaultRegion: 'cn-hangzhou' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommand } from '../../../src/domain/instance-ids.js';
+import { parseCommand } from '../../../src/slack/slash-command-parser.js';
 import type { HbrRequest, RequestStatus } from '../../../src/domain/request.js';
 import { APPROVE_ACTION, REJECT_ACTION } from '../../../src/slack/messages/action-ids.js';
 import type { ActionsBlock, Block, SlackMessage } from '../../../src/slack/messages/blocks.js';

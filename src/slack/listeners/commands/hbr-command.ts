@@ -5,7 +5,7 @@
  * Redis). Everything before the ack is pure and local.
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { parseCommand, type CommandName, type ParsedCommand } from '../../../domain/instance-ids.js';
+import { parseCommand, type CommandName, type ParsedCommand } from '../../slash-command-parser.js';
 import { SlackDirectory } from '../../directory.js';
 import { helpMessage } from '../../messages/help.js';
 import {

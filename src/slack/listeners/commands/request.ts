@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CommandOutcome } from '../../../ops/events.js';
-import type { ParsedCommand } from '../../../domain/instance-ids.js';
+import type { ParsedCommand } from '../../slash-command-parser.js';
 import { operationSpec } from '../../../domain/operation.js';
 import { newRequest, type HbrRequest } from '../../../domain/request.js';
 import { somethingWentWrongMessage, temporarilyUnavailableMessage } from '../../messages/errors.js';

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { CommandOutcome } from '../../../ops/events.js';
 import { clientStatuses } from '../../../domain/client-status.js';
-import type { ParsedCommand } from '../../../domain/instance-ids.js';
+import type { ParsedCommand } from '../../slash-command-parser.js';
 import { HbrError } from '../../../hbr/errors.js';
 import { clientStatusFailedMessage, clientStatusMessage } from '../../messages/status.js';
 import { ephemeral, type ListenerDeps } from '../deps.js';
