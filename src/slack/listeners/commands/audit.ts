@@ -7,7 +7,7 @@ import type { CommandOutcome } from '../../../ops/events.js';
 import { auditMessage } from '../../messages/audit.js';
 import { notAnApproverMessage, temporarilyUnavailableMessage } from '../../messages/errors.js';
 import { ephemeral, type ListenerDeps } from '../deps.js';
-import type { CommandArgs } from './hbr-command.js';
+import type { CommandArgs } from './types.js';
 
 export async function answerAudit(
   deps: ListenerDeps,

@@ -4,7 +4,6 @@
  * does what the text asks (post a request, ask HBR for the clients' status, read a request from
  * Redis). Everything before the ack is pure and local.
  */
-import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { parseCommand, type CommandName, type ParsedCommand } from '../../slash-command-parser.js';
 import { SlackDirectory } from '../../directory.js';
 import { helpMessage } from '../../messages/help.js';
@@ -20,8 +19,7 @@ import { requestOperation } from './request.js';
 import { answerAudit } from './audit.js';
 import { answerShow } from './show.js';
 import { answerStatus } from './status.js';
-
-export type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+import type { CommandArgs } from './types.js';
 
 /** `meaning`: what plain instance IDs ask for after this command. */
 export function hbrCommand(deps: ListenerDeps, meaning: CommandName) {

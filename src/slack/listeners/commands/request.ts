@@ -12,7 +12,7 @@ import { somethingWentWrongMessage, temporarilyUnavailableMessage } from '../../
 import { requestPostedMessage } from '../../messages/request.js';
 import { explainSlackError, isSlackApiError, slackErrorCode } from '../../slack-errors.js';
 import { ephemeral, type ListenerDeps } from '../deps.js';
-import type { CommandArgs } from './hbr-command.js';
+import type { CommandArgs } from './types.js';
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 

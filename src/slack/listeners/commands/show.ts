@@ -8,7 +8,7 @@ import { DEFAULT_RETENTION_MS } from '../../../store/requests.js';
 import { temporarilyUnavailableMessage } from '../../messages/errors.js';
 import { requestDetailsMessage, unknownRequestIdMessage } from '../../messages/show.js';
 import { ephemeral, type ListenerDeps } from '../deps.js';
-import type { CommandArgs } from './hbr-command.js';
+import type { CommandArgs } from './types.js';
 
 export async function answerShow(
   deps: ListenerDeps,

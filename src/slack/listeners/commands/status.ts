@@ -10,7 +10,7 @@ import type { ParsedCommand } from '../../slash-command-parser.js';
 import { HbrError } from '../../../hbr/errors.js';
 import { clientStatusFailedMessage, clientStatusMessage } from '../../messages/status.js';
 import { ephemeral, type ListenerDeps } from '../deps.js';
-import type { CommandArgs } from './hbr-command.js';
+import type { CommandArgs } from './types.js';
 
 export async function answerStatus(
   deps: ListenerDeps,
