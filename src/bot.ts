@@ -26,6 +26,7 @@ import { createSlackApp, createSlackClient } from './slack/app.js';
 import { SlackDirectory } from './slack/directory.js';
 import { DeliveryLedger } from './slack/request-guard.js';
 import { registerListeners } from './slack/listeners/index.js';
+import { explainApiFailure } from './slack/messages/failure-words.js';
 import { RequestPublisher } from './slack/request-publisher.js';
 import { RequestStore } from './store/requests.js';
 
@@ -124,7 +125,7 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
     ackTimer(metrics.ackLatency),
   );
 
-  const jobDeps = { store: jobStore, hbr, publisher: jobPublisher, queues, events, now, logger };
+  const jobDeps = { store: jobStore, hbr, publisher: jobPublisher, queues, events, explainFailure: explainApiFailure, now, logger };
   const sweepDeps: SweepDeps = { ...jobDeps, firstPollDelayMs: config.poll.firstDelayMs, preflightEnabled: config.preflight.enabled };
   const workerOptions = {
     connection: patient,

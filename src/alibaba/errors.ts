@@ -11,9 +11,9 @@
  *  - the credentials chain: a plain Error "unable to get credentials from any of the providers ...",
  *    or the library's own `InvalidCredentials` error when no credential is configured.
  *
- * Each product has its own error class on top of AlibabaApiError (HbrError, EcsError) and its own
- * sentences for the codes that read differently per product (a missing RAM permission names the
- * product's action); the sentences every product shares are here, worded with the product's name.
+ * Each product has its own error class on top of AlibabaApiError (HbrError, EcsError). An error
+ * carries codes and facts, no sentences: the words a Slack user reads for it are chosen in
+ * slack/messages/failure-words.ts.
  *
  * No error carries the original library error: those hold the full request (headers with
  * signatures, security tokens). Only sanitised text is kept.
@@ -31,14 +31,13 @@ export interface AlibabaErrorFields {
   transient?: boolean;
   /** Defaults to isOutcomeUnknownCode(code, httpStatus); see AlibabaApiError.outcomeUnknown. */
   outcomeUnknown?: boolean;
-  /** Defaults to the product's sentence for the code. */
-  explanation?: string;
+  /** Defaults to none; see AlibabaApiError.refused. */
+  refused?: readonly string[];
 }
 
 export interface AlibabaApiErrorInit extends AlibabaErrorFields {
   /** 'HBR', 'ECS': who answered (or failed to). */
   product: string;
-  explanation: string;
 }
 
 /** A failed call to an Alibaba Cloud API, classified. Products subclass it (HbrError, EcsError). */
@@ -59,8 +58,11 @@ export class AlibabaApiError extends Error {
    * False when the failure proves the call was not carried out (a refusal, an unreachable endpoint).
    */
   readonly outcomeUnknown: boolean;
-  /** One sentence an operator can act on. Never contains secrets. */
-  readonly explanation: string;
+  /**
+   * The values refused before any call was made (InvalidRegion: the region; InvalidInstanceId: at
+   * most three of the IDs), each cut to 40 characters; empty when the service itself answered.
+   */
+  readonly refused: readonly string[];
 
   constructor(init: AlibabaApiErrorInit) {
     super(init.message);
@@ -71,7 +73,7 @@ export class AlibabaApiError extends Error {
     this.requestId = init.requestId ?? null;
     this.transient = init.transient ?? isTransientCode(init.code, this.httpStatus);
     this.outcomeUnknown = init.outcomeUnknown ?? isOutcomeUnknownCode(init.code, this.httpStatus);
-    this.explanation = init.explanation;
+    this.refused = init.refused ?? [];
   }
 }
 
@@ -205,7 +207,7 @@ function summarize(action: string, code: string, httpStatus: number | null, deta
 
 /**
  * Classifies whatever a call to @alicloud/openapi-client threw (or anything else): the fields of
- * the product error to throw, explanation left to the product.
+ * the product error to throw.
  */
 export function classifyFailure(action: string, err: unknown): AlibabaErrorFields {
   const bag: Bag = isObject(err) ? err : {};
@@ -260,66 +262,4 @@ export function classifyFailure(action: string, err: unknown): AlibabaErrorField
   }
 
   return { code: 'Unexpected', action, message: summarize(action, 'Unexpected', null, rawMessage) };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Sentences every product shares
-// ---------------------------------------------------------------------------------------------
-
-/**
- * One sentence for a whole-call failure with a code every Alibaba product answers the same way,
- * worded with the product's name ('HBR', 'ECS'). Products explain their own codes (a missing RAM
- * permission, task and instance codes) first and fall back to this.
- */
-export function explainCommonCode(product: string, code: string, action: string, httpStatus: number | null = null): string {
-  switch (code) {
-    case 'SignatureDoesNotMatch':
-      return `${product} rejected the request signature — the AccessKey secret does not belong to the AccessKey ID (check ALIBABA_CLOUD_ACCESS_KEY_SECRET) or a proxy altered the request`;
-    case 'IncompleteSignature':
-    case 'MissingSignature':
-      return `${product} could not read the request signature — check that no proxy strips the Authorization header`;
-    case 'InvalidAccessKeyId.NotFound':
-      return 'Alibaba Cloud does not know this AccessKey ID — check ALIBABA_CLOUD_ACCESS_KEY_ID (or the credentials the bot runs with)';
-    case 'InvalidAccessKeyId.Inactive':
-      return 'the AccessKey is disabled — enable it in the RAM console or configure an active one';
-    case 'InvalidSecurityToken.Expired':
-    case 'InvalidSecurityToken.Malformed':
-      return 'the STS security token is expired or invalid — refresh the credentials the bot runs with';
-    case 'InvalidParameter':
-    case 'MissingParameter':
-      return `${product} refused the parameters of ${action} — this is a bot bug: report it with the RequestId`;
-    case 'InvalidTimeStamp.Expired':
-    case 'InvalidTimeStamp.Format':
-      return "the bot host's clock is more than 15 minutes off — sync it (NTP) and request again";
-    case 'InvalidVersion':
-    case 'InvalidAction.NotFound':
-      return `${product} does not offer ${action} at this endpoint — check the endpoint configuration and the region`;
-    case 'Throttling':
-    case 'Throttling.User':
-    case 'Throttling.Api':
-      return `${product} is throttling this account — wait a minute and request again`;
-    case 'ServiceUnavailable':
-    case 'InternalError':
-      return `${product} is temporarily unavailable — request again in a few minutes`;
-    case 'BadGateway':
-      return `a gateway in front of ${product} answered with an error page instead of JSON — request again in a few minutes`;
-    case 'Timeout':
-      return `${product} did not answer in time — check network access to the ${product} endpoint and request again`;
-    case 'NetworkError':
-      return `the bot could not reach the ${product} endpoint (connection refused, reset or DNS failure) — check network access, proxy and --region, then request again`;
-    case 'InvalidCredentials':
-      return 'the bot found no Alibaba Cloud credentials — set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET or give the host a RAM role';
-    case 'InvalidRegion':
-      return 'the region is not a valid Alibaba Cloud region ID (e.g. cn-hangzhou) — correct the --region';
-    case 'HttpError':
-      return httpStatus !== null && httpStatus >= 500
-        ? `${product} answered HTTP ${httpStatus} without an error code — request again in a few minutes`
-        : `${product} answered HTTP ${httpStatus ?? '?'} without an error code — check the endpoint configuration`;
-    default:
-      if (code.startsWith('Throttling')) return `${product} is throttling this account — wait a minute and request again`;
-      if (httpStatus !== null && httpStatus >= 500) {
-        return `${product} failed with ${code} (HTTP ${httpStatus}) — request again in a few minutes`;
-      }
-      return `${product} refused ${action} with ${code} — look the code up in the ${product} error center and report it with the RequestId`;
-  }
 }

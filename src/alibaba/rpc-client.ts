@@ -114,7 +114,7 @@ export interface RpcProduct<E extends AlibabaApiError> {
   endpointPrefix: string;
   /** The OpenAPI version every call is made with, e.g. '2017-09-08'. */
   version: string;
-  /** Builds the product's error from classified fields (explanation defaults to the product's sentence). */
+  /** Builds the product's error from classified fields. */
   error(fields: AlibabaErrorFields): E;
   /** Classifies anything a call threw; the product's own errors pass through. */
   toError(action: string, err: unknown): E;
@@ -240,12 +240,7 @@ export class AlibabaRpcClient<E extends AlibabaApiError> {
   checkRegion(region: string, action: string): string {
     if (typeof region !== 'string' || !REGION_PATTERN.test(region)) {
       const shown = String(region).slice(0, 40);
-      throw this.product.error({
-        code: 'InvalidRegion',
-        action,
-        message: `"${shown}" is not a region ID`,
-        explanation: `"${shown}" is not an Alibaba Cloud region ID (e.g. cn-hangzhou) — correct the --region`,
-      });
+      throw this.product.error({ code: 'InvalidRegion', action, message: `"${shown}" is not a region ID`, refused: [shown] });
     }
     return region;
   }
@@ -257,12 +252,12 @@ export class AlibabaRpcClient<E extends AlibabaApiError> {
     }
     const bad = instanceIds.filter((id) => typeof id !== 'string' || !INSTANCE_ID_PATTERN.test(id));
     if (bad.length > 0) {
-      const shown = bad.slice(0, 3).map((id) => `"${String(id).slice(0, 40)}"`).join(', ');
+      const refused = bad.slice(0, 3).map((id) => String(id).slice(0, 40));
       throw this.product.error({
         code: 'InvalidInstanceId',
         action,
-        message: `${action}: not instance IDs: ${shown}${bad.length > 3 ? ` and ${bad.length - 3} more` : ''}`,
-        explanation: `${shown} ${bad.length === 1 ? 'is not an ECS instance ID' : 'are not ECS instance IDs'} (i- followed by 8 to 30 lowercase letters or digits) — correct and request again`,
+        message: `${action}: not instance IDs: ${refused.map((id) => `"${id}"`).join(', ')}${bad.length > 3 ? ` and ${bad.length - 3} more` : ''}`,
+        refused,
       });
     }
   }

@@ -12,12 +12,14 @@ import type { HbrClient } from '../hbr/client.js';
 import type { RequestStore } from '../store/requests.js';
 import type { RequestPublisher } from '../slack/request-publisher.js';
 import type { BotEvents } from '../ops/events.js';
+import type { ExplainFailure } from './ports.js';
 
 export interface FinishDeps {
   store: RequestStore;
   hbr: Pick<HbrClient, 'describeBackupClients'>;
   publisher: RequestPublisher;
   events: BotEvents;
+  explainFailure: ExplainFailure;
   logger?: Logger;
 }
 
@@ -64,7 +66,7 @@ async function checkUncertainClients(deps: FinishDeps, request: HbrRequest, now:
   } catch (error) {
     if (!(error instanceof HbrError)) throw error;
     deps.logger?.warn({ requestId: request.id, code: error.code, hbrRequestId: error.requestId }, 'could not look up the clients of instances with an unknown outcome');
-    check = { checkedAt: now, statuses: {}, error: error.explanation };
+    check = { checkedAt: now, statuses: {}, error: deps.explainFailure(error) };
   }
   await deps.store.recordClientCheck(request.id, check);
   return { ...request, clientCheck: check };

@@ -23,12 +23,14 @@ import type { RequestPublisher } from '../slack/request-publisher.js';
 import { finishRequest } from './finish.js';
 import type { PollJobData } from './queues.js';
 import type { BotEvents } from '../ops/events.js';
+import type { ExplainFailure } from './ports.js';
 
 export interface PollJobDeps {
   store: RequestStore;
   hbr: HbrClient;
   publisher: RequestPublisher;
   events: BotEvents;
+  explainFailure: ExplainFailure;
   intervalMs: number;
   taskTimeoutMs: number;
   now: () => number;
@@ -106,14 +108,14 @@ async function pollTask(
     if (!(error instanceof HbrError)) throw error;
     log.warn(
       { taskId, code: error.code, hbrRequestId: error.requestId, transient: error.transient },
-      `DescribeTask failed: ${error.explanation}`,
+      `DescribeTask failed: ${deps.explainFailure(error)}`,
     );
     // A task we can no longer ask about is reported as timed out once its deadline passes, with
     // whatever results the last successful poll saw, and why HBR could not be asked.
     if (!timedOut) return { task: null, failureRecorded: false };
     await deps.store.recordFailure(request.id, {
       code: error.code,
-      explanation: `hbr-bot stopped waiting because DescribeTask kept failing: ${error.explanation}`,
+      explanation: `hbr-bot stopped waiting because DescribeTask kept failing: ${deps.explainFailure(error)}`,
       hbrRequestId: error.requestId,
     });
     const task: TaskProgress = { taskId, phase: 'timed_out', progress: known?.progress ?? 0, results: known?.results ?? [], polledAt: now, polls };

@@ -22,12 +22,14 @@ import { EcsError } from '../ecs/errors.js';
 import type { CloudAssistantStatus, EcsInstance } from '../ecs/types.js';
 import type { RequestPublisher } from '../slack/request-publisher.js';
 import type { RequestStore } from '../store/requests.js';
+import type { ExplainFailure } from './ports.js';
 import type { RequestJobData } from './queues.js';
 
 export interface PreflightJobDeps {
   store: RequestStore;
   ecs: EcsClient;
   publisher: RequestPublisher;
+  explainFailure: ExplainFailure;
   /** HBR_PREFLIGHT: when false, jobs left in the queue are dropped without calling ECS. */
   enabled: boolean;
   now: () => number;
@@ -70,7 +72,7 @@ async function lookUp(deps: PreflightJobDeps, request: HbrRequest, lastAttempt: 
   try {
     instances = await deps.ecs.describeInstances(instanceIds, region);
   } catch (error) {
-    const reason = giveUpOn(error, lastAttempt, log, 'DescribeInstances');
+    const reason = giveUpOn(deps, error, lastAttempt, log, 'DescribeInstances');
     return { outcome: 'unavailable', checkedAt: deps.now(), code: reason.code, reason: reason.words };
   }
   const found = instances.map((i) => i.instanceId).filter((id) => instanceIds.includes(id));
@@ -80,7 +82,7 @@ async function lookUp(deps: PreflightJobDeps, request: HbrRequest, lastAttempt: 
     try {
       agents = await deps.ecs.describeCloudAssistantStatus(found, region);
     } catch (error) {
-      agentsUnavailable = giveUpOn(error, lastAttempt, log, 'DescribeCloudAssistantStatus').words;
+      agentsUnavailable = giveUpOn(deps, error, lastAttempt, log, 'DescribeCloudAssistantStatus').words;
       agents = null;
     }
   }
@@ -93,7 +95,7 @@ async function lookUp(deps: PreflightJobDeps, request: HbrRequest, lastAttempt: 
  * The reason to show when a look-up failed for good; rethrows a failure that another attempt may
  * cure (transient, or not an ECS answer at all) unless this is the last attempt.
  */
-function giveUpOn(error: unknown, lastAttempt: boolean, log: Logger, action: string): { code: string; words: string } {
+function giveUpOn(deps: PreflightJobDeps, error: unknown, lastAttempt: boolean, log: Logger, action: string): { code: string; words: string } {
   const ecsError = error instanceof EcsError ? error : null;
   const worthRetrying = ecsError === null || ecsError.transient;
   if (worthRetrying && !lastAttempt) throw error;
@@ -102,7 +104,7 @@ function giveUpOn(error: unknown, lastAttempt: boolean, log: Logger, action: str
     return { code: 'Unexpected', words: 'the look-up failed unexpectedly — the bot logs have the details' };
   }
   log.warn({ action, code: ecsError.code, ecsRequestId: ecsError.requestId, transient: ecsError.transient }, 'pre-flight look-up failed');
-  return { code: ecsError.code, words: ecsError.explanation };
+  return { code: ecsError.code, words: deps.explainFailure(ecsError) };
 }
 
 /**

@@ -19,6 +19,7 @@ import type { RequestStore } from '../store/requests.js';
 import type { RequestPublisher } from '../slack/request-publisher.js';
 import type { BotEvents } from '../ops/events.js';
 import { finishRequest } from './finish.js';
+import type { ExplainFailure } from './ports.js';
 import type { JobQueues, RequestJobData } from './queues.js';
 
 export interface SubmitJobDeps {
@@ -27,6 +28,7 @@ export interface SubmitJobDeps {
   publisher: RequestPublisher;
   queues: JobQueues;
   events: BotEvents;
+  explainFailure: ExplainFailure;
   firstPollDelayMs: number;
   now: () => number;
   logger: Logger;
@@ -144,7 +146,7 @@ async function submitChunk(
     log.error({ chunk: index, code: error.code, hbrRequestId: error.requestId }, `${action} failed permanently`);
     await deps.store.recordFailure(request.id, {
       code: error.code,
-      explanation: error.explanation,
+      explanation: deps.explainFailure(error),
       hbrRequestId: error.requestId,
     });
     return 'stop';

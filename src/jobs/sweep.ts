@@ -14,6 +14,7 @@ import type { RequestStore } from '../store/requests.js';
 import type { BotEvents } from '../ops/events.js';
 import type { HbrClient } from '../hbr/client.js';
 import { finishRequest } from './finish.js';
+import type { ExplainFailure } from './ports.js';
 import type { JobQueues } from './queues.js';
 
 export interface SweepDeps {
@@ -22,6 +23,7 @@ export interface SweepDeps {
   publisher: RequestPublisher;
   hbr: Pick<HbrClient, 'describeBackupClients'>;
   events: BotEvents;
+  explainFailure: ExplainFailure;
   firstPollDelayMs: number;
   preflightEnabled: boolean;
   now: () => number;

@@ -8,6 +8,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { HbrClient, accessKeyCredential } from '../../src/hbr/client.js';
+import { explainApiFailure } from '../../src/slack/messages/failure-words.js';
 import { percentEncode, signAcs3, signV2 } from '../../sandbox/alibaba-signature.js';
 import { makeInstanceId, startHbrStandIn, type HbrStandIn } from '../../sandbox/hbr-api-server.js';
 import { hbrFailure } from '../support/hbr-failure.js';
@@ -176,7 +177,7 @@ describe('InstanceIds validation', () => {
 
     const err = await hbrFailure(lowerLayer().callAction('UninstallBackupClients', { query: { 'InstanceIds.1': a, 'InstanceIds.2': b } }));
     expect(err).toMatchObject({ code: 'InvalidParameter', transient: false });
-    expect(err.explanation).toMatch(/bot bug/);
+    expect(explainApiFailure(err)).toMatch(/bot bug/);
     expect(hbr.callsOf('UninstallBackupClients')).toHaveLength(1);
   });
 

@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { accessKeyCredential, resolveProductEndpoint } from '../../../src/alibaba/rpc-client.js';
 import { instanceReadiness, combineFacts } from '../../../src/domain/preflight.js';
 import { EcsClient, type EcsClientOptions } from '../../../src/ecs/client.js';
-import { EcsError, explainEcsErrorCode, toEcsError } from '../../../src/ecs/errors.js';
+import { EcsError, toEcsError } from '../../../src/ecs/errors.js';
+import { explainApiFailure, explainEcsErrorCode } from '../../../src/slack/messages/failure-words.js';
 import { HbrClient } from '../../../src/hbr/client.js';
 import { startEcsStandIn, type EcsStandIn } from '../../../sandbox/ecs-api-server.js';
 import { SCRIPTED_STATES, makeInstanceId, startHbrStandIn } from '../../../sandbox/hbr-api-server.js';
@@ -126,7 +127,7 @@ describe('failures', () => {
     const err = await failure(client().describeInstances([makeInstanceId(1)]));
     expect(err).toMatchObject({ code: 'Forbidden.RAM', httpStatus: 403, transient: false, product: 'ECS', action: 'DescribeInstances' });
     expect(err.requestId).toMatch(/^[0-9A-F-]{36}$/);
-    expect(err.explanation).toBe("the AccessKey's RAM identity lacks ecs:DescribeInstances (optional; see README)");
+    expect(explainApiFailure(err)).toBe("the AccessKey's RAM identity lacks ecs:DescribeInstances (optional; see README)");
     expect(ecs.callsOf('DescribeInstances')).toHaveLength(1);
   });
 
@@ -140,13 +141,13 @@ describe('failures', () => {
     ecs.injectFaults('DescribeInstances', ...Array.from({ length: 3 }, () => ({ kind: 'throttling' as const })));
     const err = await failure(client().describeInstances([makeInstanceId(1)]));
     expect(err).toMatchObject({ code: 'Throttling.User', transient: true });
-    expect(err.explanation).toBe('ECS is throttling this account — wait a minute and request again');
+    expect(explainApiFailure(err)).toBe('ECS is throttling this account — wait a minute and request again');
   });
 
   it('refuses a wrong secret with SignatureDoesNotMatch, worded for ECS', async () => {
     const err = await failure(client({ credential: accessKeyCredential(AK, 'not-the-secret') }).describeInstances([makeInstanceId(1)]));
     expect(err.code).toBe('SignatureDoesNotMatch');
-    expect(err.explanation).toMatch(/^ECS rejected the request signature/);
+    expect(explainApiFailure(err)).toMatch(/^ECS rejected the request signature/);
   });
 
   it('classifies network failures like HBR does', async () => {

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { HbrClient, accessKeyCredential, resolveEndpoint, type HbrClientOptions } from '../../../src/hbr/client.js';
 import { HbrError } from '../../../src/hbr/errors.js';
+import { explainApiFailure } from '../../../src/slack/messages/failure-words.js';
 import { makeInstanceId, startHbrStandIn, type HbrFault, type HbrStandIn } from '../../../sandbox/hbr-api-server.js';
 import { hbrFailure } from '../../support/hbr-failure.js';
 
@@ -150,7 +151,7 @@ describe('installBackupClients', () => {
     expect(await client().installBackupClients([])).toEqual([]);
     const err = await hbrFailure(client().installBackupClients([makeInstanceId(1), 'i-UPPER', 'web-01']));
     expect(err).toMatchObject({ code: 'InvalidInstanceId', transient: false });
-    expect(err.explanation).toContain('"i-UPPER"');
+    expect(explainApiFailure(err)).toContain('"i-UPPER"');
     expect(hbr.calls).toHaveLength(0);
   });
 
@@ -179,8 +180,8 @@ describe('authentication', () => {
     const err = await hbrFailure(client({ credential: accessKeyCredential(AK, 'not-the-secret') }).installBackupClients([makeInstanceId(1)]));
     expect(err).toMatchObject({ code: 'SignatureDoesNotMatch', httpStatus: 400, transient: false, action: 'InstallBackupClients' });
     expect(err.requestId).toBe(hbr.calls[0]?.requestId);
-    expect(err.explanation).toMatch(/secret/);
-    expect(`${err.message} ${err.explanation}`).not.toContain('not-the-secret');
+    expect(explainApiFailure(err)).toMatch(/secret/);
+    expect(`${err.message} ${explainApiFailure(err)}`).not.toContain('not-the-secret');
     expect(hbr.calls).toHaveLength(1);
   });
 
@@ -238,7 +239,7 @@ describe('authentication', () => {
       const viaChain = new HbrClient({ defaultRegion: 'cn-hangzhou', endpoint: hbr.url, retry: FAST_RETRY });
       const err = await hbrFailure(viaChain.describeTask('t-x'));
       expect(err).toMatchObject({ code: 'InvalidCredentials', transient: false });
-      expect(err.explanation).toMatch(/ALIBABA_CLOUD_ACCESS_KEY_ID/);
+      expect(explainApiFailure(err)).toMatch(/ALIBABA_CLOUD_ACCESS_KEY_ID/);
       expect(hbr.calls).toHaveLength(0);
       // The library's chain sticks to the last provider it tried; the client starts a fresh chain.
       await withEnv({ ALIBABA_CLOUD_ACCESS_KEY_ID: AK, ALIBABA_CLOUD_ACCESS_KEY_SECRET: SECRET }, async () => {
@@ -253,7 +254,7 @@ describe('authentication', () => {
     try {
       const err = await hbrFailure(client({ endpoint: skewed.url }).describeTask('t-x'));
       expect(err).toMatchObject({ code: 'InvalidTimeStamp.Expired', transient: false });
-      expect(err.explanation).toMatch(/clock/);
+      expect(explainApiFailure(err)).toMatch(/clock/);
       expect(skewed.calls).toHaveLength(1);
     } finally {
       await skewed.close();
@@ -349,7 +350,7 @@ describe('retries', () => {
     hbr.injectFaults('InstallBackupClients', { kind: 'forbidden-ram' });
     const err = await hbrFailure(client().installBackupClients([makeInstanceId(1)]));
     expect(err).toMatchObject({ code: 'Forbidden.RAM', httpStatus: 403, transient: false });
-    expect(err.explanation).toBe("the AccessKey's RAM user lacks permission hbr:InstallBackupClients — grant it (see README: RAM permissions)");
+    expect(explainApiFailure(err)).toBe("the AccessKey's RAM user lacks permission hbr:InstallBackupClients — grant it (see README: RAM permissions)");
     expect(hbr.callsOf('InstallBackupClients')).toHaveLength(1);
   });
 
@@ -357,7 +358,7 @@ describe('retries', () => {
     hbr.injectFaults('InstallBackupClients', { kind: 'cloud-assist-error' });
     const err = await hbrFailure(client().installBackupClients([makeInstanceId(1)]));
     expect(err).toMatchObject({ code: 'CloudAssistNotRunningOnInstance', transient: false });
-    expect(err.explanation).toMatch(/Cloud Assistant/);
+    expect(explainApiFailure(err)).toMatch(/Cloud Assistant/);
     expect(hbr.callsOf('InstallBackupClients')).toHaveLength(1);
   });
 

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HbrClient, accessKeyCredential } from '../../../src/hbr/client.js';
 import { clientStatusSentence } from '../../../src/domain/outcome.js';
 import { KNOWN_CLIENT_STATUSES } from '../../../src/hbr/types.js';
+import { explainApiFailure } from '../../../src/slack/messages/failure-words.js';
 import { makeInstanceId, startHbrStandIn, type HbrStandIn } from '../../../sandbox/hbr-api-server.js';
 import { hbrFailure } from '../../support/hbr-failure.js';
 
@@ -141,7 +142,7 @@ describe('describeTask', () => {
   it('an unknown TaskId is a permanent InvalidTaskId.NotFound', async () => {
     const err = await hbrFailure(hbrClient.describeTask('t-doesnotexist0000000'));
     expect(err).toMatchObject({ code: 'InvalidTaskId.NotFound', httpStatus: 404, transient: false });
-    expect(err.explanation).toMatch(/region/);
+    expect(explainApiFailure(err)).toMatch(/region/);
   });
 });
 

@@ -10,6 +10,7 @@ import { deliverMissingFinalReplies, recoverOpenRequests } from '../../../src/jo
 import { RequestStore } from '../../../src/store/requests.js';
 import { startSlackStandIn } from '../../../sandbox/slack-api-server.js';
 import { RequestPublisher } from '../../../src/slack/request-publisher.js';
+import { explainApiFailure } from '../../../src/slack/messages/failure-words.js';
 import { EditBudget } from '../../../src/slack/edit-budget.js';
 import { webApi } from '@slack/bolt';
 import { accessKeyCredential } from '../../../src/alibaba/rpc-client.js';
@@ -41,7 +42,7 @@ const publisher = new RequestPublisher({
 const events = new BotEvents(new BotMetrics({ depths: async () => [], trackedTasks: async () => 0 }), new AuditTrail(redis, prefix, 100, logger));
 const hbrStandIn = await startHbrStandIn({ accessKeyId: 'AKRECOVER', accessKeySecret: 'recover-secret' });
 const hbr = new HbrClient({ defaultRegion: 'cn-hangzhou', endpoint: hbrStandIn.url, credential: accessKeyCredential('AKRECOVER', 'recover-secret') });
-const base = { store, queues, publisher, hbr, events, now: Date.now, logger, firstPollDelayMs: 1000 };
+const base = { store, queues, publisher, hbr, events, explainFailure: explainApiFailure, now: Date.now, logger, firstPollDelayMs: 1000 };
 
 afterAll(async () => {
   await slack.close();

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 
 import {
   HbrError,
-  explainErrorCode,
   isOutcomeUnknownCode,
   isTransientCode,
   sanitizeDetail,
   toHbrError,
 } from '../../../src/hbr/errors.js';
 import { KNOWN_CLIENT_STATUSES } from '../../../src/hbr/types.js';
+import { explainApiFailure, explainHbrErrorCode } from '../../../src/slack/messages/failure-words.js';
 import { clientStatusSentence, instanceErrorSentence } from '../../../src/domain/outcome.js';
 
 /** The shape @alicloud/openapi-client 0.4.15 throws for an HBR error answer. */
@@ -71,7 +71,7 @@ describe('toHbrError', () => {
     );
     expect(err).toBeInstanceOf(HbrError);
     expect(err).toMatchObject({ code: 'Forbidden.RAM', httpStatus: 403, requestId: 'RID-1', action: 'InstallBackupClients', transient: false });
-    expect(err.explanation).toBe("the AccessKey's RAM user lacks permission hbr:InstallBackupClients — grant it (see README: RAM permissions)");
+    expect(explainApiFailure(err)).toBe("the AccessKey's RAM user lacks permission hbr:InstallBackupClients — grant it (see README: RAM permissions)");
     expect(err.message).toContain('User not authorized');
   });
 
@@ -163,7 +163,7 @@ describe('HbrError', () => {
     expect(err).toBeInstanceOf(Error);
     expect(err.name).toBe('HbrError');
     expect(err.transient).toBe(true);
-    expect(err.explanation).toMatch(/throttling/);
+    expect(explainApiFailure(err)).toMatch(/throttling/);
     expect(err.submittedBeforeFailure).toEqual([]);
     const submission = { instanceIds: ['i-bp000000000000000001'], taskId: 't-1', requestId: 'R0', statuses: [] };
     const withSubmitted = err.withSubmittedBeforeFailure([submission]);
@@ -182,9 +182,9 @@ describe('HbrError', () => {
 describe('sentences', () => {
   it('explains instance-level codes of a whole call in the per-instance words', () => {
     for (const code of ['InstanceNotRunning', 'CloudAssistNotRunningOnInstance', 'InstanceNotExists']) {
-      expect(explainErrorCode(code, 'InstallBackupClients')).toBe(instanceErrorSentence(code));
+      expect(explainHbrErrorCode(code, 'InstallBackupClients')).toBe(instanceErrorSentence(code));
     }
-    expect(explainErrorCode('InstanceNotRunning', 'InstallBackupClients')).toBe('instance is not running — start it and request again');
+    expect(explainHbrErrorCode('InstanceNotRunning', 'InstallBackupClients')).toBe('instance is not running — start it and request again');
   });
 
   it('explains every whole-call code an operator can meet in one sentence without secrets', () => {
@@ -195,13 +195,13 @@ describe('sentences', () => {
       'BrandNewCode',
     ];
     for (const code of codes) {
-      const sentence = explainErrorCode(code, 'InstallBackupClients', 400);
+      const sentence = explainHbrErrorCode(code, 'InstallBackupClients', 400);
       expect(sentence.length).toBeGreaterThan(20);
       expect(sentence).not.toMatch(/\n/);
       expect(sentence).toContain(' — ');
     }
-    expect(explainErrorCode('InvalidTimeStamp.Expired', 'DescribeTask')).toMatch(/clock/);
-    expect(explainErrorCode('BrandNewCode', 'DescribeTask')).toContain('BrandNewCode');
+    expect(explainHbrErrorCode('InvalidTimeStamp.Expired', 'DescribeTask')).toMatch(/clock/);
+    expect(explainHbrErrorCode('BrandNewCode', 'DescribeTask')).toContain('BrandNewCode');
   });
 
   it('has words for every client status the HBR types know, and shows unknown ones raw', () => {

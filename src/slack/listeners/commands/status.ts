@@ -8,6 +8,7 @@ import type { CommandOutcome } from '../../../ops/events.js';
 import { clientStatuses } from '../../../domain/client-status.js';
 import type { ParsedCommand } from '../../slash-command-parser.js';
 import { HbrError } from '../../../hbr/errors.js';
+import { explainApiFailure } from '../../messages/failure-words.js';
 import { clientStatusFailedMessage, clientStatusMessage } from '../../messages/status.js';
 import { ephemeral, type ListenerDeps } from '../deps.js';
 import type { CommandArgs } from './types.js';
@@ -24,8 +25,9 @@ export async function answerStatus(
     clients = await deps.hbr.describeBackupClients(instanceIds, region);
   } catch (error) {
     if (!(error instanceof HbrError)) throw error;
-    log.warn({ code: error.code, hbrRequestId: error.requestId, region }, `DescribeBackupClients failed: ${error.explanation}`);
-    const failure = { code: error.code, explanation: error.explanation, hbrRequestId: error.requestId };
+    const explanation = explainApiFailure(error);
+    log.warn({ code: error.code, hbrRequestId: error.requestId, region }, `DescribeBackupClients failed: ${explanation}`);
+    const failure = { code: error.code, explanation, hbrRequestId: error.requestId };
     await respond(ephemeral(clientStatusFailedMessage(failure, region)));
     return 'status';
   }
