@@ -27,6 +27,7 @@ import { SlackDirectory } from './slack/directory.js';
 import { DeliveryLedger } from './slack/request-guard.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { explainApiFailure } from './slack/messages/failure-words.js';
+import { summaryLine } from './slack/messages/outcome-text.js';
 import { RequestPublisher } from './slack/request-publisher.js';
 import { RequestStore } from './store/requests.js';
 
@@ -82,7 +83,7 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
   });
   // Audit writes go through the fail-fast connection: during a Redis outage the event is still in the log line.
   const audit = new AuditTrail(fast, config.queuePrefix, config.auditMaxLength, logger, now);
-  const events = new BotEvents(metrics, audit);
+  const events = new BotEvents(metrics, audit, summaryLine);
   const hbr = new HbrClient({
     ...options.hbr,
     defaultRegion: config.hbr.defaultRegion,

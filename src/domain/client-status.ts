@@ -1,14 +1,28 @@
 /**
- * The status command's view of HBR backup clients: one entry per instance asked about, from what
- * DescribeBackupClients answered, with the status in words, whether the client is outdated, when it
- * was last heard from and what to do about a problem. Pure: the current time is a parameter.
- *
- * The sentences come from CLIENT_STATUS_SENTENCES (outcome.ts), the table the request results use.
+ * The status command's facts about HBR backup clients: one entry per instance asked about, from
+ * what DescribeBackupClients answered: the client HBR lists for it, its health, and whether it is
+ * outdated. Pure and without words: slack/messages/status.ts words them.
  */
 
-import { timeAgo } from './durations.js';
 import { TRANSITIONAL_CLIENT_STATUSES } from './operation.js';
-import { CLIENT_STATUS_SENTENCES, clientStatusSentence } from './outcome.js';
+
+/** The clientStatus / Status values documented for ECS backup clients (hbr-api.md). Others may appear. */
+export const KNOWN_CLIENT_STATUSES = [
+  'ACTIVATED',
+  'INSTALLING',
+  'INSTALL_FAILED',
+  'NOT_INSTALLED',
+  'DEACTIVATED',
+  'UNKNOWN',
+  'REGISTERED',
+  'UPGRADING',
+  'UPGRADE_FAILED',
+  'UNINSTALLING',
+  'UNINSTALL_FAILED',
+  'STOPPED',
+] as const;
+
+const KNOWN: ReadonlySet<string> = new Set<string>(KNOWN_CLIENT_STATUSES);
 
 /** What DescribeBackupClients says about one client (the HBR edge's BackupClientInfo fits it). */
 export interface BackupClientState {
@@ -30,40 +44,25 @@ export type ClientHealth = 'protected' | 'busy' | 'problem' | 'unrecognised' | '
 
 export const CLIENT_HEALTH_ORDER: readonly ClientHealth[] = ['protected', 'busy', 'problem', 'unrecognised', 'no_client'];
 
-export interface ClientProblem {
-  /** What the problem is called in a list of hints: "install failed", "outdated client". */
-  label: string;
-  /** What to do. */
-  hint: string;
-}
-
-export interface InstanceClientStatus {
+/** One instance's backup client as the status command reports it. */
+export interface InstanceClientState {
   instanceId: string;
   health: ClientHealth;
   /** Raw Status; '' when the instance has no client. */
   status: string;
-  /** "protected", "install failed", "no backup client", … */
-  words: string;
   /** ClientVersion; '' when unknown. */
   version: string;
   /** MaxClientVersion; '' when unknown. */
   latestVersion: string;
   /** The client is older than the newest version HBR offers. */
   outdated: boolean;
-  /** "last heartbeat 3 minutes ago", "no heartbeat reported"; null when there is no client. */
-  heartbeat: string | null;
-  /** At most one, the most pressing; null when nothing is wrong. */
-  problem: ClientProblem | null;
+  /** ms epoch of the client's last heartbeat; null when HBR did not say or there is no client. */
+  lastHeartBeatTime: number | null;
 }
 
-export const NO_CLIENT_HINT =
-  'HBR knows no backup client on this instance in this region — install one with /hbr-install, or check the --region';
-
-/** "protected" for ACTIVATED, the status in lowercase words for the other known ones. */
-export function clientStatusWords(status: string): string {
-  if (status === 'ACTIVATED') return 'protected';
-  if (Object.hasOwn(CLIENT_STATUS_SENTENCES, status)) return status.toLowerCase().replace(/_/g, ' ');
-  return 'unrecognised status';
+/** Whether hbr-bot knows this client status. */
+export function isKnownClientStatus(status: string): boolean {
+  return KNOWN.has(status);
 }
 
 function versionParts(version: string): number[] | null {
@@ -88,7 +87,7 @@ export function compareVersions(a: string, b: string): number | null {
 function healthOf(status: string): ClientHealth {
   if (status === 'ACTIVATED') return 'protected';
   if (TRANSITIONAL_CLIENT_STATUSES.has(status)) return 'busy';
-  return Object.hasOwn(CLIENT_STATUS_SENTENCES, status) ? 'problem' : 'unrecognised';
+  return isKnownClientStatus(status) ? 'problem' : 'unrecognised';
 }
 
 /** When HBR lists several clients for one instance: one that is installed, then the latest heard from. */
@@ -98,69 +97,27 @@ function preferred(a: BackupClientState, b: BackupClientState): BackupClientStat
   return (b.lastHeartBeatTime ?? 0) > (a.lastHeartBeatTime ?? 0) ? b : a;
 }
 
-function statusOf(instanceId: string, client: BackupClientState | undefined, now: number): InstanceClientStatus {
+function stateOf(instanceId: string, client: BackupClientState | undefined): InstanceClientState {
   if (client === undefined) {
-    return {
-      instanceId,
-      health: 'no_client',
-      status: '',
-      words: 'no backup client',
-      version: '',
-      latestVersion: '',
-      outdated: false,
-      heartbeat: null,
-      problem: { label: 'no backup client', hint: NO_CLIENT_HINT },
-    };
-  }
-  const health = healthOf(client.status);
-  const words = clientStatusWords(client.status);
-  const outdated = (compareVersions(client.clientVersion, client.maxClientVersion) ?? 0) < 0;
-  let problem: ClientProblem | null = null;
-  if (health === 'problem' || health === 'unrecognised') {
-    problem = { label: words, hint: clientStatusSentence(client.status) };
-  } else if (health === 'protected' && outdated) {
-    problem = {
-      label: 'outdated client',
-      hint: `a newer client (${client.maxClientVersion}) is available — upgrade it from the HBR console`,
-    };
+    return { instanceId, health: 'no_client', status: '', version: '', latestVersion: '', outdated: false, lastHeartBeatTime: null };
   }
   return {
     instanceId,
-    health,
+    health: healthOf(client.status),
     status: client.status,
-    words,
     version: client.clientVersion,
     latestVersion: client.maxClientVersion,
-    outdated,
-    heartbeat: client.lastHeartBeatTime === null ? 'no heartbeat reported' : `last heartbeat ${timeAgo(client.lastHeartBeatTime, now)}`,
-    problem,
+    outdated: (compareVersions(client.clientVersion, client.maxClientVersion) ?? 0) < 0,
+    lastHeartBeatTime: client.lastHeartBeatTime,
   };
 }
 
 /** One entry per `instanceIds`, in the same order, whatever order and duplicates HBR answered with. */
-export function clientStatuses(instanceIds: readonly string[], clients: readonly BackupClientState[], now: number): InstanceClientStatus[] {
+export function clientStates(instanceIds: readonly string[], clients: readonly BackupClientState[]): InstanceClientState[] {
   const byInstance = new Map<string, BackupClientState>();
   for (const client of clients) {
     const known = byInstance.get(client.instanceId);
     byInstance.set(client.instanceId, known === undefined ? client : preferred(known, client));
   }
-  return instanceIds.map((id) => statusOf(id, byInstance.get(id), now));
-}
-
-export interface ClientStatusCount {
-  health: ClientHealth;
-  words: string;
-  count: number;
-}
-
-/** How many instances are in each state, grouped by health in CLIENT_HEALTH_ORDER, then by words. */
-export function countClientStatuses(statuses: readonly InstanceClientStatus[]): ClientStatusCount[] {
-  const counts = new Map<string, ClientStatusCount>();
-  for (const s of statuses) {
-    const key = `${s.health}\u0000${s.words}`;
-    const known = counts.get(key);
-    if (known) known.count++;
-    else counts.set(key, { health: s.health, words: s.words, count: 1 });
-  }
-  return [...counts.values()].sort((a, b) => CLIENT_HEALTH_ORDER.indexOf(a.health) - CLIENT_HEALTH_ORDER.indexOf(b.health));
+  return instanceIds.map((id) => stateOf(id, byInstance.get(id)));
 }

@@ -1,13 +1,11 @@
 /**
  * What happened to each instance of a request, derived from the Install/UninstallBackupClients
  * answers (refusals) and the last DescribeTask results, judged by the request's operation
- * (operation.ts); summaries for messages. Pure.
- *
- * The sentence tables below are the operator wording for HBR's per-instance error codes and client
- * statuses. They are plain data so the HBR edge (src/hbr/errors.ts) and the status command can reuse them.
+ * (operation.ts), and counted. Pure, and without words: an outcome holds its kind, HBR's code and
+ * the facts behind it (OutcomeReason); slack/messages/outcome-text.ts words them.
  */
 
-import { capitalized, operationSpec, type Operation, type OperationSpec } from './operation.js';
+import { operationSpec, type OperationSpec } from './operation.js';
 import { isFinal } from './request.js';
 import type { ClientCheck, HbrRequest, Submission, TaskPhase, TaskProgress, TaskInstanceResult } from './request.js';
 
@@ -33,18 +31,6 @@ export const OUTCOME_KINDS: readonly InstanceOutcomeKind[] = [
   'not_submitted',
 ];
 
-export interface InstanceOutcome {
-  instanceId: string;
-  kind: InstanceOutcomeKind;
-  /** HBR ErrorCode or raw clientStatus; '' if none. */
-  code: string;
-  /** A sentence for an operator. */
-  detail: string;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Wording tables
-
 /**
  * hbr-bot's own per-instance codes for an instance nobody knows whether HBR took: asking again
  * could run the operation twice, so it was not asked again and its outcome is 'unknown'.
@@ -54,159 +40,105 @@ export interface InstanceOutcome {
 export const SUBMISSION_UNCERTAIN = 'SubmissionUncertain';
 export const SUBMISSION_UNANSWERED = 'SubmissionUnanswered';
 
-/** Why hbr-bot cannot tell, per code: the start of the instance's sentence and the batch's progress line. */
-const UNKNOWN_SUBMISSION_CAUSES: Readonly<Record<string, string>> = {
-  [SUBMISSION_UNCERTAIN]: 'hbr-bot restarted while it was asking HBR',
-  [SUBMISSION_UNANSWERED]: "hbr-bot lost HBR's answer (no answer in time, the connection was cut, or an error page came back instead)",
-};
-
-/** InstallBackupClients InstanceStatuses[].ErrorCode (also seen as a task result errorCode). */
-export const INSTANCE_ERROR_SENTENCES: Readonly<Record<string, string>> = {
-  InstanceNotExists: 'no such instance in this region — check the ID and the --region',
-  InstanceNotRunning: 'instance is not running — start it and request again',
-  CloudAssistNotRunningOnInstance:
-    'the Cloud Assistant agent is not online on the instance — start or install it, then request again',
-};
-
-/**
- * The clientStatus values known for ECS clients (hbr-api.md), as DescribeTask and
- * DescribeBackupClients report them: what the state means, and what to do about it. An operation
- * may word a few of them differently in its task results (OperationSpec.resultSentences).
- */
-export const CLIENT_STATUS_SENTENCES: Readonly<Record<string, string>> = {
-  ACTIVATED: 'backup client installed and active',
-  INSTALLING: 'HBR is installing the backup client',
-  REGISTERED: 'backup client registered, not yet active',
-  UPGRADING: 'HBR is upgrading the backup client',
-  UNINSTALLING: 'HBR is uninstalling the backup client',
-  INSTALL_FAILED: 'installation failed — check the Cloud Assistant command output on the instance, then request again',
-  NOT_INSTALLED: 'backup client is not installed — request it with /hbr-install',
-  DEACTIVATED: 'backup client is installed but deactivated — activate it in the HBR console',
-  UNKNOWN: 'HBR cannot tell the state of the client (no heartbeat) — check the instance can reach HBR',
-  UPGRADE_FAILED: 'a client upgrade failed — retry it from the HBR console',
-  UNINSTALL_FAILED: 'an earlier uninstall failed — clean it up in the HBR console, then request again',
-  STOPPED: 'backup client is stopped — start the HBR client service on the instance',
-};
-
-/** What a task phase means for an instance the task said nothing about. */
-export const TASK_PHASE_WORDS: Readonly<Record<TaskPhase, string>> = {
-  running: 'is still running',
-  completed: 'completed',
-  failed: 'failed',
-  expired: 'expired',
-  cancelled: 'was cancelled',
-  timed_out: 'timed out',
-};
-
-/** A table's own entry for `key`: a value from HBR such as "constructor" must not find Object's. */
-function lookup(table: Readonly<Record<string, string>>, key: string): string | undefined {
-  return Object.hasOwn(table, key) ? table[key] : undefined;
-}
-
-/** Why the outcome of an instance with this per-instance code is unknown; undefined for HBR's own codes. */
-export function unknownSubmissionCause(code: string): string | undefined {
-  return lookup(UNKNOWN_SUBMISSION_CAUSES, code);
-}
-
-/** An outcome code naming an unknown submission, alone or followed by the client status HBR showed. */
-function isUncertainCode(code: string): boolean {
-  return unknownSubmissionCause(code.split(' ')[0] ?? '') !== undefined;
-}
-
-function uncertainty(cause: string): string {
-  return `${cause}, so it cannot tell whether HBR took this instance, and did not ask twice`;
-}
-
-/** The operator sentence for an HBR (or hbr-bot) per-instance error code; never empty. */
-export function instanceErrorSentence(code: string): string {
-  if (code === '') return 'HBR refused this instance without giving a reason';
-  const cause = unknownSubmissionCause(code);
-  if (cause !== undefined) return `${uncertainty(cause)} — check it with /hbr-status, then request again if needed`;
-  return lookup(INSTANCE_ERROR_SENTENCES, code) ?? `HBR refused this instance (error ${shorten(code)})`;
+/** Whether a per-instance code is one of hbr-bot's own codes for an unknown submission. */
+export function isUnknownSubmissionCode(code: string): boolean {
+  return code === SUBMISSION_UNCERTAIN || code === SUBMISSION_UNANSWERED;
 }
 
 /**
- * The operator sentence for a clientStatus, known or not; never empty. With an operation, in the
- * words of that operation's task results.
+ * What HBR's client list showed at the request's end for an instance whose submission is unknown:
+ * `error` when HBR could not be asked (its explanation), else the status (`listed` false: HBR
+ * listed no client, read as NOT_INSTALLED).
  */
-export function clientStatusSentence(status: string, operation?: Operation): string {
-  const known =
-    (operation === undefined ? undefined : lookup(operationSpec(operation).resultSentences, status)) ??
-    lookup(CLIENT_STATUS_SENTENCES, status);
-  if (known) return known;
-  const shown = status === '' ? 'an empty client status' : `client status "${shorten(status)}"`;
-  return `HBR reported ${shown}, which hbr-bot does not know — check the client in the HBR console`;
-}
+export type UnknownSubmissionCheck = { error: string } | { status: string; listed: boolean };
 
-function shorten(s: string, max = 60): string {
-  const chars = Array.from(s.length > max * 2 ? s.slice(0, max * 2) : s);
-  return chars.length <= max && s.length <= max * 2 ? s : `${chars.slice(0, max - 1).join('')}…`;
+/** The facts an outcome's sentence is made of. */
+export type OutcomeReason =
+  /** The last task result for the instance: its client status and error code ('' if none). */
+  | { type: 'client_status'; status: string; errorCode: string }
+  /** A status HBR was still changing when the task ended (or hbr-bot stopped waiting). */
+  | { type: 'unfinished_status'; status: string; taskId: string; phase: TaskPhase }
+  /** HBR refused the instance when asked: its per-instance ErrorCode ('' when it gave none). */
+  | { type: 'refused'; errorCode: string }
+  /** Nobody knows whether HBR took the instance (`code` says why); `check`: what HBR showed at the end, if looked up. */
+  | { type: 'unknown_submission'; code: string; check: UnknownSubmissionCheck | null }
+  /** HBR accepted the call but started no task. */
+  | { type: 'no_task' }
+  /** The instance's task has no status yet. */
+  | { type: 'task_not_polled'; taskId: string }
+  /** The instance's task runs and said nothing about it yet; progress -1 when HBR reports none. */
+  | { type: 'task_running'; taskId: string; progress: number }
+  /** The instance's task ended without a result for it. */
+  | { type: 'no_result'; taskId: string; phase: TaskPhase }
+  /** Never sent to HBR; `failureCode`: the failure that ended the request first, if any. */
+  | { type: 'not_sent'; failureCode: string | null }
+  /** Not sent to HBR yet. */
+  | { type: 'waiting' };
+
+export interface InstanceOutcome {
+  instanceId: string;
+  kind: InstanceOutcomeKind;
+  /** HBR ErrorCode or raw clientStatus; '' if none. */
+  code: string;
+  reason: OutcomeReason;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Per-instance outcomes
 
-function outcome(instanceId: string, kind: InstanceOutcomeKind, code: string, detail: string): InstanceOutcome {
-  return { instanceId, kind, code, detail };
+function outcome(instanceId: string, kind: InstanceOutcomeKind, code: string, reason: OutcomeReason): InstanceOutcome {
+  return { instanceId, kind, code, reason };
 }
 
 function fromResult(spec: OperationSpec, instanceId: string, result: TaskInstanceResult, task: TaskProgress): InstanceOutcome {
   const status = result.clientStatus;
   const errorCode = result.errorCode ?? '';
-  const sentence = clientStatusSentence(status, spec.operation);
+  const reason: OutcomeReason = { type: 'client_status', status, errorCode };
   if (status === spec.targetStatus) {
-    return outcome(instanceId, 'succeeded', '', sentence);
+    return outcome(instanceId, 'succeeded', '', reason);
   }
   if (spec.failureStatuses.has(status)) {
-    const detail = lookup(INSTANCE_ERROR_SENTENCES, errorCode) ?? sentence;
     // Both: the status says what failed, the error code says why.
-    return outcome(instanceId, 'failed', errorCode === '' ? status : `${status} ${errorCode}`, detail);
+    return outcome(instanceId, 'failed', errorCode === '' ? status : `${status} ${errorCode}`, reason);
   }
   if (spec.inProgressStatuses.has(status)) {
-    if (task.phase === 'running') return outcome(instanceId, 'in_progress', status, sentence);
-    return ended(instanceId, task, status, `HBR still reported ${status} when task ${task.taskId} ${TASK_PHASE_WORDS[task.phase]}`);
+    if (task.phase === 'running') return outcome(instanceId, 'in_progress', status, reason);
+    return ended(instanceId, task, status, { type: 'unfinished_status', status, taskId: task.taskId, phase: task.phase });
   }
-  return outcome(instanceId, 'unknown', status, sentence);
+  return outcome(instanceId, 'unknown', status, reason);
 }
 
 /** An instance whose task ended without a final status for it. */
-function ended(instanceId: string, task: TaskProgress, code: string, what: string): InstanceOutcome {
-  if (task.phase === 'timed_out') {
-    return outcome(instanceId, 'timed_out', code, `${what} — hbr-bot stopped waiting; check the instance in the HBR console`);
-  }
-  return outcome(instanceId, 'failed', code, what);
+function ended(instanceId: string, task: TaskProgress, code: string, reason: OutcomeReason): InstanceOutcome {
+  return outcome(instanceId, task.phase === 'timed_out' ? 'timed_out' : 'failed', code, reason);
 }
 
 function fromSubmission(request: HbrRequest, instanceId: string, submission: Submission): InstanceOutcome {
   const spec = operationSpec(request.operation);
   const answer = submission.instances.find((s) => s.instanceId === instanceId);
   if (answer && !answer.valid) {
-    const cause = unknownSubmissionCause(answer.errorCode);
-    if (cause === undefined) return outcome(instanceId, 'refused', answer.errorCode, instanceErrorSentence(answer.errorCode));
+    if (!isUnknownSubmissionCode(answer.errorCode)) {
+      return outcome(instanceId, 'refused', answer.errorCode, { type: 'refused', errorCode: answer.errorCode });
+    }
     return request.clientCheck === null
-      ? outcome(instanceId, 'unknown', answer.errorCode, instanceErrorSentence(answer.errorCode))
-      : checkedOutcome(spec, instanceId, answer.errorCode, cause, request.clientCheck);
+      ? outcome(instanceId, 'unknown', answer.errorCode, { type: 'unknown_submission', code: answer.errorCode, check: null })
+      : checkedOutcome(spec, instanceId, answer.errorCode, request.clientCheck);
   }
   const finalRequest = isFinal(request.status);
   if (submission.taskId === null) {
-    return finalRequest
-      ? outcome(instanceId, 'failed', '', `HBR accepted the call but started no ${spec.verb} task for this instance`)
-      : outcome(instanceId, 'in_progress', '', `sent to HBR, no ${spec.verb} task yet`);
+    return outcome(instanceId, finalRequest ? 'failed' : 'in_progress', '', { type: 'no_task' });
   }
   const task = request.tasks.find((t) => t.taskId === submission.taskId);
   if (!task) {
-    return finalRequest
-      ? outcome(instanceId, 'failed', '', `hbr-bot never got a status for HBR task ${submission.taskId}`)
-      : outcome(instanceId, 'in_progress', '', `sent to HBR (task ${submission.taskId}), first status check pending`);
+    return outcome(instanceId, finalRequest ? 'failed' : 'in_progress', '', { type: 'task_not_polled', taskId: submission.taskId });
   }
   // Later entries are newer if a result ever lists an instance twice.
   const result = [...task.results].reverse().find((r) => r.instanceId === instanceId);
   if (result) return fromResult(spec, instanceId, result, task);
   if (task.phase === 'running') {
-    const percent = task.progress >= 0 ? `, ${Math.min(100, Math.round(task.progress))}%` : '';
-    return outcome(instanceId, 'in_progress', '', `HBR is working on it (task ${task.taskId}${percent})`);
+    return outcome(instanceId, 'in_progress', '', { type: 'task_running', taskId: task.taskId, progress: task.progress });
   }
-  return ended(instanceId, task, '', `HBR task ${task.taskId} ${TASK_PHASE_WORDS[task.phase]} without a result for this instance`);
+  return ended(instanceId, task, '', { type: 'no_result', taskId: task.taskId, phase: task.phase });
 }
 
 /**
@@ -214,24 +146,21 @@ function fromSubmission(request: HbrRequest, instanceId: string, submission: Sub
  * ended. HBR showing the operation's target state counts as done (the state the operator asked
  * for is there, whoever brought it); anything else stays unknown, with the status shown.
  */
-function checkedOutcome(spec: OperationSpec, instanceId: string, code: string, cause: string, check: ClientCheck): InstanceOutcome {
+function checkedOutcome(spec: OperationSpec, instanceId: string, code: string, check: ClientCheck): InstanceOutcome {
   if (check.error !== null) {
-    return outcome(instanceId, 'unknown', code, `${uncertainty(cause)}, and could not check afterwards (${check.error}) — check it with /hbr-status, then request again if needed`);
+    return outcome(instanceId, 'unknown', code, { type: 'unknown_submission', code, check: { error: check.error } });
   }
-  const shown = lookup(check.statuses, instanceId);
+  const shown = Object.hasOwn(check.statuses, instanceId) ? check.statuses[instanceId] : undefined;
   // No client listed: for an uninstall that is the target; for an install HBR may not list it yet.
   const status = shown ?? 'NOT_INSTALLED';
+  const reason: OutcomeReason = { type: 'unknown_submission', code, check: { status, listed: shown !== undefined } };
   const withStatus = shown === undefined ? code : `${code} ${shown}`;
-  if (status === spec.targetStatus) {
-    return outcome(instanceId, 'succeeded', withStatus, `${clientStatusSentence(status, spec.operation)}, as HBR showed at the end (${uncertainty(cause)})`);
-  }
-  const now = shown === undefined ? 'HBR listed no backup client for it' : `HBR showed: ${clientStatusSentence(status, spec.operation)}`;
-  return outcome(instanceId, 'unknown', withStatus, `${uncertainty(cause)}; at the end ${now} — check it again with /hbr-status, then request again if needed`);
+  return outcome(instanceId, status === spec.targetStatus ? 'succeeded' : 'unknown', withStatus, reason);
 }
 
 /** Instances HBR may or may not have taken (a process died while asking, or its answer was lost). */
 export function uncertainInstanceIds(request: HbrRequest): string[] {
-  return request.submissions.flatMap((s) => s.instances.filter((i) => !i.valid && unknownSubmissionCause(i.errorCode) !== undefined).map((i) => i.instanceId));
+  return request.submissions.flatMap((s) => s.instances.filter((i) => !i.valid && isUnknownSubmissionCode(i.errorCode)).map((i) => i.instanceId));
 }
 
 /** One outcome per `request.instanceIds`, in the same order. */
@@ -246,12 +175,9 @@ export function instanceOutcomes(request: HbrRequest): InstanceOutcome[] {
     const submission = submissionOf.get(instanceId);
     if (submission) return fromSubmission(request, instanceId, submission);
     if (isFinal(request.status)) {
-      const why = request.failure
-        ? `not sent to HBR: the request failed first (${shorten(request.failure.code)})`
-        : 'never sent to HBR';
-      return outcome(instanceId, 'not_submitted', '', why);
+      return outcome(instanceId, 'not_submitted', '', { type: 'not_sent', failureCode: request.failure?.code ?? null });
     }
-    return outcome(instanceId, 'waiting', '', 'waiting to be sent to HBR');
+    return outcome(instanceId, 'waiting', '', { type: 'waiting' });
   });
 }
 
@@ -268,6 +194,11 @@ export interface OutcomeSummary {
   /** waiting + in_progress */
   inProgress: number;
   byKind: Record<InstanceOutcomeKind, number>;
+}
+
+/** An outcome code naming an unknown submission, alone or followed by the client status HBR showed. */
+function isUncertainCode(code: string): boolean {
+  return isUnknownSubmissionCode(code.split(' ')[0] ?? '');
 }
 
 export function summarize(outcomes: readonly InstanceOutcome[]): OutcomeSummary {
@@ -290,40 +221,6 @@ export function summarize(outcomes: readonly InstanceOutcome[]): OutcomeSummary 
     inProgress: byKind.waiting + byKind.in_progress,
     byKind,
   };
-}
-
-/**
- * "Installed on all 3", "Installed on 18 of 20 — 2 failed", "… — 1 failed, 1 unknown", while
- * running "Installing: 5 of 20 done" (plus " — 1 failed" once something has failed); for an
- * uninstall "Uninstalled from all 3", "Uninstalling: 5 of 20 done". Unknown instances are named
- * apart: they may well be installed, and the operator checks them rather than requests again.
- */
-export function summaryLine(summary: OutcomeSummary, operation: Operation): string {
-  const { total, succeeded, failed, uncertain, inProgress } = summary;
-  const spec = operationSpec(operation);
-  const done = `${capitalized(spec.pastTense)} ${spec.preposition}`;
-  const problems = [failed - uncertain > 0 ? `${failed - uncertain} failed` : '', uncertain > 0 ? `${uncertain} unknown` : '']
-    .filter((part) => part !== '')
-    .join(', ');
-  const tail = problems === '' ? '' : ` — ${problems}`;
-  if (total === 0) return 'No instances';
-  if (inProgress > 0) return `${capitalized(spec.progressive)}: ${total - inProgress} of ${total} done${tail}`;
-  if (succeeded === total) return total === 1 ? `${done} 1 of 1` : `${done} all ${total}`;
-  return `${done} ${succeeded} of ${total}${tail}`;
-}
-
-export interface RequestSummary {
-  outcomes: InstanceOutcome[];
-  summary: OutcomeSummary;
-  /** summaryLine() of the request's operation. */
-  line: string;
-}
-
-/** A request's outcomes, their counts and its summary line in one go. */
-export function requestSummary(request: HbrRequest): RequestSummary {
-  const outcomes = instanceOutcomes(request);
-  const summary = summarize(outcomes);
-  return { outcomes, summary, line: summaryLine(summary, request.operation) };
 }
 
 /** Every submission that started a task has a last known state other than running. */

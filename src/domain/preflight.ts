@@ -6,6 +6,7 @@
  * HBR refuses an instance at once when it does not exist in the region (InstanceNotExists), is not
  * running (InstanceNotRunning) or its Cloud Assistant agent is not online
  * (CloudAssistNotRunningOnInstance): the verdicts name those in advance. The approver still decides.
+ * The verdicts are codes; the request message words them (slack/messages/request.ts).
  */
 
 export interface InstanceTag {
@@ -117,38 +118,26 @@ export type ReadinessLevel = 'ready' | 'refused' | 'check';
 export interface Readiness {
   verdict: ReadinessVerdict;
   level: ReadinessLevel;
-  /** A few words: "ready", "stopped — will be refused", "not found in cn-hangzhou — will be refused", … */
-  words: string;
 }
 
-/** Whether HBR will accept this instance in `region`, in a few words. */
-export function instanceReadiness(facts: InstanceFacts, region: string): Readiness {
-  if (!facts.found) {
-    return { verdict: 'not_found', level: 'refused', words: `not found in ${region} — will be refused` };
-  }
+/** Whether HBR will accept this instance in the request's region. */
+export function instanceReadiness(facts: InstanceFacts): Readiness {
+  if (!facts.found) return { verdict: 'not_found', level: 'refused' };
   switch (facts.status) {
     case 'Running':
       break;
     case 'Stopped':
     case 'Stopping':
-      return { verdict: 'stopped', level: 'refused', words: `${facts.status.toLowerCase()} — will be refused` };
+      return { verdict: 'stopped', level: 'refused' };
     case 'Starting':
     case 'Pending':
-      return { verdict: 'starting', level: 'check', words: `${facts.status.toLowerCase()} — refused unless it is running when approved` };
+      return { verdict: 'starting', level: 'check' };
     default:
-      return {
-        verdict: 'unknown_state',
-        level: 'check',
-        words: `state "${facts.status || 'unknown'}" — HBR needs it running`,
-      };
+      return { verdict: 'unknown_state', level: 'check' };
   }
-  if (facts.cloudAssistant === null) {
-    return { verdict: 'cloud_assistant_unknown', level: 'check', words: 'Cloud Assistant state unknown — HBR needs it running' };
-  }
-  if (!facts.cloudAssistant.running) {
-    return { verdict: 'no_cloud_assistant', level: 'refused', words: 'Cloud Assistant not running — will be refused' };
-  }
-  return { verdict: 'ready', level: 'ready', words: 'ready' };
+  if (facts.cloudAssistant === null) return { verdict: 'cloud_assistant_unknown', level: 'check' };
+  if (!facts.cloudAssistant.running) return { verdict: 'no_cloud_assistant', level: 'refused' };
+  return { verdict: 'ready', level: 'ready' };
 }
 
 export interface PreflightCounts {
@@ -157,18 +146,8 @@ export interface PreflightCounts {
   check: number;
 }
 
-export function preflightCounts(instances: readonly InstanceFacts[], region: string): PreflightCounts {
+export function preflightCounts(instances: readonly InstanceFacts[]): PreflightCounts {
   const counts: PreflightCounts = { ready: 0, refused: 0, check: 0 };
-  for (const facts of instances) counts[instanceReadiness(facts, region).level] += 1;
+  for (const facts of instances) counts[instanceReadiness(facts).level] += 1;
   return counts;
-}
-
-/** "18 ready, 2 will be refused", "all 3 ready", "1 ready", "0 ready, 1 to check". */
-export function preflightCountLine(counts: PreflightCounts): string {
-  const total = counts.ready + counts.refused + counts.check;
-  if (total > 1 && counts.ready === total) return `all ${total} ready`;
-  const parts = [`${counts.ready} ready`];
-  if (counts.refused > 0) parts.push(`${counts.refused} will be refused`);
-  if (counts.check > 0) parts.push(`${counts.check} to check`);
-  return parts.join(', ');
 }

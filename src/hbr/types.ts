@@ -31,23 +31,6 @@ export type KnownInstanceErrorCode =
   | 'InstanceNotRunning'
   | 'CloudAssistNotRunningOnInstance';
 
-/** clientStatus / Status values documented for ECS backup clients. Others may appear: treat as failure. */
-export const KNOWN_CLIENT_STATUSES = [
-  'ACTIVATED',
-  'INSTALLING',
-  'INSTALL_FAILED',
-  'NOT_INSTALLED',
-  'DEACTIVATED',
-  'UNKNOWN',
-  'REGISTERED',
-  'UPGRADING',
-  'UPGRADE_FAILED',
-  'UNINSTALLING',
-  'UNINSTALL_FAILED',
-  'STOPPED',
-] as const;
-export type KnownClientStatus = (typeof KNOWN_CLIENT_STATUSES)[number];
-
 // ---------------------------------------------------------------------------------------------
 // Bot-facing shapes
 // ---------------------------------------------------------------------------------------------

@@ -87,7 +87,7 @@ async function lookUp(deps: PreflightJobDeps, request: HbrRequest, lastAttempt: 
     }
   }
   const facts = combineFacts(instanceIds, instances, agents);
-  log.info({ ...preflightCounts(facts, region), agentsUnavailable: agentsUnavailable !== null }, 'pre-flight looked the instances up');
+  log.info({ ...preflightCounts(facts), agentsUnavailable: agentsUnavailable !== null }, 'pre-flight looked the instances up');
   return { outcome: 'checked', checkedAt: deps.now(), instances: facts, cloudAssistantUnavailable: agentsUnavailable };
 }
 

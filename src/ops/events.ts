@@ -5,8 +5,15 @@
  */
 import type { AuditTrail } from './audit.js';
 import type { BotMetrics } from './metrics.js';
-import { OUTCOME_KINDS, instanceOutcomes, summarize, summaryLine } from '../domain/outcome.js';
+import type { Operation } from '../domain/operation.js';
+import { OUTCOME_KINDS, instanceOutcomes, summarize, type OutcomeSummary } from '../domain/outcome.js';
 import type { HbrRequest, Submission } from '../domain/request.js';
+
+/**
+ * A request's outcome in one line ("Installed on 18 of 20 — 2 failed"), for the audit trail: the
+ * line the Slack messages show, handed in by the composition root so ops/ chooses no words.
+ */
+export type SummaryLine = (summary: OutcomeSummary, operation: Operation) => string;
 
 export type CommandOutcome =
   | 'help'
@@ -24,6 +31,7 @@ export class BotEvents {
   constructor(
     private readonly metrics: BotMetrics,
     private readonly audit: AuditTrail,
+    private readonly summaryLine: SummaryLine,
   ) {}
 
   command(command: string, outcome: CommandOutcome): void {
@@ -77,7 +85,7 @@ export class BotEvents {
       requestId: request.id,
       operation: request.operation,
       status: request.status,
-      summary: summaryLine(summary, request.operation),
+      summary: this.summaryLine(summary, request.operation),
       succeeded: summary.succeeded,
       failed: summary.failed,
       failureCode: request.failure?.code ?? null,

@@ -13,7 +13,7 @@
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { clientStatuses, type BackupClientState } from '../../src/domain/client-status.js';
+import type { BackupClientState } from '../../src/domain/client-status.js';
 import { INSTANCE_ID_PATTERN, chunk } from '../../src/domain/instance-ids.js';
 import { parseCommand, type CommandName, type ParsedCommand } from '../../src/slack/slash-command-parser.js';
 import { HBR_REGIONS, isHbrRegion } from '../../src/domain/regions.js';
@@ -37,7 +37,7 @@ import { progressMessage } from '../../src/slack/messages/progress.js';
 import { requestMessage, requestPostedMessage } from '../../src/slack/messages/request.js';
 import { finalResultMessage } from '../../src/slack/messages/result.js';
 import { requestDetailsMessage, unknownRequestIdMessage } from '../../src/slack/messages/show.js';
-import { clientStatusFailedMessage, clientStatusMessage } from '../../src/slack/messages/status.js';
+import { clientStatusFailedMessage, clientStatusMessage, clientStatuses } from '../../src/slack/messages/status.js';
 import type { SlackMessage } from '../../src/slack/messages/blocks.js';
 import { DEFAULT_RETENTION_MS } from '../../src/store/requests.js';
 import { APPROVER, CHANNEL, REQUESTER, SIGNING_SECRET, startHarness, type Harness } from '../support/bot-harness.js';

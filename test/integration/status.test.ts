@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLIENT_STATUS_SENTENCES } from '../../src/domain/outcome.js';
+import { CLIENT_STATUS_SENTENCES } from '../../src/slack/messages/hbr-sentences.js';
 import { REQUESTER, STRANGER, instanceIdsFor as ids, startHarness, type Harness } from '../support/bot-harness.js';
 import { waitFor } from '../support/wait-for.js';
 

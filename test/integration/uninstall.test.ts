@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { operationSpec } from '../../src/domain/operation.js';
+import { operationWords } from '../../src/slack/messages/operation-words.js';
 import { APPROVER, REQUESTER, instanceIdsFor as ids, startHarness, type Harness, type HarnessOptions } from '../support/bot-harness.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -42,7 +42,7 @@ describe('/hbr-uninstall', () => {
     expect(buttons.map((e) => e.action_id)).toEqual(['hbr_approve', 'hbr_reject']);
     expect(buttons[0]).toMatchObject({ style: 'danger', confirm: { style: 'danger' } });
     expect(buttons[0]?.confirm?.text.text).toBe(
-      `Uninstall the HBR backup client from 2 instances in cn-hangzhou? ${operationSpec('uninstall').consequence}`,
+      `Uninstall the HBR backup client from 2 instances in cn-hangzhou? ${operationWords('uninstall').consequence}`,
     );
     expect(buttons[1]?.style).toBeUndefined();
 
@@ -74,7 +74,7 @@ describe('/hbr-uninstall', () => {
     const text = h.textOf(final);
     expect(text).toContain('Uninstalled from 1 of 3 — 2 failed');
     expect(text).toContain(`\`${failing}\` failed — \`UNINSTALL_FAILED UninstallClientFailed\``);
-    expect(text).toContain(operationSpec('uninstall').resultSentences.UNINSTALL_FAILED);
+    expect(text).toContain(operationWords('uninstall').resultSentences.UNINSTALL_FAILED);
     expect(text).toContain(`\`${stopped}\` refused by HBR — \`InstanceNotRunning\``);
     await waitFor(() => /Uninstalled from 1 of 3 — 2 failed/.test(h.textOf(message)) || undefined, { message: 'final status on the request' });
     expect(h.hbr.clients().map((c) => c.instanceId)).toContain(failing);

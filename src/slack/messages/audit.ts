@@ -1,15 +1,15 @@
 /** The audit trail as an ephemeral message, newest first. Pure. */
 import type { AuditRecord } from '../../domain/audit-event.js';
-import { operationSpec } from '../../domain/operation.js';
 import { context, header, packLines, section, slackMessage } from './blocks.js';
 import type { SlackMessage } from './blocks.js';
 import { code, escapeMrkdwn, mentionChannel, mentionUser, plural, slackDate } from './format.js';
+import { operationWords } from './operation-words.js';
 
 function describe(record: AuditRecord): string {
   const id = code(record.requestId, 20);
   switch (record.type) {
     case 'request.created':
-      return `${mentionUser(record.actor)} asked to ${operationSpec(record.operation).verb} on ${plural(record.instances, 'instance')} in ${code(record.region, 40)} (${id}, ${mentionChannel(record.channel)})`;
+      return `${mentionUser(record.actor)} asked to ${operationWords(record.operation).verb} on ${plural(record.instances, 'instance')} in ${code(record.region, 40)} (${id}, ${mentionChannel(record.channel)})`;
     case 'request.decided':
       return record.outcome === 'expired'
         ? `${id} expired without a decision`

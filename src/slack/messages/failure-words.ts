@@ -4,7 +4,7 @@
  * (src/alibaba/errors.ts); the jobs store these sentences on a request through the composition root.
  */
 import type { AlibabaApiError } from '../../alibaba/errors.js';
-import { instanceErrorSentence } from '../../domain/outcome.js';
+import { instanceErrorSentence } from './hbr-sentences.js';
 
 /** The sentence for a failed HBR or ECS call. Never contains secrets: errors carry none. */
 export function explainApiFailure(error: AlibabaApiError): string {

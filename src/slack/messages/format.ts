@@ -82,8 +82,6 @@ export function slackDate(ms: number): string {
   return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${utcText(ms)}>`;
 }
 
-export { formatDuration } from '../../domain/durations.js';
-
 export interface CodeListOptions {
   /** mrkdwn line above the code block, repeated with "(continued)" on later sections. */
   heading?: string;

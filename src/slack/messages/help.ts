@@ -1,10 +1,11 @@
 import { AUDIT_DEFAULT_COUNT, AUDIT_MAX_COUNT, type HelpTopic } from '../slash-command-parser.js';
-import { capitalized, operationSpec, type Operation } from '../../domain/operation.js';
+import type { Operation } from '../../domain/operation.js';
 import { HBR_REGIONS } from '../../domain/regions.js';
 import { SLASH_COMMANDS } from './action-ids.js';
 import { context, header, section, slackMessage } from './blocks.js';
 import type { Block, SlackMessage } from './blocks.js';
 import { approverList, code, escapeMrkdwn } from './format.js';
+import { capitalized, operationWords } from './operation-words.js';
 
 export interface HelpContext {
   /** The slash command typed, e.g. /hbr-install. */
@@ -45,21 +46,21 @@ function otherCommands(): Block {
 }
 
 function requestHelp(ctx: HelpContext, operation: Operation): SlackMessage {
-  const spec = operationSpec(operation);
+  const words = operationWords(operation);
   const command = escapeMrkdwn(ctx.command);
   const uninstallNote =
     operation === 'uninstall' ? ' The instances are no longer backed up once the client is gone.' : '';
   return slackMessage(
-    `How to use ${ctx.command}: ${ctx.command} i-… i-… [--region ${ctx.defaultRegion}] ${spec.verb}s the HBR backup client after an approval.`,
+    `How to use ${ctx.command}: ${ctx.command} i-… i-… [--region ${ctx.defaultRegion}] ${words.verb}s the HBR backup client after an approval.`,
     [
-      header(`${capitalized(spec.verb)} the HBR backup client ${spec.preposition} ECS instances`),
+      header(`${capitalized(words.verb)} the HBR backup client ${words.preposition} ECS instances`),
       section(`*Usage:* \`${command} <instance IDs> [--region <region>]\``),
       idsSection(ctx, 'per request'),
       section(['*Example:*', `\`${command} ${EXAMPLE_IDS} --region cn-shanghai\``].join('\n')),
       section(
         `*What happens:* the request is posted in the channel with Approve and Reject buttons. Once ${approverList(ctx.approvers)} ` +
-          `approves, hbr-bot asks HBR to ${spec.verb} the client and reports progress in the thread. ` +
-          `Nothing is ${spec.pastTense} without an approval, and you cannot approve your own request.${uninstallNote}`,
+          `approves, hbr-bot asks HBR to ${words.verb} the client and reports progress in the thread. ` +
+          `Nothing is ${words.pastTense} without an approval, and you cannot approve your own request.${uninstallNote}`,
       ),
       context(`*Regions:* ${HBR_REGIONS.join(', ')}`),
       idForm(),

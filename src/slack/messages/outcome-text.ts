@@ -1,14 +1,31 @@
 /**
- * How instance outcomes read in messages: labels (in the words of the request's operation), emoji,
- * count lines and groups of instances that share a fate. Shared by the progress, result and show
- * messages.
+ * How instance outcomes read in messages: the sentence for each outcome's facts, labels (in the
+ * words of the request's operation), emoji, the summary line, count lines and groups of instances
+ * that share a fate. Shared by the progress, result, request and show messages.
  */
 
-import { operationSpec, type Operation } from '../../domain/operation.js';
-import type { InstanceOutcome, InstanceOutcomeKind, OutcomeSummary } from '../../domain/outcome.js';
-import { OUTCOME_KINDS } from '../../domain/outcome.js';
+import type { Operation } from '../../domain/operation.js';
+import {
+  OUTCOME_KINDS,
+  instanceOutcomes,
+  summarize,
+  type InstanceOutcome,
+  type InstanceOutcomeKind,
+  type OutcomeSummary,
+} from '../../domain/outcome.js';
+import type { HbrRequest } from '../../domain/request.js';
 import type { IdGroup } from './format.js';
 import { code, escapeMrkdwn } from './format.js';
+import {
+  TASK_PHASE_WORDS,
+  clientStatusSentence,
+  instanceErrorSentence,
+  knownInstanceErrorSentence,
+  shorten,
+  uncertainty,
+  unknownSubmissionCause,
+} from './hbr-sentences.js';
+import { capitalized, operationWords } from './operation-words.js';
 
 export const KIND_EMOJI: Readonly<Record<InstanceOutcomeKind, string>> = {
   succeeded: ':white_check_mark:',
@@ -32,10 +49,92 @@ const FIXED_LABELS: Readonly<Record<Exclude<InstanceOutcomeKind, 'succeeded' | '
 
 /** "installed" / "uninstalled", "installing" / "uninstalling", "failed", … */
 export function kindLabel(kind: InstanceOutcomeKind, operation: Operation): string {
-  const spec = operationSpec(operation);
-  if (kind === 'succeeded') return spec.pastTense;
-  if (kind === 'in_progress') return spec.progressive;
+  const words = operationWords(operation);
+  if (kind === 'succeeded') return words.pastTense;
+  if (kind === 'in_progress') return words.progressive;
   return FIXED_LABELS[kind];
+}
+
+/** Said of an instance hbr-bot gave up waiting for. */
+function stoppedWaiting(kind: InstanceOutcomeKind): string {
+  return kind === 'timed_out' ? ' — hbr-bot stopped waiting; check the instance in the HBR console' : '';
+}
+
+/** The sentence for an outcome, in the words of the request's operation: what happened and what to do. */
+export function outcomeDetail(o: InstanceOutcome, operation: Operation): string {
+  const { reason } = o;
+  switch (reason.type) {
+    case 'client_status': {
+      const sentence = clientStatusSentence(reason.status, operation);
+      return o.kind === 'failed' ? (knownInstanceErrorSentence(reason.errorCode) ?? sentence) : sentence;
+    }
+    case 'unfinished_status':
+      return `HBR still reported ${reason.status} when task ${reason.taskId} ${TASK_PHASE_WORDS[reason.phase]}${stoppedWaiting(o.kind)}`;
+    case 'refused':
+      return instanceErrorSentence(reason.errorCode);
+    case 'unknown_submission': {
+      const { check } = reason;
+      const cause = uncertainty(unknownSubmissionCause(reason.code) ?? reason.code);
+      if (check === null) return instanceErrorSentence(reason.code);
+      if ('error' in check) return `${cause}, and could not check afterwards (${check.error}) — check it with /hbr-status, then request again if needed`;
+      const status = clientStatusSentence(check.status, operation);
+      if (o.kind === 'succeeded') return `${status}, as HBR showed at the end (${cause})`;
+      const shown = check.listed ? `HBR showed: ${status}` : 'HBR listed no backup client for it';
+      return `${cause}; at the end ${shown} — check it again with /hbr-status, then request again if needed`;
+    }
+    case 'no_task': {
+      const { verb } = operationWords(operation);
+      return o.kind === 'failed' ? `HBR accepted the call but started no ${verb} task for this instance` : `sent to HBR, no ${verb} task yet`;
+    }
+    case 'task_not_polled':
+      return o.kind === 'failed'
+        ? `hbr-bot never got a status for HBR task ${reason.taskId}`
+        : `sent to HBR (task ${reason.taskId}), first status check pending`;
+    case 'task_running': {
+      const percent = reason.progress >= 0 ? `, ${Math.min(100, Math.round(reason.progress))}%` : '';
+      return `HBR is working on it (task ${reason.taskId}${percent})`;
+    }
+    case 'no_result':
+      return `HBR task ${reason.taskId} ${TASK_PHASE_WORDS[reason.phase]} without a result for this instance${stoppedWaiting(o.kind)}`;
+    case 'not_sent':
+      return reason.failureCode === null ? 'never sent to HBR' : `not sent to HBR: the request failed first (${shorten(reason.failureCode)})`;
+    case 'waiting':
+      return 'waiting to be sent to HBR';
+  }
+}
+
+/**
+ * "Installed on all 3", "Installed on 18 of 20 — 2 failed", "… — 1 failed, 1 unknown", while
+ * running "Installing: 5 of 20 done" (plus " — 1 failed" once something has failed); for an
+ * uninstall "Uninstalled from all 3", "Uninstalling: 5 of 20 done". Unknown instances are named
+ * apart: they may well be installed, and the operator checks them rather than requests again.
+ */
+export function summaryLine(summary: OutcomeSummary, operation: Operation): string {
+  const { total, succeeded, failed, uncertain, inProgress } = summary;
+  const words = operationWords(operation);
+  const done = `${capitalized(words.pastTense)} ${words.preposition}`;
+  const problems = [failed - uncertain > 0 ? `${failed - uncertain} failed` : '', uncertain > 0 ? `${uncertain} unknown` : '']
+    .filter((part) => part !== '')
+    .join(', ');
+  const tail = problems === '' ? '' : ` — ${problems}`;
+  if (total === 0) return 'No instances';
+  if (inProgress > 0) return `${capitalized(words.progressive)}: ${total - inProgress} of ${total} done${tail}`;
+  if (succeeded === total) return total === 1 ? `${done} 1 of 1` : `${done} all ${total}`;
+  return `${done} ${succeeded} of ${total}${tail}`;
+}
+
+export interface RequestSummary {
+  outcomes: InstanceOutcome[];
+  summary: OutcomeSummary;
+  /** summaryLine() of the request's operation. */
+  line: string;
+}
+
+/** A request's outcomes, their counts and its summary line in one go. */
+export function requestSummary(request: HbrRequest): RequestSummary {
+  const outcomes = instanceOutcomes(request);
+  const summary = summarize(outcomes);
+  return { outcomes, summary, line: summaryLine(summary, request.operation) };
 }
 
 /** ":white_check_mark: 12 installed · :x: 2 failed": the non-zero kinds, in a fixed order. */
@@ -46,32 +145,32 @@ export function countsLine(summary: OutcomeSummary, operation: Operation): strin
   return parts.length > 0 ? parts.join(' · ') : 'no instances';
 }
 
-/** What an outcome's code and detail say, for one line: "`INSTALL_FAILED`: installation failed — …". */
-export function outcomeReason(o: InstanceOutcome): string {
-  const detail = escapeMrkdwn(o.detail);
+/** What an outcome's code and sentence say, for one line: "`INSTALL_FAILED`: installation failed — …". */
+function outcomeReason(o: InstanceOutcome, operation: Operation): string {
+  const detail = escapeMrkdwn(outcomeDetail(o, operation));
   return o.code === '' ? detail : `${code(o.code, 60)}: ${detail}`;
 }
 
 /** One instance on one line: ":x: `i-…` failed — `INSTALL_FAILED`: installation failed — …". */
 export function outcomeLine(o: InstanceOutcome, operation: Operation): string {
   const base = `${KIND_EMOJI[o.kind]} ${code(o.instanceId, 40)} ${kindLabel(o.kind, operation)}`;
-  return o.kind === 'succeeded' ? base : `${base} — ${outcomeReason(o)}`;
+  return o.kind === 'succeeded' ? base : `${base} — ${outcomeReason(o, operation)}`;
 }
 
 /**
- * Outcomes grouped by kind, code and detail, in order of first appearance: each group's heading
+ * Outcomes grouped by kind, code and sentence, in order of first appearance: each group's heading
  * names the kind, the code, the sentence and the count.
  */
 export function outcomeGroups(outcomes: readonly InstanceOutcome[], operation: Operation): IdGroup[] {
   const groups = new Map<string, { first: InstanceOutcome; ids: string[] }>();
   for (const o of outcomes) {
-    const key = `${o.kind}\u0000${o.code}\u0000${o.detail}`;
+    const key = `${o.kind}\u0000${o.code}\u0000${outcomeDetail(o, operation)}`;
     const group = groups.get(key);
     if (group) group.ids.push(o.instanceId);
     else groups.set(key, { first: o, ids: [o.instanceId] });
   }
   return [...groups.values()].map(({ first, ids }) => ({
-    heading: `${KIND_EMOJI[first.kind]} *${ids.length} ${kindLabel(first.kind, operation)}* — ${outcomeReason(first)}`,
+    heading: `${KIND_EMOJI[first.kind]} *${ids.length} ${kindLabel(first.kind, operation)}* — ${outcomeReason(first, operation)}`,
     ids,
   }));
 }

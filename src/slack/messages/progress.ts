@@ -3,13 +3,13 @@
  * HBR refused at once and why, each task's progress, counts by outcome, and the failure if any.
  */
 
-import { capitalized, operationSpec } from '../../domain/operation.js';
-import { requestSummary, unknownSubmissionCause } from '../../domain/outcome.js';
 import type { HbrRequest, Submission, TaskProgress } from '../../domain/request.js';
 import { LIMITS, context, fitPieces, packLines, packPieces, section, slackMessage } from './blocks.js';
 import type { Block, Piece, SlackMessage } from './blocks.js';
 import { code, escapeMrkdwn, idGroupPieces, plural } from './format.js';
-import { countsLine, outcomeGroups } from './outcome-text.js';
+import { unknownSubmissionCause } from './hbr-sentences.js';
+import { capitalized, operationWords } from './operation-words.js';
+import { countsLine, outcomeGroups, requestSummary } from './outcome-text.js';
 import { failureText } from './request.js';
 
 const PHASE_TEXT: Readonly<Record<TaskProgress['phase'], string>> = {
@@ -52,7 +52,7 @@ export function progressStep(progress: number): string {
 
 /** The thread reply with the request's progress; fits Slack's limits for any request size. */
 export function progressMessage(request: HbrRequest): SlackMessage {
-  const { verb } = operationSpec(request.operation);
+  const { verb } = operationWords(request.operation);
   const { outcomes, summary, line } = requestSummary(request);
 
   const head: Block[] = [

@@ -3,13 +3,11 @@
  * note telling the requester it was posted. Worded by the request's operation (operation.ts).
  */
 
-import { capitalized, operationSpec, type OperationSpec } from '../../domain/operation.js';
-import { requestSummary } from '../../domain/outcome.js';
 import {
   instanceReadiness,
-  preflightCountLine,
   preflightCounts,
   type InstanceFacts,
+  type PreflightCounts,
   type PreflightResult,
   type Readiness,
   type ReadinessLevel,
@@ -18,16 +16,10 @@ import type { HbrRequest, RequestFailure } from '../../domain/request.js';
 import { APPROVE_ACTION, DECISION_BLOCK_ID, REJECT_ACTION } from './action-ids.js';
 import { LIMITS, actions, button, context, fields, fitPieces, header, packPieces, section, slackMessage } from './blocks.js';
 import type { Block, Piece, SlackMessage } from './blocks.js';
-import {
-  approverList,
-  code,
-  codeListPieces,
-  escapeMrkdwn,
-  formatDuration,
-  mentionUser,
-  plural,
-  slackDate,
-} from './format.js';
+import { formatDuration } from './durations.js';
+import { approverList, code, codeListPieces, escapeMrkdwn, mentionUser, plural, slackDate } from './format.js';
+import { capitalized, operationWords, type OperationWords } from './operation-words.js';
+import { requestSummary } from './outcome-text.js';
 
 /** Up to this many instances are listed inline; more go in a code block. */
 export const INLINE_INSTANCES_UP_TO = 20;
@@ -66,6 +58,36 @@ const LEVEL_ICONS: Readonly<Record<ReadinessLevel, string>> = {
 /** Flagged instances first (will be refused, then to check), then the ready ones; request order within each. */
 const LEVEL_ORDER: readonly ReadinessLevel[] = ['refused', 'check', 'ready'];
 
+/** A verdict in a few words: "ready", "stopped — will be refused", "not found in cn-hangzhou — will be refused", … */
+export function readinessWords(readiness: Readiness, facts: InstanceFacts, region: string): string {
+  switch (readiness.verdict) {
+    case 'ready':
+      return 'ready';
+    case 'not_found':
+      return `not found in ${region} — will be refused`;
+    case 'stopped':
+      return `${facts.status.toLowerCase()} — will be refused`;
+    case 'starting':
+      return `${facts.status.toLowerCase()} — refused unless it is running when approved`;
+    case 'unknown_state':
+      return `state "${facts.status || 'unknown'}" — HBR needs it running`;
+    case 'cloud_assistant_unknown':
+      return 'Cloud Assistant state unknown — HBR needs it running';
+    case 'no_cloud_assistant':
+      return 'Cloud Assistant not running — will be refused';
+  }
+}
+
+/** "18 ready, 2 will be refused", "all 3 ready", "1 ready", "0 ready, 1 to check". */
+export function preflightCountLine(counts: PreflightCounts): string {
+  const total = counts.ready + counts.refused + counts.check;
+  if (total > 1 && counts.ready === total) return `all ${total} ready`;
+  const parts = [`${counts.ready} ready`];
+  if (counts.refused > 0) parts.push(`${counts.refused} will be refused`);
+  if (counts.check > 0) parts.push(`${counts.check} to check`);
+  return parts.join(', ');
+}
+
 /** "web-01 · Alibaba Cloud Linux 3 · Running · Cloud Assistant 2.2.3 · app=web": what ECS said, without the verdict. */
 function describedFacts(facts: InstanceFacts): string {
   const agent =
@@ -86,16 +108,16 @@ function describedFacts(facts: InstanceFacts): string {
     .join(' · ');
 }
 
-function detailLine(facts: InstanceFacts, readiness: Readiness): string {
+function detailLine(facts: InstanceFacts, readiness: Readiness, region: string): string {
   const described = facts.found ? ` ${describedFacts(facts)}` : '';
-  const verdict = readiness.level === 'ready' ? '' : ` — *${escapeMrkdwn(readiness.words)}*`;
+  const verdict = readiness.level === 'ready' ? '' : ` — *${escapeMrkdwn(readinessWords(readiness, facts, region))}*`;
   return `${LEVEL_ICONS[readiness.level]} ${code(facts.instanceId, 40)}${described}${verdict}`;
 }
 
 /** The instance list with what ECS said about each instance, flagged ones first. */
 function preflightPieces(request: HbrRequest, preflight: Extract<PreflightResult, { outcome: 'checked' }>): Piece[] {
-  const judged = preflight.instances.map((facts) => ({ facts, readiness: instanceReadiness(facts, request.region) }));
-  const counts = preflightCounts(preflight.instances, request.region);
+  const judged = preflight.instances.map((facts) => ({ facts, readiness: instanceReadiness(facts) }));
+  const counts = preflightCounts(preflight.instances);
   const agentNote =
     preflight.cloudAssistantUnavailable === null ? '' : ` · Cloud Assistant states unavailable: ${escapeMrkdwn(preflight.cloudAssistantUnavailable)}`;
   const pieces: Piece[] = [{ text: `*Pre-flight (ECS, before approval):* ${preflightCountLine(counts)}${agentNote}`, count: 0 }];
@@ -108,7 +130,7 @@ function preflightPieces(request: HbrRequest, preflight: Extract<PreflightResult
       pieces.push(...codeListPieces(items, { heading: `${LEVEL_ICONS.ready} *Ready (${group.length}):*`, separator: '\n' }));
       continue;
     }
-    pieces.push(...group.map(({ facts, readiness }) => ({ text: detailLine(facts, readiness), count: 1 })));
+    pieces.push(...group.map(({ facts, readiness }) => ({ text: detailLine(facts, readiness, request.region), count: 1 })));
   }
   return pieces;
 }
@@ -127,7 +149,7 @@ function instancePieces(request: HbrRequest): Piece[] {
 /** "Pre-flight: 1 will be refused." for the notification text and the confirm dialog; '' when nothing is flagged or nothing is known. */
 function preflightWarning(request: HbrRequest): string {
   if (request.preflight?.outcome !== 'checked') return '';
-  const counts = preflightCounts(request.preflight.instances, request.region);
+  const counts = preflightCounts(request.preflight.instances);
   if (counts.refused === 0 && counts.check === 0) return '';
   return `Pre-flight: ${preflightCountLine(counts)}.`;
 }
@@ -161,7 +183,7 @@ export function failureText(request: HbrRequest): string {
 
 /** "HBR backup client install: 3 instances in cn-hangzhou". */
 export function requestTitle(request: HbrRequest): string {
-  return `HBR backup client ${operationSpec(request.operation).verb}: ${instancesNoun(request.instanceIds.length)} in ${request.region}`;
+  return `HBR backup client ${operationWords(request.operation).verb}: ${instancesNoun(request.instanceIds.length)} in ${request.region}`;
 }
 
 /** How the request's current status reads: a phrase for the notification text, and blocks. */
@@ -172,29 +194,29 @@ interface StatusView {
 }
 
 /** The buttons of a pending request: Approve (with a confirm dialog naming what it does) and Reject. */
-function decisionButtons(request: HbrRequest, spec: OperationSpec) {
-  const what = `${capitalized(spec.verb)} the HBR backup client ${spec.preposition} ${instancesNoun(request.instanceIds.length)} in ${request.region}?`;
-  const confirmText = [what, spec.consequence, preflightWarning(request)].filter((part) => part !== '').join(' ');
+function decisionButtons(request: HbrRequest, words: OperationWords) {
+  const what = `${capitalized(words.verb)} the HBR backup client ${words.preposition} ${instancesNoun(request.instanceIds.length)} in ${request.region}?`;
+  const confirmText = [what, words.consequence, preflightWarning(request)].filter((part) => part !== '').join(' ');
   // Red is for the button that does damage: Approve for an uninstall, otherwise Reject.
-  const rejectStyle = spec.approveStyle === 'danger' ? {} : { style: 'danger' as const };
+  const rejectStyle = words.approveStyle === 'danger' ? {} : { style: 'danger' as const };
   return actions(
     DECISION_BLOCK_ID,
     button({
       actionId: APPROVE_ACTION,
       text: 'Approve',
       value: request.id,
-      style: spec.approveStyle,
-      confirm: { title: `Approve the ${spec.verb}?`, text: confirmText, confirm: 'Approve', deny: 'Cancel', style: spec.approveStyle },
+      style: words.approveStyle,
+      confirm: { title: `Approve the ${words.verb}?`, text: confirmText, confirm: 'Approve', deny: 'Cancel', style: words.approveStyle },
     }),
     button({ actionId: REJECT_ACTION, text: 'Reject', value: request.id, ...rejectStyle }),
   );
 }
 
 function statusView(request: HbrRequest, ctx: RequestMessageContext): StatusView {
-  const spec = operationSpec(request.operation);
+  const words = operationWords(request.operation);
   const decided = decisionLine(request);
   const ttl = formatDuration(request.expiresAt - request.createdAt);
-  const nothingDone = `Nothing was ${spec.pastTense}.`;
+  const nothingDone = `Nothing was ${words.pastTense}.`;
   const progressSummary = (): string => requestSummary(request).line;
 
   switch (request.status) {
@@ -210,19 +232,19 @@ function statusView(request: HbrRequest, ctx: RequestMessageContext): StatusView
         sentence: `waiting for approval by ${who}`,
         blocks: [
           section(`:raised_hand: *Pending:* waiting for approval by ${who}. Expires ${slackDate(request.expiresAt)}.`),
-          decisionButtons(request, spec),
+          decisionButtons(request, words),
         ],
       };
     }
     case 'approved':
       return {
-        sentence: `approved, starting the ${spec.verb}`,
-        blocks: [context(decided ?? 'Approved'), section(`:gear: *Status:* approved — hbr-bot is starting the ${spec.verb}; progress follows in the thread.`)],
+        sentence: `approved, starting the ${words.verb}`,
+        blocks: [context(decided ?? 'Approved'), section(`:gear: *Status:* approved — hbr-bot is starting the ${words.verb}; progress follows in the thread.`)],
       };
     case 'submitting':
       return {
-        sentence: `approved, sending the ${spec.verb} to HBR`,
-        blocks: [context(decided ?? 'Approved'), section(`:gear: *Status:* sending the ${spec.verb} to HBR; progress follows in the thread.`)],
+        sentence: `approved, sending the ${words.verb} to HBR`,
+        blocks: [context(decided ?? 'Approved'), section(`:gear: *Status:* sending the ${words.verb} to HBR; progress follows in the thread.`)],
       };
     case 'polling': {
       const line = progressSummary();
@@ -233,7 +255,7 @@ function statusView(request: HbrRequest, ctx: RequestMessageContext): StatusView
     }
     case 'rejected':
       return {
-        sentence: `rejected, nothing was ${spec.pastTense}`,
+        sentence: `rejected, nothing was ${words.pastTense}`,
         blocks: [section(`:no_entry: ${decided ?? 'Rejected'}. ${nothingDone}`)],
       };
     case 'expired': {
@@ -272,7 +294,7 @@ export function requestStatusSentence(request: HbrRequest, ctx: RequestMessageCo
 /** The request message: who asks what, then buttons or the decision and status. */
 export function requestMessage(request: HbrRequest, ctx: RequestMessageContext): SlackMessage {
   const count = request.instanceIds.length;
-  const spec = operationSpec(request.operation);
+  const words = operationWords(request.operation);
   const status = statusView(request, ctx);
   const top: Block[] = [
     header(requestTitle(request)),
@@ -288,7 +310,7 @@ export function requestMessage(request: HbrRequest, ctx: RequestMessageContext):
   const list: Block[] = kept.map((p) => section(p.text));
   if (omitted > 0) list.push(context(`…and ${instancesNoun(omitted)} more not shown.`));
   const text =
-    `${mentionUser(request.requesterId)} asks to ${spec.verb} the HBR backup client ${spec.preposition} ${instancesNoun(count)} in ` +
+    `${mentionUser(request.requesterId)} asks to ${words.verb} the HBR backup client ${words.preposition} ${instancesNoun(count)} in ` +
     `${escapeMrkdwn(request.region)} (request ${escapeMrkdwn(request.id)}): ${status.sentence}` +
     (request.status === 'pending' && preflightWarning(request) !== '' ? ` ${preflightWarning(request)}` : '');
   return slackMessage(text, [...top, ...list, ...status.blocks]);

@@ -4,13 +4,14 @@
  * succeed for a large one.
  */
 
-import { operationSpec, type Operation } from '../../domain/operation.js';
-import { requestSummary, type InstanceOutcome, type OutcomeSummary } from '../../domain/outcome.js';
+import type { Operation } from '../../domain/operation.js';
+import type { InstanceOutcome, OutcomeSummary } from '../../domain/outcome.js';
 import type { HbrRequest } from '../../domain/request.js';
 import { LIMITS, context, fitPieces, packPieces, section, slackMessage } from './blocks.js';
 import type { Block, Piece, SlackMessage } from './blocks.js';
 import { code, escapeMrkdwn, idGroupPieces, mentionUser, plural, slackDate } from './format.js';
-import { countsLine, outcomeGroups, outcomeLine } from './outcome-text.js';
+import { operationWords } from './operation-words.js';
+import { countsLine, outcomeGroups, outcomeLine, requestSummary } from './outcome-text.js';
 import { failureText } from './request.js';
 
 /** Up to this many instances, each gets its own line; more are grouped by what happened. */
@@ -37,7 +38,7 @@ export function outcomeListBlocks(outcomes: readonly InstanceOutcome[], summary:
 }
 
 export function finalResultMessage(request: HbrRequest): SlackMessage {
-  const { verb } = operationSpec(request.operation);
+  const { verb } = operationWords(request.operation);
   const { outcomes, summary, line } = requestSummary(request);
   const requester = mentionUser(request.requesterId);
   const where = `request ${code(request.id, 60)} in ${code(request.region, 60)}`;

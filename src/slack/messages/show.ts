@@ -3,11 +3,12 @@
  * every instance's result so far.
  */
 
-import { requestSummary } from '../../domain/outcome.js';
 import type { HbrRequest } from '../../domain/request.js';
 import { LIMITS, context, fields, header, section, slackMessage } from './blocks.js';
 import type { Block, SlackMessage } from './blocks.js';
-import { code, escapeMrkdwn, formatDuration, mentionChannel, mentionUser, slackDate } from './format.js';
+import { formatDuration } from './durations.js';
+import { code, escapeMrkdwn, mentionChannel, mentionUser, slackDate } from './format.js';
+import { requestSummary } from './outcome-text.js';
 import { decisionLine, failureText, requestStatusSentence, requestTitle, type RequestMessageContext } from './request.js';
 import { outcomeListBlocks } from './result.js';
 

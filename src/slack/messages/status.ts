@@ -4,12 +4,90 @@
  * per kind of problem. Fits Slack's limits for any number of instances.
  */
 
-import { countClientStatuses, type ClientHealth, type InstanceClientStatus } from '../../domain/client-status.js';
+import {
+  CLIENT_HEALTH_ORDER,
+  clientStates,
+  isKnownClientStatus,
+  type BackupClientState,
+  type ClientHealth,
+  type InstanceClientState,
+} from '../../domain/client-status.js';
 import type { RequestFailure } from '../../domain/request.js';
 import { LIMITS, context, fitPieces, packLines, section, slackMessage } from './blocks.js';
 import type { Block, SlackMessage } from './blocks.js';
+import { timeAgo } from './durations.js';
 import { code, escapeMrkdwn, plural } from './format.js';
+import { clientStatusSentence } from './hbr-sentences.js';
 import { explainedFailure } from './request.js';
+
+export interface ClientProblem {
+  /** What the problem is called in a list of hints: "install failed", "outdated client". */
+  label: string;
+  /** What to do. */
+  hint: string;
+}
+
+/** An instance's client in words, as the status answer shows it. */
+export interface InstanceClientStatus extends Omit<InstanceClientState, 'lastHeartBeatTime'> {
+  /** "protected", "install failed", "no backup client", … */
+  words: string;
+  /** "last heartbeat 3 minutes ago", "no heartbeat reported"; null when there is no client. */
+  heartbeat: string | null;
+  /** At most one, the most pressing; null when nothing is wrong. */
+  problem: ClientProblem | null;
+}
+
+export const NO_CLIENT_HINT =
+  'HBR knows no backup client on this instance in this region — install one with /hbr-install, or check the --region';
+
+/** "protected" for ACTIVATED, the status in lowercase words for the other known ones. */
+export function clientStatusWords(status: string): string {
+  if (status === 'ACTIVATED') return 'protected';
+  if (isKnownClientStatus(status)) return status.toLowerCase().replace(/_/g, ' ');
+  return 'unrecognised status';
+}
+
+function inWords(state: InstanceClientState, now: number): InstanceClientStatus {
+  const { lastHeartBeatTime, ...facts } = state;
+  if (state.health === 'no_client') {
+    return { ...facts, words: 'no backup client', heartbeat: null, problem: { label: 'no backup client', hint: NO_CLIENT_HINT } };
+  }
+  const words = clientStatusWords(state.status);
+  let problem: ClientProblem | null = null;
+  if (state.health === 'problem' || state.health === 'unrecognised') {
+    problem = { label: words, hint: clientStatusSentence(state.status) };
+  } else if (state.health === 'protected' && state.outdated) {
+    problem = {
+      label: 'outdated client',
+      hint: `a newer client (${state.latestVersion}) is available — upgrade it from the HBR console`,
+    };
+  }
+  const heartbeat = lastHeartBeatTime === null ? 'no heartbeat reported' : `last heartbeat ${timeAgo(lastHeartBeatTime, now)}`;
+  return { ...facts, words, heartbeat, problem };
+}
+
+/** One entry per `instanceIds`, in the same order, in words; `now` dates the heartbeats. */
+export function clientStatuses(instanceIds: readonly string[], clients: readonly BackupClientState[], now: number): InstanceClientStatus[] {
+  return clientStates(instanceIds, clients).map((state) => inWords(state, now));
+}
+
+export interface ClientStatusCount {
+  health: ClientHealth;
+  words: string;
+  count: number;
+}
+
+/** How many instances are in each state, grouped by health in CLIENT_HEALTH_ORDER, then by words. */
+export function countClientStatuses(statuses: readonly InstanceClientStatus[]): ClientStatusCount[] {
+  const counts = new Map<string, ClientStatusCount>();
+  for (const s of statuses) {
+    const key = `${s.health}\u0000${s.words}`;
+    const known = counts.get(key);
+    if (known) known.count++;
+    else counts.set(key, { health: s.health, words: s.words, count: 1 });
+  }
+  return [...counts.values()].sort((a, b) => CLIENT_HEALTH_ORDER.indexOf(a.health) - CLIENT_HEALTH_ORDER.indexOf(b.health));
+}
 
 export const HEALTH_EMOJI: Readonly<Record<ClientHealth, string>> = {
   protected: ':white_check_mark:',

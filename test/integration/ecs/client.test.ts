@@ -205,7 +205,7 @@ describe('the ECS stand-in', () => {
       const instances = await ecsClient.describeInstances(ids);
       const agents = await ecsClient.describeCloudAssistantStatus(instances.map((i) => i.instanceId));
       const facts = combineFacts(ids, instances, agents);
-      const flagged = facts.filter((f) => instanceReadiness(f, 'cn-hangzhou').level === 'refused').map((f) => f.instanceId);
+      const flagged = facts.filter((f) => instanceReadiness(f).level === 'refused').map((f) => f.instanceId);
       const refused = submission?.statuses.filter((s) => !s.valid).map((s) => s.instanceId);
       expect(flagged).toEqual(refused);
       expect(flagged).toHaveLength(3);

@@ -4,8 +4,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { HbrClient, accessKeyCredential } from '../../../src/hbr/client.js';
-import { clientStatusSentence } from '../../../src/domain/outcome.js';
-import { KNOWN_CLIENT_STATUSES } from '../../../src/hbr/types.js';
+import { KNOWN_CLIENT_STATUSES } from '../../../src/domain/client-status.js';
+import { clientStatusSentence } from '../../../src/slack/messages/hbr-sentences.js';
 import { explainApiFailure } from '../../../src/slack/messages/failure-words.js';
 import { makeInstanceId, startHbrStandIn, type HbrStandIn } from '../../../sandbox/hbr-api-server.js';
 import { hbrFailure } from '../../support/hbr-failure.js';

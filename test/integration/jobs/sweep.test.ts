@@ -11,6 +11,7 @@ import { RequestStore } from '../../../src/store/requests.js';
 import { startSlackStandIn } from '../../../sandbox/slack-api-server.js';
 import { RequestPublisher } from '../../../src/slack/request-publisher.js';
 import { explainApiFailure } from '../../../src/slack/messages/failure-words.js';
+import { summaryLine } from '../../../src/slack/messages/outcome-text.js';
 import { EditBudget } from '../../../src/slack/edit-budget.js';
 import { webApi } from '@slack/bolt';
 import { accessKeyCredential } from '../../../src/alibaba/rpc-client.js';
@@ -39,7 +40,7 @@ const publisher = new RequestPublisher({
   logger,
   now: Date.now,
 });
-const events = new BotEvents(new BotMetrics({ depths: async () => [], trackedTasks: async () => 0 }), new AuditTrail(redis, prefix, 100, logger));
+const events = new BotEvents(new BotMetrics({ depths: async () => [], trackedTasks: async () => 0 }), new AuditTrail(redis, prefix, 100, logger), summaryLine);
 const hbrStandIn = await startHbrStandIn({ accessKeyId: 'AKRECOVER', accessKeySecret: 'recover-secret' });
 const hbr = new HbrClient({ defaultRegion: 'cn-hangzhou', endpoint: hbrStandIn.url, credential: accessKeyCredential('AKRECOVER', 'recover-secret') });
 const base = { store, queues, publisher, hbr, events, explainFailure: explainApiFailure, now: Date.now, logger, firstPollDelayMs: 1000 };

@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  NO_CLIENT_HINT,
-  clientStatusWords,
-  clientStatuses,
-  compareVersions,
-  countClientStatuses,
-  type BackupClientState,
-} from '../../../src/domain/client-status.js';
-import { formatDuration, timeAgo } from '../../../src/domain/durations.js';
-import { CLIENT_STATUS_SENTENCES } from '../../../src/domain/outcome.js';
+import { compareVersions, type BackupClientState } from '../../../src/domain/client-status.js';
+import { formatDuration, timeAgo } from '../../../src/slack/messages/durations.js';
+import { CLIENT_STATUS_SENTENCES } from '../../../src/slack/messages/hbr-sentences.js';
+import { NO_CLIENT_HINT, clientStatusWords, clientStatuses, countClientStatuses } from '../../../src/slack/messages/status.js';
 
 const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
 const MINUTE = 60_000;

@@ -1,26 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { OPERATIONS, operationSpec, type Operation } from '../../../src/domain/operation.js';
 import {
-  CLIENT_STATUS_SENTENCES,
-  INSTANCE_ERROR_SENTENCES,
   SUBMISSION_UNANSWERED,
   SUBMISSION_UNCERTAIN,
   allTasksEnded,
-  clientStatusSentence,
-  instanceErrorSentence,
   instanceOutcomes,
-  requestSummary,
   summarize,
-  summaryLine,
   uncertainInstanceIds,
 } from '../../../src/domain/outcome.js';
 import type { InstanceOutcome, InstanceOutcomeKind } from '../../../src/domain/outcome.js';
 import type { HbrRequest, TaskPhase } from '../../../src/domain/request.js';
 import { T0, instanceIds, pendingRequest, poll, submit, withStatus } from '../../support/request-fixtures.js';
-import { KNOWN_CLIENT_STATUSES } from '../../../src/hbr/types.js';
+import { KNOWN_CLIENT_STATUSES } from '../../../src/domain/client-status.js';
+import {
+  CLIENT_STATUS_SENTENCES,
+  INSTANCE_ERROR_SENTENCES,
+  clientStatusSentence,
+  instanceErrorSentence,
+} from '../../../src/slack/messages/hbr-sentences.js';
+import { operationWords } from '../../../src/slack/messages/operation-words.js';
+import { outcomeDetail, requestSummary, summaryLine } from '../../../src/slack/messages/outcome-text.js';
 
 /** hbr-api.md's clientStatus list, as the HBR client types spell it. */
 const DOCUMENTED_STATUSES = KNOWN_CLIENT_STATUSES;
+
+/** A request's outcomes, each with the sentence its messages show (slack/messages/outcome-text.ts). */
+function described(request: HbrRequest): Array<InstanceOutcome & { detail: string }> {
+  return instanceOutcomes(request).map((o) => ({ ...o, detail: outcomeDetail(o, request.operation) }));
+}
 
 function single(
   status: HbrRequest['status'],
@@ -28,11 +35,11 @@ function single(
   clientStatus: string | null,
   errorCode = '',
   operation: Operation = 'install',
-): InstanceOutcome {
+): InstanceOutcome & { detail: string } {
   const request = poll(submit(withStatus(pendingRequest(1, 'cn-hangzhou', operation), status)), phase, () =>
     clientStatus === null ? null : { clientStatus, errorCode },
   );
-  const [outcome] = instanceOutcomes(request);
+  const [outcome] = described(request);
   if (!outcome) throw new Error('no outcome');
   return outcome;
 }
@@ -46,7 +53,7 @@ describe('wording tables', () => {
       expect(classes, status).toHaveLength(1);
     }
     expect(Object.keys(CLIENT_STATUS_SENTENCES).sort()).toEqual([...DOCUMENTED_STATUSES].sort());
-    for (const status of Object.keys(spec.resultSentences)) expect(DOCUMENTED_STATUSES).toContain(status);
+    for (const status of Object.keys(operationWords(operation).resultSentences)) expect(DOCUMENTED_STATUSES).toContain(status);
   });
 
   it('words a few results by operation and the rest alike', () => {
@@ -144,7 +151,7 @@ describe('instanceOutcomes: an uninstall in its own words', () => {
     expect(single('finished', 'completed', 'UNINSTALL_FAILED', 'UninstallClientFailed', 'uninstall')).toMatchObject({
       kind: 'failed',
       code: 'UNINSTALL_FAILED UninstallClientFailed',
-      detail: operationSpec('uninstall').resultSentences.UNINSTALL_FAILED,
+      detail: operationWords('uninstall').resultSentences.UNINSTALL_FAILED,
     });
     expect(single('finished', 'completed', 'ACTIVATED', '', 'uninstall').detail).toMatch(/still installed/);
     expect(single('finished', 'completed', 'NOT_INSTALLED', '', 'uninstall')).toMatchObject({ kind: 'succeeded', code: '', detail: 'backup client uninstalled' });
@@ -154,7 +161,7 @@ describe('instanceOutcomes: an uninstall in its own words', () => {
     const sent = { ...submit(withStatus(pendingRequest(2, 'cn-hangzhou', 'uninstall'), 'polling')), submissions: [] };
     const noTask = submit(withStatus(pendingRequest(2, 'cn-hangzhou', 'uninstall'), 'finished'), {}, 1);
     const withoutTask = { ...noTask, submissions: noTask.submissions.map((s) => ({ ...s, taskId: null })) };
-    expect(instanceOutcomes(withoutTask)[0]?.detail).toBe('HBR accepted the call but started no uninstall task for this instance');
+    expect(described(withoutTask)[0]?.detail).toBe('HBR accepted the call but started no uninstall task for this instance');
     expect(requestSummary(sent).line).toBe('Uninstalling: 0 of 2 done');
     const done = poll(submit(withStatus(pendingRequest(3, 'cn-hangzhou', 'uninstall'), 'finished')), 'completed', (id) =>
       id.endsWith('2') ? { clientStatus: 'UNINSTALL_FAILED' } : { clientStatus: 'NOT_INSTALLED' },
@@ -193,7 +200,7 @@ describe('instanceOutcomes: before and around submission', () => {
     const kinds = instanceOutcomes(poll(request, 'completed', () => ({ clientStatus: 'ACTIVATED' }))).map((o) => o.kind);
     expect(kinds.slice(0, 20).every((k) => k === 'succeeded')).toBe(true);
     expect(kinds.slice(20).every((k) => k === 'not_submitted')).toBe(true);
-    expect(instanceOutcomes(request)[30]?.detail).toBe('not sent to HBR: the request failed first (Forbidden.RAM)');
+    expect(described(request)[30]?.detail).toBe('not sent to HBR: the request failed first (Forbidden.RAM)');
     // The same record while the install job is still working: the rest is waiting.
     const inFlight = { ...request, status: 'submitting' as const, failure: null };
     expect(instanceOutcomes(inFlight)[30]?.kind).toBe('waiting');
@@ -202,7 +209,7 @@ describe('instanceOutcomes: before and around submission', () => {
   it('a submitted instance with no DescribeTask yet is in progress, or failed once the request ended', () => {
     const sent = submit(withStatus(pendingRequest(2), 'polling'));
     expect(instanceOutcomes(sent).map((o) => o.kind)).toEqual(['in_progress', 'in_progress']);
-    expect(instanceOutcomes(sent)[0]?.detail).toMatch(/first status check pending/);
+    expect(described(sent)[0]?.detail).toMatch(/first status check pending/);
     const ended = { ...sent, status: 'finished' as const };
     expect(instanceOutcomes(ended).map((o) => o.kind)).toEqual(['failed', 'failed']);
   });
@@ -214,7 +221,7 @@ describe('instanceOutcomes: before and around submission', () => {
       'completed',
       () => ({ clientStatus: 'ACTIVATED' }),
     );
-    expect(instanceOutcomes(request)).toEqual([
+    expect(described(request).map(({ reason, ...o }) => o)).toEqual([
       { instanceId: ids[0], kind: 'succeeded', code: '', detail: 'backup client installed and active' },
       { instanceId: ids[1], kind: 'refused', code: 'InstanceNotRunning', detail: 'instance is not running — start it and request again' },
       { instanceId: ids[2], kind: 'refused', code: 'InstanceNotExists', detail: INSTANCE_ERROR_SENTENCES.InstanceNotExists },
@@ -238,7 +245,7 @@ describe('instanceOutcomes: before and around submission', () => {
   ])('a chunk whose answer nobody has (%s) is unknown, never refused, with its cause and what to do', (unknownCode, cause) => {
     const ids = instanceIds(2);
     const request = submit(withStatus(pendingRequest(2), 'finished'), { [ids[0] ?? '']: unknownCode, [ids[1] ?? '']: unknownCode });
-    const outcomes = instanceOutcomes(request);
+    const outcomes = described(request);
     expect(outcomes.map((o) => [o.kind, o.code])).toEqual([['unknown', unknownCode], ['unknown', unknownCode]]);
     expect(outcomes[0]?.detail).toMatch(cause);
     expect(outcomes[0]?.detail).toMatch(/did not ask twice — check it with \/hbr-status, then request again if needed$/);
@@ -258,7 +265,7 @@ describe('instanceOutcomes: before and around submission', () => {
     const submitted = submit(withStatus(pendingRequest(1, 'cn-hangzhou', operation), 'finished'), { [id ?? '']: SUBMISSION_UNANSWERED });
     const request = { ...submitted, clientCheck: { checkedAt: T0, statuses: Object.fromEntries(Object.values(statuses).map((status) => [id ?? '', status])), error } };
     expect(uncertainInstanceIds(request)).toEqual([id]);
-    const [result] = instanceOutcomes(request);
+    const [result] = described(request);
     expect([result?.kind, result?.code]).toEqual([kind, code]);
     expect(result?.detail).toMatch(detail);
     expect(summarize(instanceOutcomes(request)).uncertain).toBe(kind === 'unknown' ? 1 : 0);
@@ -275,7 +282,7 @@ describe('instanceOutcomes: before and around submission', () => {
 
 describe('summaries', () => {
   function outcomes(kinds: InstanceOutcomeKind[]): InstanceOutcome[] {
-    return kinds.map((kind, i) => ({ instanceId: `i-${String(i).padStart(8, '0')}`, kind, code: '', detail: '' }));
+    return kinds.map((kind, i) => ({ instanceId: `i-${String(i).padStart(8, '0')}`, kind, code: '', reason: { type: 'waiting' } }));
   }
   const times = (n: number, kind: InstanceOutcomeKind): InstanceOutcomeKind[] => Array.from({ length: n }, () => kind);
 
@@ -292,7 +299,7 @@ describe('summaries', () => {
   });
 
   it('names instances HBR may or may not have taken apart from the failures', () => {
-    const mixed = [...outcomes(['succeeded', 'failed', 'unknown']), { instanceId: 'i-000000uncertain', kind: 'unknown' as const, code: SUBMISSION_UNANSWERED, detail: '' }];
+    const mixed = [...outcomes(['succeeded', 'failed', 'unknown']), { instanceId: 'i-000000uncertain', kind: 'unknown' as const, code: SUBMISSION_UNANSWERED, reason: { type: 'unknown_submission' as const, code: SUBMISSION_UNANSWERED, check: null } }];
     const summary = summarize(mixed);
     expect(summary).toMatchObject({ failed: 3, uncertain: 1 });
     expect(summaryLine(summary, 'install')).toBe('Installed on 1 of 4 — 2 failed, 1 unknown');

@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import {
   combineFacts,
   instanceReadiness,
-  preflightCountLine,
   preflightCounts,
   type InstanceFacts,
   type PreflightResult,
@@ -15,7 +14,7 @@ import {
 import type { HbrRequest } from '../../../src/domain/request.js';
 import { blockKitProblems } from '../../../sandbox/block-kit-limits.js';
 import { LIMITS } from '../../../src/slack/messages/blocks.js';
-import { requestMessage } from '../../../src/slack/messages/request.js';
+import { preflightCountLine, readinessWords, requestMessage } from '../../../src/slack/messages/request.js';
 import { APPROVER, T0, pendingRequest, withStatus } from '../../support/request-fixtures.js';
 
 function facts(instanceId: string, overrides: Partial<InstanceFacts> = {}): InstanceFacts {
@@ -70,13 +69,14 @@ describe('instanceReadiness', () => {
     ['with an unknown agent', { cloudAssistant: null }, 'check', 'Cloud Assistant state unknown — HBR needs it running'],
   ])('%s', (_, override, level, words) => {
     const id = 'i-bp1000000000000000001';
-    const readiness = instanceReadiness(override === 'missing' ? missing(id) : facts(id, override), 'cn-shanghai');
+    const instance = override === 'missing' ? missing(id) : facts(id, override);
+    const readiness = instanceReadiness(instance);
     expect(readiness.level).toBe(level);
-    expect(readiness.words).toBe(words);
+    expect(readinessWords(readiness, instance, 'cn-shanghai')).toBe(words);
   });
 
   it('a stopped instance is "stopped" whatever its agent says (the state is the first thing to fix)', () => {
-    expect(instanceReadiness(facts('i-bp1000000000000000001', { status: 'Stopped' }), 'cn-hangzhou').verdict).toBe('stopped');
+    expect(instanceReadiness(facts('i-bp1000000000000000001', { status: 'Stopped' })).verdict).toBe('stopped');
   });
 });
 
@@ -91,7 +91,7 @@ describe('counts', () => {
 
   it('counts each level', () => {
     const all = [facts('i-bp1000000000000000001'), facts('i-bp1000000000000000002', { status: 'Stopped' }), missing('i-bp1000000000000000003'), facts('i-bp1000000000000000004', { cloudAssistant: null })];
-    expect(preflightCounts(all, 'cn-hangzhou')).toEqual({ ready: 1, refused: 2, check: 1 });
+    expect(preflightCounts(all)).toEqual({ ready: 1, refused: 2, check: 1 });
   });
 });
 

@@ -7,9 +7,9 @@ import {
   sanitizeDetail,
   toHbrError,
 } from '../../../src/hbr/errors.js';
-import { KNOWN_CLIENT_STATUSES } from '../../../src/hbr/types.js';
+import { KNOWN_CLIENT_STATUSES } from '../../../src/domain/client-status.js';
 import { explainApiFailure, explainHbrErrorCode } from '../../../src/slack/messages/failure-words.js';
-import { clientStatusSentence, instanceErrorSentence } from '../../../src/domain/outcome.js';
+import { clientStatusSentence, instanceErrorSentence } from '../../../src/slack/messages/hbr-sentences.js';
 
 /** The shape @alicloud/openapi-client 0.4.15 throws for an HBR error answer. */
 function libraryResponseError(status: number, body: Record<string, unknown>): Error {

@@ -15,15 +15,17 @@ import {
   temporarilyUnavailableMessage,
   unknownRequestMessage,
 } from '../../../src/slack/messages/errors.js';
-import { code, codeListPieces, escapeMrkdwn, formatDuration, mentionApprover, slackDate } from '../../../src/slack/messages/format.js';
+import { formatDuration } from '../../../src/slack/messages/durations.js';
+import { code, codeListPieces, escapeMrkdwn, mentionApprover, slackDate } from '../../../src/slack/messages/format.js';
 import { helpMessage } from '../../../src/slack/messages/help.js';
 import { progressMessage } from '../../../src/slack/messages/progress.js';
 import { requestMessage, requestPostedMessage } from '../../../src/slack/messages/request.js';
 import { finalResultMessage } from '../../../src/slack/messages/result.js';
 import { requestDetailsMessage, unknownRequestIdMessage } from '../../../src/slack/messages/show.js';
-import { clientStatusFailedMessage, clientStatusMessage } from '../../../src/slack/messages/status.js';
-import { clientStatuses, type BackupClientState } from '../../../src/domain/client-status.js';
-import { operationSpec, type Operation } from '../../../src/domain/operation.js';
+import { clientStatusFailedMessage, clientStatusMessage, clientStatuses } from '../../../src/slack/messages/status.js';
+import type { BackupClientState } from '../../../src/domain/client-status.js';
+import type { Operation } from '../../../src/domain/operation.js';
+import { operationWords } from '../../../src/slack/messages/operation-words.js';
 import { SUBMISSION_UNANSWERED, SUBMISSION_UNCERTAIN } from '../../../src/domain/outcome.js';
 import { blockKitProblems } from '../../../sandbox/block-kit-limits.js';
 import { APPROVER, REQUESTER, T0, instanceIds, pendingRequest, poll, submit, withStatus } from '../../support/request-fixtures.js';
@@ -439,7 +441,7 @@ describe('an uninstall request reads as one', () => {
         const request = uninstallIn(status, n);
         for (const message of [requestMessage(request, { approvers: APPROVERS }), progressMessage(request), finalResultMessage(request)]) {
           expectValid(message);
-          const text = allText(message).replace(operationSpec('uninstall').consequence, '').replace(/uninstall/gi, '');
+          const text = allText(message).replace(operationWords('uninstall').consequence, '').replace(/uninstall/gi, '');
           expect(text).not.toMatch(/install/i);
         }
       }

@@ -6,9 +6,9 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CommandOutcome } from '../../../ops/events.js';
 import type { ParsedCommand } from '../../slash-command-parser.js';
-import { operationSpec } from '../../../domain/operation.js';
 import { newRequest, type HbrRequest } from '../../../domain/request.js';
 import { somethingWentWrongMessage, temporarilyUnavailableMessage } from '../../messages/errors.js';
+import { operationWords } from '../../messages/operation-words.js';
 import { requestPostedMessage } from '../../messages/request.js';
 import { explainSlackError, isSlackApiError, slackErrorCode } from '../../slack-errors.js';
 import { ephemeral, type ListenerDeps } from '../deps.js';
@@ -71,7 +71,7 @@ async function createAndPost(
     const reason = explainSlackError(slackErrorCode(error));
     rlog.warn({ err: error, postChannel: channel }, `could not post the request message: ${reason}`);
     await deps.store.fail(request.id, { code: slackErrorCode(error) ?? 'SlackUnreachable', explanation: reason, hbrRequestId: null }, deps.now());
-    const nothing = `Nothing was ${operationSpec(request.operation).pastTense}.`;
+    const nothing = `Nothing was ${operationWords(request.operation).pastTense}.`;
     await respond(ephemeral(somethingWentWrongMessage(request.id, `The request could not be posted: ${reason}. ${nothing}`)));
     return 'post_failed';
   }

@@ -5,11 +5,10 @@
  */
 import type { Logger } from 'pino';
 import type { CommandOutcome } from '../../../ops/events.js';
-import { clientStatuses } from '../../../domain/client-status.js';
 import type { ParsedCommand } from '../../slash-command-parser.js';
 import { HbrError } from '../../../hbr/errors.js';
 import { explainApiFailure } from '../../messages/failure-words.js';
-import { clientStatusFailedMessage, clientStatusMessage } from '../../messages/status.js';
+import { clientStatusFailedMessage, clientStatusMessage, clientStatuses } from '../../messages/status.js';
 import { ephemeral, type ListenerDeps } from '../deps.js';
 import type { CommandArgs } from './types.js';
 
