@@ -16,15 +16,15 @@ import { JobQueues, QUEUE_NAMES } from './jobs/queues.js';
 import { sweep, type SweepDeps } from './jobs/sweep.js';
 import { EditBudget } from './slack/edit-budget.js';
 import { createFastConnection, createWorkerConnection, waitUntilReady } from './redis/connections.js';
-import { ackTimer } from './ops/ack-timer.js';
 import { AuditTrail } from './ops/audit.js';
-import { BotEvents } from './ops/events.js';
+import { ActivityRecorder } from './ops/activity-recorder.js';
 import { opsRoutes } from './ops/http-routes.js';
 import { BotMetrics } from './ops/metrics.js';
 import { Readiness } from './ops/readiness.js';
 import { createSlackApp, createSlackClient } from './slack/app.js';
 import { SlackDirectory } from './slack/directory.js';
 import { DeliveryLedger } from './slack/request-guard.js';
+import { ackTimer } from './slack/listeners/ack-timer.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { explainApiFailure } from './slack/messages/failure-words.js';
 import { summaryLine } from './slack/messages/outcome-text.js';
@@ -83,7 +83,7 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
   });
   // Audit writes go through the fail-fast connection: during a Redis outage the event is still in the log line.
   const audit = new AuditTrail(fast, config.queuePrefix, config.auditMaxLength, logger, now);
-  const events = new BotEvents(metrics, audit, summaryLine);
+  const activity = new ActivityRecorder(metrics, audit, summaryLine);
   const hbr = new HbrClient({
     ...options.hbr,
     defaultRegion: config.hbr.defaultRegion,
@@ -122,11 +122,11 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
   const jobPublisher = new RequestPublisher({ ...publisherDeps, store: jobStore });
   registerListeners(
     slack.app,
-    { config, store: handlerStore, queues, publisher: handlerPublisher, hbr, directory, events, audit, now, logger },
-    ackTimer(metrics.ackLatency),
+    { config, store: handlerStore, queues, publisher: handlerPublisher, hbr, directory, activity, auditTrail: audit, now, logger },
+    ackTimer((kind, seconds) => metrics.ackLatency.observe({ kind }, seconds)),
   );
 
-  const jobDeps = { store: jobStore, hbr, publisher: jobPublisher, queues, events, explainFailure: explainApiFailure, now, logger };
+  const jobDeps = { store: jobStore, hbr, messages: jobPublisher, queues, activity, explainFailure: explainApiFailure, now, logger };
   const sweepDeps: SweepDeps = { ...jobDeps, firstPollDelayMs: config.poll.firstDelayMs, preflightEnabled: config.preflight.enabled };
   const workerOptions = {
     connection: patient,

@@ -14,6 +14,9 @@ import type { PreflightResult } from './preflight.js';
 /** Request ids are opaque to users: 12 lowercase base32 characters after `r`. */
 export const REQUEST_ID_PATTERN = /^r[a-z2-7]{12}$/;
 
+/** How long a request stays readable after it ends (for `show` and audits), then it is dropped. */
+export const REQUEST_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+
 export type RequestStatus =
   | 'pending'
   | 'approved'

@@ -6,14 +6,13 @@
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { RequestStore } from '../store/requests.js';
-import type { RequestPublisher } from '../slack/request-publisher.js';
-import type { BotEvents } from '../ops/events.js';
+import type { RequestActivity, RequestMessages } from './ports.js';
 import type { RequestJobData } from './queues.js';
 
 export interface ExpireJobDeps {
   store: RequestStore;
-  publisher: RequestPublisher;
-  events: BotEvents;
+  messages: RequestMessages;
+  activity: RequestActivity;
   now: () => number;
   logger: Logger;
 }
@@ -23,11 +22,11 @@ export function createExpireProcessor(deps: ExpireJobDeps) {
     const decided = await deps.store.decide(job.data.requestId, { outcome: 'expired', by: null, at: deps.now() });
     if (decided.ok) {
       deps.logger.info({ requestId: job.data.requestId }, 'request expired without a decision');
-      await deps.events.decided(decided.request);
+      await deps.activity.decided(decided.request);
     }
     // Also on a re-run after the status was written but the message edit failed.
     if ((decided.ok || decided.reason === 'conflict') && decided.request.status === 'expired') {
-      await deps.publisher.refreshRequestMessage(decided.request);
+      await deps.messages.refreshRequestMessage(decided.request);
     }
   };
 }

@@ -10,15 +10,13 @@ import { isFinal, type ClientCheck, type HbrRequest } from '../domain/request.js
 import { HbrError } from '../hbr/errors.js';
 import type { HbrClient } from '../hbr/client.js';
 import type { RequestStore } from '../store/requests.js';
-import type { RequestPublisher } from '../slack/request-publisher.js';
-import type { BotEvents } from '../ops/events.js';
-import type { ExplainFailure } from './ports.js';
+import type { ExplainFailure, RequestActivity, RequestMessages } from './ports.js';
 
 export interface FinishDeps {
   store: RequestStore;
   hbr: Pick<HbrClient, 'describeBackupClients'>;
-  publisher: RequestPublisher;
-  events: BotEvents;
+  messages: RequestMessages;
+  activity: RequestActivity;
   explainFailure: ExplainFailure;
   logger?: Logger;
 }
@@ -33,21 +31,21 @@ export async function finishRequest(deps: FinishDeps, request: HbrRequest, now: 
     const status = current.failure !== null && current.tasks.length === 0 ? 'failed' : 'finished';
     const moved = await deps.store.transition(current.id, status, { finishedAt: String(now) });
     if (moved.ok || moved.reason === 'conflict') current = moved.request;
-    if (moved.ok) await deps.events.finished(current);
+    if (moved.ok) await deps.activity.finished(current);
   }
   await deps.store.setTrackedTasks(current.id, 0);
   if (current.finalTs === null) {
     // Best effort, and within the progress-edit budget: the final reply says everything the progress
     // reply would, so when many requests end together a progress reply may stay at its last step
     // rather than push chat.update past Slack's limit.
-    await deps.publisher.syncProgress(current, { budgeted: true }).catch((error: unknown) =>
+    await deps.messages.syncProgress(current, { budgeted: true }).catch((error: unknown) =>
       deps.logger?.warn({ requestId: current.id, err: error }, 'could not update the progress reply; posting the final reply anyway'),
     );
-    await deps.publisher.postFinal(current);
+    await deps.messages.postFinal(current);
   }
   // Also on a re-run after the final reply: a failed edit of the request message is made good.
   const posted = await deps.store.get(current.id);
-  await deps.publisher.refreshRequestMessage(posted ?? current);
+  await deps.messages.refreshRequestMessage(posted ?? current);
 }
 
 /**

@@ -19,17 +19,15 @@ import { withTasks, type HbrRequest, type TaskProgress } from '../domain/request
 import { HbrError } from '../hbr/errors.js';
 import type { HbrClient } from '../hbr/client.js';
 import type { RequestStore } from '../store/requests.js';
-import type { RequestPublisher } from '../slack/request-publisher.js';
 import { finishRequest } from './finish.js';
 import type { PollJobData } from './queues.js';
-import type { BotEvents } from '../ops/events.js';
-import type { ExplainFailure } from './ports.js';
+import type { ExplainFailure, RequestActivity, RequestMessages } from './ports.js';
 
 export interface PollJobDeps {
   store: RequestStore;
   hbr: HbrClient;
-  publisher: RequestPublisher;
-  events: BotEvents;
+  messages: RequestMessages;
+  activity: RequestActivity;
   explainFailure: ExplainFailure;
   intervalMs: number;
   taskTimeoutMs: number;
@@ -74,7 +72,7 @@ export function createPollProcessor(deps: PollJobDeps) {
       return;
     }
     // Best effort: a progress edit Slack refuses must not use up the job's retries, and with them the final reply.
-    await deps.publisher.syncProgress(updated, { budgeted: true }).catch((error: unknown) => log.warn({ err: error }, 'could not update the progress reply; the next poll tries again'));
+    await deps.messages.syncProgress(updated, { budgeted: true }).catch((error: unknown) => log.warn({ err: error }, 'could not update the progress reply; the next poll tries again'));
     const running = runningSubmissions(updated).length;
     if (job.data.tick === 0 || running !== runningSubmissions(request).length) await deps.store.setTrackedTasks(updated.id, running);
 

@@ -20,15 +20,14 @@ import type { HbrRequest } from '../domain/request.js';
 import type { EcsClient } from '../ecs/client.js';
 import { EcsError } from '../ecs/errors.js';
 import type { CloudAssistantStatus, EcsInstance } from '../ecs/types.js';
-import type { RequestPublisher } from '../slack/request-publisher.js';
 import type { RequestStore } from '../store/requests.js';
-import type { ExplainFailure } from './ports.js';
+import type { ExplainFailure, RequestMessages } from './ports.js';
 import type { RequestJobData } from './queues.js';
 
 export interface PreflightJobDeps {
   store: RequestStore;
   ecs: EcsClient;
-  publisher: RequestPublisher;
+  messages: RequestMessages;
   explainFailure: ExplainFailure;
   /** HBR_PREFLIGHT: when false, jobs left in the queue are dropped without calling ECS. */
   enabled: boolean;
@@ -118,7 +117,7 @@ async function refreshUntilSettled(deps: PreflightJobDeps, requestId: string): P
     if (current === null) return;
     const version = JSON.stringify(current);
     if (version === rendered) return;
-    await deps.publisher.refreshRequestMessage(current);
+    await deps.messages.refreshRequestMessage(current);
     rendered = version;
   }
 }

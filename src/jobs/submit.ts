@@ -16,18 +16,16 @@ import { HbrError } from '../hbr/errors.js';
 import type { HbrClient } from '../hbr/client.js';
 import { MAX_INSTANCES_PER_CALL, type InstallSubmission } from '../hbr/types.js';
 import type { RequestStore } from '../store/requests.js';
-import type { RequestPublisher } from '../slack/request-publisher.js';
-import type { BotEvents } from '../ops/events.js';
 import { finishRequest } from './finish.js';
-import type { ExplainFailure } from './ports.js';
+import type { ExplainFailure, RequestActivity, RequestMessages } from './ports.js';
 import type { JobQueues, RequestJobData } from './queues.js';
 
 export interface SubmitJobDeps {
   store: RequestStore;
   hbr: HbrClient;
-  publisher: RequestPublisher;
+  messages: RequestMessages;
   queues: JobQueues;
-  events: BotEvents;
+  activity: RequestActivity;
   explainFailure: ExplainFailure;
   firstPollDelayMs: number;
   now: () => number;
@@ -117,7 +115,7 @@ async function submitChunk(
       submittedAt: deps.now(),
     };
     await deps.store.recordSubmission(request.id, submission);
-    await deps.events.submitted(request, submission);
+    await deps.activity.submitted(request, submission);
     log.info(
       { chunk: index, taskId: answer.taskId, hbrRequestId: answer.requestId, refused: submission.instances.filter((i) => !i.valid).length },
       `${action} accepted`,
@@ -173,7 +171,7 @@ function chunkWithoutTask(deps: SubmitJobDeps, index: number, instanceIds: strin
  */
 async function recordUnknownChunk(deps: SubmitJobDeps, request: HbrRequest, submission: Submission): Promise<void> {
   await deps.store.recordSubmissionIfAbsent(request.id, submission);
-  await deps.events.submitted(request, submission);
+  await deps.activity.submitted(request, submission);
 }
 
 async function afterSubmission(deps: SubmitJobDeps, requestId: string, log: Logger): Promise<void> {
@@ -185,12 +183,12 @@ async function afterSubmission(deps: SubmitJobDeps, requestId: string, log: Logg
     return;
   }
   // Best effort: polling must start even when Slack refuses the progress reply (the polls post it later).
-  await deps.publisher.syncProgress(request).catch((error: unknown) => log.warn({ err: error }, 'could not post the progress reply; the polls try again'));
+  await deps.messages.syncProgress(request).catch((error: unknown) => log.warn({ err: error }, 'could not post the progress reply; the polls try again'));
   const moved = await deps.store.transition(requestId, 'polling');
   if (!moved.ok && moved.reason === 'conflict' && moved.request.status !== 'polling') return;
   const firstSubmittedAt = Math.min(...started.map((s) => s.submittedAt));
   await deps.queues.startPolling(requestId, firstSubmittedAt + deps.firstPollDelayMs, deps.now());
   log.info({ tasks: started.map((s) => s.taskId) }, 'polling scheduled');
   // Only progress ("Installing…"): the request's end edits the message whatever the budget.
-  await deps.publisher.refreshRequestMessage(moved.ok ? moved.request : request, { budgeted: true });
+  await deps.messages.refreshRequestMessage(moved.ok ? moved.request : request, { budgeted: true });
 }

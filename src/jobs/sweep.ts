@@ -9,20 +9,18 @@
  */
 import type { Logger } from 'pino';
 import type { HbrRequest, SlackMessageRef } from '../domain/request.js';
-import type { RequestPublisher } from '../slack/request-publisher.js';
 import type { RequestStore } from '../store/requests.js';
-import type { BotEvents } from '../ops/events.js';
 import type { HbrClient } from '../hbr/client.js';
 import { finishRequest } from './finish.js';
-import type { ExplainFailure } from './ports.js';
+import type { ExplainFailure, RequestActivity, RequestMessages } from './ports.js';
 import type { JobQueues } from './queues.js';
 
 export interface SweepDeps {
   store: RequestStore;
   queues: JobQueues;
-  publisher: RequestPublisher;
+  messages: RequestMessages;
   hbr: Pick<HbrClient, 'describeBackupClients'>;
-  events: BotEvents;
+  activity: RequestActivity;
   explainFailure: ExplainFailure;
   firstPollDelayMs: number;
   preflightEnabled: boolean;
@@ -37,7 +35,7 @@ export interface SweepDeps {
  */
 async function findLostRequestMessage(deps: SweepDeps, request: HbrRequest): Promise<SlackMessageRef | null> {
   try {
-    return await deps.publisher.recoverRequestMessage(request);
+    return await deps.messages.recoverRequestMessage(request);
   } catch (error) {
     deps.logger.warn({ requestId: request.id, err: error }, 'could not look for the request message in Slack; its buttons stay refused until it expires');
     return null;

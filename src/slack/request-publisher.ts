@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { HbrRequest, SlackMessageRef, BotMessageKind } from '../domain/request.js';
+import type { RequestMessages } from '../jobs/ports.js';
 import type { RequestStore } from '../store/requests.js';
 import { requestMessage } from './messages/request.js';
 import { progressMessage } from './messages/progress.js';
@@ -51,7 +52,7 @@ export interface PublisherDeps {
   now: () => number;
 }
 
-export class RequestPublisher {
+export class RequestPublisher implements RequestMessages {
   private readonly client: webApi.WebClient;
   private readonly store: RequestStore;
   private readonly approvers: string[];

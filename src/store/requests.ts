@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import type { PreflightResult } from '../domain/preflight.js';
 import {
   FINAL_STATUSES,
+  REQUEST_RETENTION_MS,
   TRANSITIONS,
   withTasks,
   type Decision,
@@ -22,9 +23,6 @@ import {
   type BotMessageKind,
   type ClientCheck,
 } from '../domain/request.js';
-
-/** How long a finished request stays readable (for `show` and audits) before Redis drops it. */
-export const DEFAULT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
 /**
  * Status names earlier versions wrote, read as today's: a request an older process left half-way
@@ -77,7 +75,6 @@ export class RequestStore {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-    private readonly retentionMs: number = DEFAULT_RETENTION_MS,
   ) {}
 
   private key(id: string): string {
@@ -150,7 +147,7 @@ export class RequestStore {
     const current = (Object.keys(TRANSITIONS) as RequestStatus[]).filter((status) => TRANSITIONS[status].includes(to));
     const legacy = Object.keys(LEGACY_STATUSES).filter((old) => current.includes(LEGACY_STATUSES[old] as RequestStatus));
     const from = [...current, ...legacy];
-    const retention = FINAL_STATUSES.has(to) ? this.retentionMs : 0;
+    const retention = FINAL_STATUSES.has(to) ? REQUEST_RETENTION_MS : 0;
     const args = [to, from.join(','), String(retention), id, ...Object.entries(fields).flat()];
     const outcome = await this.redis.eval(TRANSITION_SCRIPT, 2, this.key(id), this.openKey, ...args);
     if (outcome === 'missing') return { ok: false, reason: 'missing' };

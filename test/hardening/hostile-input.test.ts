@@ -19,6 +19,7 @@ import { parseCommand, type CommandName, type ParsedCommand } from '../../src/sl
 import { HBR_REGIONS, isHbrRegion } from '../../src/domain/regions.js';
 import {
   REQUEST_ID_PATTERN,
+  REQUEST_RETENTION_MS,
   newRequest,
   type HbrRequest,
   type RequestStatus,
@@ -39,7 +40,6 @@ import { finalResultMessage } from '../../src/slack/messages/result.js';
 import { requestDetailsMessage, unknownRequestIdMessage } from '../../src/slack/messages/show.js';
 import { clientStatusFailedMessage, clientStatusMessage, clientStatuses } from '../../src/slack/messages/status.js';
 import type { SlackMessage } from '../../src/slack/messages/blocks.js';
-import { DEFAULT_RETENTION_MS } from '../../src/store/requests.js';
 import { APPROVER, CHANNEL, REQUESTER, SIGNING_SECRET, startHarness, type Harness } from '../support/bot-harness.js';
 import { footprint, settled } from '../support/footprint.js';
 import { acceptableCommandText, commandText, hbrText, slackMarkup, validInstanceId } from '../support/hostile-text.js';
@@ -71,7 +71,7 @@ function answersFor(parsed: ParsedCommand, command: string, maxInstances: number
       return [requestMessage(request, { approvers: APPROVERS }), requestPostedMessage(request, { approvers: APPROVERS, duplicates: parsed.duplicates })];
     }
     case 'show':
-      return [unknownRequestIdMessage(parsed.requestId, DEFAULT_RETENTION_MS)];
+      return [unknownRequestIdMessage(parsed.requestId, REQUEST_RETENTION_MS)];
     case 'audit':
       return [auditMessage([], parsed.count)];
     case 'status':

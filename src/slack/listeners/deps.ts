@@ -1,14 +1,28 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
+import type { AuditRecord } from '../../domain/audit-event.js';
+import type { HbrRequest } from '../../domain/request.js';
 import type { HbrClient } from '../../hbr/client.js';
 import type { JobQueues } from '../../jobs/queues.js';
-import type { AuditTrail } from '../../ops/audit.js';
-import type { BotEvents } from '../../ops/events.js';
 import type { RequestStore } from '../../store/requests.js';
 import type { SlackDirectory } from '../directory.js';
 import type { SlackMessage } from '../messages/blocks.js';
 import type { RequestPublisher } from '../request-publisher.js';
+import type { CommandOutcome } from './commands/types.js';
+
+/** What the listeners report as it happens, for metrics and the audit trail (ops/activity-recorder.ts). */
+export interface ListenerActivity {
+  command(command: string, outcome: CommandOutcome): void;
+  requestCreated(request: HbrRequest): Promise<void>;
+  decided(request: HbrRequest): Promise<void>;
+}
+
+/** The read side of the audit trail, for `audit` (ops/audit.ts). */
+export interface AuditReader {
+  /** The newest `count` events, newest first. */
+  recent(count: number): Promise<AuditRecord[]>;
+}
 
 /** What the listeners need; built once in the composition root. */
 export interface ListenerDeps {
@@ -18,12 +32,10 @@ export interface ListenerDeps {
   queues: JobQueues;
   publisher: RequestPublisher;
   /** For the status command, which asks HBR directly (read-only, no job). */
-  hbr: HbrClient;
+  hbr: Pick<HbrClient, 'describeBackupClients'>;
   directory: SlackDirectory;
-  /** Metrics and the audit trail: listeners report what happened here. */
-  events: BotEvents;
-  /** Read side of the audit trail, for `audit`. */
-  audit: AuditTrail;
+  activity: ListenerActivity;
+  auditTrail: AuditReader;
   now: () => number;
   logger: Logger;
 }

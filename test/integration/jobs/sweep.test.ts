@@ -19,7 +19,7 @@ import { HbrClient } from '../../../src/hbr/client.js';
 import { SUBMISSION_UNANSWERED } from '../../../src/domain/outcome.js';
 import { startHbrStandIn } from '../../../sandbox/hbr-api-server.js';
 import { AuditTrail } from '../../../src/ops/audit.js';
-import { BotEvents } from '../../../src/ops/events.js';
+import { ActivityRecorder } from '../../../src/ops/activity-recorder.js';
 import { BotMetrics } from '../../../src/ops/metrics.js';
 import { REDIS_URL } from '../../support/bot-harness.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -40,10 +40,10 @@ const publisher = new RequestPublisher({
   logger,
   now: Date.now,
 });
-const events = new BotEvents(new BotMetrics({ depths: async () => [], trackedTasks: async () => 0 }), new AuditTrail(redis, prefix, 100, logger), summaryLine);
+const activity = new ActivityRecorder(new BotMetrics({ depths: async () => [], trackedTasks: async () => 0 }), new AuditTrail(redis, prefix, 100, logger), summaryLine);
 const hbrStandIn = await startHbrStandIn({ accessKeyId: 'AKRECOVER', accessKeySecret: 'recover-secret' });
 const hbr = new HbrClient({ defaultRegion: 'cn-hangzhou', endpoint: hbrStandIn.url, credential: accessKeyCredential('AKRECOVER', 'recover-secret') });
-const base = { store, queues, publisher, hbr, events, explainFailure: explainApiFailure, now: Date.now, logger, firstPollDelayMs: 1000 };
+const base = { store, queues, messages: publisher, hbr, activity, explainFailure: explainApiFailure, now: Date.now, logger, firstPollDelayMs: 1000 };
 
 afterAll(async () => {
   await slack.close();

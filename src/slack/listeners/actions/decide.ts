@@ -74,7 +74,7 @@ async function decide(deps: ListenerDeps, { body, action, respond }: ButtonArgs,
     return;
   }
   log.info({ outcome }, 'request decided');
-  await deps.events.decided(decided.request);
+  await deps.activity.decided(decided.request);
   // The click's response_url replaces the request message for everyone, sparing chat.update's Tier 3
   // budget (a 429 there pauses every Web API call of the bot); chat.update only if the post fails.
   const showDecision = () => deps.publisher.replaceRequestMessage(decided.request, (message) => respond({ replace_original: true, ...message }));

@@ -3,11 +3,10 @@
  * names who asked and who approved what, so only approvers may read it.
  */
 import type { Logger } from 'pino';
-import type { CommandOutcome } from '../../../ops/events.js';
 import { auditMessage } from '../../messages/audit.js';
 import { notAnApproverMessage, temporarilyUnavailableMessage } from '../../messages/errors.js';
 import { ephemeral, type ListenerDeps } from '../deps.js';
-import type { CommandArgs } from './types.js';
+import type { CommandArgs, CommandOutcome } from './types.js';
 
 export async function answerAudit(
   deps: ListenerDeps,
@@ -23,7 +22,7 @@ export async function answerAudit(
   }
   let records;
   try {
-    records = await deps.audit.recent(count);
+    records = await deps.auditTrail.recent(count);
   } catch (error) {
     log.error({ err: error }, 'audit stream unavailable');
     await respond(ephemeral(temporarilyUnavailableMessage()));

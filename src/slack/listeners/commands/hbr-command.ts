@@ -13,20 +13,19 @@ import {
   notARequesterMessage,
   somethingWentWrongMessage,
 } from '../../messages/errors.js';
-import type { CommandOutcome } from '../../../ops/events.js';
 import { ephemeral, errorReference, type ListenerDeps } from '../deps.js';
 import { requestOperation } from './request.js';
 import { answerAudit } from './audit.js';
 import { answerShow } from './show.js';
 import { answerStatus } from './status.js';
-import type { CommandArgs } from './types.js';
+import type { CommandArgs, CommandOutcome } from './types.js';
 
 /** `meaning`: what plain instance IDs ask for after this command. */
 export function hbrCommand(deps: ListenerDeps, meaning: CommandName) {
   const { config } = deps;
   return async ({ command, ack, respond }: CommandArgs): Promise<void> => {
     const log = deps.logger.child({ command: command.command, user: command.user_id, channel: command.channel_id });
-    const count = (outcome: CommandOutcome) => deps.events.command(command.command, outcome);
+    const count = (outcome: CommandOutcome) => deps.activity.command(command.command, outcome);
     const parsed = parseCommand(command.text, {
       maxInstances: config.maxInstances,
       defaultRegion: config.hbr.defaultRegion,

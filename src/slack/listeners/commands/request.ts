@@ -4,7 +4,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CommandOutcome } from '../../../ops/events.js';
 import type { ParsedCommand } from '../../slash-command-parser.js';
 import { newRequest, type HbrRequest } from '../../../domain/request.js';
 import { somethingWentWrongMessage, temporarilyUnavailableMessage } from '../../messages/errors.js';
@@ -12,7 +11,7 @@ import { operationWords } from '../../messages/operation-words.js';
 import { requestPostedMessage } from '../../messages/request.js';
 import { explainSlackError, isSlackApiError, slackErrorCode } from '../../slack-errors.js';
 import { ephemeral, type ListenerDeps } from '../deps.js';
-import type { CommandArgs } from './types.js';
+import type { CommandArgs, CommandOutcome } from './types.js';
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 
@@ -82,7 +81,7 @@ async function createAndPost(
       rlog.warn({ err: error }, 'could not enqueue the pre-flight look-up; the request goes on without it');
     });
   }
-  await deps.events.requestCreated(request);
+  await deps.activity.requestCreated(request);
 
   const permalink =
     deps.config.access.approvalChannel === null

@@ -3,12 +3,11 @@
  * where it stands and every instance's result so far. Read-only.
  */
 import type { Logger } from 'pino';
-import type { CommandOutcome } from '../../../ops/events.js';
-import { DEFAULT_RETENTION_MS } from '../../../store/requests.js';
+import { REQUEST_RETENTION_MS } from '../../../domain/request.js';
 import { temporarilyUnavailableMessage } from '../../messages/errors.js';
 import { requestDetailsMessage, unknownRequestIdMessage } from '../../messages/show.js';
 import { ephemeral, type ListenerDeps } from '../deps.js';
-import type { CommandArgs } from './types.js';
+import type { CommandArgs, CommandOutcome } from './types.js';
 
 export async function answerShow(
   deps: ListenerDeps,
@@ -26,7 +25,7 @@ export async function answerShow(
   }
   if (request === null) {
     log.info({ requestId }, 'show: no such request');
-    await respond(ephemeral(unknownRequestIdMessage(requestId, DEFAULT_RETENTION_MS)));
+    await respond(ephemeral(unknownRequestIdMessage(requestId, REQUEST_RETENTION_MS)));
     return 'show';
   }
   await respond(ephemeral(requestDetailsMessage(request, { approvers: deps.config.access.approvers, now: deps.now() })));

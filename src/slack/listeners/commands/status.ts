@@ -4,13 +4,12 @@
  * approval: it changes nothing.
  */
 import type { Logger } from 'pino';
-import type { CommandOutcome } from '../../../ops/events.js';
 import type { ParsedCommand } from '../../slash-command-parser.js';
 import { HbrError } from '../../../hbr/errors.js';
 import { explainApiFailure } from '../../messages/failure-words.js';
 import { clientStatusFailedMessage, clientStatusMessage, clientStatuses } from '../../messages/status.js';
 import { ephemeral, type ListenerDeps } from '../deps.js';
-import type { CommandArgs } from './types.js';
+import type { CommandArgs, CommandOutcome } from './types.js';
 
 export async function answerStatus(
   deps: ListenerDeps,

@@ -7,3 +7,16 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 
 /** What Bolt hands a slash command listener. */
 export type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+/** What came of a slash command: the `outcome` label of the commands metric. */
+export type CommandOutcome =
+  | 'help'
+  | 'invalid'
+  | 'refused'
+  | 'posted'
+  | 'post_failed'
+  | 'status'
+  | 'show'
+  | 'audit'
+  | 'unavailable'
+  | 'error';

@@ -1,7 +1,8 @@
 /**
  * The moments worth recording — a command handled, a request created, decided, submitted,
  * finished — each turned into metrics and, for requests, an audit event (which is also logged).
- * Listeners and jobs report here; they never touch prom-client or the audit stream directly.
+ * Listeners and jobs report here through the narrow interfaces they declare (slack/listeners/deps.ts,
+ * jobs/ports.ts); they never touch prom-client or the audit stream directly.
  */
 import type { AuditTrail } from './audit.js';
 import type { BotMetrics } from './metrics.js';
@@ -15,26 +16,15 @@ import type { HbrRequest, Submission } from '../domain/request.js';
  */
 export type SummaryLine = (summary: OutcomeSummary, operation: Operation) => string;
 
-export type CommandOutcome =
-  | 'help'
-  | 'invalid'
-  | 'refused'
-  | 'posted'
-  | 'post_failed'
-  | 'status'
-  | 'show'
-  | 'audit'
-  | 'unavailable'
-  | 'error';
-
-export class BotEvents {
+export class ActivityRecorder {
   constructor(
     private readonly metrics: BotMetrics,
     private readonly audit: AuditTrail,
     private readonly summaryLine: SummaryLine,
   ) {}
 
-  command(command: string, outcome: CommandOutcome): void {
+  /** A slash command handled; `outcome` is one of a closed set the listeners name (a metrics label). */
+  command(command: string, outcome: string): void {
     this.metrics.commands.inc({ command, outcome });
   }
 
