@@ -20,7 +20,7 @@ import { AuditTrail } from './ops/audit.js';
 import { ActivityRecorder } from './ops/activity-recorder.js';
 import { opsRoutes } from './ops/http-routes.js';
 import { BotMetrics } from './ops/metrics.js';
-import { Readiness } from './ops/readiness.js';
+import { Readiness, redisAnswers } from './ops/readiness.js';
 import { createSlackApp, createSlackClient } from './slack/app.js';
 import { SlackDirectory } from './slack/directory.js';
 import { DeliveryLedger } from './slack/request-guard.js';
@@ -29,6 +29,7 @@ import { registerListeners } from './slack/listeners/index.js';
 import { explainApiFailure } from './slack/messages/failure-words.js';
 import { summaryLine } from './slack/messages/outcome-text.js';
 import { RequestPublisher } from './slack/request-publisher.js';
+import { SlackTokenCheck } from './slack/token-check.js';
 import { RequestStore } from './store/requests.js';
 
 export interface BotOptions {
@@ -105,8 +106,9 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
   });
 
   const client = createSlackClient(config, logger, options.slackRetry, (method, error) => metrics.slackErrors.inc({ method, error }));
-  const readiness = new Readiness(fast, client, logger, now);
-  const identity = await readiness.verifySlack();
+  const token = new SlackTokenCheck(client, logger, now);
+  const readiness = new Readiness([() => token.readinessProblem(), redisAnswers(fast)]);
+  const identity = await token.verify();
   const ledger = new DeliveryLedger(fast, config.queuePrefix);
   const slack = createSlackApp(config, logger, opsRoutes({ readiness, metrics, metricsToken: config.metricsToken }), identity, ledger);
   const directory = new SlackDirectory(client, now);

@@ -75,7 +75,7 @@ class ObservedWebClient extends webApi.WebClient {
   }
 }
 
-/** The Web API client the bot's own code uses (publisher, directory, readiness). */
+/** The Web API client the bot's own code uses (publisher, directory, token check). */
 export function createSlackClient(
   config: Config,
   logger: Logger,

@@ -1,0 +1,44 @@
+/**
+ * The Slack bot token, verified with auth.test: once at start (Bolt then knows who the bot is), and
+ * for readiness until it is verified, asking again at most every 30 s, so a transient Slack outage
+ * at start heals by itself.
+ */
+import type { webApi } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { BotIdentity } from './app.js';
+import { explainSlackError, slackErrorCode } from './slack-errors.js';
+
+const RECHECK_MS = 30_000;
+
+export class SlackTokenCheck {
+  private verified = false;
+  private problem = 'the Slack token has not been verified yet';
+  private lastCheck = 0;
+
+  constructor(
+    private readonly client: webApi.WebClient,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Calls auth.test; returns who the bot is, or null (and the reason becomes the readiness reason). */
+  async verify(): Promise<BotIdentity | null> {
+    this.lastCheck = this.now();
+    try {
+      const answer = await this.client.auth.test();
+      this.verified = true;
+      this.logger.info({ team: answer.team_id, botUser: answer.user_id }, 'Slack token verified');
+      return { botId: answer.bot_id ?? '', botUserId: answer.user_id ?? '' };
+    } catch (error) {
+      this.problem = `Slack token not verified: ${explainSlackError(slackErrorCode(error))}`;
+      this.logger.error({ err: slackErrorCode(error) ?? String(error) }, this.problem);
+      return null;
+    }
+  }
+
+  /** A readiness check (ops/readiness.ts): null once the token is verified, else why not. */
+  async readinessProblem(): Promise<string | null> {
+    if (!this.verified && this.now() - this.lastCheck >= RECHECK_MS) await this.verify();
+    return this.verified ? null : this.problem;
+  }
+}
