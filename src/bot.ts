@@ -23,7 +23,7 @@ import { BotMetrics } from './ops/metrics.js';
 import { Readiness, redisAnswers } from './ops/readiness.js';
 import { createSlackApp, createSlackClient } from './slack/app.js';
 import { SlackDirectory } from './slack/directory.js';
-import { DeliveryLedger } from './slack/request-guard.js';
+import { DeliveryLedger } from './slack/delivery-ledger.js';
 import { ackTimer } from './slack/listeners/ack-timer.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { explainApiFailure } from './slack/messages/failure-words.js';

@@ -26,7 +26,7 @@ export function createExpireProcessor(deps: ExpireJobDeps) {
     }
     // Also on a re-run after the status was written but the message edit failed.
     if ((decided.ok || decided.reason === 'conflict') && decided.request.status === 'expired') {
-      await deps.messages.refreshRequestMessage(decided.request);
+      await deps.messages.editRequestMessageViaChatUpdate(decided.request);
     }
   };
 }

@@ -45,7 +45,7 @@ export async function finishRequest(deps: FinishDeps, request: HbrRequest, now: 
   }
   // Also on a re-run after the final reply: a failed edit of the request message is made good.
   const posted = await deps.store.get(current.id);
-  await deps.messages.refreshRequestMessage(posted ?? current);
+  await deps.messages.editRequestMessageViaChatUpdate(posted ?? current);
 }
 
 /**

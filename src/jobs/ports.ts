@@ -11,10 +11,10 @@ import type { HbrRequest, SlackMessageRef, Submission } from '../domain/request.
  */
 export interface RequestMessages {
   /**
-   * Re-renders the request message from the record. A `budgeted` edit (one that only shows
-   * progress) is skipped when the workspace's progress-edit budget is spent.
+   * Re-renders the request message from the record with chat.update. A `budgeted` edit (one that
+   * only shows progress) is skipped when the workspace's progress-edit budget is spent.
    */
-  refreshRequestMessage(request: HbrRequest, options?: { budgeted?: boolean }): Promise<void>;
+  editRequestMessageViaChatUpdate(request: HbrRequest, options?: { budgeted?: boolean }): Promise<void>;
   /** Posts the progress reply once, then edits it when its content changed (`budgeted` as above). */
   syncProgress(request: HbrRequest, options?: { budgeted?: boolean }): Promise<void>;
   /** Posts the final reply, once. */

@@ -117,7 +117,7 @@ async function refreshUntilSettled(deps: PreflightJobDeps, requestId: string): P
     if (current === null) return;
     const version = JSON.stringify(current);
     if (version === rendered) return;
-    await deps.messages.refreshRequestMessage(current);
+    await deps.messages.editRequestMessageViaChatUpdate(current);
     rendered = version;
   }
 }

@@ -190,5 +190,5 @@ async function afterSubmission(deps: SubmitJobDeps, requestId: string, log: Logg
   await deps.queues.startPolling(requestId, firstSubmittedAt + deps.firstPollDelayMs, deps.now());
   log.info({ tasks: started.map((s) => s.taskId) }, 'polling scheduled');
   // Only progress ("Installing…"): the request's end edits the message whatever the budget.
-  await deps.messages.refreshRequestMessage(moved.ok ? moved.request : request, { budgeted: true });
+  await deps.messages.editRequestMessageViaChatUpdate(moved.ok ? moved.request : request, { budgeted: true });
 }

@@ -8,8 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type CustomRoute, type Receiver } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { slackErrorCode } from './slack-errors.js';
-import { deliveryKeyOf, dropRepeatedDeliveries, envelopeDeliveryKeyOf, guardSlackRequests, type DeliveryLedger } from './request-guard.js';
+import { slackErrorCode } from './web-api-errors.js';
+import { deliveryKeyOf, dropRepeatedDeliveries, envelopeDeliveryKeyOf, type DeliveryLedger } from './delivery-ledger.js';
+import { guardSlackRequests } from './request-guard.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -93,7 +94,7 @@ export function createSlackClient(
 /**
  * `ledger`: when given, a delivery seen before is acknowledged and dropped: a request body (a replay,
  * or Slack delivering it again) in HTTP mode, an envelope payload Slack re-sends in Socket Mode
- * (see request-guard.ts).
+ * (see delivery-ledger.ts).
  */
 export function createSlackApp(
   config: Config,

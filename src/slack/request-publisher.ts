@@ -20,7 +20,7 @@ import { progressMessage } from './messages/progress.js';
 import { finalResultMessage } from './messages/result.js';
 import type { SlackMessage } from './messages/blocks.js';
 import type { EditBudget } from './edit-budget.js';
-import { responseUrlFailure, slackErrorCode } from './slack-errors.js';
+import { responseUrlFailure, slackErrorCode } from './web-api-errors.js';
 
 /** Metadata event type of each message: what a later attempt searches Slack for. */
 export const MESSAGE_EVENT_TYPES: Readonly<Record<BotMessageKind, string>> = {
@@ -120,10 +120,11 @@ export class RequestPublisher implements RequestMessages {
   }
 
   /**
-   * Re-renders the request message from the record (decision, status, final summary). A `budgeted`
-   * edit only shows progress (polling started) and is skipped when the progress-edit budget is spent.
+   * Re-renders the request message from the record (decision, status, final summary) with
+   * chat.update. A `budgeted` edit only shows progress (polling started) and is skipped when the
+   * progress-edit budget is spent.
    */
-  async refreshRequestMessage(request: HbrRequest, options: { budgeted?: boolean } = {}): Promise<void> {
+  async editRequestMessageViaChatUpdate(request: HbrRequest, options: { budgeted?: boolean } = {}): Promise<void> {
     if (request.message === null) return;
     if (options.budgeted === true && !(await this.progressEdits.take())) return;
     await this.client.chat.update({ channel: request.message.channel, ts: request.message.ts, ...this.render(request) });
@@ -135,13 +136,13 @@ export class RequestPublisher implements RequestMessages {
    * Tier 3 limit. When that post fails, chat.update makes the edit. The warning names the failure,
    * never the URL: a response_url lets whoever holds it post as the app.
    */
-  async replaceRequestMessage(request: HbrRequest, replaceOriginal: (message: SlackMessage) => Promise<unknown>): Promise<void> {
+  async editRequestMessageViaResponseUrl(request: HbrRequest, replaceOriginal: (message: SlackMessage) => Promise<unknown>): Promise<void> {
     if (request.message === null) return;
     try {
       await replaceOriginal(this.render(request));
     } catch (error) {
       this.logger.warn({ requestId: request.id, reason: responseUrlFailure(error) }, 'could not edit the request message through the response_url; editing it with chat.update');
-      await this.refreshRequestMessage(request);
+      await this.editRequestMessageViaChatUpdate(request);
     }
   }
 

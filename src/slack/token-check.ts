@@ -6,7 +6,8 @@
 import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { BotIdentity } from './app.js';
-import { explainSlackError, slackErrorCode } from './slack-errors.js';
+import { explainSlackError } from './messages/failure-words.js';
+import { slackErrorCode } from './web-api-errors.js';
 
 const RECHECK_MS = 30_000;
 

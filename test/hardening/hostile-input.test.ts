@@ -32,7 +32,7 @@ import { blockKitProblems } from '../../sandbox/block-kit-limits.js';
 import { sendBlockAction, sendSlashCommand } from '../../sandbox/slack-requests.js';
 import { APPROVE_ACTION, REJECT_ACTION } from '../../src/slack/messages/action-ids.js';
 import { auditMessage } from '../../src/slack/messages/audit.js';
-import { invalidCommandMessage } from '../../src/slack/messages/errors.js';
+import { invalidCommandMessage } from '../../src/slack/messages/error-replies.js';
 import { helpMessage } from '../../src/slack/messages/help.js';
 import { progressMessage } from '../../src/slack/messages/progress.js';
 import { requestMessage, requestPostedMessage } from '../../src/slack/messages/request.js';

@@ -1,7 +1,7 @@
 /**
- * Failed calls to HBR and ECS in words an operator acts on: one sentence per failure, saying what
- * to check or do, with the product's name. The errors carry only codes and facts
- * (src/alibaba/errors.ts); the jobs store these sentences on a request through the composition root.
+ * Failed calls to HBR, ECS and Slack in words an operator acts on: one sentence per failure, saying
+ * what to check or do. The errors carry only codes and facts (src/alibaba/errors.ts,
+ * slack/web-api-errors.ts); the jobs store these sentences on a request through the composition root.
  */
 import type { AlibabaApiError } from '../../alibaba/errors.js';
 import { instanceErrorSentence } from './hbr-sentences.js';
@@ -121,4 +121,26 @@ export function explainCommonCode(product: string, code: string, action: string,
       }
       return `${product} refused ${action} with ${code} — look the code up in the ${product} error center and report it with the RequestId`;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Slack
+// ---------------------------------------------------------------------------------------------
+
+const SLACK_ERROR_SENTENCES: Record<string, string> = {
+  not_in_channel: 'hbr-bot is not a member of that channel — invite it with `/invite @hbr-bot`',
+  channel_not_found: 'hbr-bot cannot see that channel — for a private channel, invite it with `/invite @hbr-bot`',
+  is_archived: 'the channel is archived',
+  invalid_auth: 'the Slack bot token is invalid — reinstall the app and update SLACK_BOT_TOKEN',
+  token_revoked: 'the Slack bot token was revoked — reinstall the app and update SLACK_BOT_TOKEN',
+  missing_scope: 'the Slack app lacks a permission scope — reinstall it from manifest.yml',
+  no_such_subteam: 'a user group in HBR_APPROVERS or HBR_REQUESTERS does not exist — check the S… IDs',
+  ratelimited: 'Slack is rate-limiting hbr-bot — try again in a minute',
+  invalid_blocks: 'Slack refused the message layout (a bug in hbr-bot — please report it)',
+};
+
+/** The sentence for a failed Slack Web API call, by its `error` code (null: Slack was not reached). */
+export function explainSlackError(code: string | null): string {
+  if (code === null) return 'Slack could not be reached';
+  return SLACK_ERROR_SENTENCES[code] ?? `Slack answered \`${code}\``;
 }

@@ -164,7 +164,7 @@ describe('the decision edit', () => {
     const request = await finishedRequest();
     const url = 'https://hooks.slack.com/actions/T0/1/capability-secret';
     const sent: unknown[] = [];
-    await publisher.replaceRequestMessage(request, async (message) => {
+    await publisher.editRequestMessageViaResponseUrl(request, async (message) => {
       sent.push(message);
       throw new TypeError(`fetch failed: ${url}`, { cause: Object.assign(new Error(`connect ECONNREFUSED ${url}`), { code: 'ECONNREFUSED' }) });
     });

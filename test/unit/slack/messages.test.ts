@@ -14,7 +14,7 @@ import {
   somethingWentWrongMessage,
   temporarilyUnavailableMessage,
   unknownRequestMessage,
-} from '../../../src/slack/messages/errors.js';
+} from '../../../src/slack/messages/error-replies.js';
 import { formatDuration } from '../../../src/slack/messages/durations.js';
 import { code, codeListPieces, escapeMrkdwn, mentionApprover, slackDate } from '../../../src/slack/messages/format.js';
 import { helpMessage } from '../../../src/slack/messages/help.js';

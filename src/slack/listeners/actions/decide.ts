@@ -14,7 +14,7 @@ import {
   somethingWentWrongMessage,
   temporarilyUnavailableMessage,
   unknownRequestMessage,
-} from '../../messages/errors.js';
+} from '../../messages/error-replies.js';
 import { ephemeral, errorReference, type ListenerDeps } from '../deps.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
@@ -77,7 +77,7 @@ async function decide(deps: ListenerDeps, { body, action, respond }: ButtonArgs,
   await deps.activity.decided(decided.request);
   // The click's response_url replaces the request message for everyone, sparing chat.update's Tier 3
   // budget (a 429 there pauses every Web API call of the bot); chat.update only if the post fails.
-  const showDecision = () => deps.publisher.replaceRequestMessage(decided.request, (message) => respond({ replace_original: true, ...message }));
+  const showDecision = () => deps.publisher.editRequestMessageViaResponseUrl(decided.request, (message) => respond({ replace_original: true, ...message }));
   if (outcome === 'expired') {
     await showDecision();
     await respond(ephemeral(alreadyDecidedMessage({ outcome, by: null, at: deps.now() })));

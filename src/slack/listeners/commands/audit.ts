@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { auditMessage } from '../../messages/audit.js';
-import { notAnApproverMessage, temporarilyUnavailableMessage } from '../../messages/errors.js';
+import { notAnApproverMessage, temporarilyUnavailableMessage } from '../../messages/error-replies.js';
 import { ephemeral, type ListenerDeps } from '../deps.js';
 import type { CommandArgs, CommandOutcome } from './types.js';
 

@@ -12,7 +12,7 @@ import {
   notAllowedInChannelMessage,
   notARequesterMessage,
   somethingWentWrongMessage,
-} from '../../messages/errors.js';
+} from '../../messages/error-replies.js';
 import { ephemeral, errorReference, type ListenerDeps } from '../deps.js';
 import { requestOperation } from './request.js';
 import { answerAudit } from './audit.js';

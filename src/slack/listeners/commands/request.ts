@@ -6,10 +6,11 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ParsedCommand } from '../../slash-command-parser.js';
 import { newRequest, type HbrRequest } from '../../../domain/request.js';
-import { somethingWentWrongMessage, temporarilyUnavailableMessage } from '../../messages/errors.js';
+import { somethingWentWrongMessage, temporarilyUnavailableMessage } from '../../messages/error-replies.js';
+import { explainSlackError } from '../../messages/failure-words.js';
 import { operationWords } from '../../messages/operation-words.js';
 import { requestPostedMessage } from '../../messages/request.js';
-import { explainSlackError, isSlackApiError, slackErrorCode } from '../../slack-errors.js';
+import { isSlackApiError, slackErrorCode } from '../../web-api-errors.js';
 import { ephemeral, type ListenerDeps } from '../deps.js';
 import type { CommandArgs, CommandOutcome } from './types.js';
 

@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { REQUEST_RETENTION_MS } from '../../../domain/request.js';
-import { temporarilyUnavailableMessage } from '../../messages/errors.js';
+import { temporarilyUnavailableMessage } from '../../messages/error-replies.js';
 import { requestDetailsMessage, unknownRequestIdMessage } from '../../messages/show.js';
 import { ephemeral, type ListenerDeps } from '../deps.js';
 import type { CommandArgs, CommandOutcome } from './types.js';

@@ -1,16 +1,7 @@
-/** Slack Web API and response_url failures turned into words an operator can act on. Pure. */
-
-const SLACK_ERROR_SENTENCES: Record<string, string> = {
-  not_in_channel: 'hbr-bot is not a member of that channel — invite it with `/invite @hbr-bot`',
-  channel_not_found: 'hbr-bot cannot see that channel — for a private channel, invite it with `/invite @hbr-bot`',
-  is_archived: 'the channel is archived',
-  invalid_auth: 'the Slack bot token is invalid — reinstall the app and update SLACK_BOT_TOKEN',
-  token_revoked: 'the Slack bot token was revoked — reinstall the app and update SLACK_BOT_TOKEN',
-  missing_scope: 'the Slack app lacks a permission scope — reinstall it from manifest.yml',
-  no_such_subteam: 'a user group in HBR_APPROVERS or HBR_REQUESTERS does not exist — check the S… IDs',
-  ratelimited: 'Slack is rate-limiting hbr-bot — try again in a minute',
-  invalid_blocks: 'Slack refused the message layout (a bug in hbr-bot — please report it)',
-};
+/**
+ * Reading Slack Web API and response_url failures: whether a thrown value came from Slack, its error
+ * code, why a response_url post failed. Pure; the words for them are in messages/failure-words.ts.
+ */
 
 const WEB_API_ERROR_CODES = new Set([
   'slack_webapi_platform_error',
@@ -44,9 +35,4 @@ export function responseUrlFailure(error: unknown): string {
   if (typeof statusCode === 'number') return `HTTP ${statusCode}`;
   if (typeof cause?.code === 'string') return cause.code;
   return typeof name === 'string' ? name : 'unknown';
-}
-
-export function explainSlackError(code: string | null): string {
-  if (code === null) return 'Slack could not be reached';
-  return SLACK_ERROR_SENTENCES[code] ?? `Slack answered \`${code}\``;
 }
