@@ -5,8 +5,6 @@
  */
 import { pino, type Logger } from 'pino';
 
-export type { Logger };
-
 const REDACTED_PATHS = [
   'token',
   '*.token',

@@ -54,7 +54,7 @@ const Credential = interopDefault<CredentialClass>(CredentialsPackage, 'Credenti
 const OpenApiClientCtor = interopDefault<OpenApiClientClass>(OpenApiPackage, 'openapi Client');
 
 /** The default credential chain (env, OIDC/RRSA, CLI profile, credentials file, ECS RAM role, URI). */
-export function defaultCredential(): AlibabaCredential {
+function defaultCredential(): AlibabaCredential {
   return new Credential();
 }
 
@@ -120,8 +120,8 @@ export interface RpcProduct<E extends AlibabaApiError> {
   toError(action: string, err: unknown): E;
 }
 
-export const DEFAULT_RETRY: Readonly<RetryOptions> = Object.freeze({ retries: 4, minTimeoutMs: 500, maxTimeoutMs: 8000 });
-export const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_RETRY: Readonly<RetryOptions> = Object.freeze({ retries: 4, minTimeoutMs: 500, maxTimeoutMs: 8000 });
+const DEFAULT_TIMEOUT_MS = 10_000;
 
 const REGION_PATTERN = /^[a-z]{2,}(?:-[a-z0-9]+)+$/;
 

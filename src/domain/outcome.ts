@@ -41,7 +41,7 @@ export const SUBMISSION_UNCERTAIN = 'SubmissionUncertain';
 export const SUBMISSION_UNANSWERED = 'SubmissionUnanswered';
 
 /** Whether a per-instance code is one of hbr-bot's own codes for an unknown submission. */
-export function isUnknownSubmissionCode(code: string): boolean {
+function isUnknownSubmissionCode(code: string): boolean {
   return code === SUBMISSION_UNCERTAIN || code === SUBMISSION_UNANSWERED;
 }
 

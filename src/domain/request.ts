@@ -198,10 +198,6 @@ export const TRANSITIONS: Readonly<Record<RequestStatus, readonly RequestStatus[
   failed: [],
 };
 
-export function canTransition(from: RequestStatus, to: RequestStatus): boolean {
-  return TRANSITIONS[from].includes(to);
-}
-
 export type ApprovalCheck =
   | { allowed: true }
   | { allowed: false; reason: 'not_approver' | 'self_approval' };

@@ -18,12 +18,6 @@ export const MAX_DESCRIBE_INSTANCES_PAGE_SIZE = 100;
 /** DescribeCloudAssistantStatus: InstanceId.N; the bot asks for at most 50 per call (older API pages allowed no more). */
 export const MAX_CLOUD_ASSISTANT_IDS = 50;
 
-/** The actions hbr-bot calls on ECS. */
-export type EcsAction = 'DescribeInstances' | 'DescribeCloudAssistantStatus';
-
-/** Instance states ECS reports; others may appear and are shown raw. */
-export type KnownEcsInstanceStatus = 'Running' | 'Stopped' | 'Starting' | 'Stopping' | 'Pending';
-
 // ---------------------------------------------------------------------------------------------
 // Bot-facing shapes
 // ---------------------------------------------------------------------------------------------

@@ -21,12 +21,9 @@ import {
   type Bag,
   type RawCallRequest,
   type ResolvedEndpoint,
-  type RetryOptions,
   type RpcAnswer,
-  type RpcAttempt,
   type RpcClientOptions,
   type RpcProduct,
-  type SignatureAlgorithm,
   type CallOptions,
 } from '../alibaba/rpc-client.js';
 import { chunk } from '../domain/instance-ids.js';
@@ -46,20 +43,8 @@ import {
   type TaskReport,
 } from './types.js';
 
-export {
-  accessKeyCredential,
-  defaultCredential,
-  DEFAULT_RETRY,
-  DEFAULT_TIMEOUT_MS,
-  type AlibabaCredential,
-  type CallOptions,
-  type RawCallRequest,
-  type ResolvedEndpoint,
-} from '../alibaba/rpc-client.js';
+export { accessKeyCredential } from '../alibaba/rpc-client.js';
 
-export type HbrSignatureAlgorithm = SignatureAlgorithm;
-export type HbrRetryOptions = RetryOptions;
-export type HbrAttempt = RpcAttempt;
 /** Raw answer body of one action call. */
 export type HbrAnswer = RpcAnswer;
 

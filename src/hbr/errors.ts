@@ -11,18 +11,6 @@ import type { InstallSubmission } from './types.js';
 
 export { isOutcomeUnknownCode, isTransientCode, sanitizeDetail } from '../alibaba/errors.js';
 
-/** Codes this module produces itself (in addition to the codes HBR answers with). */
-export type LocalErrorCode =
-  | 'NetworkError'
-  | 'Timeout'
-  | 'BadGateway'
-  | 'MalformedResult'
-  | 'HttpError'
-  | 'InvalidCredentials'
-  | 'InvalidInstanceId'
-  | 'InvalidRegion'
-  | 'Unexpected';
-
 export interface HbrErrorInit extends AlibabaErrorFields {
   /** Install/uninstall calls that had already been accepted when this error stopped a multi-call run. */
   submittedBeforeFailure?: readonly InstallSubmission[];

@@ -18,19 +18,6 @@ export const MAX_INSTANCES_PER_CALL = 20;
 /** DescribeBackupClients accepts PageSize 1..99; the client always asks for full pages. */
 export const MAX_PAGE_SIZE = 99;
 
-/** The actions hbr-bot calls. */
-export type HbrAction =
-  | 'InstallBackupClients'
-  | 'UninstallBackupClients'
-  | 'DescribeTask'
-  | 'DescribeBackupClients';
-
-/** Per-instance ErrorCode values documented for InstanceStatuses (and task results). */
-export type KnownInstanceErrorCode =
-  | 'InstanceNotExists'
-  | 'InstanceNotRunning'
-  | 'CloudAssistNotRunningOnInstance';
-
 // ---------------------------------------------------------------------------------------------
 // Bot-facing shapes
 // ---------------------------------------------------------------------------------------------
@@ -112,15 +99,6 @@ export interface RawHbrEnvelope {
   Code?: string;
   Message?: string;
   Success?: boolean;
-}
-
-/** JSON body of a 4xx/5xx answer. */
-export interface RawHbrErrorBody {
-  Code?: string;
-  Message?: string;
-  RequestId?: string;
-  HostId?: string;
-  Recommend?: string;
 }
 
 export interface RawInstanceStatus {

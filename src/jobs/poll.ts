@@ -135,6 +135,7 @@ function deadlineOf(request: HbrRequest, taskTimeoutMs: number): number {
 /**
  * The next grid point after `now` (skipping ticks a late worker missed), but never later than the
  * deadline, so the timeout is reported on time.
+ * @public The bench's bare worker loads it by path (bench/servers/bare-worker.ts), which knip cannot follow.
  */
 export function nextPollAt(data: PollJobData, intervalMs: number, deadline: number, now: number): { at: number; tick: number } {
   let tick = data.tick + 1;

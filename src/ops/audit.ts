@@ -7,8 +7,6 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AuditEvent, AuditRecord } from '../domain/audit-event.js';
 
-export type { AuditEvent, AuditRecord };
-
 export class AuditTrail {
   constructor(
     private readonly redis: Redis,

@@ -8,7 +8,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 
 /** 100 ms, 200 ms, … capped at 2 s: a restarted Redis is picked up within seconds. */
-export function reconnectDelay(attempt: number): number {
+function reconnectDelay(attempt: number): number {
   return Math.min(100 * attempt, 2000);
 }
 

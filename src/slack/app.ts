@@ -12,7 +12,7 @@ import { slackErrorCode } from './web-api-errors.js';
 import { deliveryKeyOf, dropRepeatedDeliveries, envelopeDeliveryKeyOf, type DeliveryLedger } from './delivery-ledger.js';
 import { guardSlackRequests } from './request-guard.js';
 
-export const SLACK_EVENTS_PATH = '/slack/events';
+const SLACK_EVENTS_PATH = '/slack/events';
 
 export interface SlackApp {
   app: App;

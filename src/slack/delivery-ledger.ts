@@ -17,7 +17,7 @@ import type { Logger } from 'pino';
 import { SLACK_TIMESTAMP_TOLERANCE_SECONDS } from './request-guard.js';
 
 /** A signed request is acceptable for at most twice the tolerance; the ledger remembers it longer. */
-export const DELIVERY_MEMORY_MS = (2 * SLACK_TIMESTAMP_TOLERANCE_SECONDS + 60) * 1000;
+const DELIVERY_MEMORY_MS = (2 * SLACK_TIMESTAMP_TOLERANCE_SECONDS + 60) * 1000;
 
 function digest(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');

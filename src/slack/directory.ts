@@ -5,7 +5,7 @@
  */
 import type { webApi } from '@slack/bolt';
 
-export const GROUP_CACHE_MS = 60_000;
+const GROUP_CACHE_MS = 60_000;
 
 interface CachedGroup {
   members: ReadonlySet<string>;

@@ -24,7 +24,7 @@ function single(headers: IncomingHttpHeaders, name: string): string | null {
 }
 
 /** Why a request to the events path is refused before its body is read, or null. */
-export function requestProblem(headers: IncomingHttpHeaders, nowMs: number): { status: number; reason: string } | null {
+function requestProblem(headers: IncomingHttpHeaders, nowMs: number): { status: number; reason: string } | null {
   if (single(headers, 'content-type') !== SLACK_CONTENT_TYPE) return { status: 415, reason: 'not the content type Slack sends' };
   // The signature, and a missing timestamp, are Bolt's to check: it lets Slack's unsigned ssl_check through.
   const timestamp = single(headers, 'x-slack-request-timestamp');

@@ -16,7 +16,7 @@ import { REQUEST_ID_PATTERN } from '../domain/request.js';
 export const MAX_LISTED_PROBLEMS = 30;
 
 /** Longest token echoed back in a problem, in characters (the last one being …). */
-export const MAX_TOKEN_ECHO = 60;
+const MAX_TOKEN_ECHO = 60;
 
 /** What plain instance IDs ask for, which depends on the slash command they were typed after. */
 export type CommandName = Operation | 'status';
@@ -25,7 +25,7 @@ export type CommandName = Operation | 'status';
 export type HelpTopic = CommandName | 'show' | 'audit';
 
 /** Words that, first in the text, pick a subcommand of any of the slash commands. */
-export const SUBCOMMANDS = ['status', 'show', 'audit'] as const;
+const SUBCOMMANDS = ['status', 'show', 'audit'] as const;
 
 /** `audit` without a number lists this many events; more than the maximum is refused. */
 export const AUDIT_DEFAULT_COUNT = 20;

@@ -35,8 +35,6 @@ export interface MrkdwnText {
   text: string;
 }
 
-export type TextObject = PlainText | MrkdwnText;
-
 export interface ConfirmDialog {
   title: PlainText;
   text: PlainText;
@@ -70,17 +68,13 @@ export interface HeaderBlock {
   text: PlainText;
 }
 
-export interface DividerBlock {
-  type: 'divider';
-}
-
 export interface ActionsBlock {
   type: 'actions';
   block_id?: string;
   elements: ButtonElement[];
 }
 
-export type Block = SectionBlock | ContextBlock | HeaderBlock | DividerBlock | ActionsBlock;
+export type Block = SectionBlock | ContextBlock | HeaderBlock | ActionsBlock;
 
 export interface SlackMessage {
   /** Notification and accessibility fallback: a meaningful sentence, not a placeholder. */
@@ -97,11 +91,11 @@ export function clamp(s: string, max: number): string {
   return `${s.slice(0, Math.max(0, cut))}…`;
 }
 
-export function plain(text: string, max: number = LIMITS.sectionText): PlainText {
+function plain(text: string, max: number = LIMITS.sectionText): PlainText {
   return { type: 'plain_text', text: clamp(text, max), emoji: true };
 }
 
-export function mrkdwn(text: string, max: number = LIMITS.sectionText): MrkdwnText {
+function mrkdwn(text: string, max: number = LIMITS.sectionText): MrkdwnText {
   return { type: 'mrkdwn', text: clamp(text, max) };
 }
 
@@ -124,10 +118,6 @@ export function context(...texts: string[]): ContextBlock {
 
 export function header(text: string): HeaderBlock {
   return { type: 'header', text: plain(text, LIMITS.headerText) };
-}
-
-export function divider(): DividerBlock {
-  return { type: 'divider' };
 }
 
 export function actions(blockId: string, ...elements: ButtonElement[]): ActionsBlock {

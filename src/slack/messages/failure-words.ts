@@ -70,7 +70,7 @@ export function explainEcsErrorCode(code: string, action: string, httpStatus: nu
  * worded with the product's name ('HBR', 'ECS'). Products explain their own codes (a missing RAM
  * permission, task and instance codes) first and fall back to this.
  */
-export function explainCommonCode(product: string, code: string, action: string, httpStatus: number | null = null): string {
+function explainCommonCode(product: string, code: string, action: string, httpStatus: number | null = null): string {
   switch (code) {
     case 'SignatureDoesNotMatch':
       return `${product} rejected the request signature — the AccessKey secret does not belong to the AccessKey ID (check ALIBABA_CLOUD_ACCESS_KEY_SECRET) or a proxy altered the request`;

@@ -22,7 +22,7 @@ export function code(s: string, max = 100): string {
 }
 
 /** A code block around lines already fit for display (escaped here). */
-export function codeBlock(body: string): string {
+function codeBlock(body: string): string {
   return `\`\`\`\n${escapeMrkdwn(body).replace(/```/g, 'ˋˋˋ')}\n\`\`\``;
 }
 
@@ -70,7 +70,7 @@ export function plural(n: number, noun: string, pluralNoun = `${noun}s`): string
 const MAX_DATE_MS = 8.64e15;
 
 /** "2024-05-01 10:00 UTC", the fallback inside a date token and in plain text. */
-export function utcText(ms: number): string {
+function utcText(ms: number): string {
   if (!Number.isFinite(ms) || Math.abs(ms) > MAX_DATE_MS) return 'an unknown time';
   const iso = new Date(ms).toISOString();
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;

@@ -27,7 +27,7 @@ import {
 } from './hbr-sentences.js';
 import { capitalized, operationWords } from './operation-words.js';
 
-export const KIND_EMOJI: Readonly<Record<InstanceOutcomeKind, string>> = {
+const KIND_EMOJI: Readonly<Record<InstanceOutcomeKind, string>> = {
   succeeded: ':white_check_mark:',
   in_progress: ':hourglass_flowing_sand:',
   waiting: ':clock3:',
@@ -48,7 +48,7 @@ const FIXED_LABELS: Readonly<Record<Exclude<InstanceOutcomeKind, 'succeeded' | '
 };
 
 /** "installed" / "uninstalled", "installing" / "uninstalling", "failed", … */
-export function kindLabel(kind: InstanceOutcomeKind, operation: Operation): string {
+function kindLabel(kind: InstanceOutcomeKind, operation: Operation): string {
   const words = operationWords(operation);
   if (kind === 'succeeded') return words.pastTense;
   if (kind === 'in_progress') return words.progressive;

@@ -22,7 +22,7 @@ import { capitalized, operationWords, type OperationWords } from './operation-wo
 import { requestSummary } from './outcome-text.js';
 
 /** Up to this many instances are listed inline; more go in a code block. */
-export const INLINE_INSTANCES_UP_TO = 20;
+const INLINE_INSTANCES_UP_TO = 20;
 
 export interface RequestMessageContext {
   /** Slack user (U…/W…) or user group (S…) ids. */
@@ -47,7 +47,7 @@ function instanceListPieces(ids: readonly string[]): Piece[] {
 // --- pre-flight details (what ECS said before the decision) --------------------------------
 
 /** Up to this many instances get one line of details each; above it, the ready ones go in a code block. */
-export const DETAILED_INSTANCES_UP_TO = INLINE_INSTANCES_UP_TO;
+const DETAILED_INSTANCES_UP_TO = INLINE_INSTANCES_UP_TO;
 
 const LEVEL_ICONS: Readonly<Record<ReadinessLevel, string>> = {
   refused: ':warning:',

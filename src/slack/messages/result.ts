@@ -15,7 +15,7 @@ import { countsLine, outcomeGroups, outcomeLine, requestSummary } from './outcom
 import { failureText } from './request.js';
 
 /** Up to this many instances, each gets its own line; more are grouped by what happened. */
-export const LIST_EVERY_INSTANCE_UP_TO = 20;
+const LIST_EVERY_INSTANCE_UP_TO = 20;
 
 /**
  * The instances' outcomes in at most `budget` blocks: each on its own line for a small request,

@@ -89,7 +89,7 @@ export function countClientStatuses(statuses: readonly InstanceClientStatus[]): 
   return [...counts.values()].sort((a, b) => CLIENT_HEALTH_ORDER.indexOf(a.health) - CLIENT_HEALTH_ORDER.indexOf(b.health));
 }
 
-export const HEALTH_EMOJI: Readonly<Record<ClientHealth, string>> = {
+const HEALTH_EMOJI: Readonly<Record<ClientHealth, string>> = {
   protected: ':white_check_mark:',
   busy: ':hourglass_flowing_sand:',
   problem: ':x:',
@@ -101,7 +101,7 @@ export const HEALTH_EMOJI: Readonly<Record<ClientHealth, string>> = {
 const HINT_BLOCKS_AT_MOST = 12;
 
 /** ":x: `i-…` *install failed* `INSTALL_FAILED` · client `2.13.2`, outdated (`2.14.0` available) · last heartbeat 2 days ago". */
-export function clientStatusLine(s: InstanceClientStatus): string {
+function clientStatusLine(s: InstanceClientStatus): string {
   const raw = s.health === 'problem' || s.health === 'unrecognised' ? ` ${code(s.status, 60)}` : '';
   const parts = [`${HEALTH_EMOJI[s.health]} ${code(s.instanceId, 40)} *${escapeMrkdwn(s.words)}*${raw}`];
   if (s.version !== '') {

@@ -17,7 +17,7 @@ import type { CommandArgs, CommandOutcome } from './types.js';
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 
 /** `r` + 12 random base32 characters (60 bits): unguessable enough for a button value. */
-export function newRequestId(): string {
+function newRequestId(): string {
   return `r${[...randomBytes(12)].map((byte) => BASE32[byte % 32]).join('')}`;
 }
 
