@@ -1,29 +1,34 @@
 /**
- * The composition root: configuration → Redis → store, queues, workers → HBR client → Bolt app.
- * Tests start the real bot through this function with their own stand-ins and short timings.
+ * The composition root: configuration → Redis → what both sides share (stores, queues, metrics and
+ * the activity they record, the HBR and ECS clients, Slack's Web API) → the Slack side (Bolt app,
+ * listeners, readiness) and the workers (job processors, the sweep), each built by its own function.
+ * It is the one place that hands the jobs and listeners their implementations (jobs/ports.ts,
+ * slack/listeners/deps.ts). Tests start the real bot through startHbrBot with their own stand-ins
+ * and short timings.
  */
 import type { webApi } from '@slack/bolt';
 import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { redactUrlPassword, type Config } from './config.js';
 import { EcsClient, type EcsClientOptions } from './ecs/client.js';
 import { HbrClient, type HbrClientOptions } from './hbr/client.js';
 import { createExpireProcessor } from './jobs/expire.js';
-import { createSubmitProcessor } from './jobs/submit.js';
 import { createPollProcessor } from './jobs/poll.js';
 import { createPreflightProcessor } from './jobs/preflight.js';
 import { JobQueues, QUEUE_NAMES } from './jobs/queues.js';
+import { createSubmitProcessor } from './jobs/submit.js';
 import { sweep, type SweepDeps } from './jobs/sweep.js';
-import { EditBudget } from './slack/edit-budget.js';
-import { createFastConnection, createWorkerConnection, waitUntilReady } from './redis/connections.js';
-import { AuditTrail } from './ops/audit.js';
 import { ActivityRecorder } from './ops/activity-recorder.js';
+import { AuditTrail } from './ops/audit.js';
 import { opsRoutes } from './ops/http-routes.js';
 import { BotMetrics } from './ops/metrics.js';
 import { Readiness, redisAnswers } from './ops/readiness.js';
-import { createSlackApp, createSlackClient } from './slack/app.js';
-import { SlackDirectory } from './slack/directory.js';
+import { createFastConnection, createWorkerConnection, waitUntilReady } from './redis/connections.js';
+import { createSlackApp, createSlackClient, type SlackApp } from './slack/app.js';
 import { DeliveryLedger } from './slack/delivery-ledger.js';
+import { SlackDirectory } from './slack/directory.js';
+import { EditBudget } from './slack/edit-budget.js';
 import { ackTimer } from './slack/listeners/ack-timer.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { explainApiFailure } from './slack/messages/failure-words.js';
@@ -63,7 +68,77 @@ export interface RunningBot {
   crash(): Promise<void>;
 }
 
+/** What the Slack side and the workers share, built once. */
+interface Shared {
+  config: Config;
+  options: BotOptions;
+  logger: Logger;
+  now: () => number;
+  /** Fails fast: Slack handlers must never hang on Redis (redis/connections.ts). */
+  fast: Redis;
+  /** Waits through an outage: the workers'. */
+  patient: Redis;
+  queues: JobQueues;
+  /** The workers' request store, on the patient connection (the Slack side has its own on the fast one). */
+  jobStore: RequestStore;
+  metrics: BotMetrics;
+  audit: AuditTrail;
+  activity: ActivityRecorder;
+  hbr: HbrClient;
+  /** A publisher on the given store (the handlers' fail-fast one or the workers' patient one). */
+  publisherOn(store: RequestStore): RequestPublisher;
+  slackClient: webApi.WebClient;
+}
+
+interface RunningWorkers {
+  /** Lets active jobs finish, up to the shutdown timeout; a pre-flight look-up is not waited for. */
+  stop(): Promise<void>;
+  /** Drops every job at once: its lock expires and another process, or the next start, runs it again. */
+  abandon(): Promise<void>;
+}
+
 export async function startHbrBot(config: Config, options: BotOptions): Promise<RunningBot> {
+  const { logger } = options;
+  const shared = await buildShared(config, options);
+  const { fast, patient, queues } = shared;
+  const slack = await createSlackSide(shared);
+  const workers = await startWorkers(shared);
+  const closeConnections = async () => {
+    await queues.close();
+    await Promise.allSettled([fast.quit(), patient.quit()]);
+  };
+  let port: number;
+  try {
+    port = await slack.start(options.listenHost);
+  } catch (error) {
+    // Nothing may keep running behind a start that failed (a busy PORT): the caller gets the error alone.
+    await workers.abandon();
+    await closeConnections();
+    throw error;
+  }
+  logger.info({ port, mode: config.slack.appToken === null ? 'http' : 'socket' }, 'hbr-bot started');
+
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      await slack.stop();
+      await workers.stop();
+      await closeConnections();
+      logger.info('hbr-bot stopped');
+    },
+    async crash() {
+      await slack.stop();
+      fast.disconnect();
+      patient.disconnect();
+      await workers.abandon();
+      await Promise.allSettled([queues.close()]);
+    },
+  };
+}
+
+/** Redis (both connections, ready), the queues, metrics, the audit trail, the HBR client and Slack's Web API. */
+async function buildShared(config: Config, options: BotOptions): Promise<Shared> {
   const { logger } = options;
   const now = options.now ?? Date.now;
   const redisUrl = redactUrlPassword(config.redisUrl);
@@ -76,7 +151,6 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
 
   const retryBackoffMs = options.jobs?.retryBackoffMs ?? 5000;
   const queues = new JobQueues({ connection: fast, prefix: config.queuePrefix, approvalTtlMs: config.approvalTtlMs, retryBackoffMs });
-  const handlerStore = new RequestStore(fast, config.queuePrefix);
   const jobStore = new RequestStore(patient, config.queuePrefix);
   const metrics = new BotMetrics({
     depths: () => queues.depths(),
@@ -84,7 +158,6 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
   });
   // Audit writes go through the fail-fast connection: during a Redis outage the event is still in the log line.
   const audit = new AuditTrail(fast, config.queuePrefix, config.auditMaxLength, logger, now);
-  const activity = new ActivityRecorder(metrics, audit, summaryLine);
   const hbr = new HbrClient({
     ...options.hbr,
     defaultRegion: config.hbr.defaultRegion,
@@ -95,6 +168,86 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
       metrics.hbrLatency.observe({ action }, latencyMs / 1000);
     },
   });
+  const slackClient = createSlackClient(config, logger, options.slackRetry, (method, error) => metrics.slackErrors.inc({ method, error }));
+  // One budget for every publisher: it is the workspace's (edit-budget.ts).
+  const progressEdits = new EditBudget(patient, config.queuePrefix, config.progressEditsPerMinute, now);
+  const publisherOn = (store: RequestStore) =>
+    new RequestPublisher({
+      client: slackClient,
+      store,
+      approvers: config.access.approvers,
+      approvalChannel: config.access.approvalChannel,
+      progressEdits,
+      logger,
+      now,
+    });
+  return {
+    config,
+    options,
+    logger,
+    now,
+    fast,
+    patient,
+    queues,
+    jobStore,
+    metrics,
+    audit,
+    activity: new ActivityRecorder(metrics, audit, summaryLine),
+    hbr,
+    publisherOn,
+    slackClient,
+  };
+}
+
+/**
+ * The Slack side, built but not yet listening: the token verified (Bolt then knows who the bot is),
+ * readiness, the Bolt app with the ops routes and the delivery ledger, and the listeners on the
+ * fail-fast connection.
+ */
+async function createSlackSide(shared: Shared): Promise<SlackApp> {
+  const { config, logger, now, fast, metrics } = shared;
+  const token = new SlackTokenCheck(shared.slackClient, logger, now);
+  const readiness = new Readiness([() => token.readinessProblem(), redisAnswers(fast)]);
+  const identity = await token.verify();
+  const ledger = new DeliveryLedger(fast, config.queuePrefix);
+  const slack = createSlackApp(config, logger, opsRoutes({ readiness, metrics, metricsToken: config.metricsToken }), identity, ledger);
+  const store = new RequestStore(fast, config.queuePrefix);
+  registerListeners(
+    slack.app,
+    {
+      config,
+      store,
+      queues: shared.queues,
+      publisher: shared.publisherOn(store),
+      hbr: shared.hbr,
+      directory: new SlackDirectory(shared.slackClient, now),
+      activity: shared.activity,
+      auditTrail: shared.audit,
+      now,
+      logger,
+    },
+    ackTimer((kind, seconds) => metrics.ackLatency.observe({ kind }, seconds)),
+  );
+  return slack;
+}
+
+/**
+ * The workers, one per queue, on the patient connection; then the sweep, at start (what a crash left
+ * behind) and on a schedule (what jobs gave up on while running).
+ */
+async function startWorkers(shared: Shared): Promise<RunningWorkers> {
+  const { config, options, logger, now, patient, queues, metrics, jobStore } = shared;
+  const jobDeps = {
+    store: jobStore,
+    hbr: shared.hbr,
+    messages: shared.publisherOn(jobStore),
+    queues,
+    activity: shared.activity,
+    explainFailure: explainApiFailure,
+    now,
+    logger,
+  };
+  const sweepDeps: SweepDeps = { ...jobDeps, firstPollDelayMs: config.poll.firstDelayMs, preflightEnabled: config.preflight.enabled };
   // Pre-flight look-ups: the same credentials chain, timeouts and retries as HBR, ECS's endpoint.
   const ecs = new EcsClient({
     ...options.hbr,
@@ -104,32 +257,6 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
     logger,
     onAttempt: ({ action, code }) => metrics.ecsCalls.inc({ action, code }),
   });
-
-  const client = createSlackClient(config, logger, options.slackRetry, (method, error) => metrics.slackErrors.inc({ method, error }));
-  const token = new SlackTokenCheck(client, logger, now);
-  const readiness = new Readiness([() => token.readinessProblem(), redisAnswers(fast)]);
-  const identity = await token.verify();
-  const ledger = new DeliveryLedger(fast, config.queuePrefix);
-  const slack = createSlackApp(config, logger, opsRoutes({ readiness, metrics, metricsToken: config.metricsToken }), identity, ledger);
-  const directory = new SlackDirectory(client, now);
-  const publisherDeps = {
-    client,
-    approvers: config.access.approvers,
-    approvalChannel: config.access.approvalChannel,
-    progressEdits: new EditBudget(patient, config.queuePrefix, config.progressEditsPerMinute, now),
-    logger,
-    now,
-  };
-  const handlerPublisher = new RequestPublisher({ ...publisherDeps, store: handlerStore });
-  const jobPublisher = new RequestPublisher({ ...publisherDeps, store: jobStore });
-  registerListeners(
-    slack.app,
-    { config, store: handlerStore, queues, publisher: handlerPublisher, hbr, directory, activity, auditTrail: audit, now, logger },
-    ackTimer((kind, seconds) => metrics.ackLatency.observe({ kind }, seconds)),
-  );
-
-  const jobDeps = { store: jobStore, hbr, messages: jobPublisher, queues, activity, explainFailure: explainApiFailure, now, logger };
-  const sweepDeps: SweepDeps = { ...jobDeps, firstPollDelayMs: config.poll.firstDelayMs, preflightEnabled: config.preflight.enabled };
   const workerOptions = {
     connection: patient,
     prefix: config.queuePrefix,
@@ -162,42 +289,17 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
     worker.on('error', (error: Error) => logger.error({ queue: worker.name, err: error.message }, 'worker error'));
   }
 
-  // At start (what a crash left behind), then on a schedule (what jobs gave up on while running).
   await sweep(sweepDeps);
   await queues.scheduleSweep(config.sweepIntervalMs);
-  const closeConnections = async () => {
-    await queues.close();
-    await Promise.allSettled([fast.quit(), patient.quit()]);
-  };
-  let port: number;
-  try {
-    port = await slack.start(options.listenHost);
-  } catch (error) {
-    // Nothing may keep running behind a start that failed (a busy PORT): the caller gets the error alone.
-    await Promise.allSettled(workers.map((worker) => worker.close(true)));
-    await closeConnections();
-    throw error;
-  }
-  logger.info({ port, mode: config.slack.appToken === null ? 'http' : 'socket' }, 'hbr-bot started');
-
   return {
-    port,
-    url: `http://127.0.0.1:${port}`,
     async stop() {
-      await slack.stop();
       // A pre-flight look-up only adds details and is idempotent: a stop never waits for ECS (the job's
       // lock expires and another process, or the next start, runs it again).
       await preflightWorker.close(true);
       await closeWorkers(workers, options.shutdownTimeoutMs ?? 10_000, logger);
-      await closeConnections();
-      logger.info('hbr-bot stopped');
     },
-    async crash() {
-      await slack.stop();
-      fast.disconnect();
-      patient.disconnect();
+    async abandon() {
       await Promise.allSettled(workers.map((worker) => worker.close(true)));
-      await Promise.allSettled([queues.close()]);
     },
   };
 }
