@@ -66,7 +66,7 @@ describe('npm start without Slack variables', () => {
     // Nothing listens on port 1: the connection is refused at once.
     const started = start({ PORT: '0', REDIS_URL: 'redis://127.0.0.1:1' });
     expect(await started.exited).toBe(1);
-    expect(started.stderr()).toMatch(/needs Redis, and redis:\/\/127\.0\.0\.1:\d+ does not answer .*Start one with `redis-server`/);
+    expect(started.stderr()).toMatch(/needs Redis, and redis:\/\/127\.0\.0\.1:\d+ does not answer .*unset REDIS_URL: the sandbox then runs a redis-server of its own/);
     expect(started.stdout()).toBe('');
   }, 30_000);
 
