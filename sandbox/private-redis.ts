@@ -34,7 +34,7 @@ export async function redisAnswers(url: string): Promise<boolean> {
 }
 
 /** The path of an executable `command` on PATH, or null. */
-export function findOnPath(command: string, path = process.env.PATH ?? ''): string | null {
+function findOnPath(command: string, path = process.env.PATH ?? ''): string | null {
   for (const folder of path.split(delimiter).filter((entry) => entry !== '')) {
     const candidate = join(folder, command);
     try {

@@ -211,9 +211,9 @@ function summarize(action: string, code: string, httpStatus: number | null, deta
  */
 export function classifyFailure(action: string, err: unknown): AlibabaErrorFields {
   const bag: Bag = isObject(err) ? err : {};
-  const name = typeof bag['name'] === 'string' ? bag['name'] : '';
-  const rawMessage = typeof bag['message'] === 'string' ? bag['message'] : String(err);
-  const sysCode = typeof bag['code'] === 'string' ? bag['code'] : '';
+  const name = typeof bag.name === 'string' ? bag.name : '';
+  const rawMessage = typeof bag.message === 'string' ? bag.message : String(err);
+  const sysCode = typeof bag.code === 'string' ? bag.code : '';
 
   // 1. The http layer: timeouts first (httpx names both of its timeouts RequestTimeoutError, so no
   //    timeout proves the request was not sent: the outcome is unknown, the code's default).
@@ -236,7 +236,7 @@ export function classifyFailure(action: string, err: unknown): AlibabaErrorField
   }
 
   // 3. An error answer: the library puts the parsed body (plus statusCode) in `data`.
-  const data = isObject(bag['data']) ? bag['data'] : undefined;
+  const data = isObject(bag.data) ? bag.data : undefined;
   const httpStatus = numberField(bag, 'statusCode') ?? numberField(data, 'statusCode') ?? null;
   if (data !== undefined || httpStatus !== null) {
     const code = stringField(data, 'Code', 'code') ?? (sysCode !== '' && sysCode !== 'undefined' ? sysCode : 'HttpError');

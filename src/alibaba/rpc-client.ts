@@ -306,25 +306,25 @@ export class AlibabaRpcClient<E extends AlibabaApiError> {
         readTimeout: this.readTimeoutMs,
       });
       const response = await client.callApi(params, openApiRequest, runtime);
-      const body: unknown = response['body'];
-      const statusCode = num(response['statusCode']);
+      const body: unknown = response.body;
+      const statusCode = num(response.statusCode);
       if (!isBag(body)) {
         throw this.product.error({ code: 'BadGateway', action, httpStatus: statusCode, message: `${action} answered with a body that is not a JSON object` });
       }
-      const requestId = str(body['RequestId']);
-      if (body['Success'] === false) {
-        const rawCode = str(body['Code']);
+      const requestId = str(body.RequestId);
+      if (body.Success === false) {
+        const rawCode = str(body.Code);
         const code = rawCode !== '' && rawCode !== '200' ? rawCode : 'OperationFailed';
         throw this.product.error({
           code,
           action,
           httpStatus: statusCode,
           requestId: requestId || null,
-          message: `${action} answered Success:false with ${code}: ${str(body['Message'])}${requestId ? ` (RequestId ${requestId})` : ''}`,
+          message: `${action} answered Success:false with ${code}: ${str(body.Message)}${requestId ? ` (RequestId ${requestId})` : ''}`,
         });
       }
       const latencyMs = Math.round(performance.now() - started);
-      const code = str(body['Code']) || '200';
+      const code = str(body.Code) || '200';
       this.onAttempt?.({ action, code, latencyMs });
       this.logger?.info({ action, region, requestId, code, latencyMs, attempt }, logName);
       return body;

@@ -72,7 +72,7 @@ export class EcsClient {
           PageSize: String(MAX_DESCRIBE_INSTANCES_PAGE_SIZE),
         };
         const answer = (await this.callAction(action, { query }, regionId)) as RawDescribeInstancesResponse & Bag;
-        const raw = isBag(answer.Instances) && Array.isArray(answer.Instances['Instance']) ? (answer.Instances['Instance'] as unknown[]) : [];
+        const raw = isBag(answer.Instances) && Array.isArray(answer.Instances.Instance) ? (answer.Instances.Instance as unknown[]) : [];
         for (const item of raw) {
           if (!isBag(item)) continue;
           const instance = parseInstance(item);
@@ -99,7 +99,7 @@ export class EcsClient {
       });
       const answer = (await this.callAction(action, { query }, regionId)) as RawDescribeCloudAssistantStatusResponse & Bag;
       const set = answer.InstanceCloudAssistantStatusSet;
-      const raw = isBag(set) && Array.isArray(set['InstanceCloudAssistantStatus']) ? (set['InstanceCloudAssistantStatus'] as unknown[]) : [];
+      const raw = isBag(set) && Array.isArray(set.InstanceCloudAssistantStatus) ? (set.InstanceCloudAssistantStatus as unknown[]) : [];
       for (const item of raw) {
         if (!isBag(item)) continue;
         const status = parseCloudAssistant(item);
@@ -120,26 +120,26 @@ export class EcsClient {
 }
 
 function parseInstance(raw: Bag): EcsInstance {
-  const tagsBag = raw['Tags'];
-  const rawTags = isBag(tagsBag) && Array.isArray(tagsBag['Tag']) ? (tagsBag['Tag'] as unknown[]) : [];
+  const tagsBag = raw.Tags;
+  const rawTags = isBag(tagsBag) && Array.isArray(tagsBag.Tag) ? (tagsBag.Tag as unknown[]) : [];
   return {
-    instanceId: str(raw['InstanceId']),
-    instanceName: str(raw['InstanceName']),
-    status: str(raw['Status']),
-    osType: str(raw['OSType']),
-    osName: str(raw['OSName']),
-    instanceType: str(raw['InstanceType']),
-    tags: rawTags.filter(isBag).map((tag) => ({ key: str(tag['TagKey']), value: str(tag['TagValue']) })).filter((tag) => tag.key !== ''),
+    instanceId: str(raw.InstanceId),
+    instanceName: str(raw.InstanceName),
+    status: str(raw.Status),
+    osType: str(raw.OSType),
+    osName: str(raw.OSName),
+    instanceType: str(raw.InstanceType),
+    tags: rawTags.filter(isBag).map((tag) => ({ key: str(tag.TagKey), value: str(tag.TagValue) })).filter((tag) => tag.key !== ''),
   };
 }
 
 function parseCloudAssistant(raw: Bag): CloudAssistantStatus {
-  const status = raw['CloudAssistantStatus'];
-  const heartbeat = str(raw['LastHeartbeatTime']);
+  const status = raw.CloudAssistantStatus;
+  const heartbeat = str(raw.LastHeartbeatTime);
   return {
-    instanceId: str(raw['InstanceId']),
+    instanceId: str(raw.InstanceId),
     running: status === true || (typeof status === 'string' && status.toLowerCase() === 'true'),
-    version: str(raw['CloudAssistantVersion']),
+    version: str(raw.CloudAssistantVersion),
     lastHeartbeatTime: heartbeat === '' ? null : heartbeat,
   };
 }

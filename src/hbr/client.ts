@@ -170,7 +170,7 @@ function parseSubmission(sent: string[], answer: RawInstallResponse & Bag): Inst
   const rawStatuses: unknown[] = Array.isArray(answer.InstanceStatuses) ? answer.InstanceStatuses : [];
   for (const raw of rawStatuses) {
     if (isBag(raw)) {
-      const id = str(raw['InstanceId']);
+      const id = str(raw.InstanceId);
       if (id !== '' && !reported.has(id)) reported.set(id, raw);
     }
   }
@@ -182,8 +182,8 @@ function parseSubmission(sent: string[], answer: RawInstallResponse & Bag): Inst
         ? { instanceId, valid: true, errorCode: '' }
         : { instanceId, valid: false, errorCode: 'NotReportedByHbr' };
     }
-    const valid = raw['ValidInstance'] === true || raw['ValidInstance'] === 'true';
-    const errorCode = str(raw['ErrorCode']);
+    const valid = raw.ValidInstance === true || raw.ValidInstance === 'true';
+    const errorCode = str(raw.ErrorCode);
     return valid ? { instanceId, valid, errorCode: '' } : { instanceId, valid, errorCode: errorCode || 'InvalidInstance' };
   });
   return { instanceIds: [...sent], taskId, requestId: str(answer.RequestId), statuses };
@@ -216,13 +216,13 @@ function parseTaskResults(result: unknown, requestId: string): TaskInstanceResul
   if (!Array.isArray(items)) throw malformed(requestId, 'Result is not a JSON array');
   return items.map((item, index) => {
     if (!isBag(item)) throw malformed(requestId, `element ${index} is not an object`);
-    const instanceId = str(item['instanceId'] ?? item['InstanceId']);
+    const instanceId = str(item.instanceId ?? item.InstanceId);
     if (instanceId === '') throw malformed(requestId, `element ${index} has no instanceId`);
     return {
       instanceId,
-      clientId: str(item['clientId'] ?? item['ClientId']),
-      clientStatus: str(item['clientStatus'] ?? item['ClientStatus']),
-      errorCode: str(item['errorCode'] ?? item['ErrorCode']),
+      clientId: str(item.clientId ?? item.ClientId),
+      clientStatus: str(item.clientStatus ?? item.ClientStatus),
+      errorCode: str(item.errorCode ?? item.ErrorCode),
     };
   });
 }
@@ -264,13 +264,13 @@ function parseTaskReport(taskId: string, answer: RawDescribeTaskResponse & Bag):
 
 function parseBackupClient(raw: Bag): BackupClientInfo {
   return {
-    clientId: str(raw['ClientId']),
-    instanceId: str(raw['InstanceId']),
-    instanceName: str(raw['InstanceName']),
-    status: str(raw['Status']),
-    clientVersion: str(raw['ClientVersion']),
-    maxClientVersion: str(raw['MaxClientVersion']),
-    lastHeartBeatTime: epochMs(raw['LastHeartBeatTime']),
+    clientId: str(raw.ClientId),
+    instanceId: str(raw.InstanceId),
+    instanceName: str(raw.InstanceName),
+    status: str(raw.Status),
+    clientVersion: str(raw.ClientVersion),
+    maxClientVersion: str(raw.MaxClientVersion),
+    lastHeartBeatTime: epochMs(raw.LastHeartBeatTime),
   };
 }
 

@@ -236,7 +236,7 @@ async function findTagged(kind: BotMessageKind, requestId: string, fetchPage: (c
   for (let page = 0; page < SEARCH_MAX_PAGES; page += 1) {
     const answer = await fetchPage(cursor);
     const match = answer.messages?.find(
-      (m) => m.metadata?.event_type === MESSAGE_EVENT_TYPES[kind] && m.metadata.event_payload?.['request_id'] === requestId,
+      (m) => m.metadata?.event_type === MESSAGE_EVENT_TYPES[kind] && m.metadata.event_payload?.request_id === requestId,
     );
     if (match?.ts !== undefined) return match.ts;
     cursor = answer.response_metadata?.next_cursor || undefined;

@@ -68,7 +68,7 @@ interface Token {
  * Whitespace (\s covers NBSP, the Unicode spaces, BOM), other control characters, zero-width
  * spaces, and , ; | with their CJK forms.
  */
-const SEPARATORS = /[\s\u0000-\u001f\u007f-\u009f\u200b\u2060,;|，；、]+/u;
+const SEPARATORS = /[\s\p{Cc}\u200b\u2060,;|，；、]+/u;
 
 /**
  * Slack markup in command text: <@U…>, <#C…|name>, <!here>, <!subteam^S…>, <http://…|label>,
@@ -171,11 +171,12 @@ const REGION_FLAG_NAMES = new Set(['--region', '-region']);
 function echo(s: string, max = MAX_TOKEN_ECHO): string {
   const visible = s
     // Control characters (C0, DEL, C1) and lone surrogates would print as nothing or garbage.
-    .replace(/[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+    .replace(/\p{Cc}/gu, '\ufffd')
+    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
   if (visible.length <= max) return visible;
   // Count code points, not UTF-16 units, so an emoji is never cut in half.
   if (visible.length <= max * 2 && Array.from(visible).length <= max) return visible;
-  return Array.from(visible.slice(0, max * 2)).slice(0, max - 1).join('') + '…';
+  return `${Array.from(visible.slice(0, max * 2)).slice(0, max - 1).join('')}…`;
 }
 
 const NOT_AN_ID =

@@ -12,7 +12,7 @@ export function escapeMrkdwn(s: string): string {
 
 /** Control characters and line breaks as one visible space: they would break a code span. */
 function oneLine(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
+  return s.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ');
 }
 
 /** Inline code: escaped, on one line, backticks swapped for a look-alike so the span holds. */

@@ -20,7 +20,7 @@ export async function answerAudit(
     await respond(ephemeral(notAnApproverMessage()));
     return 'refused';
   }
-  let records;
+  let records: Awaited<ReturnType<ListenerDeps['auditTrail']['recent']>>;
   try {
     records = await deps.auditTrail.recent(count);
   } catch (error) {

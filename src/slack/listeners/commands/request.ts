@@ -59,7 +59,7 @@ async function createAndPost(
   }
 
   const channel = deps.publisher.requestChannel(request);
-  let message;
+  let message: Awaited<ReturnType<ListenerDeps['publisher']['postRequest']>>;
   try {
     message = await deps.publisher.postRequest(request);
   } catch (error) {

@@ -15,7 +15,7 @@ export async function answerShow(
   respond: CommandArgs['respond'],
   log: Logger,
 ): Promise<CommandOutcome> {
-  let request;
+  let request: Awaited<ReturnType<ListenerDeps['store']['get']>>;
   try {
     request = await deps.store.get(requestId);
   } catch (error) {

@@ -18,7 +18,7 @@ export async function answerStatus(
   log: Logger,
 ): Promise<CommandOutcome> {
   const { instanceIds, region } = parsed;
-  let clients;
+  let clients: Awaited<ReturnType<ListenerDeps['hbr']['describeBackupClients']>>;
   try {
     clients = await deps.hbr.describeBackupClients(instanceIds, region);
   } catch (error) {
