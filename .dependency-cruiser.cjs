@@ -18,7 +18,13 @@ function onlyImports(folder, allowed) {
 
 module.exports = {
   forbidden: [
-    { name: 'no-circular', severity: 'error', comment: 'an import cycle between files', from: {}, to: { circular: true } },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'an import cycle between files',
+      from: {},
+      to: { circular: true },
+    },
     {
       name: 'domain-is-pure',
       severity: 'error',
@@ -60,6 +66,10 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.js', '.json'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.js', '.json'],
+    },
   },
 };

@@ -66,10 +66,34 @@ export function buildReport(input: ReportInput): Report {
     const section = `Ack latency, ${ack.concurrency} concurrent senders, ${int(ack.requestsPerRound)} requests of each kind per round × ${ack.roundCount} rounds, medians`;
     for (const figure of ack.figures) {
       const name = figure.kind === 'command' ? 'slash command' : 'button click';
-      rows.push({ section, figure: `${name} ack p50 (ms)`, bot: ms(figure.bot.p50), floor: ms(figure.bare.p50), ratio: x(figure.p50Ratio), target: '', status: '' });
-      rows.push({ section, figure: `${name} ack p95 (ms)`, bot: ms(figure.bot.p95), floor: ms(figure.bare.p95), ratio: x(figure.bot.p95 / figure.bare.p95), target: '', status: '' });
+      rows.push({
+        section,
+        figure: `${name} ack p50 (ms)`,
+        bot: ms(figure.bot.p50),
+        floor: ms(figure.bare.p50),
+        ratio: x(figure.p50Ratio),
+        target: '',
+        status: '',
+      });
+      rows.push({
+        section,
+        figure: `${name} ack p95 (ms)`,
+        bot: ms(figure.bot.p95),
+        floor: ms(figure.bare.p95),
+        ratio: x(figure.bot.p95 / figure.bare.p95),
+        target: '',
+        status: '',
+      });
       const met = figure.p99Ratio <= 1.2 && figure.bot.p99 < 100;
-      rows.push({ section, figure: `${name} ack p99 (ms)`, bot: ms(figure.bot.p99), floor: ms(figure.bare.p99), ratio: x(figure.p99Ratio), target: '≤ 1.2× bare and < 100 ms', status: status(met) });
+      rows.push({
+        section,
+        figure: `${name} ack p99 (ms)`,
+        bot: ms(figure.bot.p99),
+        floor: ms(figure.bare.p99),
+        ratio: x(figure.p99Ratio),
+        target: '≤ 1.2× bare and < 100 ms',
+        status: status(met),
+      });
       rows.push({
         section,
         figure: `${name}s per second (closed loop)`,
@@ -94,13 +118,29 @@ export function buildReport(input: ReportInput): Report {
         detail: `${ms(figure.bot.p99)} ms vs ${ms(figure.bare.p99)} ms (${x(figure.p99Ratio)})`,
       });
     }
-    rows.push({ section, figure: 'CPU used by other processes meanwhile (median)', bot: others(ack.othersCores), floor: '', ratio: '', target: '', status: '' });
+    rows.push({
+      section,
+      figure: 'CPU used by other processes meanwhile (median)',
+      bot: others(ack.othersCores),
+      floor: '',
+      ratio: '',
+      target: '',
+      status: '',
+    });
     if (ack.paced !== null) {
       const pacedSection = `Ack latency, open loop at ${ack.paced.rate} requests/s (${int(ack.paced.requests)} of each kind, one round)`;
       for (const figure of ack.paced.figures) {
         const name = figure.kind === 'command' ? 'slash command' : 'button click';
         for (const p of ['p50', 'p95', 'p99'] as const) {
-          rows.push({ section: pacedSection, figure: `${name} ack ${p} (ms)`, bot: ms(figure.bot[p]), floor: ms(figure.bare[p]), ratio: x(figure.bot[p] / figure.bare[p]), target: '', status: '' });
+          rows.push({
+            section: pacedSection,
+            figure: `${name} ack ${p} (ms)`,
+            bot: ms(figure.bot[p]),
+            floor: ms(figure.bare[p]),
+            ratio: x(figure.bot[p] / figure.bare[p]),
+            target: '',
+            status: '',
+          });
         }
       }
     }
@@ -109,9 +149,33 @@ export function buildReport(input: ReportInput): Report {
   if (pipeline !== null) {
     for (const figure of pipeline.figures) {
       const section = `Poll pipeline, ${int(figure.tasks)} tasks on a ${figure.intervalMs / 1000} s cadence (offered ${int((figure.tasks * 1000) / figure.intervalMs)} polls/s; floor: bare BullMQ step jobs)`;
-      rows.push({ section, figure: 'polls per second sustained', bot: int(figure.bot.pollsPerSecond), floor: int(figure.bare.pollsPerSecond), ratio: x(figure.bot.pollsPerSecond / figure.bare.pollsPerSecond), target: '', status: '' });
-      rows.push({ section, figure: 'poll lag p50 (ms)', bot: ms(figure.bot.lagP50), floor: ms(figure.bare.lagP50), ratio: x(figure.bot.lagP50 / figure.bare.lagP50), target: '', status: '' });
-      rows.push({ section, figure: 'poll lag p99 (ms)', bot: ms(figure.bot.lagP99), floor: ms(figure.bare.lagP99), ratio: x(figure.bot.lagP99 / figure.bare.lagP99), target: '', status: '' });
+      rows.push({
+        section,
+        figure: 'polls per second sustained',
+        bot: int(figure.bot.pollsPerSecond),
+        floor: int(figure.bare.pollsPerSecond),
+        ratio: x(figure.bot.pollsPerSecond / figure.bare.pollsPerSecond),
+        target: '',
+        status: '',
+      });
+      rows.push({
+        section,
+        figure: 'poll lag p50 (ms)',
+        bot: ms(figure.bot.lagP50),
+        floor: ms(figure.bare.lagP50),
+        ratio: x(figure.bot.lagP50 / figure.bare.lagP50),
+        target: '',
+        status: '',
+      });
+      rows.push({
+        section,
+        figure: 'poll lag p99 (ms)',
+        bot: ms(figure.bot.lagP99),
+        floor: ms(figure.bare.lagP99),
+        ratio: x(figure.bot.lagP99 / figure.bare.lagP99),
+        target: '',
+        status: '',
+      });
       rows.push({
         section,
         figure: 'worker CPU per poll',
@@ -130,7 +194,15 @@ export function buildReport(input: ReportInput): Report {
         target: '',
         status: '',
       });
-      rows.push({ section, figure: 'CPU used by other processes meanwhile (median)', bot: others(figure.othersCores), floor: '', ratio: '', target: '', status: '' });
+      rows.push({
+        section,
+        figure: 'CPU used by other processes meanwhile (median)',
+        bot: others(figure.othersCores),
+        floor: '',
+        ratio: '',
+        target: '',
+        status: '',
+      });
       targets.push({
         target: `per-poll overhead ≤ 1.5× bare at ${int(figure.tasks)} tasks`,
         status: status(figure.cpuPerPollRatio <= 1.5),
@@ -140,12 +212,52 @@ export function buildReport(input: ReportInput): Report {
     const slow = pipeline.slowCadence;
     if (slow !== null) {
       const section = `Poll pipeline, ${int(slow.tasks)} tasks on a ${slow.intervalMs / 1000} s cadence (one full cycle)`;
-      rows.push({ section, figure: 'poll lag p50 (ms)', bot: ms(slow.lagP50), floor: '', ratio: '', target: '', status: '' });
+      rows.push({
+        section,
+        figure: 'poll lag p50 (ms)',
+        bot: ms(slow.lagP50),
+        floor: '',
+        ratio: '',
+        target: '',
+        status: '',
+      });
       const met = slow.lagP99 < 1000;
-      rows.push({ section, figure: 'poll lag p99 (ms)', bot: ms(slow.lagP99), floor: '', ratio: '', target: '< 1000 ms', status: status(met) });
-      rows.push({ section, figure: 'poll lag p99 by sixth of the cycle (ms)', bot: slow.lagP99ByDue.map((v) => ms(v)).join(' / '), floor: '', ratio: '', target: '', status: '' });
-      rows.push({ section, figure: 'bot CPU (share of one core)', bot: `${(slow.cpuShare * 100).toFixed(0)}%`, floor: '', ratio: '', target: '', status: '' });
-      rows.push({ section, figure: 'CPU used by other processes meanwhile', bot: others(slow.othersCores), floor: '', ratio: '', target: '', status: '' });
+      rows.push({
+        section,
+        figure: 'poll lag p99 (ms)',
+        bot: ms(slow.lagP99),
+        floor: '',
+        ratio: '',
+        target: '< 1000 ms',
+        status: status(met),
+      });
+      rows.push({
+        section,
+        figure: 'poll lag p99 by sixth of the cycle (ms)',
+        bot: slow.lagP99ByDue.map((v) => ms(v)).join(' / '),
+        floor: '',
+        ratio: '',
+        target: '',
+        status: '',
+      });
+      rows.push({
+        section,
+        figure: 'bot CPU (share of one core)',
+        bot: `${(slow.cpuShare * 100).toFixed(0)}%`,
+        floor: '',
+        ratio: '',
+        target: '',
+        status: '',
+      });
+      rows.push({
+        section,
+        figure: 'CPU used by other processes meanwhile',
+        bot: others(slow.othersCores),
+        floor: '',
+        ratio: '',
+        target: '',
+        status: '',
+      });
       targets.push({
         target: `poll lag p99 < 1 s at ${int(slow.tasks)} tasks on a ${slow.intervalMs / 1000} s cadence`,
         status: status(met),
@@ -172,11 +284,15 @@ export function buildReport(input: ReportInput): Report {
       });
     }
     const all = economy.requests;
-    const exact = all.every((r) => r.describeTaskPerTask.max === r.pollsToComplete && r.describeTaskPerTask.mean === r.pollsToComplete);
+    const exact = all.every(
+      (r) => r.describeTaskPerTask.max === r.pollsToComplete && r.describeTaskPerTask.mean === r.pollsToComplete,
+    );
     rows.push({
       section,
       figure: `DescribeTask calls per task (tasks done after ${polls.join(' / ')} polls)`,
-      bot: polls.map((p) => ms(Math.max(...all.filter((r) => r.pollsToComplete === p).map((r) => r.describeTaskPerTask.max)))).join(' / '),
+      bot: polls
+        .map((p) => ms(Math.max(...all.filter((r) => r.pollsToComplete === p).map((r) => r.describeTaskPerTask.max))))
+        .join(' / '),
       floor: polls.join(' / '),
       ratio: '',
       target: '= polls needed',
@@ -195,7 +311,12 @@ export function buildReport(input: ReportInput): Report {
     targets.push({
       target: 'Slack Web API calls per request do not grow with the number of polls',
       status: status(grows.length === 0),
-      detail: grows.length === 0 ? 'constant' : grows.map((g) => `${g.instances} inst: +${g.extraSlackCalls} calls from ${g.fromPolls} to ${g.toPolls} polls`).join('; '),
+      detail:
+        grows.length === 0
+          ? 'constant'
+          : grows
+              .map((g) => `${g.instances} inst: +${g.extraSlackCalls} calls from ${g.fromPolls} to ${g.toPolls} polls`)
+              .join('; '),
     });
     if (economy.peak !== null) {
       const peak = economy.peak;
@@ -219,9 +340,29 @@ export function buildReport(input: ReportInput): Report {
         target: '',
         status: '',
       });
-      rows.push({ section: peakSection, figure: 'chat.update per request', bot: ms(peak.chatUpdatesPerRequest), floor: '', ratio: '', target: '', status: '' });
-      rows.push({ section: peakSection, figure: 'peak Web API calls per rolling minute (all methods)', bot: int(peak.peakWebApiCallsPerMinute), floor: '', ratio: '', target: '', status: '' });
-      targets.push({ target: `peak chat.update rate with ${peak.requests} concurrent requests < ${peak.limitPerMinute}/min`, status: status(met), detail: `${int(peak.peakChatUpdatesPerMinute)} per rolling minute` });
+      rows.push({
+        section: peakSection,
+        figure: 'chat.update per request',
+        bot: ms(peak.chatUpdatesPerRequest),
+        floor: '',
+        ratio: '',
+        target: '',
+        status: '',
+      });
+      rows.push({
+        section: peakSection,
+        figure: 'peak Web API calls per rolling minute (all methods)',
+        bot: int(peak.peakWebApiCallsPerMinute),
+        floor: '',
+        ratio: '',
+        target: '',
+        status: '',
+      });
+      targets.push({
+        target: `peak chat.update rate with ${peak.requests} concurrent requests < ${peak.limitPerMinute}/min`,
+        status: status(met),
+        detail: `${int(peak.peakChatUpdatesPerMinute)} per rolling minute`,
+      });
     }
   }
 
@@ -240,13 +381,53 @@ export function buildReport(input: ReportInput): Report {
     const kinds = Object.entries(footprint.redisBytesByKind);
     const [first, second, ...rest] = kinds;
     for (const [kind, v] of [first, second].filter((k): k is (typeof kinds)[number] => k !== undefined)) {
-      rows.push({ section, figure: `… ${kind}`, bot: `${v.perTask.toFixed(0)} B`, floor: '', ratio: '', target: '', status: '' });
+      rows.push({
+        section,
+        figure: `… ${kind}`,
+        bot: `${v.perTask.toFixed(0)} B`,
+        floor: '',
+        ratio: '',
+        target: '',
+        status: '',
+      });
     }
     const restBytes = rest.reduce((sum, [, v]) => sum + v.perTask, 0);
-    rows.push({ section, figure: `… ${rest.length} other keys (queue, indexes, events)`, bot: `${restBytes.toFixed(0)} B`, floor: '', ratio: '', target: '', status: '' });
-    rows.push({ section, figure: 'Redis per tracked task (INFO used_memory delta)', bot: kb(footprint.usedMemoryDeltaPerTask), floor: '', ratio: '', target: '', status: '' });
-    rows.push({ section, figure: 'process RSS', bot: mb(footprint.botRssBytes), floor: mb(footprint.bareRssBytes), ratio: x(footprint.botRssBytes / footprint.bareRssBytes), target: '', status: '' });
-    rows.push({ section, figure: 'live JS heap (after a full GC)', bot: mb(footprint.botHeapUsedBytes), floor: '', ratio: '', target: '', status: '' });
+    rows.push({
+      section,
+      figure: `… ${rest.length} other keys (queue, indexes, events)`,
+      bot: `${restBytes.toFixed(0)} B`,
+      floor: '',
+      ratio: '',
+      target: '',
+      status: '',
+    });
+    rows.push({
+      section,
+      figure: 'Redis per tracked task (INFO used_memory delta)',
+      bot: kb(footprint.usedMemoryDeltaPerTask),
+      floor: '',
+      ratio: '',
+      target: '',
+      status: '',
+    });
+    rows.push({
+      section,
+      figure: 'process RSS',
+      bot: mb(footprint.botRssBytes),
+      floor: mb(footprint.bareRssBytes),
+      ratio: x(footprint.botRssBytes / footprint.bareRssBytes),
+      target: '',
+      status: '',
+    });
+    rows.push({
+      section,
+      figure: 'live JS heap (after a full GC)',
+      bot: mb(footprint.botHeapUsedBytes),
+      floor: '',
+      ratio: '',
+      target: '',
+      status: '',
+    });
   }
 
   if (startup !== null) {
@@ -254,7 +435,15 @@ export function buildReport(input: ReportInput): Report {
     const starts = `${startup.roundCount} start${startup.roundCount === 1 ? '' : 's'} of each`;
     const section = `Start-up and memory, ${starts}, medians (hbr-bot: compiled, after; floor: tsx, before)`;
     const { tsx, compiled } = startup.figures;
-    rows.push({ section, figure: 'bot start to ready (ms)', bot: ms(compiled.readyMs), floor: ms(tsx.readyMs), ratio: x(compiled.readyMs / tsx.readyMs), target: '', status: '' });
+    rows.push({
+      section,
+      figure: 'bot start to ready (ms)',
+      bot: ms(compiled.readyMs),
+      floor: ms(tsx.readyMs),
+      ratio: x(compiled.readyMs / tsx.readyMs),
+      target: '',
+      status: '',
+    });
     rows.push({
       section,
       figure: 'bot RSS when idle (MiB)',
@@ -273,7 +462,15 @@ export function buildReport(input: ReportInput): Report {
       target: '',
       status: '',
     });
-    rows.push({ section, figure: 'CPU used by other processes meanwhile (median)', bot: others(startup.othersCores), floor: '', ratio: '', target: '', status: '' });
+    rows.push({
+      section,
+      figure: 'CPU used by other processes meanwhile (median)',
+      bot: others(startup.othersCores),
+      floor: '',
+      ratio: '',
+      target: '',
+      status: '',
+    });
   }
 
   const { suites, ...options } = input.options;
@@ -317,7 +514,9 @@ export function renderReport(report: Report): string {
   const out: string[] = [];
   out.push(
     `hbr-bot bench — ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}, Redis ${m.redis}, ` +
-      `${Object.entries(m.packages).map(([name, version]) => `${name} ${version}`).join(', ')}; commit ${m.commit ?? 'unknown'}; ` +
+      `${Object.entries(m.packages)
+        .map(([name, version]) => `${name} ${version}`)
+        .join(', ')}; commit ${m.commit ?? 'unknown'}; ` +
       `load average at start ${m.loadAverageAtStart.join(' ')}, at end ${report.loadAverageAtEnd.join(' ')}; bot log level ${report.options.logLevel}; ` +
       `src ${report.src}; ${report.elapsedSeconds} s`,
   );

@@ -49,7 +49,14 @@ function parseOptions(argv: string[]): BenchOptions {
       : { rounds: 3, warmup: 200, requests: 2000, concurrency: 20, pacedRate: 0, pacedRequests: 0 },
     pipeline: quick
       ? { rounds: 1, sizes: [1000], warmupMs: 2000, windowMs: 3000, slowCadenceTasks: 1000, slowCadenceMs: 5000 }
-      : { rounds: 3, sizes: [1000, 10000], warmupMs: 2000, windowMs: 3000, slowCadenceTasks: 10000, slowCadenceMs: 30000 },
+      : {
+          rounds: 3,
+          sizes: [1000, 10000],
+          warmupMs: 2000,
+          windowMs: 3000,
+          slowCadenceTasks: 10000,
+          slowCadenceMs: 30000,
+        },
     economy: quick
       ? { sizes: [1, 20, 200], polls: [1, 10], concurrentRequests: 20, compression: 60 }
       : { sizes: [1, 20, 200], polls: [1, 10, 30], concurrentRequests: 100, compression: 30 },
@@ -59,13 +66,15 @@ function parseOptions(argv: string[]): BenchOptions {
   const rounds = numbers('rounds')?.[0];
   if (rounds !== undefined) options.ack.rounds = options.pipeline.rounds = options.startup.rounds = rounds;
   const pacedRate = numbers('ack-paced')?.[0];
-  if (pacedRate !== undefined) [options.ack.pacedRate, options.ack.pacedRequests] = [pacedRate, Math.round(pacedRate * 6)];
+  if (pacedRate !== undefined)
+    [options.ack.pacedRate, options.ack.pacedRequests] = [pacedRate, Math.round(pacedRate * 6)];
   const ackRequests = numbers('ack-requests')?.[0];
   if (ackRequests !== undefined) options.ack.requests = ackRequests;
   const pollSizes = numbers('poll-sizes');
   if (pollSizes !== undefined) options.pipeline.sizes = pollSizes.filter((n) => n > 0);
   const slow = numbers('slow');
-  if (slow !== undefined) [options.pipeline.slowCadenceTasks, options.pipeline.slowCadenceMs] = [slow[0] ?? 0, slow[1] ?? 30_000];
+  if (slow !== undefined)
+    [options.pipeline.slowCadenceTasks, options.pipeline.slowCadenceMs] = [slow[0] ?? 0, slow[1] ?? 30_000];
   return options;
 }
 
@@ -83,17 +92,23 @@ async function main(): Promise<number> {
     prefixes.clear();
     await redis.quit().catch(() => undefined);
   };
-  const log = (message: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${message}\n`);
+  const log = (message: string) =>
+    process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${message}\n`);
   let exitCode = 0;
   try {
     const machine = await machineInfo(redis);
-    log(`hbr-bot bench: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, Redis ${machine.redis}, load ${machine.loadAverageAtStart.join(' ')}; src ${checkoutDir()}`);
+    log(
+      `hbr-bot bench: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, Redis ${machine.redis}, load ${machine.loadAverageAtStart.join(' ')}; src ${checkoutDir()}`,
+    );
     const tag = randomBytes(4).toString('hex');
     // Each suite gets fresh stand-ins, so one suite's recorded messages and tasks never slow the next.
     const withStandIns = async <T>(name: string, suite: (ctx: BenchContext) => Promise<T>): Promise<T | null> => {
       if (!options.suites.has(name)) return null;
       const start = async () => {
-        const [slack, hbr] = await Promise.all([startChild('slack-standin', 'slack-standin.ts'), startChild('hbr-standin', 'hbr-standin.ts')]);
+        const [slack, hbr] = await Promise.all([
+          startChild('slack-standin', 'slack-standin.ts'),
+          startChild('hbr-standin', 'hbr-standin.ts'),
+        ]);
         return { slack, slackApiUrl: await slack.call<string>('apiUrl'), hbr, hbrUrl: await hbr.call<string>('url') };
       };
       const ctx: BenchContext = {
@@ -119,17 +134,30 @@ async function main(): Promise<number> {
     const pipeline = await withStandIns('pipeline', runPipelineSuite);
     const economy = await withStandIns('economy', runEconomySuite);
     // Its stand-ins run in this process: the bot under test is a plain `node` process, not a bench server.
-    const startup = options.suites.has('startup') ? await runStartupSuite({ options, tag, redis, prefixes, log }) : null;
+    const startup = options.suites.has('startup')
+      ? await runStartupSuite({ options, tag, redis, prefixes, log })
+      : null;
 
     const elapsedSeconds = (performance.now() - started) / 1000;
-    const report = buildReport({ machine, options, ack, pipeline, economy, startup, elapsedSeconds, src: checkoutDir() });
+    const report = buildReport({
+      machine,
+      options,
+      ack,
+      pipeline,
+      economy,
+      startup,
+      elapsedSeconds,
+      src: checkoutDir(),
+    });
     const file = `${resultsDir}latest.json`;
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     process.stdout.write(`${renderReport(report)}\n`);
     log(`results written to ${file}`);
   } catch (error) {
     exitCode = 1;
-    process.stderr.write(`\nbench harness failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `\nbench harness failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
   } finally {
     killAllChildren();
     await cleanUp();

@@ -20,7 +20,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
-import { verifyAcs3, verifyV2, type HeaderBag, type SignatureCheck } from './alibaba-signature.js';
+import { type HeaderBag, type SignatureCheck, verifyAcs3, verifyV2 } from './alibaba-signature.js';
 import { listen } from './listen.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -223,10 +223,13 @@ function parseRequest(req: IncomingMessage, rawBody: Buffer): ParsedRequest {
   const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
   const query = parseFormEncoded(q === -1 ? '' : rawUrl.slice(q + 1));
   const contentType = firstHeader(req.headers, 'content-type') ?? '';
-  const form = contentType.toLowerCase().startsWith('application/x-www-form-urlencoded') ? parseFormEncoded(rawBody.toString('utf8')) : {};
+  const form = contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')
+    ? parseFormEncoded(rawBody.toString('utf8'))
+    : {};
   const params = { ...query, ...form };
   const authorization = firstHeader(req.headers, 'authorization');
-  const scheme: ParsedRequest['scheme'] = authorization !== undefined ? 'ACS3-HMAC-SHA256' : params.Signature !== undefined ? 'v2' : 'none';
+  const scheme: ParsedRequest['scheme'] =
+    authorization !== undefined ? 'ACS3-HMAC-SHA256' : params.Signature !== undefined ? 'v2' : 'none';
   return {
     method: (req.method ?? 'GET').toUpperCase(),
     path,
@@ -247,13 +250,21 @@ export function parseIdList(name: string, raw: string, max: number): string[] {
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new ApiError(400, 'InvalidParameter', `The parameter ${name} must be a JSON array string such as ["i-xxx"], got ${JSON.stringify(raw.slice(0, 60))}.`);
+    throw new ApiError(
+      400,
+      'InvalidParameter',
+      `The parameter ${name} must be a JSON array string such as ["i-xxx"], got ${JSON.stringify(raw.slice(0, 60))}.`,
+    );
   }
   if (!Array.isArray(parsed) || parsed.some((id) => typeof id !== 'string' || id === '')) {
     throw new ApiError(400, 'InvalidParameter', `The parameter ${name} must be a JSON array of non-empty strings.`);
   }
   if (parsed.length === 0 || parsed.length > max) {
-    throw new ApiError(400, 'InvalidParameter', `The parameter ${name} must hold 1 to ${max} items, got ${parsed.length}.`);
+    throw new ApiError(
+      400,
+      'InvalidParameter',
+      `The parameter ${name} must hold 1 to ${max} items, got ${parsed.length}.`,
+    );
   }
   return parsed as string[];
 }
@@ -262,11 +273,21 @@ export function parseIdList(name: string, raw: string, max: number): string[] {
 export function rejectFlattened(params: Record<string, string>, name: string): void {
   const flattened = Object.keys(params).find((key) => key.startsWith(`${name}.`));
   if (flattened !== undefined) {
-    throw new ApiError(400, 'InvalidParameter', `The parameter ${name} must be a JSON array string; "${flattened}" is not accepted.`);
+    throw new ApiError(
+      400,
+      'InvalidParameter',
+      `The parameter ${name} must be a JSON array string; "${flattened}" is not accepted.`,
+    );
   }
 }
 
-export function intParam(params: Record<string, string>, name: string, fallback: number, min: number, max: number): number {
+export function intParam(
+  params: Record<string, string>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = params[name];
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
@@ -324,39 +345,78 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   function checkEnvelope(request: ParsedRequest): void {
     let check: SignatureCheck;
     if (request.scheme === 'ACS3-HMAC-SHA256') {
-      check = verifyAcs3({ method: request.method, path: request.path, query: request.query, headers: request.headers, body: request.rawBody }, secretFor);
+      check = verifyAcs3(
+        {
+          method: request.method,
+          path: request.path,
+          query: request.query,
+          headers: request.headers,
+          body: request.rawBody,
+        },
+        secretFor,
+      );
     } else if (request.scheme === 'v2') {
       check = verifyV2(request.method, request.params, secretFor);
     } else {
-      throw new ApiError(400, 'MissingSignature', 'The request carries neither an Authorization header nor a Signature parameter.');
+      throw new ApiError(
+        400,
+        'MissingSignature',
+        'The request carries neither an Authorization header nor a Signature parameter.',
+      );
     }
     if (!check.ok) throw new ApiError(check.httpStatus, check.code, check.message);
 
     const stamp = request.scheme === 'v2' ? request.params.Timestamp : firstHeader(request.headers, 'x-acs-date');
-    if (stamp === undefined || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(stamp) || Number.isNaN(Date.parse(stamp))) {
-      throw new ApiError(400, 'InvalidTimeStamp.Format', 'Specified time stamp or date value is not well formatted (expected YYYY-MM-DDThh:mm:ssZ).');
+    if (
+      stamp === undefined ||
+      !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(stamp) ||
+      Number.isNaN(Date.parse(stamp))
+    ) {
+      throw new ApiError(
+        400,
+        'InvalidTimeStamp.Format',
+        'Specified time stamp or date value is not well formatted (expected YYYY-MM-DDThh:mm:ssZ).',
+      );
     }
     if (Math.abs(now() - Date.parse(stamp)) > TIMESTAMP_WINDOW_MS) {
-      throw new ApiError(400, 'InvalidTimeStamp.Expired', `Specified time stamp or date value is expired: ${stamp} is more than 15 minutes from the server time.`);
+      throw new ApiError(
+        400,
+        'InvalidTimeStamp.Expired',
+        `Specified time stamp or date value is expired: ${stamp} is more than 15 minutes from the server time.`,
+      );
     }
 
-    const nonce = request.scheme === 'v2' ? request.params.SignatureNonce : firstHeader(request.headers, 'x-acs-signature-nonce');
+    const nonce =
+      request.scheme === 'v2' ? request.params.SignatureNonce : firstHeader(request.headers, 'x-acs-signature-nonce');
     if (nonce !== undefined) {
-      if (usedNonces.has(nonce)) throw new ApiError(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
+      if (usedNonces.has(nonce))
+        throw new ApiError(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
       usedNonces.add(nonce);
     }
 
     const requested = firstHeader(request.headers, 'x-acs-version') ?? request.params.Version;
     if (requested !== version) {
-      throw new ApiError(400, 'InvalidVersion', `Specified parameter Version "${requested ?? ''}" is not valid (${product} is ${version}).`);
+      throw new ApiError(
+        400,
+        'InvalidVersion',
+        `Specified parameter Version "${requested ?? ''}" is not valid (${product} is ${version}).`,
+      );
     }
     const headerAction = firstHeader(request.headers, 'x-acs-action');
     const paramAction = request.params.Action;
     if (headerAction !== undefined && paramAction !== undefined && headerAction !== paramAction) {
-      throw new ApiError(400, 'InvalidParameter', `x-acs-action "${headerAction}" and Action "${paramAction}" disagree.`);
+      throw new ApiError(
+        400,
+        'InvalidParameter',
+        `x-acs-action "${headerAction}" and Action "${paramAction}" disagree.`,
+      );
     }
     if (request.path !== '/' || !options.actions.includes(request.action)) {
-      throw new ApiError(404, 'InvalidAction.NotFound', `Specified api "${request.action}" is not found at ${request.path}.`);
+      throw new ApiError(
+        404,
+        'InvalidAction.NotFound',
+        `Specified api "${request.action}" is not found at ${request.path}.`,
+      );
     }
     if (request.method !== 'POST' && request.method !== 'GET') {
       throw new ApiError(400, 'InvalidParameter', `HTTP method ${request.method} is not supported.`);
@@ -430,7 +490,10 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       query: request.query,
       form: request.form,
       signature: request.scheme,
-      accessKeyId: request.scheme === 'v2' ? (request.params.AccessKeyId ?? null) : (/Credential=([^,\s]+)/.exec(firstHeader(req.headers, 'authorization') ?? '')?.[1] ?? null),
+      accessKeyId:
+        request.scheme === 'v2'
+          ? (request.params.AccessKeyId ?? null)
+          : (/Credential=([^,\s]+)/.exec(firstHeader(req.headers, 'authorization') ?? '')?.[1] ?? null),
     });
 
     /** The service's answer to the call: authentication, a service-level fault, then the product's handler. */
@@ -451,9 +514,21 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
               `User not authorized to operate on the specified resource, or this API does not support RAM. (${options.ramNamespace}:${request.action})`,
             );
           case 'cloud-assist-error':
-            throw new ApiError(400, 'CloudAssistNotRunningOnInstance', 'Cloud Assistant is not running on the instance.');
+            throw new ApiError(
+              400,
+              'CloudAssistNotRunningOnInstance',
+              'Cloud Assistant is not running on the instance.',
+            );
           case 'success-false':
-            return { status: 200, body: { Code: fault.code ?? 'OperationDenied', Message: 'The operation failed.', RequestId: requestId, Success: false } };
+            return {
+              status: 200,
+              body: {
+                Code: fault.code ?? 'OperationDenied',
+                Message: 'The operation failed.',
+                RequestId: requestId,
+                Success: false,
+              },
+            };
           default:
             break;
         }
@@ -480,7 +555,9 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       return;
     }
     if (fault?.kind === 'unavailable-503') {
-      return send(errorAnswer(503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.'));
+      return send(
+        errorAnswer(503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.'),
+      );
     }
     let holdMs = 0;
     if (fault?.kind === 'slow') {

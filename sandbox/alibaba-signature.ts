@@ -129,7 +129,11 @@ export interface CanonicalRequestParts {
 }
 
 /** Step 5. */
-export function acs3CanonicalRequest(parts: CanonicalRequestParts, signedHeaders: readonly string[], payloadHash: string): string {
+export function acs3CanonicalRequest(
+  parts: CanonicalRequestParts,
+  signedHeaders: readonly string[],
+  payloadHash: string,
+): string {
   return [
     parts.method.toUpperCase(),
     parts.path,
@@ -155,13 +159,25 @@ export interface Acs3Request extends CanonicalRequestParts {
 }
 
 /** Headers an ACS3 request must sign, whatever else it signs. */
-const REQUIRED_ACS3_SIGNED_HEADERS = ['host', 'x-acs-action', 'x-acs-content-sha256', 'x-acs-date', 'x-acs-version'] as const;
+const REQUIRED_ACS3_SIGNED_HEADERS = [
+  'host',
+  'x-acs-action',
+  'x-acs-content-sha256',
+  'x-acs-date',
+  'x-acs-version',
+] as const;
 
 /** Checks an ACS3-HMAC-SHA256 request (steps 1-7). */
 export function verifyAcs3(request: Acs3Request, secretFor: SecretLookup): SignatureCheck {
   const authorization = headerValue(request.headers, 'authorization');
   if (authorization === undefined) {
-    return { ok: false, code: 'MissingSignature', httpStatus: 400, message: 'The request has no Authorization header.', accessKeyId: null };
+    return {
+      ok: false,
+      code: 'MissingSignature',
+      httpStatus: 400,
+      message: 'The request has no Authorization header.',
+      accessKeyId: null,
+    };
   }
   const parsed = parseAcs3Authorization(authorization);
   if (!parsed || parsed.algorithm !== ACS3_ALGORITHM) {
@@ -176,7 +192,13 @@ export function verifyAcs3(request: Acs3Request, secretFor: SecretLookup): Signa
   const { accessKeyId, signedHeaders, signature } = parsed;
   const secret = secretFor(accessKeyId);
   if (secret === undefined) {
-    return { ok: false, code: 'InvalidAccessKeyId.NotFound', httpStatus: 404, message: 'Specified access key is not found.', accessKeyId };
+    return {
+      ok: false,
+      code: 'InvalidAccessKeyId.NotFound',
+      httpStatus: 404,
+      message: 'Specified access key is not found.',
+      accessKeyId,
+    };
   }
   const missing = REQUIRED_ACS3_SIGNED_HEADERS.filter((name) => !signedHeaders.includes(name));
   if (missing.length > 0) {
@@ -227,7 +249,8 @@ export function verifyAcs3(request: Acs3Request, secretFor: SecretLookup): Signa
 export function signAcs3(request: Acs3Request, accessKeyId: string, secret: string): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined && name.toLowerCase() !== 'authorization') headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+    if (value !== undefined && name.toLowerCase() !== 'authorization')
+      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
   }
   const payloadHash = sha256Hex(request.body);
   headers['x-acs-content-sha256'] = payloadHash;
@@ -257,7 +280,13 @@ export function v2Signature(secret: string, stringToSign: string): string {
 export function verifyV2(method: string, params: Record<string, string>, secretFor: SecretLookup): SignatureCheck {
   const signature = params.Signature;
   if (signature === undefined || signature === '') {
-    return { ok: false, code: 'MissingSignature', httpStatus: 400, message: 'The request has no Signature parameter.', accessKeyId: null };
+    return {
+      ok: false,
+      code: 'MissingSignature',
+      httpStatus: 400,
+      message: 'The request has no Signature parameter.',
+      accessKeyId: null,
+    };
   }
   const accessKeyId = params.AccessKeyId ?? '';
   if (accessKeyId === '' || (params.SignatureMethod ?? 'HMAC-SHA1') !== 'HMAC-SHA1') {
@@ -271,7 +300,13 @@ export function verifyV2(method: string, params: Record<string, string>, secretF
   }
   const secret = secretFor(accessKeyId);
   if (secret === undefined) {
-    return { ok: false, code: 'InvalidAccessKeyId.NotFound', httpStatus: 404, message: 'Specified access key is not found.', accessKeyId };
+    return {
+      ok: false,
+      code: 'InvalidAccessKeyId.NotFound',
+      httpStatus: 404,
+      message: 'Specified access key is not found.',
+      accessKeyId,
+    };
   }
   const stringToSign = v2StringToSign(method, params);
   if (!sameText(signature, v2Signature(secret, stringToSign))) {

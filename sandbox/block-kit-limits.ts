@@ -39,7 +39,6 @@
  * `[json-pointer:/blocks/0/text/text]` notation so a failure names the offending field.
  */
 
-
 const LIMITS = {
   blocksPerMessage: 50,
   topLevelText: 40_000,
@@ -227,7 +226,8 @@ class Checker {
       this.add(pointer, 'confirm must be a confirmation dialog object');
       return;
     }
-    if (value.title !== undefined) this.textObject(value.title, `${pointer}/title`, LIMITS.confirmTitle, ['plain_text']);
+    if (value.title !== undefined)
+      this.textObject(value.title, `${pointer}/title`, LIMITS.confirmTitle, ['plain_text']);
     if (value.text === undefined) this.add(`${pointer}/text`, 'confirmation dialog is missing "text"');
     else this.textObject(value.text, `${pointer}/text`, LIMITS.confirmText, ['plain_text', 'mrkdwn']);
     if (value.confirm !== undefined) {
@@ -338,7 +338,10 @@ class Checker {
       if (typeof value.block_id === 'string') {
         const previous = blockIds.get(value.block_id);
         if (previous !== undefined) {
-          this.add(`${pointer}/block_id`, `block_id ${JSON.stringify(value.block_id)} is not unique (also /blocks/${previous})`);
+          this.add(
+            `${pointer}/block_id`,
+            `block_id ${JSON.stringify(value.block_id)} is not unique (also /blocks/${previous})`,
+          );
         } else {
           blockIds.set(value.block_id, index);
         }
@@ -365,7 +368,10 @@ class Checker {
           if (isObject(element) && typeof element.action_id === 'string') {
             const previous = actionIds.get(element.action_id);
             if (previous !== undefined) {
-              this.add(`${at}/action_id`, `action_id ${JSON.stringify(element.action_id)} is not unique in this block (also elements/${previous})`);
+              this.add(
+                `${at}/action_id`,
+                `action_id ${JSON.stringify(element.action_id)} is not unique in this block (also elements/${previous})`,
+              );
             } else {
               actionIds.set(element.action_id, i);
             }
@@ -375,7 +381,8 @@ class Checker {
       }
       case 'image':
         this.imageElement(value, pointer);
-        if (value.title !== undefined) this.textObject(value.title, `${pointer}/title`, LIMITS.imageTitle, ['plain_text']);
+        if (value.title !== undefined)
+          this.textObject(value.title, `${pointer}/title`, LIMITS.imageTitle, ['plain_text']);
         break;
       case 'input':
         if (value.label === undefined) this.add(`${pointer}/label`, 'input is missing "label"');
@@ -421,7 +428,13 @@ class Checker {
   }
 
   /** A required, non-empty array with a maximum size whose items are checked by `each`. */
-  list(owner: Obj, key: string, pointer: string, max: number, each: (item: unknown, at: string, i: number) => void): void {
+  list(
+    owner: Obj,
+    key: string,
+    pointer: string,
+    max: number,
+    each: (item: unknown, at: string, i: number) => void,
+  ): void {
     const items = owner[key];
     const at = `${pointer}/${key}`;
     if (!Array.isArray(items)) {

@@ -51,7 +51,8 @@ const SANDBOX_SUPPLIED_VARIABLES = [
 export function loadSandboxConfig(env: NodeJS.ProcessEnv, supplied: SandboxSupplied): SandboxConfig {
   const passed: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    if (value !== undefined && !isBlank(value) && !(SANDBOX_SUPPLIED_VARIABLES as readonly string[]).includes(name)) passed[name] = value;
+    if (value !== undefined && !isBlank(value) && !(SANDBOX_SUPPLIED_VARIABLES as readonly string[]).includes(name))
+      passed[name] = value;
   }
   const config = loadConfig({
     HBR_POLL_FIRST_DELAY_MS: String(SANDBOX_DEFAULTS.pollFirstDelayMs),

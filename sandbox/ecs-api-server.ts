@@ -29,14 +29,14 @@ import {
   type RawEcsInstance,
 } from '../src/ecs/types.js';
 import {
+  type Answer,
   ApiError,
   intParam,
   parseIdList,
-  rejectFlattened,
-  startRpcServer,
-  type Answer,
   type RecordedRpcCall,
   type RpcFault,
+  rejectFlattened,
+  startRpcServer,
 } from './alibaba-rpc-server.js';
 import { InstanceScript, type ScriptedState } from './instance-script.js';
 
@@ -92,7 +92,12 @@ function agentOnline(state: ScriptedState): boolean {
 
 function requiredRegion(params: Record<string, string>): string {
   const region = params.RegionId;
-  if (region === undefined || region === '') throw new ApiError(400, 'MissingParameter', 'The input parameter "RegionId" that is mandatory for processing this request is not supplied.');
+  if (region === undefined || region === '')
+    throw new ApiError(
+      400,
+      'MissingParameter',
+      'The input parameter "RegionId" that is mandatory for processing this request is not supplied.',
+    );
   return region;
 }
 
@@ -121,7 +126,10 @@ export async function startEcsStandIn(options: EcsStandInOptions): Promise<EcsSt
     const region = requiredRegion(params);
     rejectFlattened(params, 'InstanceIds');
     const raw = params.InstanceIds;
-    const ids = raw === undefined ? script.entries().map((e) => e.instanceId) : parseIdList('InstanceIds', raw, MAX_DESCRIBE_INSTANCES_IDS);
+    const ids =
+      raw === undefined
+        ? script.entries().map((e) => e.instanceId)
+        : parseIdList('InstanceIds', raw, MAX_DESCRIBE_INSTANCES_IDS);
     const pageNumber = intParam(params, 'PageNumber', 1, 1, 1_000_000);
     const pageSize = intParam(params, 'PageSize', 10, 1, MAX_DESCRIBE_INSTANCES_PAGE_SIZE);
     const known = [...new Set(ids)].filter((id) => inRegion(region) && exists(script.stateOf(id)));
@@ -139,14 +147,22 @@ export async function startEcsStandIn(options: EcsStandInOptions): Promise<EcsSt
   function handleDescribeCloudAssistantStatus(params: Record<string, string>, requestId: string): Answer {
     const region = requiredRegion(params);
     if (params.InstanceIds !== undefined || params.InstanceId !== undefined) {
-      throw new ApiError(400, 'InvalidParameter', 'DescribeCloudAssistantStatus takes InstanceId.N (InstanceId.1, InstanceId.2, ...), not a JSON list.');
+      throw new ApiError(
+        400,
+        'InvalidParameter',
+        'DescribeCloudAssistantStatus takes InstanceId.N (InstanceId.1, InstanceId.2, ...), not a JSON list.',
+      );
     }
     const ids = Object.keys(params)
       .filter((key) => /^InstanceId\.\d+$/.test(key))
       .sort((a, b) => Number(a.slice(11)) - Number(b.slice(11)))
       .map((key) => params[key] ?? '');
     if (ids.length > MAX_INSTANCE_ID_N) {
-      throw new ApiError(400, 'InvalidParameter', `The parameter InstanceId.N holds at most ${MAX_INSTANCE_ID_N} items, got ${ids.length}.`);
+      throw new ApiError(
+        400,
+        'InvalidParameter',
+        `The parameter InstanceId.N holds at most ${MAX_INSTANCE_ID_N} items, got ${ids.length}.`,
+      );
     }
     const nowMs = Date.now() + clockOffsetMs;
     const statuses: RawCloudAssistantStatus[] = [...new Set(ids)]
@@ -159,7 +175,9 @@ export async function startEcsStandIn(options: EcsStandInOptions): Promise<EcsSt
           CloudAssistantStatus: online ? 'true' : 'false',
           CloudAssistantVersion: windows ? '2.1.3.857' : '2.2.3.857',
           // An offline agent last reported three days ago.
-          LastHeartbeatTime: new Date(online ? nowMs - 20_000 : nowMs - 3 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+          LastHeartbeatTime: new Date(online ? nowMs - 20_000 : nowMs - 3 * 86_400_000)
+            .toISOString()
+            .replace(/\.\d+Z$/, 'Z'),
           OSType: windows ? 'Windows' : 'Linux',
         };
       });

@@ -23,6 +23,7 @@
  *   await hbr.close();
  */
 import {
+  type BackupClientInfo,
   HBR_API_VERSION,
   MAX_INSTANCES_PER_CALL,
   MAX_PAGE_SIZE,
@@ -32,19 +33,18 @@ import {
   type RawInstallResponse,
   type RawInstanceStatus,
   type RawTaskResultItem,
-  type BackupClientInfo,
 } from '../src/hbr/types.js';
 import {
+  type Answer,
   ApiError,
   intParam,
+  type ParsedRequest,
   parseIdList,
+  type RecordedRpcCall,
+  type RpcFault,
   randomId,
   rejectFlattened,
   startRpcServer,
-  type Answer,
-  type ParsedRequest,
-  type RecordedRpcCall,
-  type RpcFault,
 } from './alibaba-rpc-server.js';
 import { InstanceScript, type ScriptedState } from './instance-script.js';
 
@@ -185,7 +185,10 @@ export async function startHbrStandIn(options: HbrStandInOptions): Promise<HbrSt
 
   // --- clients and tasks --------------------------------------------------------------------
 
-  function registerClient(instanceId: string, fields: Partial<Omit<StandInClient, 'clientId' | 'instanceId'>> = {}): StandInClient {
+  function registerClient(
+    instanceId: string,
+    fields: Partial<Omit<StandInClient, 'clientId' | 'instanceId'>> = {},
+  ): StandInClient {
     const existing = clientsByInstance.get(instanceId);
     const client: StandInClient = {
       clientId: existing?.clientId ?? randomId('c-'),
@@ -219,7 +222,10 @@ export async function startHbrStandIn(options: HbrStandInOptions): Promise<HbrSt
     } else {
       clientStatus = 'ACTIVATED';
     }
-    const clientId = clientStatus === 'ACTIVATED' ? registerClient(instanceId).clientId : (clientsByInstance.get(instanceId)?.clientId ?? randomId('c-'));
+    const clientId =
+      clientStatus === 'ACTIVATED'
+        ? registerClient(instanceId).clientId
+        : (clientsByInstance.get(instanceId)?.clientId ?? randomId('c-'));
     return { instanceId, clientId, clientStatus, errorCode };
   }
 
@@ -248,12 +254,16 @@ export async function startHbrStandIn(options: HbrStandInOptions): Promise<HbrSt
   function pollTask(task: Task): void {
     task.polls += 1;
     if (task.outcome !== null) return;
-    const needed = task.instanceIds.some((id) => stateOf(id) === 'slow') ? pollsToComplete + slowExtraPolls : pollsToComplete;
+    const needed = task.instanceIds.some((id) => stateOf(id) === 'slow')
+      ? pollsToComplete + slowExtraPolls
+      : pollsToComplete;
     if (task.polls >= needed) {
       completeTask(task);
       return;
     }
-    task.progress = Number.isFinite(needed) ? Math.min(99, Math.floor((task.polls * 100) / needed)) : Math.min(99, task.polls * 5);
+    task.progress = Number.isFinite(needed)
+      ? Math.min(99, Math.floor((task.polls * 100) / needed))
+      : Math.min(99, task.polls * 5);
     task.updatedAt = nowSeconds();
   }
 
@@ -265,14 +275,21 @@ export async function startHbrStandIn(options: HbrStandInOptions): Promise<HbrSt
       throw new ApiError(400, 'InvalidParameter', 'ClientIds is not supported by the HBR stand-in: use InstanceIds.');
     }
     const raw = params.InstanceIds;
-    if (raw === undefined) throw new ApiError(400, 'MissingParameter', 'The parameter InstanceIds is mandatory for this action.');
+    if (raw === undefined)
+      throw new ApiError(400, 'MissingParameter', 'The parameter InstanceIds is mandatory for this action.');
     const ids = parseIdList('InstanceIds', raw, MAX_INSTANCES_PER_CALL);
     const statuses: RawInstanceStatus[] = ids.map((id) => {
       const errorCode = INSTANCE_ERRORS[stateOf(id)] ?? '';
       return { InstanceId: id, ValidInstance: errorCode === '', ErrorCode: errorCode };
     });
     const validIds = statuses.filter((s) => s.ValidInstance).map((s) => s.InstanceId as string);
-    const body: RawInstallResponse = { Code: '200', Message: 'successful', RequestId: requestId, Success: true, InstanceStatuses: statuses };
+    const body: RawInstallResponse = {
+      Code: '200',
+      Message: 'successful',
+      RequestId: requestId,
+      Success: true,
+      InstanceStatuses: statuses,
+    };
     if (validIds.length > 0) {
       const task: Task = {
         id: randomId('t-'),
@@ -294,7 +311,8 @@ export async function startHbrStandIn(options: HbrStandInOptions): Promise<HbrSt
 
   function handleDescribeTask(params: Record<string, string>, requestId: string, malformedResult: boolean): Answer {
     const taskId = params.TaskId;
-    if (taskId === undefined || taskId === '') throw new ApiError(400, 'MissingParameter', 'The parameter TaskId is mandatory for this action.');
+    if (taskId === undefined || taskId === '')
+      throw new ApiError(400, 'MissingParameter', 'The parameter TaskId is mandatory for this action.');
     const task = tasks.get(taskId);
     if (!task) throw new ApiError(404, 'InvalidTaskId.NotFound', `The specified task ${taskId} does not exist.`);
     pollTask(task);
@@ -319,18 +337,25 @@ export async function startHbrStandIn(options: HbrStandInOptions): Promise<HbrSt
   function handleDescribeBackupClients(request: ParsedRequest, requestId: string): Answer {
     const { params, query, form } = request;
     const clientType = params.ClientType;
-    if (clientType === undefined || clientType === '') throw new ApiError(400, 'MissingParameter', 'The parameter ClientType is mandatory for this action.');
-    if (clientType !== 'ECS_CLIENT') throw new ApiError(400, 'InvalidParameter', `The stand-in only serves ClientType ECS_CLIENT, got ${clientType}.`);
+    if (clientType === undefined || clientType === '')
+      throw new ApiError(400, 'MissingParameter', 'The parameter ClientType is mandatory for this action.');
+    if (clientType !== 'ECS_CLIENT')
+      throw new ApiError(400, 'InvalidParameter', `The stand-in only serves ClientType ECS_CLIENT, got ${clientType}.`);
     for (const name of ['InstanceIds', 'ClientIds']) {
       rejectFlattened(params, name);
-      if (query[name] !== undefined) throw new ApiError(400, 'InvalidParameter', `The parameter ${name} must be sent in the form body.`);
+      if (query[name] !== undefined)
+        throw new ApiError(400, 'InvalidParameter', `The parameter ${name} must be sent in the form body.`);
     }
-    const instanceFilter = form.InstanceIds !== undefined ? new Set(parseIdList('InstanceIds', form.InstanceIds, 10_000)) : null;
-    const clientFilter = form.ClientIds !== undefined ? new Set(parseIdList('ClientIds', form.ClientIds, 10_000)) : null;
+    const instanceFilter =
+      form.InstanceIds !== undefined ? new Set(parseIdList('InstanceIds', form.InstanceIds, 10_000)) : null;
+    const clientFilter =
+      form.ClientIds !== undefined ? new Set(parseIdList('ClientIds', form.ClientIds, 10_000)) : null;
     const pageNumber = intParam(params, 'PageNumber', 1, 1, 1_000_000);
     const pageSize = Math.min(intParam(params, 'PageSize', 10, 1, MAX_PAGE_SIZE), maxPageSize);
     const matching = [...clientsByInstance.values()].filter(
-      (c) => (instanceFilter === null || instanceFilter.has(c.instanceId)) && (clientFilter === null || clientFilter.has(c.clientId)),
+      (c) =>
+        (instanceFilter === null || instanceFilter.has(c.instanceId)) &&
+        (clientFilter === null || clientFilter.has(c.clientId)),
     );
     const page = matching.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
     const clients: RawBackupClient[] = page.map((c) => ({

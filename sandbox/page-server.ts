@@ -18,11 +18,19 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from 'pino';
 import type { Config } from '../src/config.js';
 import { checkoutFile } from './checkout-files.js';
-import { SANDBOX_BOT_USER_ID, SANDBOX_CHANNEL, SANDBOX_INSTANCES, SANDBOX_USERS, STATE_NOTES, sandboxUser, type SandboxUser } from './fixture.js';
-import { SCRIPTED_STATES, type HbrStandIn, type ScriptedState } from './hbr-api-server.js';
+import {
+  SANDBOX_BOT_USER_ID,
+  SANDBOX_CHANNEL,
+  SANDBOX_INSTANCES,
+  SANDBOX_USERS,
+  type SandboxUser,
+  STATE_NOTES,
+  sandboxUser,
+} from './fixture.js';
+import { type HbrStandIn, SCRIPTED_STATES, type ScriptedState } from './hbr-api-server.js';
+import { listen } from './listen.js';
 import { currentContent, type EphemeralMessage, type PostedMessage, type SlackStandIn } from './slack-api-server.js';
 import { sendBlockAction, sendSlashCommand } from './slack-requests.js';
-import { listen } from './listen.js';
 
 export interface SandboxPageOptions {
   /** 0 = any free port. */
@@ -100,7 +108,8 @@ const PAGE_FILES: Record<string, { file: string; type: string }> = {
 };
 
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
 };
@@ -114,7 +123,11 @@ const COMMAND_PATTERN = /^(\/[A-Za-z0-9_-]+)(?:\s+([\s\S]*))?$/;
 const APP_COMMAND_PATTERN = /^\/hbr-[a-z0-9_-]+$/;
 const INSTANCE_ID = /^i-[a-z0-9]{8,30}$/;
 const FALLBACK_COMMANDS: SlashCommandHint[] = [
-  { command: '/hbr-install', description: 'Request the HBR backup client on ECS instances', usageHint: 'i-bp1abc… i-bp1def… [--region cn-shanghai] | help' },
+  {
+    command: '/hbr-install',
+    description: 'Request the HBR backup client on ECS instances',
+    usageHint: 'i-bp1abc… i-bp1def… [--region cn-shanghai] | help',
+  },
 ];
 
 class HttpError extends Error {
@@ -178,7 +191,9 @@ function instancesView(hbr: HbrStandIn, region: string, poll: Config['poll']): I
   const tasks = hbr.tasks();
   const clients = new Map(hbr.clients().map((c) => [c.instanceId, c]));
   // The scripted ones first, then any other ID someone requested.
-  const ids = [...new Set([...SANDBOX_INSTANCES.map((i) => i.id), ...states.keys(), ...tasks.flatMap((t) => t.instanceIds)])];
+  const ids = [
+    ...new Set([...SANDBOX_INSTANCES.map((i) => i.id), ...states.keys(), ...tasks.flatMap((t) => t.instanceIds)]),
+  ];
   return {
     region,
     poll,
@@ -193,7 +208,10 @@ function instancesView(hbr: HbrStandIn, region: string, poll: Config['poll']): I
         state,
         note: STATE_NOTES[state],
         client: client === undefined ? null : { status: client.status, version: client.clientVersion },
-        task: task === undefined ? null : { taskId: task.taskId, kind: task.kind, progress: task.progress, outcome: task.outcome },
+        task:
+          task === undefined
+            ? null
+            : { taskId: task.taskId, kind: task.kind, progress: task.progress, outcome: task.outcome },
       };
     }),
   };
@@ -226,7 +244,11 @@ function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
   res.end(text);
 }
 
@@ -255,7 +277,10 @@ export function findButton(blocks: unknown[], blockId: string, actionId: string)
     const block = raw as { block_id?: unknown; elements?: unknown; accessory?: unknown };
     const id = typeof block.block_id === 'string' ? block.block_id : `b${index}`;
     if (id !== blockId) continue;
-    const elements = [...(Array.isArray(block.elements) ? block.elements : []), ...(block.accessory === undefined ? [] : [block.accessory])];
+    const elements = [
+      ...(Array.isArray(block.elements) ? block.elements : []),
+      ...(block.accessory === undefined ? [] : [block.accessory]),
+    ];
     for (const rawElement of elements) {
       const element = rawElement as { type?: unknown; action_id?: unknown; value?: unknown; text?: { text?: unknown } };
       if (element.type === 'button' && element.action_id === actionId) {
@@ -279,7 +304,8 @@ interface Subscriber {
 export async function startSandboxPage(options: SandboxPageOptions): Promise<SandboxPage> {
   const { slack, hbr, logger } = options;
   const files = new Map<string, Buffer>();
-  for (const [path, { file }] of Object.entries(PAGE_FILES)) files.set(path, await readFile(checkoutFile(`sandbox/page/${file}`)));
+  for (const [path, { file }] of Object.entries(PAGE_FILES))
+    files.set(path, await readFile(checkoutFile(`sandbox/page/${file}`)));
   const commands = options.commands ?? (await readManifestCommands());
   const subscribers = new Set<Subscriber>();
 
@@ -324,7 +350,11 @@ export async function startSandboxPage(options: SandboxPageOptions): Promise<San
   function openEvents(req: IncomingMessage, res: ServerResponse, url: URL): void {
     // An unknown user (a stale bookmark) watches as the first one; the snapshot says who.
     const user = sandboxUser(url.searchParams.get('user') ?? '') ?? SANDBOX_USERS[0]!;
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+    });
     const subscriber: Subscriber = { res, user: user.id };
     res.write('retry: 1000\n\n');
     push(subscriber, 'snapshot', snapshot(user.id));
@@ -344,11 +374,17 @@ export async function startSandboxPage(options: SandboxPageOptions): Promise<San
     const match = COMMAND_PATTERN.exec(line);
     // Refusals Slack itself makes, before any app hears of it: answered as notes, not as HTTP errors.
     if (match === null) {
-      return { ok: false, error: 'hbr-bot only listens to slash commands here: type one starting with /, e.g. /hbr-install i-…' };
+      return {
+        ok: false,
+        error: 'hbr-bot only listens to slash commands here: type one starting with /, e.g. /hbr-install i-…',
+      };
     }
     const name = match[1]!.toLowerCase();
     if (!APP_COMMAND_PATTERN.test(name) && !commands.some((c) => c.command === name)) {
-      return { ok: false, error: `${name} is not a valid command. In Slack, all messages that start with the "/" character are interpreted as commands.` };
+      return {
+        ok: false,
+        error: `${name} is not a valid command. In Slack, all messages that start with the "/" character are interpreted as commands.`,
+      };
     }
     const responseUrl = slack.responseUrl({ channel: SANDBOX_CHANNEL.id, user: user.id });
     const answer = await sendSlashCommand(
@@ -366,13 +402,21 @@ export async function startSandboxPage(options: SandboxPageOptions): Promise<San
     );
     if (answer.status !== 200) {
       // What Slack tells the user when the app does not acknowledge a command.
-      return { ok: false, error: `${name} failed with the error "dispatch_failed" (hbr-bot answered HTTP ${answer.status})` };
+      return {
+        ok: false,
+        error: `${name} failed with the error "dispatch_failed" (hbr-bot answered HTTP ${answer.status})`,
+      };
     }
     // An ack with a body is shown like a response_url post: ephemeral unless response_type says otherwise.
     const json = answer.json as Record<string, unknown> | null;
     if (json !== null && typeof json === 'object' && (json.text !== undefined || json.blocks !== undefined)) {
-      const delivered = await fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: answer.body });
-      if (!delivered.ok) return { ok: false, error: `Slack refused hbr-bot's answer to ${name}: ${await delivered.text()}` };
+      const delivered = await fetch(responseUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: answer.body,
+      });
+      if (!delivered.ok)
+        return { ok: false, error: `Slack refused hbr-bot's answer to ${name}: ${await delivered.text()}` };
     }
     return { ok: true };
   }
@@ -400,18 +444,23 @@ export async function startSandboxPage(options: SandboxPageOptions): Promise<San
         message_ts: ts,
         is_ephemeral: ephemeral,
         ...(ephemeral ? {} : { message: slack.messagePayload(channel, ts) }),
-        response_url: slack.responseUrl(ephemeral ? { channel, user: user.id, ephemeralTs: ts } : { channel, user: user.id, messageTs: ts }),
+        response_url: slack.responseUrl(
+          ephemeral ? { channel, user: user.id, ephemeralTs: ts } : { channel, user: user.id, messageTs: ts },
+        ),
       },
       { signingSecret: options.signingSecret },
     );
-    return answer.status === 200 ? { ok: true } : { ok: false, error: `hbr-bot did not take the click (HTTP ${answer.status})` };
+    return answer.status === 200
+      ? { ok: true }
+      : { ok: false, error: `hbr-bot did not take the click (HTTP ${answer.status})` };
   }
 
   function setInstance(body: Record<string, unknown>): unknown {
     const id = stringField(body, 'instanceId');
     const state = stringField(body, 'state') as ScriptedState;
     if (!INSTANCE_ID.test(id)) throw new HttpError(400, 'invalid_instance', 'not an ECS instance ID');
-    if (!SCRIPTED_STATES.includes(state)) throw new HttpError(400, 'invalid_state', `state must be one of ${SCRIPTED_STATES.join(', ')}`);
+    if (!SCRIPTED_STATES.includes(state))
+      throw new HttpError(400, 'invalid_state', `state must be one of ${SCRIPTED_STATES.join(', ')}`);
     hbr.setInstance(id, state);
     return instances();
   }
@@ -421,12 +470,18 @@ export async function startSandboxPage(options: SandboxPageOptions): Promise<San
     const page = PAGE_FILES[url.pathname];
     if (req.method === 'GET' && page !== undefined) {
       const content = files.get(url.pathname)!;
-      res.writeHead(200, { 'content-type': page.type, 'content-length': content.length, 'cache-control': 'no-cache', ...SECURITY_HEADERS });
+      res.writeHead(200, {
+        'content-type': page.type,
+        'content-length': content.length,
+        'cache-control': 'no-cache',
+        ...SECURITY_HEADERS,
+      });
       res.end(content);
       return;
     }
     if (req.method === 'GET' && url.pathname === '/events') return openEvents(req, res, url);
-    if (req.method === 'GET' && url.pathname === '/api/state') return sendJson(res, 200, snapshot(knownUser(url.searchParams.get('user')).id));
+    if (req.method === 'GET' && url.pathname === '/api/state')
+      return sendJson(res, 200, snapshot(knownUser(url.searchParams.get('user')).id));
     if (req.method === 'GET' && url.pathname === '/favicon.ico') {
       res.writeHead(204);
       res.end();
@@ -441,8 +496,10 @@ export async function startSandboxPage(options: SandboxPageOptions): Promise<San
     if (req.method !== 'POST' || handler === undefined) throw new HttpError(404, 'not_found', 'no such page');
     // Only this page may drive the sandbox: a cross-site form cannot send JSON, nor forge Origin.
     const origin = req.headers.origin;
-    if (origin !== undefined && new URL(origin).host !== req.headers.host) throw new HttpError(403, 'cross_origin', 'cross-origin request refused');
-    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) throw new HttpError(415, 'json_only', 'send application/json');
+    if (origin !== undefined && new URL(origin).host !== req.headers.host)
+      throw new HttpError(403, 'cross_origin', 'cross-origin request refused');
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
+      throw new HttpError(415, 'json_only', 'send application/json');
     sendJson(res, 200, await handler(await readJson(req)));
   }
 
@@ -457,7 +514,11 @@ export async function startSandboxPage(options: SandboxPageOptions): Promise<San
         return;
       }
       logger.error({ err: error, path: req.url }, 'sandbox page request failed');
-      sendJson(res, 500, { ok: false, error: 'internal_error', message: error instanceof Error ? error.message : String(error) });
+      sendJson(res, 500, {
+        ok: false,
+        error: 'internal_error',
+        message: error instanceof Error ? error.message : String(error),
+      });
     });
   });
 

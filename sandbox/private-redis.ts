@@ -21,7 +21,13 @@ export interface PrivateRedis {
 
 /** Whether a Redis at `url` answers PING within a second. */
 export async function redisAnswers(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1000,
+    retryStrategy: () => null,
+  });
   client.on('error', () => undefined); // the failed connect() says it
   try {
     await client.connect();
@@ -53,7 +59,9 @@ async function freeLoopbackPort(): Promise<number> {
     probe.once('error', reject);
     probe.listen(0, '127.0.0.1', () => {
       const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+      probe.close(() =>
+        typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -81,9 +89,26 @@ export async function startPrivateRedis(options: { dataDir?: string; path?: stri
   mkdirSync(dataDir, { recursive: true });
   const port = await freeLoopbackPort();
   const url = `redis://127.0.0.1:${port}`;
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dataDir, '--loglevel', 'warning'];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dataDir,
+    '--loglevel',
+    'warning',
+  ];
   // Its own process group: a Ctrl-C in the terminal reaches the sandbox, which then stops Redis last.
-  const child = spawn('sh', ['-c', TIED_TO_PARENT, 'sh', ...args], { stdio: ['pipe', 'ignore', 'pipe'], detached: true, env: { ...process.env, PATH: options.path ?? process.env.PATH } });
+  const child = spawn('sh', ['-c', TIED_TO_PARENT, 'sh', ...args], {
+    stdio: ['pipe', 'ignore', 'pipe'],
+    detached: true,
+    env: { ...process.env, PATH: options.path ?? process.env.PATH },
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -5,10 +5,11 @@
  */
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { startHbrBot, type BotOptions, type RunningBot } from '../src/bot.js';
-import { StartupError } from '../src/startup-error.js';
+import { type BotOptions, type RunningBot, startHbrBot } from '../src/bot.js';
 import { isBlank, redactUrlPassword } from '../src/config.js';
+import { StartupError } from '../src/startup-error.js';
 import { loadSandboxConfig, SANDBOX_DEFAULTS, type SandboxConfig } from './config.js';
+import { type EcsStandIn, startEcsStandIn } from './ecs-api-server.js';
 import {
   SANDBOX_ACCESS_KEY_ID,
   SANDBOX_ACCESS_KEY_SECRET,
@@ -21,11 +22,16 @@ import {
   SANDBOX_SIGNING_SECRET,
   SANDBOX_SLOW_EXTRA_POLLS,
 } from './fixture.js';
-import { startEcsStandIn, type EcsStandIn } from './ecs-api-server.js';
-import { startHbrStandIn, type HbrStandIn } from './hbr-api-server.js';
-import { startSandboxPage, type SandboxPage } from './page-server.js';
-import { DEFAULT_REDIS_URL, type PrivateRedis, RedisServerMissingError, redisAnswers, startPrivateRedis } from './private-redis.js';
-import { startSlackStandIn, type SlackStandIn } from './slack-api-server.js';
+import { type HbrStandIn, startHbrStandIn } from './hbr-api-server.js';
+import { type SandboxPage, startSandboxPage } from './page-server.js';
+import {
+  DEFAULT_REDIS_URL,
+  type PrivateRedis,
+  RedisServerMissingError,
+  redisAnswers,
+  startPrivateRedis,
+} from './private-redis.js';
+import { type SlackStandIn, startSlackStandIn } from './slack-api-server.js';
 
 export interface SandboxOptions {
   /** The environment: PORT (the page), REDIS_URL, HBR_QUEUE_PREFIX (+ "-sandbox"), timings, LOG_LEVEL. */
@@ -77,11 +83,16 @@ async function chooseRedis(env: NodeJS.ProcessEnv, configuredUrl: string, defaul
   if (await redisAnswers(defaultUrl)) return { url: defaultUrl, privateRedis: null };
   try {
     const dataDir = isBlank(env.HBR_SANDBOX_DATA) ? undefined : env.HBR_SANDBOX_DATA;
-    const privateRedis = await startPrivateRedis({ ...(dataDir === undefined ? {} : { dataDir }), ...(env.PATH === undefined ? {} : { path: env.PATH }) });
+    const privateRedis = await startPrivateRedis({
+      ...(dataDir === undefined ? {} : { dataDir }),
+      ...(env.PATH === undefined ? {} : { path: env.PATH }),
+    });
     return { url: privateRedis.url, privateRedis };
   } catch (error) {
     if (error instanceof RedisServerMissingError) {
-      throw new SandboxStartError(`hbr-bot sandbox needs Redis: nothing answers at ${defaultUrl} and redis-server is not on PATH. ${HOW_TO_GET_REDIS}`);
+      throw new SandboxStartError(
+        `hbr-bot sandbox needs Redis: nothing answers at ${defaultUrl} and redis-server is not on PATH. ${HOW_TO_GET_REDIS}`,
+      );
     }
     throw error;
   }
@@ -89,7 +100,8 @@ async function chooseRedis(env: NodeJS.ProcessEnv, configuredUrl: string, defaul
 
 /** Deletes every key under the sandbox's prefix: its state is meaningless without the stand-ins that held its messages. */
 async function clearSandboxKeys(redis: Redis, prefix: string): Promise<void> {
-  if (!prefix.endsWith(SANDBOX_DEFAULTS.prefixSuffix)) throw new Error(`refusing to clear ${prefix}: not a sandbox prefix`);
+  if (!prefix.endsWith(SANDBOX_DEFAULTS.prefixSuffix))
+    throw new Error(`refusing to clear ${prefix}: not a sandbox prefix`);
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
@@ -100,7 +112,13 @@ async function clearSandboxKeys(redis: Redis, prefix: string): Promise<void> {
 
 /** One quick connection: a sandbox without Redis says at once how to start one, then clears its old keys. */
 async function prepareRedis(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 2000, retryStrategy: () => null });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 2000,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
@@ -145,7 +163,11 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     slowExtraPolls: SANDBOX_SLOW_EXTRA_POLLS,
   });
   for (const instance of SANDBOX_INSTANCES) hbr.script.set(instance.id, instance.state, { name: instance.name });
-  const ecs = await startEcsStandIn({ accessKeyId: SANDBOX_ACCESS_KEY_ID, accessKeySecret: SANDBOX_ACCESS_KEY_SECRET, script: hbr.script });
+  const ecs = await startEcsStandIn({
+    accessKeyId: SANDBOX_ACCESS_KEY_ID,
+    accessKeySecret: SANDBOX_ACCESS_KEY_SECRET,
+    script: hbr.script,
+  });
   let bot: RunningBot | undefined;
   let page: SandboxPage | undefined;
   let privateRedis: PrivateRedis | null = null;
@@ -182,7 +204,9 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-        throw new SandboxStartError(`hbr-bot sandbox: port ${loaded.pagePort} is already in use — set PORT to a free one, e.g. PORT=3001 npm start`);
+        throw new SandboxStartError(
+          `hbr-bot sandbox: port ${loaded.pagePort} is already in use — set PORT to a free one, e.g. PORT=3001 npm start`,
+        );
       }
       throw error;
     }
@@ -201,7 +225,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 
     bot = await startHbrBot(config.bot, { ...options.bot, logger, listenHost: '127.0.0.1' });
     const ignored = config.ignored.length === 0 ? '' : `; ignoring ${config.ignored.join(', ')}`;
-    const whichRedis = privateRedis === null ? redactUrlPassword(redisUrl) : `${redisUrl}, a redis-server of its own, stopped with it`;
+    const whichRedis =
+      privateRedis === null ? redactUrlPassword(redisUrl) : `${redisUrl}, a redis-server of its own, stopped with it`;
     const banner = `hbr-bot sandbox: open ${page.url} (no Slack or Alibaba account used; Redis at ${whichRedis}, keys under ${queuePrefix}:${ignored})`;
     return {
       url: page.url,

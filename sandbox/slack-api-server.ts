@@ -109,7 +109,9 @@ export interface ResponseUrlContext {
 }
 
 /** What subscribe() reports: the message or ephemeral as it is now, after the change. */
-export type SlackStandInEvent = { type: 'message'; message: PostedMessage } | { type: 'ephemeral'; ephemeral: EphemeralMessage };
+export type SlackStandInEvent =
+  | { type: 'message'; message: PostedMessage }
+  | { type: 'ephemeral'; ephemeral: EphemeralMessage };
 
 export interface SlackStandInOptions {
   botToken: string;
@@ -238,7 +240,8 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
   let lastMicros = 0;
   let urlCounter = 0;
   let baseUrl = '';
-  const socketMode = options.appToken === undefined ? null : createSocketModeStandIn(() => baseUrl.replace(/^http/, 'ws'), API_APP_ID);
+  const socketMode =
+    options.appToken === undefined ? null : createSocketModeStandIn(() => baseUrl.replace(/^http/, 'ws'), API_APP_ID);
 
   /** Unique, increasing message timestamps in Slack's 'seconds.micros' form, on the wall clock like Slack's. */
   function nextTs(): string {
@@ -272,7 +275,10 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     const added: PostedMessage = { ...message, ts: nextTs(), updates: [], deleted: false, at: Date.now() };
     posted.push(added);
     byRef.set(refKey(added.channel, added.ts), added);
-    const [index, key] = added.threadTs === null ? [channelMessages, added.channel] : [repliesByThread, refKey(added.channel, added.threadTs)];
+    const [index, key] =
+      added.threadTs === null
+        ? [channelMessages, added.channel]
+        : [repliesByThread, refKey(added.channel, added.threadTs)];
     const list = index.get(key);
     if (list === undefined) index.set(key, [added]);
     else list.push(added);
@@ -318,7 +324,14 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
   function paged(listed: PostedMessage[], args: Json): Json {
     const limit = Math.min(Math.max(Number(stringArg(args, 'limit') ?? 100) || 100, 1), 1000);
     const cursor = stringArg(args, 'cursor');
-    const offset = cursor === undefined ? 0 : Number(Buffer.from(cursor, 'base64').toString('utf8').replace(/^offset:/, ''));
+    const offset =
+      cursor === undefined
+        ? 0
+        : Number(
+            Buffer.from(cursor, 'base64')
+              .toString('utf8')
+              .replace(/^offset:/, ''),
+          );
     if (!Number.isInteger(offset) || offset < 0) return { ok: false, error: 'invalid_cursor' };
     const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
     const hasMore = offset + limit < listed.length;
@@ -431,7 +444,10 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       if (!channel) return { ok: false, error: 'channel_not_found' };
       const parent = ts === undefined ? undefined : findMessage(channel, ts);
       if (!parent || parent.deleted) return { ok: false, error: 'thread_not_found' };
-      return paged([parent, ...(repliesByThread.get(refKey(channel, parent.ts)) ?? [])].filter((m) => !m.deleted), args);
+      return paged(
+        [parent, ...(repliesByThread.get(refKey(channel, parent.ts)) ?? [])].filter((m) => !m.deleted),
+        args,
+      );
     },
 
     'usergroups.users.list': ({ args }) => {
@@ -456,7 +472,8 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
         } catch {
           throw new BadRequest('invalid_json');
         }
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new BadRequest('invalid_json');
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+          throw new BadRequest('invalid_json');
         Object.assign(args, parsed);
       } else if (type === 'application/x-www-form-urlencoded' || type === '') {
         for (const [key, value] of new URLSearchParams(raw)) args[key] = value;
@@ -522,7 +539,12 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       if (problems.length > 0) {
         return {
           status: 200,
-          body: { ok: false, error: 'invalid_blocks', errors: problems, response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } },
+          body: {
+            ok: false,
+            error: 'invalid_blocks',
+            errors: problems,
+            response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) },
+          },
         };
       }
     }
@@ -549,7 +571,8 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     if (!context) {
       result = { status: 404, body: { ok: false, error: 'no_such_response_url' } };
     } else if (failure) {
-      result = 'status' in failure ? failureResult(failure) : { status: 400, body: { ok: false, error: failure.error } };
+      result =
+        'status' in failure ? failureResult(failure) : { status: 400, body: { ok: false, error: failure.error } };
     } else {
       const deleting = body.delete_original === true || body.delete_original === 'true';
       // delete_original needs no content; anything else must be a valid message.
@@ -565,14 +588,22 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     send(res, result);
   }
 
-  function applyResponseUrlPost(id: string, context: ResponseUrlContext, body: Json, deleting: boolean, at: number): void {
+  function applyResponseUrlPost(
+    id: string,
+    context: ResponseUrlContext,
+    body: Json,
+    deleting: boolean,
+    at: number,
+  ): void {
     const replacing = body.replace_original === true || body.replace_original === 'true';
     const target =
       context.channel !== undefined && context.messageTs !== undefined
         ? findMessage(context.channel, context.messageTs)
         : undefined;
     const ephemeralTarget =
-      context.ephemeralTs === undefined ? undefined : ephemeral.find((e) => e.ts === context.ephemeralTs && e.user === context.user);
+      context.ephemeralTs === undefined
+        ? undefined
+        : ephemeral.find((e) => e.ts === context.ephemeralTs && e.user === context.user);
     if (deleting) {
       if (target) {
         target.deleted = true;
@@ -588,7 +619,12 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       return;
     }
     if (replacing && ephemeralTarget) {
-      Object.assign(ephemeralTarget, { text: textOf(body), blocks: blocksOf(body), replaceOriginal: true, responseUrlId: id });
+      Object.assign(ephemeralTarget, {
+        text: textOf(body),
+        blocks: blocksOf(body),
+        replaceOriginal: true,
+        responseUrlId: id,
+      });
       emit({ type: 'ephemeral', ephemeral: ephemeralTarget });
       return;
     }
@@ -629,7 +665,8 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       return;
     }
     work.catch((error: unknown) => {
-      if (!res.headersSent) send(res, { status: 500, body: { ok: false, error: 'internal_error', detail: String(error) } });
+      if (!res.headersSent)
+        send(res, { status: 500, body: { ok: false, error: 'internal_error', detail: String(error) } });
       else res.destroy();
     });
   });

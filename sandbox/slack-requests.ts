@@ -159,7 +159,11 @@ export function slashCommandBody(fields: SlashCommandFields): string {
   return new URLSearchParams(slashCommandPayload(fields)).toString();
 }
 
-export function sendSlashCommand(botUrl: string, fields: SlashCommandFields, options: SendOptions): Promise<BotResponse> {
+export function sendSlashCommand(
+  botUrl: string,
+  fields: SlashCommandFields,
+  options: SendOptions,
+): Promise<BotResponse> {
   return sendSignedRaw(botUrl, slashCommandBody(fields), FORM_CONTENT_TYPE, options);
 }
 
@@ -174,7 +178,12 @@ export function blockActionPayload(action: BlockActionFields): Record<string, un
     user: { id: action.user_id, username: userName, name: userName, team_id: teamId },
     api_app_id: API_APP_ID,
     token: VERIFICATION_TOKEN,
-    container: { type: 'message', message_ts: action.message_ts, channel_id: action.channel_id, is_ephemeral: ephemeral },
+    container: {
+      type: 'message',
+      message_ts: action.message_ts,
+      channel_id: action.channel_id,
+      is_ephemeral: ephemeral,
+    },
     trigger_id: triggerId(),
     team: { id: teamId, domain: TEAM_DOMAIN },
     enterprise: null,

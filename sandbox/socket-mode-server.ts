@@ -15,7 +15,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 
 export type EnvelopeType = 'slash_commands' | 'interactive' | 'events_api';
 
@@ -128,7 +128,14 @@ export function createSocketModeStandIn(origin: () => string, appId: string): So
     acks,
     deliver(type, payload) {
       // Slack asks for a response payload where the ack can answer the user: slash commands.
-      return send({ envelope_id: randomUUID(), type, payload, accepts_response_payload: type === 'slash_commands', retry_attempt: 0, retry_reason: '' });
+      return send({
+        envelope_id: randomUUID(),
+        type,
+        payload,
+        accepts_response_payload: type === 'slash_commands',
+        retry_attempt: 0,
+        retry_reason: '',
+      });
     },
     redeliver(envelope, reason = 'timeout') {
       return send({ ...envelope, retry_attempt: envelope.retry_attempt + 1, retry_reason: reason });

@@ -29,7 +29,9 @@ export function configTable(): string {
 }
 
 /** Each generated block: the file it lives in and its content. */
-const BLOCKS: { name: string; file: string; render: () => string }[] = [{ name: 'config', file: 'README.md', render: configTable }];
+const BLOCKS: { name: string; file: string; render: () => string }[] = [
+  { name: 'config', file: 'README.md', render: configTable },
+];
 
 /** The files as `npm run docs` would write them (only those with a generated block). */
 export function generatedFiles(): Map<string, string> {
@@ -48,7 +50,9 @@ export function generatedFiles(): Map<string, string> {
 
 /** The files whose committed text differs from what would be generated. */
 export function staleFiles(): string[] {
-  return [...generatedFiles()].filter(([file, text]) => readFileSync(join(ROOT, file), 'utf8') !== text).map(([file]) => file);
+  return [...generatedFiles()]
+    .filter(([file, text]) => readFileSync(join(ROOT, file), 'utf8') !== text)
+    .map(([file]) => file);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -7,10 +7,10 @@
  * and short timings.
  */
 import type { webApi } from '@slack/bolt';
-import { Worker, type Job } from 'bullmq';
+import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { redactUrlPassword, type Config } from './config.js';
+import { type Config, redactUrlPassword } from './config.js';
 import { EcsClient, type EcsClientOptions } from './ecs/client.js';
 import { HbrClient, type HbrClientOptions } from './hbr/client.js';
 import { createExpireProcessor } from './jobs/expire.js';
@@ -18,7 +18,7 @@ import { createPollProcessor } from './jobs/poll.js';
 import { createPreflightProcessor } from './jobs/preflight.js';
 import { JobQueues, QUEUE_NAMES } from './jobs/queues.js';
 import { createSubmitProcessor } from './jobs/submit.js';
-import { sweep, type SweepDeps } from './jobs/sweep.js';
+import { type SweepDeps, sweep } from './jobs/sweep.js';
 import { ActivityRecorder } from './ops/activity-recorder.js';
 import { AuditTrail } from './ops/audit.js';
 import { opsRoutes } from './ops/http-routes.js';
@@ -50,7 +50,13 @@ export interface BotOptions {
    * every 15 s. Re-running a job is safe (every step is idempotent), so a stalled job is retried
    * many times rather than failed.
    */
-  jobs?: { lockDurationMs?: number; stalledIntervalMs?: number; retryBackoffMs?: number; concurrency?: number; pollConcurrency?: number };
+  jobs?: {
+    lockDurationMs?: number;
+    stalledIntervalMs?: number;
+    retryBackoffMs?: number;
+    concurrency?: number;
+    pollConcurrency?: number;
+  };
   /** Slack Web API retries (tests shorten them). */
   slackRetry?: webApi.RetryOptions;
   /** How long a graceful stop waits for active jobs before abandoning them to the next process. */
@@ -144,13 +150,23 @@ async function buildShared(config: Config, options: BotOptions): Promise<Shared>
   const redisUrl = redactUrlPassword(config.redisUrl);
   const fast = createFastConnection(config.redisUrl, `${config.queuePrefix}:slack`);
   const patient = createWorkerConnection(config.redisUrl, `${config.queuePrefix}:jobs`);
-  for (const [name, connection] of [['slack', fast], ['jobs', patient]] as const) {
-    connection.on('error', (error: Error) => logger.warn({ connection: name, err: error.message }, 'Redis connection error'));
+  for (const [name, connection] of [
+    ['slack', fast],
+    ['jobs', patient],
+  ] as const) {
+    connection.on('error', (error: Error) =>
+      logger.warn({ connection: name, err: error.message }, 'Redis connection error'),
+    );
   }
   await Promise.all([waitUntilReady(fast, redisUrl), waitUntilReady(patient, redisUrl)]);
 
   const retryBackoffMs = options.jobs?.retryBackoffMs ?? 5000;
-  const queues = new JobQueues({ connection: fast, prefix: config.queuePrefix, approvalTtlMs: config.approvalTtlMs, retryBackoffMs });
+  const queues = new JobQueues({
+    connection: fast,
+    prefix: config.queuePrefix,
+    approvalTtlMs: config.approvalTtlMs,
+    retryBackoffMs,
+  });
   const jobStore = new RequestStore(patient, config.queuePrefix);
   const metrics = new BotMetrics({
     depths: () => queues.depths(),
@@ -168,7 +184,9 @@ async function buildShared(config: Config, options: BotOptions): Promise<Shared>
       metrics.hbrLatency.observe({ action }, latencyMs / 1000);
     },
   });
-  const slackClient = createSlackClient(config, logger, options.slackRetry, (method, error) => metrics.slackErrors.inc({ method, error }));
+  const slackClient = createSlackClient(config, logger, options.slackRetry, (method, error) =>
+    metrics.slackErrors.inc({ method, error }),
+  );
   // One budget for every publisher: it is the workspace's (edit-budget.ts).
   const progressEdits = new EditBudget(patient, config.queuePrefix, config.progressEditsPerMinute, now);
   const publisherOn = (store: RequestStore) =>
@@ -210,7 +228,13 @@ async function createSlackSide(shared: Shared): Promise<SlackApp> {
   const readiness = new Readiness([() => token.readinessProblem(), redisAnswers(fast)]);
   const identity = await token.verify();
   const ledger = new DeliveryLedger(fast, config.queuePrefix);
-  const slack = createSlackApp(config, logger, opsRoutes({ readiness, metrics, metricsToken: config.metricsToken }), identity, ledger);
+  const slack = createSlackApp(
+    config,
+    logger,
+    opsRoutes({ readiness, metrics, metricsToken: config.metricsToken }),
+    identity,
+    ledger,
+  );
   const store = new RequestStore(fast, config.queuePrefix);
   registerListeners(
     slack.app,
@@ -247,7 +271,11 @@ async function startWorkers(shared: Shared): Promise<RunningWorkers> {
     now,
     logger,
   };
-  const sweepDeps: SweepDeps = { ...jobDeps, firstPollDelayMs: config.poll.firstDelayMs, preflightEnabled: config.preflight.enabled };
+  const sweepDeps: SweepDeps = {
+    ...jobDeps,
+    firstPollDelayMs: config.poll.firstDelayMs,
+    preflightEnabled: config.preflight.enabled,
+  };
   // Pre-flight look-ups: the same credentials chain, timeouts and retries as HBR, ECS's endpoint.
   const ecs = new EcsClient({
     ...options.hbr,
@@ -271,7 +299,11 @@ async function startWorkers(shared: Shared): Promise<RunningWorkers> {
     workerOptions,
   );
   const workers = [
-    new Worker(QUEUE_NAMES.submit, createSubmitProcessor({ ...jobDeps, firstPollDelayMs: config.poll.firstDelayMs }), workerOptions),
+    new Worker(
+      QUEUE_NAMES.submit,
+      createSubmitProcessor({ ...jobDeps, firstPollDelayMs: config.poll.firstDelayMs }),
+      workerOptions,
+    ),
     new Worker(
       QUEUE_NAMES.poll,
       createPollProcessor({ ...jobDeps, intervalMs: config.poll.intervalMs, taskTimeoutMs: config.poll.taskTimeoutMs }),
@@ -284,7 +316,16 @@ async function startWorkers(shared: Shared): Promise<RunningWorkers> {
   ];
   for (const worker of workers) {
     worker.on('failed', (job: Job | undefined, error: Error) =>
-      logger.error({ queue: worker.name, job: job?.id, requestId: (job?.data as { requestId?: unknown } | undefined)?.requestId, attempts: job?.attemptsMade, err: error }, 'job failed'),
+      logger.error(
+        {
+          queue: worker.name,
+          job: job?.id,
+          requestId: (job?.data as { requestId?: unknown } | undefined)?.requestId,
+          attempts: job?.attemptsMade,
+          err: error,
+        },
+        'job failed',
+      ),
     );
     worker.on('error', (error: Error) => logger.error({ queue: worker.name, err: error.message }, 'worker error'));
   }

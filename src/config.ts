@@ -60,7 +60,9 @@ export class ConfigError extends StartupError {
   override name = 'ConfigError';
 
   constructor(readonly problems: string[]) {
-    super(`hbr-bot cannot start: the configuration has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      `hbr-bot cannot start: the configuration has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
   }
 }
 
@@ -76,10 +78,16 @@ const optionalText = z
 
 function idList(pattern: RegExp, what: string) {
   return optionalText.transform((value, ctx) => {
-    const ids = (value ?? '').split(',').map((id) => id.trim()).filter((id) => id !== '');
+    const ids = (value ?? '')
+      .split(',')
+      .map((id) => id.trim())
+      .filter((id) => id !== '');
     const bad = ids.filter((id) => !pattern.test(id));
     if (bad.length > 0) {
-      ctx.addIssue({ code: 'custom', message: `${bad.map((id) => JSON.stringify(id)).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not ${what}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `${bad.map((id) => JSON.stringify(id)).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not ${what}`,
+      });
       return z.NEVER;
     }
     return [...new Set(ids)];
@@ -129,54 +137,63 @@ function secret(prefix: string | null, what: string) {
   });
 }
 
-const environmentSchema = z
-  .object({
-    SLACK_BOT_TOKEN: secret('xoxb-', 'a Slack bot token'),
-    SLACK_SIGNING_SECRET: secret(null, 'the Slack signing secret'),
-    SLACK_APP_TOKEN: secret('xapp-', 'a Slack app-level token'),
-    SLACK_API_URL: url('https://slack.com/api/'),
-    PORT: optionalText.transform((value, ctx) => {
-      if (value === undefined) return 3000;
-      const port = Number(value);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        ctx.addIssue({ code: 'custom', message: `must be a TCP port (0-65535), got ${JSON.stringify(value)}` });
-        return z.NEVER;
-      }
-      return port;
-    }),
-    REDIS_URL: optionalText
-      .refine((value) => value === undefined || /^rediss?:\/\//.test(value), { message: 'must be a redis:// or rediss:// URL' })
-      .transform((value) => value ?? 'redis://127.0.0.1:6379'),
-    HBR_QUEUE_PREFIX: optionalText
-      .refine((value) => value === undefined || /^[A-Za-z0-9_.-]{1,64}$/.test(value), { message: 'must be 1-64 letters, digits, dots, dashes or underscores' })
-      .transform((value) => value ?? 'hbr'),
-    HBR_REGION: optionalText
-      .refine((value) => value === undefined || isHbrRegion(value), { message: `must be an HBR region (${HBR_REGIONS.slice(0, 6).join(', ')}, …)` })
-      .transform((value) => value ?? 'cn-hangzhou'),
-    HBR_ENDPOINT: url(null),
-    ECS_ENDPOINT: url(null),
-    HBR_PREFLIGHT: flag(true),
-    HBR_APPROVERS: idList(SLACK_PRINCIPAL, 'a Slack user ID (U…/W…) or user group ID (S…)'),
-    HBR_REQUESTERS: idList(SLACK_PRINCIPAL, 'a Slack user ID (U…/W…) or user group ID (S…)'),
-    HBR_ALLOWED_CHANNELS: idList(SLACK_CHANNEL, 'a Slack channel ID (C…/G…/D…)'),
-    HBR_APPROVAL_CHANNEL: optionalText.refine((value) => value === undefined || SLACK_CHANNEL.test(value), {
-      message: 'must be a Slack channel ID (C…/G…)',
-    }),
-    HBR_ALLOW_SELF_APPROVAL: flag(false),
-    HBR_APPROVAL_TTL_MS: positiveInt(86_400_000),
-    HBR_MAX_INSTANCES: positiveInt(200),
-    HBR_POLL_FIRST_DELAY_MS: positiveInt(30_000),
-    HBR_POLL_INTERVAL_MS: positiveInt(30_000),
-    HBR_TASK_TIMEOUT_MS: positiveInt(900_000),
-    HBR_SWEEP_INTERVAL_MS: positiveInt(300_000),
-    HBR_PROGRESS_EDITS_PER_MINUTE: positiveInt(40),
-    METRICS_TOKEN: secret(null, 'a bearer token for /metrics'),
-    HBR_AUDIT_MAX_LENGTH: positiveInt(10_000),
-    LOG_LEVEL: optionalText
-      .refine((value) => value === undefined || (LOG_LEVELS as readonly string[]).includes(value), { message: `must be one of ${LOG_LEVELS.join(', ')}` })
-      .transform((value) => value ?? 'info'),
-    HBR_SANDBOX: optionalText.refine((value) => value === undefined || sandboxFlag(value) !== null, { message: SANDBOX_FLAG_MESSAGE }),
-  });
+const environmentSchema = z.object({
+  SLACK_BOT_TOKEN: secret('xoxb-', 'a Slack bot token'),
+  SLACK_SIGNING_SECRET: secret(null, 'the Slack signing secret'),
+  SLACK_APP_TOKEN: secret('xapp-', 'a Slack app-level token'),
+  SLACK_API_URL: url('https://slack.com/api/'),
+  PORT: optionalText.transform((value, ctx) => {
+    if (value === undefined) return 3000;
+    const port = Number(value);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      ctx.addIssue({ code: 'custom', message: `must be a TCP port (0-65535), got ${JSON.stringify(value)}` });
+      return z.NEVER;
+    }
+    return port;
+  }),
+  REDIS_URL: optionalText
+    .refine((value) => value === undefined || /^rediss?:\/\//.test(value), {
+      message: 'must be a redis:// or rediss:// URL',
+    })
+    .transform((value) => value ?? 'redis://127.0.0.1:6379'),
+  HBR_QUEUE_PREFIX: optionalText
+    .refine((value) => value === undefined || /^[A-Za-z0-9_.-]{1,64}$/.test(value), {
+      message: 'must be 1-64 letters, digits, dots, dashes or underscores',
+    })
+    .transform((value) => value ?? 'hbr'),
+  HBR_REGION: optionalText
+    .refine((value) => value === undefined || isHbrRegion(value), {
+      message: `must be an HBR region (${HBR_REGIONS.slice(0, 6).join(', ')}, …)`,
+    })
+    .transform((value) => value ?? 'cn-hangzhou'),
+  HBR_ENDPOINT: url(null),
+  ECS_ENDPOINT: url(null),
+  HBR_PREFLIGHT: flag(true),
+  HBR_APPROVERS: idList(SLACK_PRINCIPAL, 'a Slack user ID (U…/W…) or user group ID (S…)'),
+  HBR_REQUESTERS: idList(SLACK_PRINCIPAL, 'a Slack user ID (U…/W…) or user group ID (S…)'),
+  HBR_ALLOWED_CHANNELS: idList(SLACK_CHANNEL, 'a Slack channel ID (C…/G…/D…)'),
+  HBR_APPROVAL_CHANNEL: optionalText.refine((value) => value === undefined || SLACK_CHANNEL.test(value), {
+    message: 'must be a Slack channel ID (C…/G…)',
+  }),
+  HBR_ALLOW_SELF_APPROVAL: flag(false),
+  HBR_APPROVAL_TTL_MS: positiveInt(86_400_000),
+  HBR_MAX_INSTANCES: positiveInt(200),
+  HBR_POLL_FIRST_DELAY_MS: positiveInt(30_000),
+  HBR_POLL_INTERVAL_MS: positiveInt(30_000),
+  HBR_TASK_TIMEOUT_MS: positiveInt(900_000),
+  HBR_SWEEP_INTERVAL_MS: positiveInt(300_000),
+  HBR_PROGRESS_EDITS_PER_MINUTE: positiveInt(40),
+  METRICS_TOKEN: secret(null, 'a bearer token for /metrics'),
+  HBR_AUDIT_MAX_LENGTH: positiveInt(10_000),
+  LOG_LEVEL: optionalText
+    .refine((value) => value === undefined || (LOG_LEVELS as readonly string[]).includes(value), {
+      message: `must be one of ${LOG_LEVELS.join(', ')}`,
+    })
+    .transform((value) => value ?? 'info'),
+  HBR_SANDBOX: optionalText.refine((value) => value === undefined || sandboxFlag(value) !== null, {
+    message: SANDBOX_FLAG_MESSAGE,
+  }),
+});
 
 type ConfigVariable = keyof typeof environmentSchema.shape;
 
@@ -199,7 +216,8 @@ export const CONFIG_REFERENCE: Record<ConfigVariable, VariableReference> = {
   SLACK_SIGNING_SECRET: { meaning: 'verifies requests in HTTP mode', defaultText: 'required in HTTP mode' },
   SLACK_APP_TOKEN: { meaning: '`xapp-…`; when set, Socket Mode instead of HTTP', defaultText: 'unset' },
   HBR_SANDBOX: {
-    meaning: '`1`: run the sandbox (Slack and HBR stand-ins, page on `PORT`) whatever else is set (not available in the production image); `0`: never',
+    meaning:
+      '`1`: run the sandbox (Slack and HBR stand-ins, page on `PORT`) whatever else is set (not available in the production image); `0`: never',
     defaultText: 'sandbox when no `SLACK_*` is set and `NODE_ENV` is not `production`',
   },
   SLACK_API_URL: { meaning: 'base URL of the Slack Web API' },
@@ -207,13 +225,28 @@ export const CONFIG_REFERENCE: Record<ConfigVariable, VariableReference> = {
   REDIS_URL: { meaning: 'Redis for BullMQ and request state' },
   HBR_QUEUE_PREFIX: { meaning: 'BullMQ/Redis key prefix (isolates deployments and tests)' },
   HBR_REGION: { meaning: 'default region for requests' },
-  HBR_ENDPOINT: { meaning: 'full URL overriding the regional endpoint, e.g. `http://127.0.0.1:9100`', defaultText: '`https://hbr.<region>.aliyuncs.com`' },
+  HBR_ENDPOINT: {
+    meaning: 'full URL overriding the regional endpoint, e.g. `http://127.0.0.1:9100`',
+    defaultText: '`https://hbr.<region>.aliyuncs.com`',
+  },
   HBR_PREFLIGHT: { meaning: '`false` turns the pre-flight off: no ECS look-up, the request message lists bare IDs' },
-  ECS_ENDPOINT: { meaning: 'full URL overriding the regional ECS endpoint of the pre-flight look-ups', defaultText: '`https://ecs.<region>.aliyuncs.com`' },
-  HBR_APPROVERS: { meaning: 'comma list of Slack user IDs (`U…`/`W…`) and user group IDs (`S…`) who may approve', defaultText: 'required' },
-  HBR_REQUESTERS: { meaning: 'who may request (same forms); empty = anyone in an allowed channel', defaultText: 'empty' },
+  ECS_ENDPOINT: {
+    meaning: 'full URL overriding the regional ECS endpoint of the pre-flight look-ups',
+    defaultText: '`https://ecs.<region>.aliyuncs.com`',
+  },
+  HBR_APPROVERS: {
+    meaning: 'comma list of Slack user IDs (`U…`/`W…`) and user group IDs (`S…`) who may approve',
+    defaultText: 'required',
+  },
+  HBR_REQUESTERS: {
+    meaning: 'who may request (same forms); empty = anyone in an allowed channel',
+    defaultText: 'empty',
+  },
   HBR_ALLOWED_CHANNELS: { meaning: 'channel IDs where the command works; empty = any', defaultText: 'empty' },
-  HBR_APPROVAL_CHANNEL: { meaning: 'post every request in this channel instead; the requester gets its permalink', defaultText: 'unset' },
+  HBR_APPROVAL_CHANNEL: {
+    meaning: 'post every request in this channel instead; the requester gets its permalink',
+    defaultText: 'unset',
+  },
   HBR_ALLOW_SELF_APPROVAL: { meaning: '`true` lets a requester approve their own request' },
   HBR_APPROVAL_TTL_MS: { meaning: 'a request not decided by then expires' },
   HBR_MAX_INSTANCES: { meaning: 'most instances in one request' },
@@ -223,9 +256,12 @@ export const CONFIG_REFERENCE: Record<ConfigVariable, VariableReference> = {
   HBR_PROGRESS_EDITS_PER_MINUTE: {
     meaning:
       'progress-reply edits a minute, all processes together: `chat.update` is a Tier 3 method (~50/min per workspace), and a 429 pauses every Slack call of the bot; ' +
-      'a skipped edit is made by a later poll (at a request\'s end the final reply says it all); decisions, the request message\'s final state and the final reply are never skipped',
+      "a skipped edit is made by a later poll (at a request's end the final reply says it all); decisions, the request message's final state and the final reply are never skipped",
   },
-  HBR_SWEEP_INTERVAL_MS: { meaning: 'how often the sweep revives jobs that gave up and posts final replies they could not (one process at a time)' },
+  HBR_SWEEP_INTERVAL_MS: {
+    meaning:
+      'how often the sweep revives jobs that gave up and posts final replies they could not (one process at a time)',
+  },
   LOG_LEVEL: { meaning: 'pino level: `fatal` … `trace`, `silent`' },
   METRICS_TOKEN: { meaning: 'when set, `GET /metrics` requires `Authorization: Bearer <token>`', defaultText: 'unset' },
   HBR_AUDIT_MAX_LENGTH: { meaning: 'most events kept in the audit stream' },
@@ -245,7 +281,13 @@ export function schemaDefaults(): Partial<Record<ConfigVariable, string>> {
   const defaults: Partial<Record<ConfigVariable, string>> = {};
   for (const name of CONFIG_VARIABLES) {
     const parsed = environmentSchema.shape[name].safeParse(undefined);
-    if (parsed.success && parsed.data !== undefined && parsed.data !== null && !(Array.isArray(parsed.data) && parsed.data.length === 0)) defaults[name] = String(parsed.data);
+    if (
+      parsed.success &&
+      parsed.data !== undefined &&
+      parsed.data !== null &&
+      !(Array.isArray(parsed.data) && parsed.data.length === 0)
+    )
+      defaults[name] = String(parsed.data);
   }
   return defaults;
 }
@@ -257,12 +299,17 @@ export function isBlank(value: string | undefined): boolean {
 /** Rules across variables, checked on the raw environment so they are reported alongside field errors. */
 function missingVariables(env: NodeJS.ProcessEnv): string[] {
   const problems: string[] = [];
-  if (isBlank(env.SLACK_BOT_TOKEN)) problems.push('SLACK_BOT_TOKEN: required: the bot token (xoxb-…) from "OAuth & Permissions"');
+  if (isBlank(env.SLACK_BOT_TOKEN))
+    problems.push('SLACK_BOT_TOKEN: required: the bot token (xoxb-…) from "OAuth & Permissions"');
   if (isBlank(env.SLACK_APP_TOKEN) && isBlank(env.SLACK_SIGNING_SECRET)) {
-    problems.push('SLACK_SIGNING_SECRET: required in HTTP mode (from "Basic Information"); or set SLACK_APP_TOKEN for Socket Mode');
+    problems.push(
+      'SLACK_SIGNING_SECRET: required in HTTP mode (from "Basic Information"); or set SLACK_APP_TOKEN for Socket Mode',
+    );
   }
   if (isBlank(env.HBR_APPROVERS)) {
-    problems.push('HBR_APPROVERS: required: comma-separated Slack user IDs (U…/W…) or user group IDs (S…) who may approve installs');
+    problems.push(
+      'HBR_APPROVERS: required: comma-separated Slack user IDs (U…/W…) or user group IDs (S…) who may approve installs',
+    );
   }
   return problems;
 }
@@ -272,7 +319,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const result = environmentSchema.safeParse(env);
   const problems = [
     ...missingVariables(env),
-    ...(result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`)),
+    ...(result.success
+      ? []
+      : result.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`)),
   ];
   if (!result.success || problems.length > 0) throw new ConfigError([...new Set(problems)]);
   const e = result.data;

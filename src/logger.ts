@@ -3,7 +3,7 @@
  * production. Redaction is a second line of defence: secrets are never passed to the logger on
  * purpose, but any field with a secret-like name is masked should one slip through.
  */
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 const REDACTED_PATHS = [
   'token',
@@ -36,7 +36,9 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     base: { service: 'hbr-bot' },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss' } } } : {}),
+    ...(pretty
+      ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss' } } }
+      : {}),
   };
   return destination === undefined ? pino(options) : pino(options, destination);
 }

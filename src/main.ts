@@ -20,11 +20,18 @@ const SANDBOX_FOLDER = new URL('../sandbox/', import.meta.url);
 
 /** What main needs of the sandbox module; checked when it is loaded, since it is loaded by path. */
 interface SandboxModule {
-  startSandbox(options: { env: NodeJS.ProcessEnv; logger: (level: string) => Logger }): Promise<{ banner: string; stop(): Promise<void> }>;
+  startSandbox(options: {
+    env: NodeJS.ProcessEnv;
+    logger: (level: string) => Logger;
+  }): Promise<{ banner: string; stop(): Promise<void> }>;
 }
 
 function isSandboxModule(loaded: unknown): loaded is SandboxModule {
-  return typeof loaded === 'object' && loaded !== null && typeof (loaded as { startSandbox?: unknown }).startSandbox === 'function';
+  return (
+    typeof loaded === 'object' &&
+    loaded !== null &&
+    typeof (loaded as { startSandbox?: unknown }).startSandbox === 'function'
+  );
 }
 
 function loggerAt(level: string): Logger {

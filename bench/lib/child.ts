@@ -4,7 +4,7 @@
  * request/answer protocol. Keeping every server in its own process gives the bot and its floor the
  * same conditions (one event loop each, same Node flags) and lets the bench read each one's CPU time.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export interface RpcRequest {
@@ -57,7 +57,10 @@ export async function startChild(name: string, script: string, env: Record<strin
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-4000);
   });
-  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void; method: string }>();
+  const pending = new Map<
+    number,
+    { resolve: (value: unknown) => void; reject: (error: Error) => void; method: string }
+  >();
   let nextId = 1;
   let exited = false;
   const exitPromise = new Promise<void>((resolve) => {
@@ -65,7 +68,11 @@ export async function startChild(name: string, script: string, env: Record<strin
       exited = true;
       children.delete(child);
       for (const { reject, method } of pending.values()) {
-        reject(new Error(`${name} exited (code ${code}, signal ${signal}) during ${method}; stderr: ${stderr.trim().slice(-1500)}`));
+        reject(
+          new Error(
+            `${name} exited (code ${code}, signal ${signal}) during ${method}; stderr: ${stderr.trim().slice(-1500)}`,
+          ),
+        );
       }
       pending.clear();
       resolve();
@@ -87,7 +94,9 @@ export async function startChild(name: string, script: string, env: Record<strin
       }
     };
     child.on('message', onMessage);
-    child.once('exit', (code) => reject(new Error(`${name} exited with code ${code} before it was ready; stderr: ${stderr.trim().slice(-1500)}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`${name} exited with code ${code} before it was ready; stderr: ${stderr.trim().slice(-1500)}`)),
+    );
   });
 
   return {

@@ -5,7 +5,7 @@
  * a core is not comparable to one taken on a quiet machine, so each window records it.
  * Linux only; elsewhere every figure is NaN.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100;
 
@@ -89,4 +89,3 @@ export function contention(before: CpuSnapshot, after: CpuSnapshot): Contention 
   const redisCores = cores(after.redis - before.redis);
   return { machineCores, benchCores, redisCores, othersCores: Math.max(0, machineCores - benchCores - redisCores) };
 }
-

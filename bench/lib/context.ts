@@ -9,8 +9,22 @@ export interface BenchOptions {
   /** Log level of the bot under test (its logs go to /dev/null); `info` is the production default. */
   logLevel: string;
   profile: boolean;
-  ack: { rounds: number; warmup: number; requests: number; concurrency: number; pacedRate: number; pacedRequests: number };
-  pipeline: { rounds: number; sizes: number[]; warmupMs: number; windowMs: number; slowCadenceTasks: number; slowCadenceMs: number };
+  ack: {
+    rounds: number;
+    warmup: number;
+    requests: number;
+    concurrency: number;
+    pacedRate: number;
+    pacedRequests: number;
+  };
+  pipeline: {
+    rounds: number;
+    sizes: number[];
+    warmupMs: number;
+    windowMs: number;
+    slowCadenceTasks: number;
+    slowCadenceMs: number;
+  };
   economy: { sizes: number[]; polls: number[]; concurrentRequests: number; compression: number };
   /** Starts of the bot per way (tsx, compiled); RSS is read again `idleMs` after it is ready. */
   startup: { rounds: number; idleMs: number };
@@ -40,7 +54,11 @@ export function newPrefix(ctx: Pick<BenchContext, 'tag' | 'prefixes'>, name: str
 }
 
 /** The environment `npm start` would read, pointing at the stand-ins. */
-export function botEnv(ctx: Pick<BenchContext, 'options' | 'slackApiUrl' | 'hbrUrl'>, prefix: string, overrides: Record<string, string> = {}): Record<string, string> {
+export function botEnv(
+  ctx: Pick<BenchContext, 'options' | 'slackApiUrl' | 'hbrUrl'>,
+  prefix: string,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
   return {
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,

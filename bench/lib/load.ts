@@ -7,7 +7,8 @@ import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { importFromCheckout } from './src-path.js';
 
-const { slackRequestHeaders } = await importFromCheckout<typeof import('../../sandbox/slack-requests.js')>('sandbox/slack-requests.js');
+const { slackRequestHeaders } =
+  await importFromCheckout<typeof import('../../sandbox/slack-requests.js')>('sandbox/slack-requests.js');
 
 export interface LoadResult {
   /** Latency of every 2xx answer, ms. */
@@ -27,11 +28,23 @@ export interface LoadOptions {
   body: (i: number) => { body: string; contentType: string };
 }
 
-function send(agent: Agent, url: URL, body: string, headers: Record<string, string>): Promise<{ status: number; ms: number }> {
+function send(
+  agent: Agent,
+  url: URL,
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; ms: number }> {
   return new Promise((resolve) => {
     const started = performance.now();
     const req = request(
-      { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
         res.on('data', () => undefined);
         res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));

@@ -33,7 +33,10 @@ export async function machineInfo(redis: Redis): Promise<MachineInfo> {
   const server = await redis.info('server');
   let commit: string | null = null;
   try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     commit = null;
   }
@@ -46,7 +49,12 @@ export async function machineInfo(redis: Redis): Promise<MachineInfo> {
     loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
     node: process.version,
     redis: /redis_version:(\S+)/.exec(server)?.[1] ?? 'unknown',
-    packages: Object.fromEntries(['@slack/bolt', 'bullmq', 'ioredis', '@alicloud/openapi-client', 'pino', 'tsx'].map((name) => [name, packageVersion(name)])),
+    packages: Object.fromEntries(
+      ['@slack/bolt', 'bullmq', 'ioredis', '@alicloud/openapi-client', 'pino', 'tsx'].map((name) => [
+        name,
+        packageVersion(name),
+      ]),
+    ),
     commit,
     startedAt: new Date().toISOString(),
   };

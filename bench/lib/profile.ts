@@ -82,7 +82,10 @@ function summarizeProfile(profile: CpuProfile): ProfileSummary {
   const share = (us: number) => (total === 0 ? 0 : us / total);
   return {
     totalMs: total / 1000,
-    byArea: [...byArea.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([area, us]) => ({ area, ms: us / 1000, share: share(us) })),
+    byArea: [...byArea.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 15)
+      .map(([area, us]) => ({ area, ms: us / 1000, share: share(us) })),
     topFunctions: [...byFn.entries()]
       .sort((a, b) => b[1].us - a[1].us)
       .slice(0, 25)

@@ -19,7 +19,11 @@ export async function deletePrefix(redis: Redis, prefix: string): Promise<number
 }
 
 /** `MEMORY USAGE key SAMPLES 0` (exact) of every key, summed by a category of the key's name. */
-export async function memoryByCategory(redis: Redis, prefix: string, categorize: (key: string) => string): Promise<{ total: number; keys: number; byCategory: Record<string, { keys: number; bytes: number }> }> {
+export async function memoryByCategory(
+  redis: Redis,
+  prefix: string,
+  categorize: (key: string) => string,
+): Promise<{ total: number; keys: number; byCategory: Record<string, { keys: number; bytes: number }> }> {
   const keys = await keysOf(redis, prefix);
   const byCategory: Record<string, { keys: number; bytes: number }> = {};
   let total = 0;

@@ -39,7 +39,13 @@ export async function loadSrc(): Promise<SrcModules> {
   const queues = await importFromCheckout<typeof import('../../src/jobs/queues.js')>('src/jobs/queues.js');
   const client = await importFromCheckout<typeof import('../../src/hbr/client.js')>('src/hbr/client.js');
   const domain = await importFromCheckout<RequestModule>('src/domain/request.js');
-  return { RequestStore: store.RequestStore, JobQueues: queues.JobQueues, HbrClient: client.HbrClient, accessKeyCredential: client.accessKeyCredential, domain };
+  return {
+    RequestStore: store.RequestStore,
+    JobQueues: queues.JobQueues,
+    HbrClient: client.HbrClient,
+    accessKeyCredential: client.accessKeyCredential,
+    domain,
+  };
 }
 
 /** The statuses a request passes through from `pending` to `polling` (breadth-first over TRANSITIONS). */
@@ -117,7 +123,11 @@ export async function seedTrackedRequests(src: SrcModules, options: SeedOptions)
           instanceIds,
           taskId: submitted.taskId,
           hbrRequestId: submitted.requestId,
-          instances: submitted.statuses.map((s) => ({ instanceId: s.instanceId, valid: s.valid, errorCode: s.errorCode })),
+          instances: submitted.statuses.map((s) => ({
+            instanceId: s.instanceId,
+            valid: s.valid,
+            errorCode: s.errorCode,
+          })),
           submittedAt: now,
         });
       }
@@ -146,13 +156,21 @@ function postThreadReply(agent: Agent, apiUrl: string, channel: string, threadTs
         port: url.port,
         path: url.pathname,
         method: 'POST',
-        headers: { authorization: `Bearer ${BOT_TOKEN}`, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) },
+        headers: {
+          authorization: `Bearer ${BOT_TOKEN}`,
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(body),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
-          const answer = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { ok: boolean; ts?: string; error?: string };
+          const answer = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+            ok: boolean;
+            ts?: string;
+            error?: string;
+          };
           if (answer.ok && answer.ts) resolve(answer.ts);
           else reject(new Error(`chat.postMessage: ${answer.error ?? 'no ts'}`));
         });
@@ -167,7 +185,12 @@ function postThreadReply(agent: Agent, apiUrl: string, channel: string, threadTs
  * One poll job per request with `JobQueues.startPolling`, first polls spread evenly over one
  * interval starting at `firstAt`: task i is due at firstAt + i·interval/n, then every interval.
  */
-export async function addPollJobs(queues: JobQueues, tasks: readonly SeededTask[], firstAt: number, intervalMs: number): Promise<number[]> {
+export async function addPollJobs(
+  queues: JobQueues,
+  tasks: readonly SeededTask[],
+  firstAt: number,
+  intervalMs: number,
+): Promise<number[]> {
   const grid = tasks.map((_, i) => Math.round(firstAt + (i * intervalMs) / tasks.length));
   await pool(tasks.length, 64, (i) => queues.startPolling(tasks[i]!.requestId, grid[i]!, Date.now()));
   return grid;

@@ -40,7 +40,8 @@ function stalls(): Stalls {
 export type Handlers = Record<string, (...args: never[]) => unknown>;
 
 export function serve(handlers: Handlers, onShutdown: () => Promise<void> = async () => undefined): void {
-  if (process.send === undefined) throw new Error('this bench server must be started by bench/run.ts (it needs an IPC channel)');
+  if (process.send === undefined)
+    throw new Error('this bench server must be started by bench/run.ts (it needs an IPC channel)');
   const send = (answer: RpcAnswer) => process.send?.(answer);
   process.on('message', (request: RpcRequest) => {
     if (request.method === '__shutdown') {
@@ -58,7 +59,12 @@ export function serve(handlers: Handlers, onShutdown: () => Promise<void> = asyn
       .then(() => (handler as (...args: unknown[]) => unknown)(...request.args))
       .then(
         (result) => send({ id: request.id, ok: true, result }),
-        (error: unknown) => send({ id: request.id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+        (error: unknown) =>
+          send({
+            id: request.id,
+            ok: false,
+            error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+          }),
       );
   });
   // The parent going away (Ctrl-C, crash) must not leave this process behind.

@@ -11,7 +11,10 @@ function percentile(samples: ArrayLike<number>, p: number): number {
 }
 
 export function median(values: readonly number[]): number {
-  return percentile(values.filter((v) => Number.isFinite(v)), 50);
+  return percentile(
+    values.filter((v) => Number.isFinite(v)),
+    50,
+  );
 }
 
 export function mean(values: ArrayLike<number>): number {

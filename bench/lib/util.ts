@@ -18,7 +18,12 @@ export async function pool<T>(count: number, concurrency: number, task: (i: numb
 }
 
 /** Waits until `probe` returns true, checking every `intervalMs`; throws with `what` after `timeoutMs`. */
-export async function until(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 60_000, intervalMs = 50): Promise<void> {
+export async function until(
+  what: string,
+  probe: () => Promise<boolean> | boolean,
+  timeoutMs = 60_000,
+  intervalMs = 50,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -27,7 +32,12 @@ export async function until(what: string, probe: () => Promise<boolean> | boolea
 }
 
 /** Waits until `count()` stops changing for `quietMs` (work triggered earlier has drained). */
-export async function untilQuiet(what: string, count: () => Promise<number>, quietMs = 300, timeoutMs = 120_000): Promise<void> {
+export async function untilQuiet(
+  what: string,
+  count: () => Promise<number>,
+  quietMs = 300,
+  timeoutMs = 120_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = await count();
   let since = Date.now();
@@ -61,4 +71,3 @@ export function benchRequestId(tag: string, n: number): string {
 export function instanceId(group: number, index: number): string {
   return `i-bench${group.toString(36).padStart(6, '0')}${index.toString(36).padStart(4, '0')}`;
 }
-

@@ -18,13 +18,17 @@ interface SlackAppModule {
 const slackApp = await importFromCheckout<SlackAppModule>('src/slack/app.js');
 const { loadConfig } = await importFromCheckout<typeof import('../../src/config.js')>('src/config.js');
 const { createLogger } = await importFromCheckout<typeof import('../../src/logger.js')>('src/logger.js');
-const { APPROVE_ACTION, REJECT_ACTION } = await importFromCheckout<typeof import('../../src/slack/messages/action-ids.js')>('src/slack/messages/action-ids.js');
+const { APPROVE_ACTION, REJECT_ACTION } = await importFromCheckout<
+  typeof import('../../src/slack/messages/action-ids.js')
+>('src/slack/messages/action-ids.js');
 
 let slack: Awaited<ReturnType<SlackAppModule['createSlackApp']>> | null = null;
 
 /** What the bot learns at start with auth.test (and hands to createSlackApp). */
 async function identity(apiUrl: string): Promise<{ botId: string; botUserId: string } | null> {
-  const answer = (await (await fetch(`${apiUrl}auth.test`, { method: 'POST', headers: { authorization: `Bearer ${BOT_TOKEN}` } })).json()) as {
+  const answer = (await (
+    await fetch(`${apiUrl}auth.test`, { method: 'POST', headers: { authorization: `Bearer ${BOT_TOKEN}` } })
+  ).json()) as {
     ok: boolean;
     bot_id?: string;
     user_id?: string;

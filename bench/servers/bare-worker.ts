@@ -4,7 +4,7 @@
  * poll job needs from BullMQ to come back on its grid: record when it ran, compute the next grid
  * point with the bot's own `nextPollAt`, save the tick and move itself back to delayed.
  */
-import { DelayedError, Worker, type Job } from 'bullmq';
+import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { PollJobData } from '../../src/jobs/queues.js';
 import { REDIS_URL } from '../lib/constants.js';
@@ -12,7 +12,8 @@ import { serve, usage } from '../lib/serve.js';
 import { importFromCheckout } from '../lib/src-path.js';
 
 const { nextPollAt } = await importFromCheckout<typeof import('../../src/jobs/poll.js')>('src/jobs/poll.js');
-const { createWorkerConnection } = await importFromCheckout<typeof import('../../src/redis/connections.js')>('src/redis/connections.js');
+const { createWorkerConnection } =
+  await importFromCheckout<typeof import('../../src/redis/connections.js')>('src/redis/connections.js');
 
 export interface BareWorkerOptions {
   prefix: string;

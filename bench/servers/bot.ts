@@ -27,7 +27,10 @@ serve(
     async start(env: Record<string, string>) {
       if (bot !== null) throw new Error('already started');
       const config = loadConfig(env);
-      const logger = createLogger(config.logLevel, pino.destination({ dest: process.env.BENCH_BOT_LOG ?? '/dev/null', sync: true }));
+      const logger = createLogger(
+        config.logLevel,
+        pino.destination({ dest: process.env.BENCH_BOT_LOG ?? '/dev/null', sync: true }),
+      );
       // Experiment knob (not a bot setting): BENCH_JOB_CONCURRENCY overrides the workers' concurrency.
       const concurrency = Number(process.env.BENCH_JOB_CONCURRENCY ?? '');
       bot = await startHbrBot(config, { logger, ...(concurrency > 0 ? { jobs: { concurrency } } : {}) });

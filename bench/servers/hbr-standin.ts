@@ -6,7 +6,8 @@ import { ACCESS_KEY_ID, ACCESS_KEY_SECRET } from '../lib/constants.js';
 import { serve, usage } from '../lib/serve.js';
 import { importFromCheckout } from '../lib/src-path.js';
 
-const { startHbrStandIn } = await importFromCheckout<typeof import('../../sandbox/hbr-api-server.js')>('sandbox/hbr-api-server.js');
+const { startHbrStandIn } =
+  await importFromCheckout<typeof import('../../sandbox/hbr-api-server.js')>('sandbox/hbr-api-server.js');
 
 export interface HbrCallLog {
   action: string[];
@@ -17,7 +18,11 @@ export interface HbrCallLog {
   ok: boolean[];
 }
 
-const hbr = await startHbrStandIn({ accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET, pollsToComplete: 1 });
+const hbr = await startHbrStandIn({
+  accessKeyId: ACCESS_KEY_ID,
+  accessKeySecret: ACCESS_KEY_SECRET,
+  pollsToComplete: 1,
+});
 const log: HbrCallLog = { action: [], taskId: [], firstInstance: [], at: [], ok: [] };
 
 function compact(): void {

@@ -8,7 +8,8 @@ import { BOT_TOKEN } from '../lib/constants.js';
 import { serve, usage } from '../lib/serve.js';
 import { importFromCheckout } from '../lib/src-path.js';
 
-const { startSlackStandIn } = await importFromCheckout<typeof import('../../sandbox/slack-api-server.js')>('sandbox/slack-api-server.js');
+const { startSlackStandIn } =
+  await importFromCheckout<typeof import('../../sandbox/slack-api-server.js')>('sandbox/slack-api-server.js');
 
 export interface SlackCallRecord {
   method: string;

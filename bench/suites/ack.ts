@@ -9,19 +9,22 @@
  * out so they do not run during the measurement.
  */
 import { Queue } from 'bullmq';
-import type { RequestMessageRef } from '../servers/slack-standin.js';
-import { benchPids, startChild, type ChildServer } from '../lib/child.js';
-import { contention, cpuSnapshot } from '../lib/contention.js';
+import { benchPids, type ChildServer, startChild } from '../lib/child.js';
 import { APPROVER, CHANNEL, REQUESTER, SIGNING_SECRET } from '../lib/constants.js';
-import { botEnv, newPrefix, type BenchContext } from '../lib/context.js';
-import { closedLoop, paced, type LoadResult } from '../lib/load.js';
+import { contention, cpuSnapshot } from '../lib/contention.js';
+import { type BenchContext, botEnv, newPrefix } from '../lib/context.js';
+import { closedLoop, type LoadResult, paced } from '../lib/load.js';
 import type { Stalls, Usage } from '../lib/serve.js';
+import { importFromCheckout } from '../lib/src-path.js';
 import { median, percentiles, ratio } from '../lib/stats.js';
 import { instanceId, until, untilQuiet } from '../lib/util.js';
-import { importFromCheckout } from '../lib/src-path.js';
+import type { RequestMessageRef } from '../servers/slack-standin.js';
 
-const { blockActionPayload, FORM_CONTENT_TYPE, slashCommandBody } = await importFromCheckout<typeof import('../../sandbox/slack-requests.js')>('sandbox/slack-requests.js');
-const { APPROVE_ACTION } = await importFromCheckout<typeof import('../../src/slack/messages/action-ids.js')>('src/slack/messages/action-ids.js');
+const { blockActionPayload, FORM_CONTENT_TYPE, slashCommandBody } =
+  await importFromCheckout<typeof import('../../sandbox/slack-requests.js')>('sandbox/slack-requests.js');
+const { APPROVE_ACTION } = await importFromCheckout<typeof import('../../src/slack/messages/action-ids.js')>(
+  'src/slack/messages/action-ids.js',
+);
 
 export type AckTarget = 'bot' | 'bare';
 export type AckKind = 'command' | 'click';
@@ -80,7 +83,10 @@ export async function runAckSuite(ctx: BenchContext): Promise<AckResult> {
   const { rounds: roundCount, warmup: baseWarmup, requests: closedRequests, concurrency } = ctx.options.ack;
   // A fresh key prefix per round; the install queue of the current round tells when the bot's work is done.
   let installQueue: Queue | null = null;
-  const [botServer, bareServer] = await Promise.all([startChild('hbr-bot', 'bot.ts'), startChild('bare-bolt', 'bare-bolt.ts')]);
+  const [botServer, bareServer] = await Promise.all([
+    startChild('hbr-bot', 'bot.ts'),
+    startChild('bare-bolt', 'bare-bolt.ts'),
+  ]);
   try {
     const externalCalls = async () =>
       (await ctx.slack.call<number>('callCount')) + (await ctx.hbr.call<number>('callCount'));
@@ -143,23 +149,41 @@ export async function runAckSuite(ctx: BenchContext): Promise<AckResult> {
           const text = [0, 1, 2].map((k) => instanceId(n, k)).join(' ');
           return {
             contentType: FORM_CONTENT_TYPE,
-            body: slashCommandBody({ text, user_id: REQUESTER, channel_id: CHANNEL, response_url: commandUrls[offset + i]! }),
+            body: slashCommandBody({
+              text,
+              user_id: REQUESTER,
+              channel_id: CHANNEL,
+              response_url: commandUrls[offset + i]!,
+            }),
           };
         };
         const profiling = ctx.options.profile && name === 'bot' && round === totalRounds;
-        const commands = await measure(ctx, target, warmup, requests, commandBody, profiling ? 'ack-commands' : null, rate);
+        const commands = await measure(
+          ctx,
+          target,
+          warmup,
+          requests,
+          commandBody,
+          profiling ? 'ack-commands' : null,
+          rate,
+        );
         rounds.push({ round, target: name, kind: 'command', rate, ...commands });
 
         // Clicks: on this round's requests for the bot; the bare app gets the same payloads for made-up ones.
         let refs: RequestMessageRef[];
         if (name === 'bot') {
-          await until('request messages posted', async () => (await ctx.slack.call<number>('requestMessageCount')) >= before + warmup + requests);
+          await until(
+            'request messages posted',
+            async () => (await ctx.slack.call<number>('requestMessageCount')) >= before + warmup + requests,
+          );
           refs = (await ctx.slack.call<RequestMessageRef[]>('requestMessages', before)).slice(0, warmup + requests);
         } else {
           refs = Array.from({ length: warmup + requests }, (_, i) => ({
             channel: CHANNEL,
             ts: `1700000000.${String(i).padStart(6, '0')}`,
-            requestId: `rbare${String(i).padStart(8, '0').replace(/[0189]/g, 'a')}`,
+            requestId: `rbare${String(i)
+              .padStart(8, '0')
+              .replace(/[0189]/g, 'a')}`,
           }));
         }
         const clickUrls = await ctx.slack.call<string[]>(
@@ -177,7 +201,10 @@ export async function runAckSuite(ctx: BenchContext): Promise<AckResult> {
             response_url: clickUrls[offset + i]!,
             text: 'Approve',
           });
-          return { contentType: FORM_CONTENT_TYPE, body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString() };
+          return {
+            contentType: FORM_CONTENT_TYPE,
+            body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+          };
         };
         const clicks = await measure(ctx, target, warmup, requests, clickBody, profiling ? 'ack-clicks' : null, rate);
         rounds.push({ round, target: name, kind: 'click', rate, ...clicks });
@@ -206,7 +233,13 @@ export async function runAckSuite(ctx: BenchContext): Promise<AckResult> {
         };
         const botFigure = summary('bot');
         const bareFigure = summary('bare');
-        return { kind, bot: botFigure, bare: bareFigure, p99Ratio: ratio(botFigure.p99, bareFigure.p99), p50Ratio: ratio(botFigure.p50, bareFigure.p50) };
+        return {
+          kind,
+          bot: botFigure,
+          bare: bareFigure,
+          p99Ratio: ratio(botFigure.p99, bareFigure.p99),
+          p50Ratio: ratio(botFigure.p50, bareFigure.p50),
+        };
       });
     const figures = figuresOf(rounds.filter((r) => r.rate === 0));
     const pacedFigures = pacedRate > 0 ? figuresOf(rounds.filter((r) => r.rate > 0)) : null;
@@ -240,7 +273,14 @@ async function measure(
   rate = 0,
 ) {
   const { concurrency } = ctx.options.ack;
-  if (warmup > 0) await closedLoop({ url: target.eventsUrl, signingSecret: SIGNING_SECRET, concurrency, count: warmup, body: body(0) });
+  if (warmup > 0)
+    await closedLoop({
+      url: target.eventsUrl,
+      signingSecret: SIGNING_SECRET,
+      concurrency,
+      count: warmup,
+      body: body(0),
+    });
   await target.settle();
   if (profileAs !== null) await target.server.call('startProfiling');
   const before = await target.server.call<Usage>('usage');
@@ -248,15 +288,30 @@ async function measure(
   const machineBefore = cpuSnapshot(benchPids());
   const load: LoadResult =
     rate > 0
-      ? await paced({ url: target.eventsUrl, signingSecret: SIGNING_SECRET, durationMs: (requests / rate) * 1000, count: requests, body: body(warmup) })
-      : await closedLoop({ url: target.eventsUrl, signingSecret: SIGNING_SECRET, concurrency, count: requests, body: body(warmup) });
+      ? await paced({
+          url: target.eventsUrl,
+          signingSecret: SIGNING_SECRET,
+          durationMs: (requests / rate) * 1000,
+          count: requests,
+          body: body(warmup),
+        })
+      : await closedLoop({
+          url: target.eventsUrl,
+          signingSecret: SIGNING_SECRET,
+          concurrency,
+          count: requests,
+          body: body(warmup),
+        });
   const machine = contention(machineBefore, cpuSnapshot(benchPids()));
   const stalled = await target.server.call<Stalls>('stalls');
   // CPU per request counts what the server does after the ack too, so wait for it to finish.
   await target.settle();
   const after = await target.server.call<Usage>('usage');
   if (profileAs !== null) await target.server.call('stopProfiling', `${ctx.resultsDir}${profileAs}.cpuprofile.json`);
-  const non2xx = Object.entries(load.statuses).reduce((sum, [status, n]) => (Number(status) >= 200 && Number(status) < 300 ? sum : sum + n), 0);
+  const non2xx = Object.entries(load.statuses).reduce(
+    (sum, [status, n]) => (Number(status) >= 200 && Number(status) < 300 ? sum : sum + n),
+    0,
+  );
   if (non2xx === requests) throw new Error(`every ${target.name} request failed: ${JSON.stringify(load.statuses)}`);
   const stats = percentiles(load.latencies);
   return {

@@ -13,21 +13,22 @@
  *    The counts do not depend on the factor as long as the bot keeps up (it uses a few % of a core).
  */
 import type { ResponseUrlContext } from '../../sandbox/slack-api-server.js';
-import type { HbrCallLog } from '../servers/hbr-standin.js';
-import type { RequestMessageRef, ResponseUrlRecord, SlackCallRecord } from '../servers/slack-standin.js';
-import { startChild, type ChildServer } from '../lib/child.js';
+import { type ChildServer, startChild } from '../lib/child.js';
 import { APPROVER, REQUESTER, SIGNING_SECRET } from '../lib/constants.js';
-import { botEnv, newPrefix, type BenchContext } from '../lib/context.js';
+import { type BenchContext, botEnv, newPrefix } from '../lib/context.js';
 import { paced } from '../lib/load.js';
 import { loadSrc, type SrcModules } from '../lib/seed.js';
+import { importFromCheckout } from '../lib/src-path.js';
 import { mean, peakInWindow } from '../lib/stats.js';
 import { instanceId, until, untilQuiet } from '../lib/util.js';
-import { importFromCheckout } from '../lib/src-path.js';
+import type { HbrCallLog } from '../servers/hbr-standin.js';
+import type { RequestMessageRef, ResponseUrlRecord, SlackCallRecord } from '../servers/slack-standin.js';
 
-const { blockActionPayload, FORM_CONTENT_TYPE, sendBlockAction, sendSlashCommand, slashCommandBody } = await importFromCheckout<typeof import('../../sandbox/slack-requests.js')>(
-  'sandbox/slack-requests.js',
+const { blockActionPayload, FORM_CONTENT_TYPE, sendBlockAction, sendSlashCommand, slashCommandBody } =
+  await importFromCheckout<typeof import('../../sandbox/slack-requests.js')>('sandbox/slack-requests.js');
+const { APPROVE_ACTION } = await importFromCheckout<typeof import('../../src/slack/messages/action-ids.js')>(
+  'src/slack/messages/action-ids.js',
 );
-const { APPROVE_ACTION } = await importFromCheckout<typeof import('../../src/slack/messages/action-ids.js')>('src/slack/messages/action-ids.js');
 
 export interface RequestEconomy {
   instances: number;
@@ -63,7 +64,13 @@ export interface PeakRate {
 export interface EconomyResult {
   requests: RequestEconomy[];
   /** Slack calls of the 30-poll request minus the 1-poll one, per size: 0 when they do not grow with polls. */
-  growthWithPolls: Array<{ instances: number; extraSlackCalls: number; extraChatUpdates: number; fromPolls: number; toPolls: number }>;
+  growthWithPolls: Array<{
+    instances: number;
+    extraSlackCalls: number;
+    extraChatUpdates: number;
+    fromPolls: number;
+    toPolls: number;
+  }>;
   peak: PeakRate | null;
 }
 
@@ -76,12 +83,15 @@ export async function runEconomySuite(ctx: BenchContext): Promise<EconomyResult>
   try {
     const requests = await perRequest(ctx, src, bot, sizes, polls);
     const growthWithPolls = sizes.map((instances) => {
-      const of = requests.filter((r) => r.instances === instances).sort((a, b) => a.pollsToComplete - b.pollsToComplete);
+      const of = requests
+        .filter((r) => r.instances === instances)
+        .sort((a, b) => a.pollsToComplete - b.pollsToComplete);
       const first = of[0]!;
       const last = of[of.length - 1]!;
       return {
         instances,
-        extraSlackCalls: last.slackCallsTotal + last.responseUrlPosts - (first.slackCallsTotal + first.responseUrlPosts),
+        extraSlackCalls:
+          last.slackCallsTotal + last.responseUrlPosts - (first.slackCallsTotal + first.responseUrlPosts),
         extraChatUpdates: last.chatUpdates - first.chatUpdates,
         fromPolls: first.pollsToComplete,
         toPolls: last.pollsToComplete,
@@ -104,11 +114,22 @@ async function waitForRequestMessage(ctx: BenchContext, channel: string): Promis
   return found!;
 }
 
-async function perRequest(ctx: BenchContext, src: SrcModules, bot: ChildServer, sizes: number[], polls: number[]): Promise<RequestEconomy[]> {
+async function perRequest(
+  ctx: BenchContext,
+  src: SrcModules,
+  bot: ChildServer,
+  sizes: number[],
+  polls: number[],
+): Promise<RequestEconomy[]> {
   const prefix = newPrefix(ctx, 'economy');
   const { url } = await bot.call<{ url: string }>(
     'start',
-    botEnv(ctx, prefix, { HBR_POLL_FIRST_DELAY_MS: '100', HBR_POLL_INTERVAL_MS: '100', HBR_TASK_TIMEOUT_MS: '600000', HBR_MAX_INSTANCES: '200' }),
+    botEnv(ctx, prefix, {
+      HBR_POLL_FIRST_DELAY_MS: '100',
+      HBR_POLL_INTERVAL_MS: '100',
+      HBR_TASK_TIMEOUT_MS: '600000',
+      HBR_MAX_INSTANCES: '200',
+    }),
   );
   const eventsUrl = `${url}/slack/events`;
   const store = new src.RequestStore(ctx.redis, prefix);
@@ -122,7 +143,9 @@ async function perRequest(ctx: BenchContext, src: SrcModules, bot: ChildServer, 
         sizes.map(async (instances, s) => {
           const channel = `CECON${p}X${s}${ctx.tag.slice(0, 4).toUpperCase()}`;
           const text = Array.from({ length: instances }, (_, k) => instanceId(900_000 + p * 10 + s, k)).join(' ');
-          const [commandUrl] = await ctx.slack.call<string[]>('responseUrls', [{ channel, user: REQUESTER } satisfies ResponseUrlContext]);
+          const [commandUrl] = await ctx.slack.call<string[]>('responseUrls', [
+            { channel, user: REQUESTER } satisfies ResponseUrlContext,
+          ]);
           const answer = await sendSlashCommand(
             eventsUrl,
             { text, user_id: REQUESTER, channel_id: channel, response_url: commandUrl! },
@@ -130,31 +153,55 @@ async function perRequest(ctx: BenchContext, src: SrcModules, bot: ChildServer, 
           );
           if (answer.status !== 200) throw new Error(`slash command answered ${answer.status}`);
           const message = await waitForRequestMessage(ctx, channel);
-          const [clickUrl] = await ctx.slack.call<string[]>('responseUrls', [{ channel, user: APPROVER, messageTs: message.ts }]);
+          const [clickUrl] = await ctx.slack.call<string[]>('responseUrls', [
+            { channel, user: APPROVER, messageTs: message.ts },
+          ]);
           const click = await sendBlockAction(
             eventsUrl,
-            { action_id: APPROVE_ACTION, value: message.requestId, user_id: APPROVER, channel_id: channel, message_ts: message.ts, response_url: clickUrl!, text: 'Approve' },
+            {
+              action_id: APPROVE_ACTION,
+              value: message.requestId,
+              user_id: APPROVER,
+              channel_id: channel,
+              message_ts: message.ts,
+              response_url: clickUrl!,
+              text: 'Approve',
+            },
             { signingSecret: SIGNING_SECRET },
           );
           if (click.status !== 200) throw new Error(`approve click answered ${click.status}`);
-          await until(`request ${message.requestId} to finish`, async () => (await store.get(message.requestId))?.finalTs != null, 120_000);
+          await until(
+            `request ${message.requestId} to finish`,
+            async () => (await store.get(message.requestId))?.finalTs != null,
+            120_000,
+          );
           return { instances, channel, requestId: message.requestId };
         }),
       );
-      await untilQuiet('Slack and HBR calls', async () => (await ctx.slack.call<number>('callCount')) + (await ctx.hbr.call<number>('callCount')));
-      const { calls, responses } = await ctx.slack.call<{ calls: SlackCallRecord[]; responses: ResponseUrlRecord[] }>('calls');
+      await untilQuiet(
+        'Slack and HBR calls',
+        async () => (await ctx.slack.call<number>('callCount')) + (await ctx.hbr.call<number>('callCount')),
+      );
+      const { calls, responses } = await ctx.slack.call<{ calls: SlackCallRecord[]; responses: ResponseUrlRecord[] }>(
+        'calls',
+      );
       const hbrLog = await ctx.hbr.call<HbrCallLog>('calls');
       for (const { instances, channel, requestId } of started) {
         const record = await store.get(requestId);
-        const taskIds = new Set((record?.submissions ?? []).map((s) => s.taskId).filter((id): id is string => id !== null));
+        const taskIds = new Set(
+          (record?.submissions ?? []).map((s) => s.taskId).filter((id): id is string => id !== null),
+        );
         const slackCalls: Record<string, number> = {};
-        for (const call of calls.filter((c) => c.channel === channel)) slackCalls[call.method] = (slackCalls[call.method] ?? 0) + 1;
+        for (const call of calls.filter((c) => c.channel === channel))
+          slackCalls[call.method] = (slackCalls[call.method] ?? 0) + 1;
         const describes = new Map<string, number>([...taskIds].map((id) => [id, 0]));
         const instanceSet = new Set(record?.instanceIds ?? []);
         let installCalls = 0;
         for (let i = 0; i < hbrLog.at.length; i += 1) {
-          if (hbrLog.action[i] === 'DescribeTask' && describes.has(hbrLog.taskId[i]!)) describes.set(hbrLog.taskId[i]!, describes.get(hbrLog.taskId[i]!)! + 1);
-          if (hbrLog.action[i] === 'InstallBackupClients' && instanceSet.has(hbrLog.firstInstance[i]!)) installCalls += 1;
+          if (hbrLog.action[i] === 'DescribeTask' && describes.has(hbrLog.taskId[i]!))
+            describes.set(hbrLog.taskId[i]!, describes.get(hbrLog.taskId[i]!)! + 1);
+          if (hbrLog.action[i] === 'InstallBackupClients' && instanceSet.has(hbrLog.firstInstance[i]!))
+            installCalls += 1;
         }
         const perTask = [...describes.values()];
         results.push({
@@ -173,7 +220,10 @@ async function perRequest(ctx: BenchContext, src: SrcModules, bot: ChildServer, 
         `economy, tasks done after ${pollsToComplete} poll(s): ` +
           results
             .filter((r) => r.pollsToComplete === pollsToComplete)
-            .map((r) => `${r.instances} inst → ${r.slackCallsTotal} Web API calls (${r.chatUpdates} chat.update) + ${r.responseUrlPosts} response_url`)
+            .map(
+              (r) =>
+                `${r.instances} inst → ${r.slackCallsTotal} Web API calls (${r.chatUpdates} chat.update) + ${r.responseUrlPosts} response_url`,
+            )
             .join('; '),
       );
     }
@@ -183,7 +233,13 @@ async function perRequest(ctx: BenchContext, src: SrcModules, bot: ChildServer, 
   return results;
 }
 
-async function peakRate(ctx: BenchContext, src: SrcModules, bot: ChildServer, count: number, compression: number): Promise<PeakRate> {
+async function peakRate(
+  ctx: BenchContext,
+  src: SrcModules,
+  bot: ChildServer,
+  count: number,
+  compression: number,
+): Promise<PeakRate> {
   const prefix = newPrefix(ctx, 'peak');
   const intervalMs = Math.round(30_000 / compression);
   const pollsToComplete = 10;
@@ -203,7 +259,10 @@ async function peakRate(ctx: BenchContext, src: SrcModules, bot: ChildServer, co
   const store = new src.RequestStore(ctx.redis, prefix);
   try {
     const before = await ctx.slack.call<number>('requestMessageCount');
-    const commandUrls = await ctx.slack.call<string[]>('responseUrls', Array.from({ length: count }, () => ({ channel, user: REQUESTER })));
+    const commandUrls = await ctx.slack.call<string[]>(
+      'responseUrls',
+      Array.from({ length: count }, () => ({ channel, user: REQUESTER })),
+    );
     // Requests arrive over one (scaled) minute, then are approved over the next: "100 requests started together".
     const rampMs = 60_000 / compression;
     const commands = await paced({
@@ -222,9 +281,17 @@ async function peakRate(ctx: BenchContext, src: SrcModules, bot: ChildServer, co
       }),
     });
     if (commands.latencies.length !== count) throw new Error(`commands failed: ${JSON.stringify(commands.statuses)}`);
-    await until('request messages', async () => (await ctx.slack.call<number>('requestMessageCount')) >= before + count);
-    const refs = (await ctx.slack.call<RequestMessageRef[]>('requestMessages', before)).filter((m) => m.channel === channel);
-    const clickUrls = await ctx.slack.call<string[]>('responseUrls', refs.map((ref) => ({ channel, user: APPROVER, messageTs: ref.ts })));
+    await until(
+      'request messages',
+      async () => (await ctx.slack.call<number>('requestMessageCount')) >= before + count,
+    );
+    const refs = (await ctx.slack.call<RequestMessageRef[]>('requestMessages', before)).filter(
+      (m) => m.channel === channel,
+    );
+    const clickUrls = await ctx.slack.call<string[]>(
+      'responseUrls',
+      refs.map((ref) => ({ channel, user: APPROVER, messageTs: ref.ts })),
+    );
     const clicks = await paced({
       url: `${url}/slack/events`,
       signingSecret: SIGNING_SECRET,
@@ -234,7 +301,15 @@ async function peakRate(ctx: BenchContext, src: SrcModules, bot: ChildServer, co
         contentType: FORM_CONTENT_TYPE,
         body: new URLSearchParams({
           payload: JSON.stringify(
-            blockActionPayload({ action_id: APPROVE_ACTION, value: refs[i]!.requestId, user_id: APPROVER, channel_id: channel, message_ts: refs[i]!.ts, response_url: clickUrls[i]!, text: 'Approve' }),
+            blockActionPayload({
+              action_id: APPROVE_ACTION,
+              value: refs[i]!.requestId,
+              user_id: APPROVER,
+              channel_id: channel,
+              message_ts: refs[i]!.ts,
+              response_url: clickUrls[i]!,
+              text: 'Approve',
+            }),
           ),
         }).toString(),
       }),
@@ -242,7 +317,8 @@ async function peakRate(ctx: BenchContext, src: SrcModules, bot: ChildServer, co
     if (clicks.latencies.length !== refs.length) throw new Error(`clicks failed: ${JSON.stringify(clicks.statuses)}`);
     await until(
       'every request to finish',
-      async () => (await Promise.all(refs.map(async (ref) => (await store.get(ref.requestId))?.finalTs != null))).every(Boolean),
+      async () =>
+        (await Promise.all(refs.map(async (ref) => (await store.get(ref.requestId))?.finalTs != null))).every(Boolean),
       120_000,
       100,
     );
@@ -252,7 +328,9 @@ async function peakRate(ctx: BenchContext, src: SrcModules, bot: ChildServer, co
     const windowMs = 60_000 / compression;
     const updates = mine.filter((c) => c.method === 'chat.update').map((c) => c.at);
     const requestTs = new Set(refs.map((ref) => ref.ts));
-    const requestMessageUpdates = mine.filter((c) => c.method === 'chat.update' && requestTs.has(c.ts)).map((c) => c.at);
+    const requestMessageUpdates = mine
+      .filter((c) => c.method === 'chat.update' && requestTs.has(c.ts))
+      .map((c) => c.at);
     const progressUpdates = mine.filter((c) => c.method === 'chat.update' && !requestTs.has(c.ts)).map((c) => c.at);
     const result: PeakRate = {
       requests: count,
@@ -263,8 +341,14 @@ async function peakRate(ctx: BenchContext, src: SrcModules, bot: ChildServer, co
       peakChatUpdatesPerMinute: peakInWindow(updates, windowMs),
       peakRequestMessageUpdatesPerMinute: peakInWindow(requestMessageUpdates, windowMs),
       peakProgressUpdatesPerMinute: peakInWindow(progressUpdates, windowMs),
-      peakWebApiCallsPerMinute: peakInWindow(mine.map((c) => c.at), windowMs),
-      peakPostMessagesPerMinute: peakInWindow(mine.filter((c) => c.method === 'chat.postMessage').map((c) => c.at), windowMs),
+      peakWebApiCallsPerMinute: peakInWindow(
+        mine.map((c) => c.at),
+        windowMs,
+      ),
+      peakPostMessagesPerMinute: peakInWindow(
+        mine.filter((c) => c.method === 'chat.postMessage').map((c) => c.at),
+        windowMs,
+      ),
       chatUpdatesPerRequest: updates.length / count,
       limitPerMinute: TIER3_PER_MINUTE,
     };

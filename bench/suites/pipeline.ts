@@ -12,16 +12,17 @@
  * TaskId); the grid point each call belongs to is rebuilt with the bot's own rule (the next grid
  * point after the previous poll), so a late poll counts its full lag.
  */
-import type { HbrCallLog } from '../servers/hbr-standin.js';
-import { benchPids, startChild, type ChildServer } from '../lib/child.js';
+
+import { benchPids, type ChildServer, startChild } from '../lib/child.js';
 import { contention, cpuSnapshot } from '../lib/contention.js';
-import { botEnv, newPrefix, type BenchContext } from '../lib/context.js';
+import { type BenchContext, botEnv, newPrefix } from '../lib/context.js';
+import type { ProfileSummary } from '../lib/profile.js';
 import { deletePrefix, memoryByCategory, usedMemory } from '../lib/redis.js';
-import { addPollJobs, loadSrc, seedTrackedRequests, type SeededTask, type SrcModules } from '../lib/seed.js';
+import { addPollJobs, loadSrc, type SeededTask, type SrcModules, seedTrackedRequests } from '../lib/seed.js';
 import type { Usage } from '../lib/serve.js';
 import { median, percentiles, ratio } from '../lib/stats.js';
 import { delay } from '../lib/util.js';
-import type { ProfileSummary } from '../lib/profile.js';
+import type { HbrCallLog } from '../servers/hbr-standin.js';
 
 export type PollTarget = 'bot' | 'bare';
 
@@ -161,7 +162,8 @@ export async function runPipelineSuite(ctx: BenchContext): Promise<PipelineResul
       for (let round = 1; round <= rounds; round += 1) {
         const order: PollTarget[] = round % 2 === 1 ? ['bot', 'bare'] : ['bare', 'bot'];
         for (const target of order) {
-          const profileThis = ctx.options.profile && target === 'bot' && round === 1 && size === sizes[sizes.length - 1];
+          const profileThis =
+            ctx.options.profile && target === 'bot' && round === 1 && size === sizes[sizes.length - 1];
           const run =
             target === 'bot'
               ? await botRun(ctx, src, bot, set, { intervalMs: 1000, warmupMs, windowMs, round, profile: profileThis })
@@ -220,7 +222,12 @@ export async function runPipelineSuite(ctx: BenchContext): Promise<PipelineResul
         await deletePrefix(ctx.redis, other.barePrefix);
         if (other !== set) await deletePrefix(ctx.redis, other.prefix);
       }
-      const queues = new src.JobQueues({ connection: ctx.redis, prefix: set.prefix, approvalTtlMs: 86_400_000, retryBackoffMs: 5000 });
+      const queues = new src.JobQueues({
+        connection: ctx.redis,
+        prefix: set.prefix,
+        approvalTtlMs: 86_400_000,
+        retryBackoffMs: 5000,
+      });
       await queues.poll.obliterate({ force: true });
       await queues.close();
       const memoryBeforeJobs = await usedMemory(ctx.redis);
@@ -233,11 +240,16 @@ export async function runPipelineSuite(ctx: BenchContext): Promise<PipelineResul
         atEndOfWindow: async (botUsage) => {
           const jobsDelta = (await usedMemory(ctx.redis)) - memoryBeforeJobs;
           const live = await bot.call<Usage>('usage', true);
-          footprint = await measureFootprint(ctx, set, { ...botUsage, heapUsed: live.heapUsed }, {
-            rss: bareRss.length > 0 ? Math.max(...bareRss) : Number.NaN,
-            bytesPerJob: bareJobs > 0 ? bareKeys.total / bareJobs : Number.NaN,
-            usedMemoryDelta: recordMemoryDelta + jobsDelta,
-          });
+          footprint = await measureFootprint(
+            ctx,
+            set,
+            { ...botUsage, heapUsed: live.heapUsed },
+            {
+              rss: bareRss.length > 0 ? Math.max(...bareRss) : Number.NaN,
+              bytesPerJob: bareJobs > 0 ? bareKeys.total / bareJobs : Number.NaN,
+              usedMemoryDelta: recordMemoryDelta + jobsDelta,
+            },
+          );
         },
       });
       slowCadence = {
@@ -282,16 +294,31 @@ function firstPollAt(tasks: number): number {
   return Date.now() + 1000 + tasks / 5;
 }
 
-async function botRun(ctx: BenchContext, src: SrcModules, bot: ChildServer, set: TaskSet, options: RunOptions): Promise<{ run: PollRun; profile: ProfileSummary | null }> {
+async function botRun(
+  ctx: BenchContext,
+  src: SrcModules,
+  bot: ChildServer,
+  set: TaskSet,
+  options: RunOptions,
+): Promise<{ run: PollRun; profile: ProfileSummary | null }> {
   const { intervalMs, warmupMs, windowMs } = options;
-  const queues = new src.JobQueues({ connection: ctx.redis, prefix: set.prefix, approvalTtlMs: 86_400_000, retryBackoffMs: 5000 });
+  const queues = new src.JobQueues({
+    connection: ctx.redis,
+    prefix: set.prefix,
+    approvalTtlMs: 86_400_000,
+    retryBackoffMs: 5000,
+  });
   await queues.poll.obliterate({ force: true });
   const t0 = firstPollAt(set.tasks.length);
   const grid = await addPollJobs(queues, set.tasks, t0, intervalMs);
   await queues.close();
   await bot.call(
     'start',
-    botEnv(ctx, set.prefix, { HBR_POLL_INTERVAL_MS: String(intervalMs), HBR_POLL_FIRST_DELAY_MS: String(intervalMs), HBR_TASK_TIMEOUT_MS: '86400000' }),
+    botEnv(ctx, set.prefix, {
+      HBR_POLL_INTERVAL_MS: String(intervalMs),
+      HBR_POLL_FIRST_DELAY_MS: String(intervalMs),
+      HBR_TASK_TIMEOUT_MS: '86400000',
+    }),
   );
   // The harness must have the jobs in place and the bot up before the first poll is due.
   const setupLateMs = Math.max(0, Date.now() - t0);
@@ -299,12 +326,22 @@ async function botRun(ctx: BenchContext, src: SrcModules, bot: ChildServer, set:
   const windowEnd = windowStart + windowMs;
   await delay(Math.max(0, windowStart - Date.now()));
   if (options.profile) await bot.call('startProfiling');
-  const [botBefore, hbrBefore, slackBefore] = await Promise.all([bot.call<Usage>('usage'), ctx.hbr.call<Usage>('usage'), ctx.slack.call<Usage>('usage')]);
+  const [botBefore, hbrBefore, slackBefore] = await Promise.all([
+    bot.call<Usage>('usage'),
+    ctx.hbr.call<Usage>('usage'),
+    ctx.slack.call<Usage>('usage'),
+  ]);
   const machineBefore = cpuSnapshot(benchPids());
   await delay(Math.max(0, windowEnd - Date.now()));
   const machine = contention(machineBefore, cpuSnapshot(benchPids()));
-  const [botAfter, hbrAfter, slackAfter] = await Promise.all([bot.call<Usage>('usage'), ctx.hbr.call<Usage>('usage'), ctx.slack.call<Usage>('usage')]);
-  const profile = options.profile ? await bot.call<ProfileSummary>('stopProfiling', `${ctx.resultsDir}poll-${set.tasks.length}.cpuprofile.json`) : null;
+  const [botAfter, hbrAfter, slackAfter] = await Promise.all([
+    bot.call<Usage>('usage'),
+    ctx.hbr.call<Usage>('usage'),
+    ctx.slack.call<Usage>('usage'),
+  ]);
+  const profile = options.profile
+    ? await bot.call<ProfileSummary>('stopProfiling', `${ctx.resultsDir}poll-${set.tasks.length}.cpuprofile.json`)
+    : null;
   await options.atEndOfWindow?.(botAfter);
   await bot.call('stop');
 
@@ -321,11 +358,13 @@ async function botRun(ctx: BenchContext, src: SrcModules, bot: ChildServer, set:
   const { lags, dues, inWindow, overdue } = analyseLag(starts, grid, intervalMs, windowStart, windowEnd);
   // Polls started in each second of the window (a stall shows as a gap).
   const startsPerSecond = Array.from({ length: Math.ceil(windowMs / 1000) }, () => 0);
-  for (const [, at] of starts) if (at >= windowStart && at < windowEnd) startsPerSecond[Math.floor((at - windowStart) / 1000)]! += 1;
+  for (const [, at] of starts)
+    if (at >= windowStart && at < windowEnd) startsPerSecond[Math.floor((at - windowStart) / 1000)]! += 1;
   // Lag p99 by when the poll was due (sixths of the window): shows whether lag comes from the start or builds up.
   const bucketMs = windowMs / 6;
-  const lagP99ByDue = Array.from({ length: 6 }, (_, b) =>
-    percentiles(lags.filter((_, i) => Math.floor((dues[i]! - windowStart) / bucketMs) === b)).p99,
+  const lagP99ByDue = Array.from(
+    { length: 6 },
+    (_, b) => percentiles(lags.filter((_, i) => Math.floor((dues[i]! - windowStart) / bucketMs) === b)).p99,
   );
   const stats = percentiles(lags);
   const cpuMs = botAfter.cpuMs - botBefore.cpuMs;
@@ -371,10 +410,21 @@ function roundFigures(
   };
 }
 
-async function bareRun(ctx: BenchContext, src: SrcModules, bare: ChildServer, set: TaskSet, options: RunOptions): Promise<{ run: PollRun; profile: null }> {
+async function bareRun(
+  ctx: BenchContext,
+  src: SrcModules,
+  bare: ChildServer,
+  set: TaskSet,
+  options: RunOptions,
+): Promise<{ run: PollRun; profile: null }> {
   const { intervalMs, warmupMs, windowMs } = options;
   // The same JobQueues (so the same job options) on the floor's own prefix.
-  const queues = new src.JobQueues({ connection: ctx.redis, prefix: set.barePrefix, approvalTtlMs: 86_400_000, retryBackoffMs: 5000 });
+  const queues = new src.JobQueues({
+    connection: ctx.redis,
+    prefix: set.barePrefix,
+    approvalTtlMs: 86_400_000,
+    retryBackoffMs: 5000,
+  });
   await queues.poll.obliterate({ force: true });
   const t0 = firstPollAt(set.tasks.length);
   const grid = await addPollJobs(queues, set.tasks, t0, intervalMs);
@@ -392,7 +442,13 @@ async function bareRun(ctx: BenchContext, src: SrcModules, bare: ChildServer, se
   const runs = await bare.call<{ id: string[]; at: number[] }>('runs');
   const taskIndex = new Map(set.tasks.map((t, i) => [t.requestId, i]));
   const starts: Array<[number, number]> = runs.at.map((at, i) => [taskIndex.get(runs.id[i]!) ?? -1, at]);
-  const { lags, inWindow, overdue } = analyseLag(starts.filter(([index]) => index >= 0), grid, intervalMs, windowStart, windowEnd);
+  const { lags, inWindow, overdue } = analyseLag(
+    starts.filter(([index]) => index >= 0),
+    grid,
+    intervalMs,
+    windowStart,
+    windowEnd,
+  );
   const stats = percentiles(lags);
   const cpuMs = after.cpuMs - before.cpuMs;
   return {
@@ -486,4 +542,3 @@ async function measureFootprint(
     bareRssBytes: floor.rss,
   };
 }
-

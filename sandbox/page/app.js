@@ -39,7 +39,11 @@ const ctx = {
 
 async function post(path, body) {
   try {
-    const response = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const json = await response.json().catch(() => ({ ok: false, message: `HTTP ${response.status}` }));
     if (!response.ok) return { ok: false, error: json.message ?? json.error ?? `HTTP ${response.status}` };
     return json;
@@ -161,7 +165,8 @@ function renderInstances() {
   if (!view) return;
   $('region').textContent = `· ${view.region}`;
   const poll = view.poll;
-  $('cadence').textContent = `HBR stand-in. hbr-bot polls DescribeTask ${seconds(poll.firstDelayMs)} after the install call, then every ${seconds(poll.intervalMs)}, and gives up after ${seconds(poll.taskTimeoutMs)}.`;
+  $('cadence').textContent =
+    `HBR stand-in. hbr-bot polls DescribeTask ${seconds(poll.firstDelayMs)} after the install call, then every ${seconds(poll.intervalMs)}, and gives up after ${seconds(poll.taskTimeoutMs)}.`;
   const list = $('instances');
   const focused = document.activeElement?.closest?.('.instance')?.dataset.instance;
   list.replaceChildren();
@@ -234,7 +239,11 @@ function renderHints() {
   hints.hidden = matching.length === 0;
   for (const hint of matching) {
     const choice = button('', undefined, () => fillComposer(`${hint.command} `));
-    choice.append(el('b', '', hint.command), el('span', 'usage', ` ${hint.usageHint}`), el('div', 'muted', hint.description));
+    choice.append(
+      el('b', '', hint.command),
+      el('span', 'usage', ` ${hint.usageHint}`),
+      el('div', 'muted', hint.description),
+    );
     const item = el('li');
     item.append(choice);
     hints.append(item);
@@ -313,7 +322,9 @@ function confirmDialog(confirm) {
   const dialog = $('confirm');
   $('confirm-title').textContent = confirm.title?.text ?? 'Are you sure?';
   const text = confirm.text ?? { type: 'plain_text', text: '' };
-  $('confirm-text').replaceChildren(text.type === 'mrkdwn' ? mrkdwn(text.text, ctx) : document.createTextNode(text.text));
+  $('confirm-text').replaceChildren(
+    text.type === 'mrkdwn' ? mrkdwn(text.text, ctx) : document.createTextNode(text.text),
+  );
   $('confirm-ok').textContent = confirm.confirm?.text ?? 'Yes';
   $('confirm-deny').textContent = confirm.deny?.text ?? 'Cancel';
   $('confirm-ok').className = `btn ${confirm.style === 'danger' ? 'danger' : 'primary'}`;
@@ -384,14 +395,21 @@ function messageNode(message, options = {}) {
   }
   const content = [messageContent(message, ctx)];
   if (options.replies && options.replies.length > 0) content.push(repliesLink(message, options.replies));
-  return row('message', bot, 'bot', meta(bot, 'bot', message.at, ...extras), content, { ts: message.ts, channel: message.channel });
+  return row('message', bot, 'bot', meta(bot, 'bot', message.at, ...extras), content, {
+    ts: message.ts,
+    channel: message.channel,
+  });
 }
 
 function repliesLink(parent, replies) {
   const link = button('replies', undefined, () => openThread(parent.ts));
   link.dataset.thread = parent.ts;
   const last = ` Last reply ${timeText(Math.max(...replies.map((r) => r.editedAt ?? r.at)))}`;
-  link.append(avatar('hbr-bot', 'bot small'), el('b', '', `${replies.length} ${replies.length === 1 ? 'reply' : 'replies'}`), el('span', 'muted', last));
+  link.append(
+    avatar('hbr-bot', 'bot small'),
+    el('b', '', `${replies.length} ${replies.length === 1 ? 'reply' : 'replies'}`),
+    el('span', 'muted', last),
+  );
   return link;
 }
 
@@ -404,12 +422,18 @@ function ephemeralNode(ephemeral) {
     queueRender();
   });
   const head = meta(bot, 'bot', ephemeral.at, onlyYou(), dismiss);
-  return row('message ephemeral', bot, 'bot', head, [messageContent(ephemeral, ctx)], { ts: ephemeral.ts, channel: ephemeral.channel, ephemeral: 'true' });
+  return row('message ephemeral', bot, 'bot', head, [messageContent(ephemeral, ctx)], {
+    ts: ephemeral.ts,
+    channel: ephemeral.channel,
+    ephemeral: 'true',
+  });
 }
 
 function noteNode(note) {
   const head = meta('Slackbot', 'slackbot', note.at, onlyYou());
-  return row('message ephemeral slackbot', 'Slackbot', 'slackbot', head, [el('div', 'mrkdwn', note.text)], { note: note.id });
+  return row('message ephemeral slackbot', 'Slackbot', 'slackbot', head, [el('div', 'mrkdwn', note.text)], {
+    note: note.id,
+  });
 }
 
 function introNode() {
@@ -435,7 +459,9 @@ function isReply(message) {
 }
 
 function repliesOf(ts) {
-  return [...state.messages.values()].filter((m) => visible(m) && m.threadTs === ts && m.ts !== ts).sort((a, b) => a.at - b.at);
+  return [...state.messages.values()]
+    .filter((m) => visible(m) && m.threadTs === ts && m.ts !== ts)
+    .sort((a, b) => a.at - b.at);
 }
 
 function nearBottom(node) {
@@ -487,9 +513,17 @@ function renderMessages(jumpToEnd) {
       .filter((m) => visible(m) && !isReply(m))
       .map((m) => {
         const replies = repliesOf(m.ts);
-        return { at: m.at, ts: m.ts, key: `message:${m.ts}`, inputs: [m, replies], draw: () => messageNode(m, { replies }) };
+        return {
+          at: m.at,
+          ts: m.ts,
+          key: `message:${m.ts}`,
+          inputs: [m, replies],
+          draw: () => messageNode(m, { replies }),
+        };
       }),
-    ...[...state.ephemerals.values()].filter(visible).map((e) => ({ at: e.at, ts: e.ts, key: `ephemeral:${e.ts}`, inputs: e, draw: () => ephemeralNode(e) })),
+    ...[...state.ephemerals.values()]
+      .filter(visible)
+      .map((e) => ({ at: e.at, ts: e.ts, key: `ephemeral:${e.ts}`, inputs: e, draw: () => ephemeralNode(e) })),
     ...state.notes.map((n) => ({ at: n.at, ts: '', key: `note:${n.id}`, inputs: n, draw: () => noteNode(n) })),
   ].sort((a, b) => a.at - b.at || a.ts.localeCompare(b.ts));
   reconcile(list, drawnMessages, [{ key: 'intro', inputs: state.snapshot.channel, draw: introNode }, ...items]);

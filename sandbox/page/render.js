@@ -8,21 +8,97 @@ export function decodeEntities(text) {
 }
 
 const EMOJI = {
-  white_check_mark: '✅', heavy_check_mark: '✔️', ballot_box_with_check: '☑️', x: '❌', negative_squared_cross_mark: '❎',
-  warning: '⚠️', no_entry: '⛔', no_entry_sign: '🚫', hourglass: '⌛', hourglass_flowing_sand: '⏳', stopwatch: '⏱️',
-  alarm_clock: '⏰', clock3: '🕒', information_source: 'ℹ️', rocket: '🚀', lock: '🔒', unlock: '🔓', key: '🔑',
-  bell: '🔔', question: '❓', grey_question: '❔', exclamation: '❗', heavy_exclamation_mark: '❗', red_circle: '🔴',
-  large_green_circle: '🟢', large_yellow_circle: '🟡', large_blue_circle: '🔵', white_circle: '⚪', black_circle: '⚫',
-  arrows_counterclockwise: '🔄', repeat: '🔁', recycle: '♻️', wastebasket: '🗑️', gear: '⚙️', wrench: '🔧',
-  hammer_and_wrench: '🛠️', package: '📦', floppy_disk: '💾', cloud: '☁️', computer: '💻', desktop_computer: '🖥️',
-  file_cabinet: '🗄️', card_file_box: '🗃️', mag: '🔍', eyes: '👀', '+1': '👍', thumbsup: '👍', '-1': '👎',
-  thumbsdown: '👎', tada: '🎉', sparkles: '✨', zap: '⚡', fire: '🔥', broom: '🧹', memo: '📝', pencil2: '✏️',
-  clipboard: '📋', link: '🔗', bulb: '💡', shield: '🛡️', construction: '🚧', rotating_light: '🚨', heavy_minus_sign: '➖',
-  heavy_plus_sign: '➕', arrow_right: '➡️', arrow_forward: '▶️', fast_forward: '⏩', pause_button: '⏸️',
-  stop_button: '⏹️', zzz: '💤', wave: '👋', raised_hand: '✋', calendar: '📆', date: '📅', spiral_calendar_pad: '🗓️',
-  bust_in_silhouette: '👤', busts_in_silhouette: '👥', robot_face: '🤖', label: '🏷️', bookmark: '🔖', satellite: '📡',
-  electric_plug: '🔌', card_index_dividers: '🗂️', inbox_tray: '📥', outbox_tray: '📤', ok: '🆗', new: '🆕',
-  heavy_multiplication_x: '✖️', small_orange_diamond: '🔸', small_blue_diamond: '🔹', checkered_flag: '🏁',
+  white_check_mark: '✅',
+  heavy_check_mark: '✔️',
+  ballot_box_with_check: '☑️',
+  x: '❌',
+  negative_squared_cross_mark: '❎',
+  warning: '⚠️',
+  no_entry: '⛔',
+  no_entry_sign: '🚫',
+  hourglass: '⌛',
+  hourglass_flowing_sand: '⏳',
+  stopwatch: '⏱️',
+  alarm_clock: '⏰',
+  clock3: '🕒',
+  information_source: 'ℹ️',
+  rocket: '🚀',
+  lock: '🔒',
+  unlock: '🔓',
+  key: '🔑',
+  bell: '🔔',
+  question: '❓',
+  grey_question: '❔',
+  exclamation: '❗',
+  heavy_exclamation_mark: '❗',
+  red_circle: '🔴',
+  large_green_circle: '🟢',
+  large_yellow_circle: '🟡',
+  large_blue_circle: '🔵',
+  white_circle: '⚪',
+  black_circle: '⚫',
+  arrows_counterclockwise: '🔄',
+  repeat: '🔁',
+  recycle: '♻️',
+  wastebasket: '🗑️',
+  gear: '⚙️',
+  wrench: '🔧',
+  hammer_and_wrench: '🛠️',
+  package: '📦',
+  floppy_disk: '💾',
+  cloud: '☁️',
+  computer: '💻',
+  desktop_computer: '🖥️',
+  file_cabinet: '🗄️',
+  card_file_box: '🗃️',
+  mag: '🔍',
+  eyes: '👀',
+  '+1': '👍',
+  thumbsup: '👍',
+  '-1': '👎',
+  thumbsdown: '👎',
+  tada: '🎉',
+  sparkles: '✨',
+  zap: '⚡',
+  fire: '🔥',
+  broom: '🧹',
+  memo: '📝',
+  pencil2: '✏️',
+  clipboard: '📋',
+  link: '🔗',
+  bulb: '💡',
+  shield: '🛡️',
+  construction: '🚧',
+  rotating_light: '🚨',
+  heavy_minus_sign: '➖',
+  heavy_plus_sign: '➕',
+  arrow_right: '➡️',
+  arrow_forward: '▶️',
+  fast_forward: '⏩',
+  pause_button: '⏸️',
+  stop_button: '⏹️',
+  zzz: '💤',
+  wave: '👋',
+  raised_hand: '✋',
+  calendar: '📆',
+  date: '📅',
+  spiral_calendar_pad: '🗓️',
+  bust_in_silhouette: '👤',
+  busts_in_silhouette: '👥',
+  robot_face: '🤖',
+  label: '🏷️',
+  bookmark: '🔖',
+  satellite: '📡',
+  electric_plug: '🔌',
+  card_index_dividers: '🗂️',
+  inbox_tray: '📥',
+  outbox_tray: '📤',
+  ok: '🆗',
+  new: '🆕',
+  heavy_multiplication_x: '✖️',
+  small_orange_diamond: '🔸',
+  small_blue_diamond: '🔹',
+  checkered_flag: '🏁',
 };
 
 export function emojify(text) {
@@ -62,7 +138,9 @@ function splitLabel(content) {
 /** Formats a <!date^…> token without a fallback, in the reader's time zone. */
 function localDate(seconds) {
   const date = new Date(Number(seconds) * 1000);
-  return Number.isNaN(date.getTime()) ? 'an unknown time' : date.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+  return Number.isNaN(date.getTime())
+    ? 'an unknown time'
+    : date.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
 }
 
 /** `<…>` tokens: mentions, channels, user groups, dates, specials and links. */
@@ -111,7 +189,8 @@ function appendInline(parent, text, ctx) {
     if (match.index > last) appendText(parent, text.slice(last, match.index));
     const [, code, token, bold, italic, strike] = match;
     // Short code (an instance ID) stays on one line, as in Slack; a long one may wrap anywhere.
-    if (code !== undefined) parent.append(el('code', code.length > 48 ? 'inline-code long' : 'inline-code', decodeEntities(code)));
+    if (code !== undefined)
+      parent.append(el('code', code.length > 48 ? 'inline-code long' : 'inline-code', decodeEntities(code)));
     else if (token !== undefined) parent.append(angle(token, ctx));
     else {
       const node = el(bold !== undefined ? 'b' : italic !== undefined ? 'i' : 's');
@@ -206,7 +285,8 @@ function element(element, blockId, ctx) {
     img.alt = element.alt_text ?? '';
     return img;
   }
-  const label = element.placeholder?.text ?? element.initial_option?.text?.text ?? ELEMENT_NAMES[element.type] ?? element.type;
+  const label =
+    element.placeholder?.text ?? element.initial_option?.text?.text ?? ELEMENT_NAMES[element.type] ?? element.type;
   const node = el('span', 'element-stand-in', label);
   node.title = `${ELEMENT_NAMES[element.type] ?? element.type} (not interactive in the sandbox)`;
   return node;
@@ -235,7 +315,13 @@ function richTextElements(parent, elements, ctx) {
         node = mention('special', `@${item.range ?? 'here'}`);
         break;
       case 'emoji':
-        node = el('span', 'emoji', item.unicode ? String.fromCodePoint(...item.unicode.split('-').map((h) => parseInt(h, 16))) : emojify(`:${item.name}:`));
+        node = el(
+          'span',
+          'emoji',
+          item.unicode
+            ? String.fromCodePoint(...item.unicode.split('-').map((h) => parseInt(h, 16)))
+            : emojify(`:${item.name}:`),
+        );
         break;
       case 'date':
         node = el('span', 'date', item.fallback ?? localDate(item.timestamp));
@@ -271,7 +357,10 @@ function richText(block, ctx) {
       }
       root.append(list);
     } else {
-      const node = el(part.type === 'rich_text_preformatted' ? 'pre' : part.type === 'rich_text_quote' ? 'blockquote' : 'div', part.type === 'rich_text_preformatted' ? 'code-block' : '');
+      const node = el(
+        part.type === 'rich_text_preformatted' ? 'pre' : part.type === 'rich_text_quote' ? 'blockquote' : 'div',
+        part.type === 'rich_text_preformatted' ? 'code-block' : '',
+      );
       richTextElements(node, part.elements, ctx);
       root.append(node);
     }
@@ -294,7 +383,9 @@ function block(block, index, ctx) {
       node.append(main);
       if (block.accessory) {
         const accessory = el('div', 'accessory');
-        accessory.append(block.accessory.type === 'image' ? sectionImage(block.accessory) : element(block.accessory, blockId, ctx));
+        accessory.append(
+          block.accessory.type === 'image' ? sectionImage(block.accessory) : element(block.accessory, blockId, ctx),
+        );
         node.append(accessory);
       }
       return node;
@@ -305,7 +396,8 @@ function block(block, index, ctx) {
       return el('hr', 'block divider');
     case 'context': {
       const node = el('div', 'block context');
-      for (const item of block.elements ?? []) node.append(item.type === 'image' ? element(item, blockId, ctx) : textObject(item, ctx, 'context-text'));
+      for (const item of block.elements ?? [])
+        node.append(item.type === 'image' ? element(item, blockId, ctx) : textObject(item, ctx, 'context-text'));
       return node;
     }
     case 'actions': {

@@ -161,7 +161,12 @@ const UNREACHABLE_ERROR_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /** Socket errors on a connection that was up: the request may have reached the service. */
-const CUT_CONNECTION_ERROR_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE', 'UND_ERR_SOCKET']);
+const CUT_CONNECTION_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+]);
 
 const TIMEOUT_ERROR_CODES: ReadonlySet<string> = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
@@ -232,14 +237,19 @@ export function classifyFailure(action: string, err: unknown): AlibabaErrorField
 
   // 2. A body that is not JSON (HTML error page from a gateway or load balancer).
   if (err instanceof SyntaxError) {
-    return { code: 'BadGateway', action, message: summarize(action, 'BadGateway', null, `the answer was not JSON (${rawMessage})`) };
+    return {
+      code: 'BadGateway',
+      action,
+      message: summarize(action, 'BadGateway', null, `the answer was not JSON (${rawMessage})`),
+    };
   }
 
   // 3. An error answer: the library puts the parsed body (plus statusCode) in `data`.
   const data = isObject(bag.data) ? bag.data : undefined;
   const httpStatus = numberField(bag, 'statusCode') ?? numberField(data, 'statusCode') ?? null;
   if (data !== undefined || httpStatus !== null) {
-    const code = stringField(data, 'Code', 'code') ?? (sysCode !== '' && sysCode !== 'undefined' ? sysCode : 'HttpError');
+    const code =
+      stringField(data, 'Code', 'code') ?? (sysCode !== '' && sysCode !== 'undefined' ? sysCode : 'HttpError');
     const requestId = stringField(data, 'RequestId', 'requestId') ?? null;
     const serverMessage = stringField(data, 'Message', 'message') ?? '';
     return {

@@ -135,7 +135,12 @@ export interface ResolvedEndpoint {
  * host and protocol of a product in a region: the override URL when given, else
  * https://<prefix>.<region>.aliyuncs.com. `product` names it in errors ('HBR').
  */
-export function resolveProductEndpoint(prefix: string, product: string, region: string, override?: string): ResolvedEndpoint {
+export function resolveProductEndpoint(
+  prefix: string,
+  product: string,
+  region: string,
+  override?: string,
+): ResolvedEndpoint {
   if (override === undefined || override === '') {
     return { host: `${prefix}.${region}.aliyuncs.com`, protocol: 'HTTPS' };
   }
@@ -143,13 +148,22 @@ export function resolveProductEndpoint(prefix: string, product: string, region: 
   try {
     url = new URL(override.includes('://') ? override : `https://${override}`);
   } catch {
-    throw new TypeError(`${product} endpoint "${override}" is not a URL (expected e.g. https://${prefix}.cn-hangzhou.aliyuncs.com)`);
+    throw new TypeError(
+      `${product} endpoint "${override}" is not a URL (expected e.g. https://${prefix}.cn-hangzhou.aliyuncs.com)`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new TypeError(`${product} endpoint "${override}" must be http:// or https://`);
   }
-  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.username !== '' || url.password !== '') {
-    throw new TypeError(`${product} endpoint "${override}" must be scheme://host[:port] with no path, query or user info`);
+  if (
+    (url.pathname !== '/' && url.pathname !== '') ||
+    url.search !== '' ||
+    url.username !== '' ||
+    url.password !== ''
+  ) {
+    throw new TypeError(
+      `${product} endpoint "${override}" must be scheme://host[:port] with no path, query or user info`,
+    );
   }
   return { host: url.host, protocol: url.protocol === 'http:' ? 'HTTP' : 'HTTPS' };
 }
@@ -240,7 +254,12 @@ export class AlibabaRpcClient<E extends AlibabaApiError> {
   checkRegion(region: string, action: string): string {
     if (typeof region !== 'string' || !REGION_PATTERN.test(region)) {
       const shown = String(region).slice(0, 40);
-      throw this.product.error({ code: 'InvalidRegion', action, message: `"${shown}" is not a region ID`, refused: [shown] });
+      throw this.product.error({
+        code: 'InvalidRegion',
+        action,
+        message: `"${shown}" is not a region ID`,
+        refused: [shown],
+      });
     }
     return region;
   }
@@ -248,7 +267,11 @@ export class AlibabaRpcClient<E extends AlibabaApiError> {
   /** Refuses anything that is not an array of ECS instance IDs, before any call is made. */
   checkInstanceIds(instanceIds: readonly string[], action: string): void {
     if (!Array.isArray(instanceIds)) {
-      throw this.product.error({ code: 'InvalidInstanceId', action, message: `${action} needs an array of instance IDs` });
+      throw this.product.error({
+        code: 'InvalidInstanceId',
+        action,
+        message: `${action} needs an array of instance IDs`,
+      });
     }
     const bad = instanceIds.filter((id) => typeof id !== 'string' || !INSTANCE_ID_PATTERN.test(id));
     if (bad.length > 0) {
@@ -266,7 +289,12 @@ export class AlibabaRpcClient<E extends AlibabaApiError> {
    * One action with retries, error classification and Success:false checking. Returns the raw
    * answer body.
    */
-  async callAction(action: string, request: RawCallRequest, region?: string, options?: CallOptions): Promise<RpcAnswer> {
+  async callAction(
+    action: string,
+    request: RawCallRequest,
+    region?: string,
+    options?: CallOptions,
+  ): Promise<RpcAnswer> {
     const regionId = region === undefined ? this.defaultRegion : this.checkRegion(region, action);
     const retries = options?.retries ?? this.retry.retries;
     const idempotent = options?.idempotent ?? true;
@@ -276,7 +304,8 @@ export class AlibabaRpcClient<E extends AlibabaApiError> {
       minTimeout: this.retry.minTimeoutMs,
       maxTimeout: this.retry.maxTimeoutMs,
       randomize: true,
-      shouldRetry: ({ error }) => error instanceof AlibabaApiError && error.transient && (idempotent || !error.outcomeUnknown),
+      shouldRetry: ({ error }) =>
+        error instanceof AlibabaApiError && error.transient && (idempotent || !error.outcomeUnknown),
     });
   }
 
@@ -309,7 +338,12 @@ export class AlibabaRpcClient<E extends AlibabaApiError> {
       const body: unknown = response.body;
       const statusCode = num(response.statusCode);
       if (!isBag(body)) {
-        throw this.product.error({ code: 'BadGateway', action, httpStatus: statusCode, message: `${action} answered with a body that is not a JSON object` });
+        throw this.product.error({
+          code: 'BadGateway',
+          action,
+          httpStatus: statusCode,
+          message: `${action} answered with a body that is not a JSON object`,
+        });
       }
       const requestId = str(body.RequestId);
       if (body.Success === false) {

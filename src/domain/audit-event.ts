@@ -3,9 +3,30 @@ import type { Operation } from './operation.js';
 /** What the audit trail records: who asked for what, who decided, what HBR was asked, what came of it. */
 
 export type AuditEvent =
-  | { type: 'request.created'; requestId: string; operation: Operation; actor: string; channel: string; region: string; instances: number }
-  | { type: 'request.decided'; requestId: string; operation: Operation; actor: string | null; outcome: 'approved' | 'rejected' | 'expired' }
-  | { type: 'request.submitted'; requestId: string; operation: Operation; taskIds: string[]; hbrRequestIds: string[]; refused: number }
+  | {
+      type: 'request.created';
+      requestId: string;
+      operation: Operation;
+      actor: string;
+      channel: string;
+      region: string;
+      instances: number;
+    }
+  | {
+      type: 'request.decided';
+      requestId: string;
+      operation: Operation;
+      actor: string | null;
+      outcome: 'approved' | 'rejected' | 'expired';
+    }
+  | {
+      type: 'request.submitted';
+      requestId: string;
+      operation: Operation;
+      taskIds: string[];
+      hbrRequestIds: string[];
+      refused: number;
+    }
   | {
       type: 'request.finished';
       requestId: string;

@@ -42,7 +42,13 @@ export interface BackupClientState {
  */
 export type ClientHealth = 'protected' | 'busy' | 'problem' | 'unrecognised' | 'no_client';
 
-export const CLIENT_HEALTH_ORDER: readonly ClientHealth[] = ['protected', 'busy', 'problem', 'unrecognised', 'no_client'];
+export const CLIENT_HEALTH_ORDER: readonly ClientHealth[] = [
+  'protected',
+  'busy',
+  'problem',
+  'unrecognised',
+  'no_client',
+];
 
 /** One instance's backup client as the status command reports it. */
 export interface InstanceClientState {
@@ -99,7 +105,15 @@ function preferred(a: BackupClientState, b: BackupClientState): BackupClientStat
 
 function stateOf(instanceId: string, client: BackupClientState | undefined): InstanceClientState {
   if (client === undefined) {
-    return { instanceId, health: 'no_client', status: '', version: '', latestVersion: '', outdated: false, lastHeartBeatTime: null };
+    return {
+      instanceId,
+      health: 'no_client',
+      status: '',
+      version: '',
+      latestVersion: '',
+      outdated: false,
+      lastHeartBeatTime: null,
+    };
   }
   return {
     instanceId,
@@ -113,7 +127,10 @@ function stateOf(instanceId: string, client: BackupClientState | undefined): Ins
 }
 
 /** One entry per `instanceIds`, in the same order, whatever order and duplicates HBR answered with. */
-export function clientStates(instanceIds: readonly string[], clients: readonly BackupClientState[]): InstanceClientState[] {
+export function clientStates(
+  instanceIds: readonly string[],
+  clients: readonly BackupClientState[],
+): InstanceClientState[] {
   const byInstance = new Map<string, BackupClientState>();
   for (const client of clients) {
     const known = byInstance.get(client.instanceId);

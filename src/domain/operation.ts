@@ -11,7 +11,12 @@ export type Operation = 'install' | 'uninstall';
 export const OPERATIONS: readonly Operation[] = ['install', 'uninstall'];
 
 /** Client statuses during which HBR is still changing the client. */
-export const TRANSITIONAL_CLIENT_STATUSES: ReadonlySet<string> = new Set(['INSTALLING', 'REGISTERED', 'UPGRADING', 'UNINSTALLING']);
+export const TRANSITIONAL_CLIENT_STATUSES: ReadonlySet<string> = new Set([
+  'INSTALLING',
+  'REGISTERED',
+  'UPGRADING',
+  'UNINSTALLING',
+]);
 
 export interface OperationSpec {
   operation: Operation;
@@ -31,7 +36,15 @@ const OPERATION_SPECS: Readonly<Record<Operation, OperationSpec>> = {
     hbrAction: 'InstallBackupClients',
     targetStatus: 'ACTIVATED',
     inProgressStatuses: TRANSITIONAL_CLIENT_STATUSES,
-    failureStatuses: new Set(['INSTALL_FAILED', 'NOT_INSTALLED', 'DEACTIVATED', 'UNKNOWN', 'UPGRADE_FAILED', 'UNINSTALL_FAILED', 'STOPPED']),
+    failureStatuses: new Set([
+      'INSTALL_FAILED',
+      'NOT_INSTALLED',
+      'DEACTIVATED',
+      'UNKNOWN',
+      'UPGRADE_FAILED',
+      'UNINSTALL_FAILED',
+      'STOPPED',
+    ]),
   },
   uninstall: {
     operation: 'uninstall',

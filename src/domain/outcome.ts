@@ -5,9 +5,9 @@
  * the facts behind it (OutcomeReason); slack/messages/outcome-text.ts words them.
  */
 
-import { operationSpec, type OperationSpec } from './operation.js';
+import { type OperationSpec, operationSpec } from './operation.js';
+import type { ClientCheck, HbrRequest, Submission, TaskInstanceResult, TaskPhase, TaskProgress } from './request.js';
 import { isFinal } from './request.js';
-import type { ClientCheck, HbrRequest, Submission, TaskPhase, TaskProgress, TaskInstanceResult } from './request.js';
 
 /** `succeeded`: the operation reached its target status; `in_progress`: HBR is still at it. */
 export type InstanceOutcomeKind =
@@ -90,7 +90,12 @@ function outcome(instanceId: string, kind: InstanceOutcomeKind, code: string, re
   return { instanceId, kind, code, reason };
 }
 
-function fromResult(spec: OperationSpec, instanceId: string, result: TaskInstanceResult, task: TaskProgress): InstanceOutcome {
+function fromResult(
+  spec: OperationSpec,
+  instanceId: string,
+  result: TaskInstanceResult,
+  task: TaskProgress,
+): InstanceOutcome {
   const status = result.clientStatus;
   const errorCode = result.errorCode ?? '';
   const reason: OutcomeReason = { type: 'client_status', status, errorCode };
@@ -103,7 +108,12 @@ function fromResult(spec: OperationSpec, instanceId: string, result: TaskInstanc
   }
   if (spec.inProgressStatuses.has(status)) {
     if (task.phase === 'running') return outcome(instanceId, 'in_progress', status, reason);
-    return ended(instanceId, task, status, { type: 'unfinished_status', status, taskId: task.taskId, phase: task.phase });
+    return ended(instanceId, task, status, {
+      type: 'unfinished_status',
+      status,
+      taskId: task.taskId,
+      phase: task.phase,
+    });
   }
   return outcome(instanceId, 'unknown', status, reason);
 }
@@ -121,7 +131,11 @@ function fromSubmission(request: HbrRequest, instanceId: string, submission: Sub
       return outcome(instanceId, 'refused', answer.errorCode, { type: 'refused', errorCode: answer.errorCode });
     }
     return request.clientCheck === null
-      ? outcome(instanceId, 'unknown', answer.errorCode, { type: 'unknown_submission', code: answer.errorCode, check: null })
+      ? outcome(instanceId, 'unknown', answer.errorCode, {
+          type: 'unknown_submission',
+          code: answer.errorCode,
+          check: null,
+        })
       : checkedOutcome(spec, instanceId, answer.errorCode, request.clientCheck);
   }
   const finalRequest = isFinal(request.status);
@@ -130,13 +144,20 @@ function fromSubmission(request: HbrRequest, instanceId: string, submission: Sub
   }
   const task = request.tasks.find((t) => t.taskId === submission.taskId);
   if (!task) {
-    return outcome(instanceId, finalRequest ? 'failed' : 'in_progress', '', { type: 'task_not_polled', taskId: submission.taskId });
+    return outcome(instanceId, finalRequest ? 'failed' : 'in_progress', '', {
+      type: 'task_not_polled',
+      taskId: submission.taskId,
+    });
   }
   // Later entries are newer if a result ever lists an instance twice.
   const result = [...task.results].reverse().find((r) => r.instanceId === instanceId);
   if (result) return fromResult(spec, instanceId, result, task);
   if (task.phase === 'running') {
-    return outcome(instanceId, 'in_progress', '', { type: 'task_running', taskId: task.taskId, progress: task.progress });
+    return outcome(instanceId, 'in_progress', '', {
+      type: 'task_running',
+      taskId: task.taskId,
+      progress: task.progress,
+    });
   }
   return ended(instanceId, task, '', { type: 'no_result', taskId: task.taskId, phase: task.phase });
 }
@@ -160,7 +181,9 @@ function checkedOutcome(spec: OperationSpec, instanceId: string, code: string, c
 
 /** Instances HBR may or may not have taken (a process died while asking, or its answer was lost). */
 export function uncertainInstanceIds(request: HbrRequest): string[] {
-  return request.submissions.flatMap((s) => s.instances.filter((i) => !i.valid && isUnknownSubmissionCode(i.errorCode)).map((i) => i.instanceId));
+  return request.submissions.flatMap((s) =>
+    s.instances.filter((i) => !i.valid && isUnknownSubmissionCode(i.errorCode)).map((i) => i.instanceId),
+  );
 }
 
 /** One outcome per `request.instanceIds`, in the same order. */
@@ -169,7 +192,8 @@ export function instanceOutcomes(request: HbrRequest): InstanceOutcome[] {
   for (const submission of request.submissions) {
     for (const id of submission.instanceIds) if (!submissionOf.has(id)) submissionOf.set(id, submission);
     // An instance HBR answered for but that is missing from instanceIds still belongs here.
-    for (const s of submission.instances) if (!submissionOf.has(s.instanceId)) submissionOf.set(s.instanceId, submission);
+    for (const s of submission.instances)
+      if (!submissionOf.has(s.instanceId)) submissionOf.set(s.instanceId, submission);
   }
   return request.instanceIds.map((instanceId) => {
     const submission = submissionOf.get(instanceId);

@@ -78,7 +78,17 @@ export function combineFacts(
   return requested.map((instanceId) => {
     const described = byId.get(instanceId);
     if (described === undefined) {
-      return { instanceId, found: false, instanceName: '', status: '', osType: '', osName: '', instanceType: '', tags: [], cloudAssistant: null };
+      return {
+        instanceId,
+        found: false,
+        instanceName: '',
+        status: '',
+        osType: '',
+        osName: '',
+        instanceType: '',
+        tags: [],
+        cloudAssistant: null,
+      };
     }
     const agent = agentById.get(instanceId);
     return {

@@ -178,7 +178,10 @@ export function newRequest(input: NewRequestInput): HbrRequest {
 export function withTasks(request: HbrRequest, recorded: readonly TaskProgress[]): HbrRequest {
   const byId = new Map([...request.tasks, ...recorded].map((task) => [task.taskId, task]));
   const order = new Map(request.submissions.map((s, position) => [s.taskId, position]));
-  return { ...request, tasks: [...byId.values()].sort((a, b) => (order.get(a.taskId) ?? 0) - (order.get(b.taskId) ?? 0)) };
+  return {
+    ...request,
+    tasks: [...byId.values()].sort((a, b) => (order.get(a.taskId) ?? 0) - (order.get(b.taskId) ?? 0)),
+  };
 }
 
 export function isFinal(status: RequestStatus): boolean {
@@ -198,9 +201,7 @@ export const TRANSITIONS: Readonly<Record<RequestStatus, readonly RequestStatus[
   failed: [],
 };
 
-export type ApprovalCheck =
-  | { allowed: true }
-  | { allowed: false; reason: 'not_approver' | 'self_approval' };
+export type ApprovalCheck = { allowed: true } | { allowed: false; reason: 'not_approver' | 'self_approval' };
 
 /** Whether `userId` may approve or reject `request`, given whether they are an approver at all. */
 export function checkDecider(

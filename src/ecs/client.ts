@@ -12,25 +12,25 @@
  */
 import {
   AlibabaRpcClient,
-  isBag,
-  num,
-  str,
   type Bag,
   type CallOptions,
+  isBag,
+  num,
   type RawCallRequest,
   type RpcAnswer,
   type RpcClientOptions,
   type RpcProduct,
+  str,
 } from '../alibaba/rpc-client.js';
 import { chunk } from '../domain/instance-ids.js';
 import { EcsError, toEcsError } from './errors.js';
 import {
+  type CloudAssistantStatus,
   ECS_API_VERSION,
+  type EcsInstance,
   MAX_CLOUD_ASSISTANT_IDS,
   MAX_DESCRIBE_INSTANCES_IDS,
   MAX_DESCRIBE_INSTANCES_PAGE_SIZE,
-  type CloudAssistantStatus,
-  type EcsInstance,
   type RawDescribeCloudAssistantStatusResponse,
   type RawDescribeInstancesResponse,
 } from './types.js';
@@ -72,7 +72,10 @@ export class EcsClient {
           PageSize: String(MAX_DESCRIBE_INSTANCES_PAGE_SIZE),
         };
         const answer = (await this.callAction(action, { query }, regionId)) as RawDescribeInstancesResponse & Bag;
-        const raw = isBag(answer.Instances) && Array.isArray(answer.Instances.Instance) ? (answer.Instances.Instance as unknown[]) : [];
+        const raw =
+          isBag(answer.Instances) && Array.isArray(answer.Instances.Instance)
+            ? (answer.Instances.Instance as unknown[])
+            : [];
         for (const item of raw) {
           if (!isBag(item)) continue;
           const instance = parseInstance(item);
@@ -97,9 +100,13 @@ export class EcsClient {
       ids.forEach((id, i) => {
         query[`InstanceId.${i + 1}`] = id;
       });
-      const answer = (await this.callAction(action, { query }, regionId)) as RawDescribeCloudAssistantStatusResponse & Bag;
+      const answer = (await this.callAction(action, { query }, regionId)) as RawDescribeCloudAssistantStatusResponse &
+        Bag;
       const set = answer.InstanceCloudAssistantStatusSet;
-      const raw = isBag(set) && Array.isArray(set.InstanceCloudAssistantStatus) ? (set.InstanceCloudAssistantStatus as unknown[]) : [];
+      const raw =
+        isBag(set) && Array.isArray(set.InstanceCloudAssistantStatus)
+          ? (set.InstanceCloudAssistantStatus as unknown[])
+          : [];
       for (const item of raw) {
         if (!isBag(item)) continue;
         const status = parseCloudAssistant(item);
@@ -129,7 +136,10 @@ function parseInstance(raw: Bag): EcsInstance {
     osType: str(raw.OSType),
     osName: str(raw.OSName),
     instanceType: str(raw.InstanceType),
-    tags: rawTags.filter(isBag).map((tag) => ({ key: str(tag.TagKey), value: str(tag.TagValue) })).filter((tag) => tag.key !== ''),
+    tags: rawTags
+      .filter(isBag)
+      .map((tag) => ({ key: str(tag.TagKey), value: str(tag.TagValue) }))
+      .filter((tag) => tag.key !== ''),
   };
 }
 

@@ -2,7 +2,7 @@
  * The ECS error class; classification is shared with every Alibaba product (src/alibaba/errors.ts),
  * and the words for ECS's codes are in slack/messages/failure-words.ts.
  */
-import { AlibabaApiError, classifyFailure, type AlibabaErrorFields } from '../alibaba/errors.js';
+import { AlibabaApiError, type AlibabaErrorFields, classifyFailure } from '../alibaba/errors.js';
 
 export class EcsError extends AlibabaApiError {
   override readonly name = 'EcsError';

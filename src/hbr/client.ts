@@ -14,27 +14,27 @@
  */
 import {
   AlibabaRpcClient,
+  type Bag,
+  type CallOptions,
   isBag,
   num,
-  resolveProductEndpoint,
-  str,
-  type Bag,
   type RawCallRequest,
   type ResolvedEndpoint,
   type RpcAnswer,
   type RpcClientOptions,
   type RpcProduct,
-  type CallOptions,
+  resolveProductEndpoint,
+  str,
 } from '../alibaba/rpc-client.js';
 import { chunk } from '../domain/instance-ids.js';
 import { HbrError, toHbrError } from './errors.js';
 import {
-  HBR_API_VERSION,
-  MAX_INSTANCES_PER_CALL,
-  MAX_PAGE_SIZE,
   type BackupClientInfo,
+  HBR_API_VERSION,
   type InstallSubmission,
   type InstanceStatus,
+  MAX_INSTANCES_PER_CALL,
+  MAX_PAGE_SIZE,
   type RawDescribeBackupClientsResponse,
   type RawDescribeTaskResponse,
   type RawInstallResponse,
@@ -95,9 +95,19 @@ export class HbrClient {
   /** One DescribeTask call (with retries for transient failures). */
   async describeTask(taskId: string, region?: string, options?: { retries?: number }): Promise<TaskReport> {
     if (typeof taskId !== 'string' || taskId.trim() === '') {
-      throw new HbrError({ code: 'InvalidParameter', action: 'DescribeTask', message: 'DescribeTask needs a task ID', transient: false });
+      throw new HbrError({
+        code: 'InvalidParameter',
+        action: 'DescribeTask',
+        message: 'DescribeTask needs a task ID',
+        transient: false,
+      });
     }
-    const body = (await this.callAction('DescribeTask', { query: { TaskId: taskId } }, region, options)) as RawDescribeTaskResponse & Bag;
+    const body = (await this.callAction(
+      'DescribeTask',
+      { query: { TaskId: taskId } },
+      region,
+      options,
+    )) as RawDescribeTaskResponse & Bag;
     return parseTaskReport(taskId, body);
   }
 
@@ -143,13 +153,19 @@ export class HbrClient {
    * Each call starts a task and HBR takes no idempotency token: a call whose outcome is unknown
    * (no answer in time, a cut connection, a 500) is not re-sent, and fails with outcomeUnknown.
    */
-  private async submit(action: 'InstallBackupClients' | 'UninstallBackupClients', instanceIds: string[], region?: string): Promise<InstallSubmission[]> {
+  private async submit(
+    action: 'InstallBackupClients' | 'UninstallBackupClients',
+    instanceIds: string[],
+    region?: string,
+  ): Promise<InstallSubmission[]> {
     this.rpc.checkInstanceIds(instanceIds, action);
     const submissions: InstallSubmission[] = [];
     for (const ids of chunk(instanceIds, MAX_INSTANCES_PER_CALL)) {
       let answer: HbrAnswer;
       try {
-        answer = await this.callAction(action, { query: { InstanceIds: JSON.stringify(ids) } }, region, { idempotent: false });
+        answer = await this.callAction(action, { query: { InstanceIds: JSON.stringify(ids) } }, region, {
+          idempotent: false,
+        });
       } catch (err) {
         const hbrError = toHbrError(action, err);
         throw submissions.length > 0 ? hbrError.withSubmittedBeforeFailure(submissions) : hbrError;
@@ -184,7 +200,9 @@ function parseSubmission(sent: string[], answer: RawInstallResponse & Bag): Inst
     }
     const valid = raw.ValidInstance === true || raw.ValidInstance === 'true';
     const errorCode = str(raw.ErrorCode);
-    return valid ? { instanceId, valid, errorCode: '' } : { instanceId, valid, errorCode: errorCode || 'InvalidInstance' };
+    return valid
+      ? { instanceId, valid, errorCode: '' }
+      : { instanceId, valid, errorCode: errorCode || 'InvalidInstance' };
   });
   return { instanceIds: [...sent], taskId, requestId: str(answer.RequestId), statuses };
 }
@@ -273,4 +291,3 @@ function parseBackupClient(raw: Bag): BackupClientInfo {
     lastHeartBeatTime: epochMs(raw.LastHeartBeatTime),
   };
 }
-

@@ -6,7 +6,7 @@
  * HbrError never carries the original library error: those hold the full request (headers with
  * signatures, security tokens). Only sanitised text is kept.
  */
-import { AlibabaApiError, classifyFailure, type AlibabaErrorFields } from '../alibaba/errors.js';
+import { AlibabaApiError, type AlibabaErrorFields, classifyFailure } from '../alibaba/errors.js';
 import type { InstallSubmission } from './types.js';
 
 export { isOutcomeUnknownCode, isTransientCode, sanitizeDetail } from '../alibaba/errors.js';

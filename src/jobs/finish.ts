@@ -6,9 +6,9 @@
  */
 import type { Logger } from 'pino';
 import { uncertainInstanceIds } from '../domain/outcome.js';
-import { isFinal, type ClientCheck, type HbrRequest } from '../domain/request.js';
-import { HbrError } from '../hbr/errors.js';
+import { type ClientCheck, type HbrRequest, isFinal } from '../domain/request.js';
 import type { HbrClient } from '../hbr/client.js';
+import { HbrError } from '../hbr/errors.js';
 import type { RequestStore } from '../store/requests.js';
 import type { ExplainFailure, RequestActivity, RequestMessages } from './ports.js';
 
@@ -38,9 +38,14 @@ export async function finishRequest(deps: FinishDeps, request: HbrRequest, now: 
     // Best effort, and within the progress-edit budget: the final reply says everything the progress
     // reply would, so when many requests end together a progress reply may stay at its last step
     // rather than push chat.update past Slack's limit.
-    await deps.messages.syncProgress(current, { budgeted: true }).catch((error: unknown) =>
-      deps.logger?.warn({ requestId: current.id, err: error }, 'could not update the progress reply; posting the final reply anyway'),
-    );
+    await deps.messages
+      .syncProgress(current, { budgeted: true })
+      .catch((error: unknown) =>
+        deps.logger?.warn(
+          { requestId: current.id, err: error },
+          'could not update the progress reply; posting the final reply anyway',
+        ),
+      );
     await deps.messages.postFinal(current);
   }
   // Also on a re-run after the final reply: a failed edit of the request message is made good.
@@ -63,7 +68,10 @@ async function checkUncertainClients(deps: FinishDeps, request: HbrRequest, now:
     check = { checkedAt: now, statuses: Object.fromEntries(clients.map((c) => [c.instanceId, c.status])), error: null };
   } catch (error) {
     if (!(error instanceof HbrError)) throw error;
-    deps.logger?.warn({ requestId: request.id, code: error.code, hbrRequestId: error.requestId }, 'could not look up the clients of instances with an unknown outcome');
+    deps.logger?.warn(
+      { requestId: request.id, code: error.code, hbrRequestId: error.requestId },
+      'could not look up the clients of instances with an unknown outcome',
+    );
     check = { checkedAt: now, statuses: {}, error: deps.explainFailure(error) };
   }
   await deps.store.recordClientCheck(request.id, check);

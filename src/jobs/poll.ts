@@ -15,13 +15,13 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { allTasksEnded } from '../domain/outcome.js';
-import { withTasks, type HbrRequest, type TaskProgress } from '../domain/request.js';
-import { HbrError } from '../hbr/errors.js';
+import { type HbrRequest, type TaskProgress, withTasks } from '../domain/request.js';
 import type { HbrClient } from '../hbr/client.js';
+import { HbrError } from '../hbr/errors.js';
 import type { RequestStore } from '../store/requests.js';
 import { finishRequest } from './finish.js';
-import type { PollJobData } from './queues.js';
 import type { ExplainFailure, RequestActivity, RequestMessages } from './ports.js';
+import type { PollJobData } from './queues.js';
 
 export interface PollJobDeps {
   store: RequestStore;
@@ -72,9 +72,14 @@ export function createPollProcessor(deps: PollJobDeps) {
       return;
     }
     // Best effort: a progress edit Slack refuses must not use up the job's retries, and with them the final reply.
-    await deps.messages.syncProgress(updated, { budgeted: true }).catch((error: unknown) => log.warn({ err: error }, 'could not update the progress reply; the next poll tries again'));
+    await deps.messages
+      .syncProgress(updated, { budgeted: true })
+      .catch((error: unknown) =>
+        log.warn({ err: error }, 'could not update the progress reply; the next poll tries again'),
+      );
     const running = runningSubmissions(updated).length;
-    if (job.data.tick === 0 || running !== runningSubmissions(request).length) await deps.store.setTrackedTasks(updated.id, running);
+    if (job.data.tick === 0 || running !== runningSubmissions(request).length)
+      await deps.store.setTrackedTasks(updated.id, running);
 
     const nextAt = nextPollAt(job.data, deps.intervalMs, deadlineOf(updated, deps.taskTimeoutMs), deps.now());
     // Order matters: the data must be saved before the job leaves the active state.
@@ -101,7 +106,10 @@ async function pollTask(
     const report = await deps.hbr.describeTask(taskId, request.region, { retries: 1 });
     const phase = report.phase === 'running' && timedOut ? 'timed_out' : report.phase;
     log.info({ taskId, hbrRequestId: report.requestId, phase, progress: report.progress }, 'DescribeTask');
-    return { task: { taskId, phase, progress: report.progress, results: report.results, polledAt: now, polls }, failureRecorded: false };
+    return {
+      task: { taskId, phase, progress: report.progress, results: report.results, polledAt: now, polls },
+      failureRecorded: false,
+    };
   } catch (error) {
     if (!(error instanceof HbrError)) throw error;
     log.warn(
@@ -116,7 +124,14 @@ async function pollTask(
       explanation: `hbr-bot stopped waiting because DescribeTask kept failing: ${deps.explainFailure(error)}`,
       hbrRequestId: error.requestId,
     });
-    const task: TaskProgress = { taskId, phase: 'timed_out', progress: known?.progress ?? 0, results: known?.results ?? [], polledAt: now, polls };
+    const task: TaskProgress = {
+      taskId,
+      phase: 'timed_out',
+      progress: known?.progress ?? 0,
+      results: known?.results ?? [],
+      polledAt: now,
+      polls,
+    };
     return { task, failureRecorded: true };
   }
 }
@@ -137,7 +152,12 @@ function deadlineOf(request: HbrRequest, taskTimeoutMs: number): number {
  * deadline, so the timeout is reported on time.
  * @public The bench's bare worker loads it by path (bench/servers/bare-worker.ts), which knip cannot follow.
  */
-export function nextPollAt(data: PollJobData, intervalMs: number, deadline: number, now: number): { at: number; tick: number } {
+export function nextPollAt(
+  data: PollJobData,
+  intervalMs: number,
+  deadline: number,
+  now: number,
+): { at: number; tick: number } {
   let tick = data.tick + 1;
   let at = data.firstPollAt + tick * intervalMs;
   if (at <= now) {

@@ -15,7 +15,7 @@
  */
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { combineFacts, preflightCounts, type PreflightResult } from '../domain/preflight.js';
+import { combineFacts, type PreflightResult, preflightCounts } from '../domain/preflight.js';
 import type { HbrRequest } from '../domain/request.js';
 import type { EcsClient } from '../ecs/client.js';
 import { EcsError } from '../ecs/errors.js';
@@ -65,7 +65,12 @@ function isLastAttempt(job: Job): boolean {
 }
 
 /** What ECS says, or why it cannot say; throws (for BullMQ to retry) only a failure worth another attempt. */
-async function lookUp(deps: PreflightJobDeps, request: HbrRequest, lastAttempt: boolean, log: Logger): Promise<PreflightResult> {
+async function lookUp(
+  deps: PreflightJobDeps,
+  request: HbrRequest,
+  lastAttempt: boolean,
+  log: Logger,
+): Promise<PreflightResult> {
   const { instanceIds, region } = request;
   let instances: EcsInstance[];
   try {
@@ -86,7 +91,10 @@ async function lookUp(deps: PreflightJobDeps, request: HbrRequest, lastAttempt: 
     }
   }
   const facts = combineFacts(instanceIds, instances, agents);
-  log.info({ ...preflightCounts(facts), agentsUnavailable: agentsUnavailable !== null }, 'pre-flight looked the instances up');
+  log.info(
+    { ...preflightCounts(facts), agentsUnavailable: agentsUnavailable !== null },
+    'pre-flight looked the instances up',
+  );
   return { outcome: 'checked', checkedAt: deps.now(), instances: facts, cloudAssistantUnavailable: agentsUnavailable };
 }
 
@@ -94,7 +102,13 @@ async function lookUp(deps: PreflightJobDeps, request: HbrRequest, lastAttempt: 
  * The reason to show when a look-up failed for good; rethrows a failure that another attempt may
  * cure (transient, or not an ECS answer at all) unless this is the last attempt.
  */
-function giveUpOn(deps: PreflightJobDeps, error: unknown, lastAttempt: boolean, log: Logger, action: string): { code: string; words: string } {
+function giveUpOn(
+  deps: PreflightJobDeps,
+  error: unknown,
+  lastAttempt: boolean,
+  log: Logger,
+  action: string,
+): { code: string; words: string } {
   const ecsError = error instanceof EcsError ? error : null;
   const worthRetrying = ecsError === null || ecsError.transient;
   if (worthRetrying && !lastAttempt) throw error;
@@ -102,7 +116,10 @@ function giveUpOn(deps: PreflightJobDeps, error: unknown, lastAttempt: boolean, 
     log.error({ err: error, action }, 'pre-flight look-up failed unexpectedly');
     return { code: 'Unexpected', words: 'the look-up failed unexpectedly — the bot logs have the details' };
   }
-  log.warn({ action, code: ecsError.code, ecsRequestId: ecsError.requestId, transient: ecsError.transient }, 'pre-flight look-up failed');
+  log.warn(
+    { action, code: ecsError.code, ecsRequestId: ecsError.requestId, transient: ecsError.transient },
+    'pre-flight look-up failed',
+  );
   return { code: ecsError.code, words: deps.explainFailure(ecsError) };
 }
 

@@ -3,7 +3,7 @@
  * kind gets its own worker and concurrency; job ids derive from the request id, so a job cannot be
  * enqueued twice for one request while it is kept.
  */
-import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { type ConnectionOptions, type JobsOptions, Queue } from 'bullmq';
 
 export const QUEUE_NAMES = {
   /** Sends an approved request to HBR (Install- or UninstallBackupClients), whatever its operation. */
@@ -86,14 +86,20 @@ export class JobQueues {
   /** Whether a submit or poll job of the request is waiting, delayed or running: it will finish the request itself. */
   async hasLiveJob(requestId: string): Promise<boolean> {
     const states = await Promise.all(
-      (['submit', 'poll'] as const).map(async (queue) => (await this[queue].getJob(`${queue}-${requestId}`))?.getState()),
+      (['submit', 'poll'] as const).map(async (queue) =>
+        (await this[queue].getJob(`${queue}-${requestId}`))?.getState(),
+      ),
     );
     return states.some((state) => state !== undefined && !['completed', 'failed', 'unknown'].includes(state));
   }
 
   /** The sweep, every `everyMs`; one schedule across all processes (re-declaring it updates it). */
   async scheduleSweep(everyMs: number): Promise<void> {
-    await this.sweep.upsertJobScheduler('sweep', { every: everyMs }, { name: 'sweep', opts: { removeOnComplete: 100, removeOnFail: 100 } });
+    await this.sweep.upsertJobScheduler(
+      'sweep',
+      { every: everyMs },
+      { name: 'sweep', opts: { removeOnComplete: 100, removeOnFail: 100 } },
+    );
   }
 
   async enqueueSubmit(requestId: string): Promise<void> {
@@ -169,6 +175,12 @@ export class JobQueues {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.submit.close(), this.poll.close(), this.expire.close(), this.preflight.close(), this.sweep.close()]);
+    await Promise.all([
+      this.submit.close(),
+      this.poll.close(),
+      this.expire.close(),
+      this.preflight.close(),
+      this.sweep.close(),
+    ]);
   }
 }

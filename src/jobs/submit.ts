@@ -9,12 +9,12 @@
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { chunk } from '../domain/instance-ids.js';
+import { type OperationSpec, operationSpec } from '../domain/operation.js';
 import { SUBMISSION_UNANSWERED, SUBMISSION_UNCERTAIN } from '../domain/outcome.js';
-import { operationSpec, type OperationSpec } from '../domain/operation.js';
 import type { HbrRequest, Submission } from '../domain/request.js';
-import { HbrError } from '../hbr/errors.js';
 import type { HbrClient } from '../hbr/client.js';
-import { MAX_INSTANCES_PER_CALL, type InstallSubmission } from '../hbr/types.js';
+import { HbrError } from '../hbr/errors.js';
+import { type InstallSubmission, MAX_INSTANCES_PER_CALL } from '../hbr/types.js';
 import type { RequestStore } from '../store/requests.js';
 import { finishRequest } from './finish.js';
 import type { ExplainFailure, RequestActivity, RequestMessages } from './ports.js';
@@ -77,8 +77,15 @@ export function createSubmitProcessor(deps: SubmitJobDeps) {
       for (const [index, instanceIds] of chunks.entries()) {
         if (request.submissions.some((s) => s.index === index)) continue;
         if (await deps.store.chunkInFlight(request.id, index)) {
-          log.warn({ chunk: index, code: SUBMISSION_UNCERTAIN }, 'a process died while asking HBR about this chunk; not asking again, reporting its instances as unknown');
-          await recordUnknownChunk(deps, request, chunkWithoutTask(deps, index, instanceIds, SUBMISSION_UNCERTAIN, null));
+          log.warn(
+            { chunk: index, code: SUBMISSION_UNCERTAIN },
+            'a process died while asking HBR about this chunk; not asking again, reporting its instances as unknown',
+          );
+          await recordUnknownChunk(
+            deps,
+            request,
+            chunkWithoutTask(deps, index, instanceIds, SUBMISSION_UNCERTAIN, null),
+          );
           continue;
         }
         await deps.store.markChunkInFlight(request.id, index, deps.now());
@@ -117,7 +124,12 @@ async function submitChunk(
     await deps.store.recordSubmission(request.id, submission);
     await deps.activity.submitted(request, submission);
     log.info(
-      { chunk: index, taskId: answer.taskId, hbrRequestId: answer.requestId, refused: submission.instances.filter((i) => !i.valid).length },
+      {
+        chunk: index,
+        taskId: answer.taskId,
+        hbrRequestId: answer.requestId,
+        refused: submission.instances.filter((i) => !i.valid).length,
+      },
       `${action} accepted`,
     );
     return 'next';
@@ -127,8 +139,15 @@ async function submitChunk(
       // HBR may have taken the chunk (its answer was lost): asking again, now or in a BullMQ retry,
       // could run the operation twice. Recorded as unknown before anything else, like a success,
       // so the in-flight mark stays and no later run asks either.
-      log.warn({ chunk: index, code: error.code, hbrRequestId: error.requestId }, `${action} got no usable answer; not asking again, reporting its instances as unknown`);
-      await recordUnknownChunk(deps, request, chunkWithoutTask(deps, index, instanceIds, SUBMISSION_UNANSWERED, error.requestId));
+      log.warn(
+        { chunk: index, code: error.code, hbrRequestId: error.requestId },
+        `${action} got no usable answer; not asking again, reporting its instances as unknown`,
+      );
+      await recordUnknownChunk(
+        deps,
+        request,
+        chunkWithoutTask(deps, index, instanceIds, SUBMISSION_UNANSWERED, error.requestId),
+      );
       return 'next';
     }
     // HBR refused (or was never reached): a retry may ask again. Anything else (Redis down after
@@ -137,7 +156,10 @@ async function submitChunk(
     // BullMQ retries the job with backoff; on the last attempt a transient error ends the request.
     if (error.transient && !lastAttempt) throw error;
     if (INSTANCE_LEVEL_CODES.has(error.code)) {
-      await deps.store.recordSubmission(request.id, chunkWithoutTask(deps, index, instanceIds, error.code, error.requestId));
+      await deps.store.recordSubmission(
+        request.id,
+        chunkWithoutTask(deps, index, instanceIds, error.code, error.requestId),
+      );
       log.warn({ chunk: index, code: error.code, hbrRequestId: error.requestId }, `${action} refused the whole chunk`);
       return 'next';
     }
@@ -152,7 +174,13 @@ async function submitChunk(
 }
 
 /** A chunk that started no task, every instance with the same per-instance code. */
-function chunkWithoutTask(deps: SubmitJobDeps, index: number, instanceIds: string[], errorCode: string, hbrRequestId: string | null): Submission {
+function chunkWithoutTask(
+  deps: SubmitJobDeps,
+  index: number,
+  instanceIds: string[],
+  errorCode: string,
+  hbrRequestId: string | null,
+): Submission {
   return {
     index,
     instanceIds,
@@ -183,7 +211,9 @@ async function afterSubmission(deps: SubmitJobDeps, requestId: string, log: Logg
     return;
   }
   // Best effort: polling must start even when Slack refuses the progress reply (the polls post it later).
-  await deps.messages.syncProgress(request).catch((error: unknown) => log.warn({ err: error }, 'could not post the progress reply; the polls try again'));
+  await deps.messages
+    .syncProgress(request)
+    .catch((error: unknown) => log.warn({ err: error }, 'could not post the progress reply; the polls try again'));
   const moved = await deps.store.transition(requestId, 'polling');
   if (!moved.ok && moved.reason === 'conflict' && moved.request.status !== 'polling') return;
   const firstSubmittedAt = Math.min(...started.map((s) => s.submittedAt));

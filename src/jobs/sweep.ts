@@ -9,8 +9,8 @@
  */
 import type { Logger } from 'pino';
 import type { HbrRequest, SlackMessageRef } from '../domain/request.js';
-import type { RequestStore } from '../store/requests.js';
 import type { HbrClient } from '../hbr/client.js';
+import type { RequestStore } from '../store/requests.js';
 import { finishRequest } from './finish.js';
 import type { ExplainFailure, RequestActivity, RequestMessages } from './ports.js';
 import type { JobQueues } from './queues.js';
@@ -37,7 +37,10 @@ async function findLostRequestMessage(deps: SweepDeps, request: HbrRequest): Pro
   try {
     return await deps.messages.recoverRequestMessage(request);
   } catch (error) {
-    deps.logger.warn({ requestId: request.id, err: error }, 'could not look for the request message in Slack; its buttons stay refused until it expires');
+    deps.logger.warn(
+      { requestId: request.id, err: error },
+      'could not look for the request message in Slack; its buttons stay refused until it expires',
+    );
     return null;
   }
 }
@@ -49,10 +52,12 @@ export async function recoverOpenRequests(deps: SweepDeps): Promise<number> {
     if (request === null) continue;
     switch (request.status) {
       case 'pending': {
-        if (!(await deps.queues.reviveIfFailed('expire', id))) await deps.queues.scheduleExpiry(id, request.expiresAt, deps.now());
+        if (!(await deps.queues.reviveIfFailed('expire', id)))
+          await deps.queues.scheduleExpiry(id, request.expiresAt, deps.now());
         const message = request.message ?? (await findLostRequestMessage(deps, request));
         // Killed between posting the message and enqueuing its look-up: look the instances up now.
-        if (deps.preflightEnabled && message !== null && request.preflight === null) await deps.queues.enqueuePreflight(id);
+        if (deps.preflightEnabled && message !== null && request.preflight === null)
+          await deps.queues.enqueuePreflight(id);
         break;
       }
       case 'approved':

@@ -4,11 +4,12 @@
  * Listeners and jobs report here through the narrow interfaces they declare (slack/listeners/deps.ts,
  * jobs/ports.ts); they never touch prom-client or the audit stream directly.
  */
+
+import type { Operation } from '../domain/operation.js';
+import { instanceOutcomes, OUTCOME_KINDS, type OutcomeSummary, summarize } from '../domain/outcome.js';
+import type { HbrRequest, Submission } from '../domain/request.js';
 import type { AuditTrail } from './audit.js';
 import type { BotMetrics } from './metrics.js';
-import type { Operation } from '../domain/operation.js';
-import { OUTCOME_KINDS, instanceOutcomes, summarize, type OutcomeSummary } from '../domain/outcome.js';
-import type { HbrRequest, Submission } from '../domain/request.js';
 
 /**
  * A request's outcome in one line ("Installed on 18 of 20 — 2 failed"), for the audit trail: the
@@ -68,7 +69,8 @@ export class ActivityRecorder {
   async finished(request: HbrRequest): Promise<void> {
     const summary = summarize(instanceOutcomes(request));
     for (const kind of OUTCOME_KINDS) {
-      if (summary.byKind[kind] > 0) this.metrics.instanceOutcomes.inc({ operation: request.operation, outcome: kind }, summary.byKind[kind]);
+      if (summary.byKind[kind] > 0)
+        this.metrics.instanceOutcomes.inc({ operation: request.operation, outcome: kind }, summary.byKind[kind]);
     }
     await this.audit.record({
       type: 'request.finished',

@@ -4,8 +4,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
-import type { Readiness } from './readiness.js';
 import type { BotMetrics } from './metrics.js';
+import type { Readiness } from './readiness.js';
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
@@ -40,7 +40,12 @@ export function opsRoutes(deps: OpsRouteDeps): CustomRoute[] {
       method: ['GET'],
       handler: (_req, res) => {
         deps.readiness.check().then(
-          (state) => sendJson(res, state.ready ? 200 : 503, state.ready ? { status: 'ready' } : { status: 'not ready', reasons: state.reasons }),
+          (state) =>
+            sendJson(
+              res,
+              state.ready ? 200 : 503,
+              state.ready ? { status: 'ready' } : { status: 'not ready', reasons: state.reasons },
+            ),
           (error: unknown) => sendJson(res, 503, { status: 'not ready', reasons: [String(error)] }),
         );
       },

@@ -3,7 +3,7 @@
  * (tests, the sandbox) never share or double-register series. Label values are closed sets chosen
  * by the code (outcomes, action names, error codes), never user input or secrets.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface QueueDepthSource {
   /** Jobs per queue and state, read when Prometheus scrapes. */
@@ -26,17 +26,34 @@ export class BotMetrics {
   constructor(source: QueueDepthSource) {
     collectDefaultMetrics({ register: this.registry, prefix: 'hbr_bot_' });
     const registers = [this.registry];
-    const counter = <L extends string>(name: string, help: string, labelNames: L[]) => new Counter<L>({ name, help, labelNames, registers });
-    this.commands = counter('hbr_bot_commands_total', 'Slash commands by command and outcome (posted, help, invalid, refused, …)', ['command', 'outcome']);
+    const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
+      new Counter<L>({ name, help, labelNames, registers });
+    this.commands = counter(
+      'hbr_bot_commands_total',
+      'Slash commands by command and outcome (posted, help, invalid, refused, …)',
+      ['command', 'outcome'],
+    );
     this.decisions = counter('hbr_bot_decisions_total', 'Request decisions: approved, rejected, expired', ['outcome']);
-    this.hbrCalls = counter('hbr_bot_hbr_calls_total', 'HBR OpenAPI calls by action and result code ("200" for success)', ['action', 'code']);
-    this.ecsCalls = counter('hbr_bot_ecs_calls_total', 'ECS OpenAPI calls of the pre-flight look-up by action and result code', ['action', 'code']);
+    this.hbrCalls = counter(
+      'hbr_bot_hbr_calls_total',
+      'HBR OpenAPI calls by action and result code ("200" for success)',
+      ['action', 'code'],
+    );
+    this.ecsCalls = counter(
+      'hbr_bot_ecs_calls_total',
+      'ECS OpenAPI calls of the pre-flight look-up by action and result code',
+      ['action', 'code'],
+    );
     this.instanceOutcomes = counter(
       'hbr_bot_instance_outcomes_total',
       'Per-instance results of finished requests by operation and outcome',
       ['operation', 'outcome'],
     );
-    this.slackErrors = counter('hbr_bot_slack_api_errors_total', 'Slack Web API calls that failed, by method and Slack error code', ['method', 'error']);
+    this.slackErrors = counter(
+      'hbr_bot_slack_api_errors_total',
+      'Slack Web API calls that failed, by method and Slack error code',
+      ['method', 'error'],
+    );
     this.ackLatency = new Histogram({
       name: 'hbr_bot_ack_latency_seconds',
       help: 'Time from a Slack request reaching a listener to its ack, by kind (command, action)',

@@ -34,7 +34,10 @@ export function redisAnswers(redis: Redis): ReadinessCheck {
   return async () => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<string>((resolve) => {
-      timer = setTimeout(() => resolve(`Redis did not answer within ${REDIS_PING_TIMEOUT_MS} ms`), REDIS_PING_TIMEOUT_MS);
+      timer = setTimeout(
+        () => resolve(`Redis did not answer within ${REDIS_PING_TIMEOUT_MS} ms`),
+        REDIS_PING_TIMEOUT_MS,
+      );
     });
     try {
       return await Promise.race([redis.ping().then(() => null), timeout]);

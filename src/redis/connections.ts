@@ -33,7 +33,11 @@ export async function waitUntilReady(redis: Redis, url: string, timeoutMs = 10_0
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup();
-      reject(new Error(`Redis at ${url} did not answer within ${timeoutMs} ms — start one (e.g. \`redis-server\` or \`docker compose up -d redis\`) or set REDIS_URL`));
+      reject(
+        new Error(
+          `Redis at ${url} did not answer within ${timeoutMs} ms — start one (e.g. \`redis-server\` or \`docker compose up -d redis\`) or set REDIS_URL`,
+        ),
+      );
     }, timeoutMs);
     const onReady = () => {
       cleanup();

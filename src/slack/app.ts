@@ -5,12 +5,17 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type CustomRoute, type Receiver } from '@slack/bolt';
+import { App, type CustomRoute, HTTPReceiver, LogLevel, type Receiver, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { slackErrorCode } from './web-api-errors.js';
-import { deliveryKeyOf, dropRepeatedDeliveries, envelopeDeliveryKeyOf, type DeliveryLedger } from './delivery-ledger.js';
+import {
+  type DeliveryLedger,
+  deliveryKeyOf,
+  dropRepeatedDeliveries,
+  envelopeDeliveryKeyOf,
+} from './delivery-ledger.js';
 import { guardSlackRequests } from './request-guard.js';
+import { slackErrorCode } from './web-api-errors.js';
 
 const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -50,7 +55,13 @@ export interface BotIdentity {
  * 30 minutes, far longer than any poll interval. Here a call gives up after about a minute (the job
  * that made it is retried by BullMQ), while 429s are always waited out (Retry-After is honoured).
  */
-export const SLACK_RETRY_POLICY: webApi.RetryOptions = { retries: 5, factor: 2, minTimeout: 1000, maxTimeout: 20_000, randomize: true };
+export const SLACK_RETRY_POLICY: webApi.RetryOptions = {
+  retries: 5,
+  factor: 2,
+  minTimeout: 1000,
+  maxTimeout: 20_000,
+  randomize: true,
+};
 
 export type SlackFailureListener = (method: string, error: string) => void;
 
@@ -125,7 +136,8 @@ export function createSlackApp(
         customPropertiesExtractor: deliveryKeyOf,
       });
   // Bolt refuses stale timestamps and bad signatures; the guard adds future timestamps and content types.
-  if (receiver instanceof HTTPReceiver) receiver.requestListener = guardSlackRequests(receiver.requestListener, SLACK_EVENTS_PATH, logger);
+  if (receiver instanceof HTTPReceiver)
+    receiver.requestListener = guardSlackRequests(receiver.requestListener, SLACK_EVENTS_PATH, logger);
   const app = new App({
     token: config.slack.botToken,
     receiver,
@@ -133,7 +145,9 @@ export function createSlackApp(
     clientOptions: { slackApiUrl: config.slack.apiUrl },
     // The identity was verified with auth.test before the app was built, so Bolt need not call it
     // again; without one, Bolt checks the token on each request (and each request fails, visibly).
-    ...(identity === null ? { tokenVerificationEnabled: false } : { botId: identity.botId, botUserId: identity.botUserId }),
+    ...(identity === null
+      ? { tokenVerificationEnabled: false }
+      : { botId: identity.botId, botUserId: identity.botUserId }),
   });
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
@@ -151,7 +165,9 @@ export function createSlackApp(
         server = (receiver as unknown as { httpServer?: Server }).httpServer;
         await startSocketMode(app, server, config.slack.port);
       } else {
-        server = (await app.start(host === undefined ? config.slack.port : { port: config.slack.port, host })) as Server;
+        server = (await app.start(
+          host === undefined ? config.slack.port : { port: config.slack.port, host },
+        )) as Server;
       }
       const address = server?.address();
       return address !== null && typeof address === 'object' ? (address as AddressInfo).port : config.slack.port;

@@ -46,7 +46,10 @@ export class DeliveryLedger {
   async firstDelivery(key: string): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`delivery ledger did not answer within ${this.answerWithinMs} ms`)), this.answerWithinMs);
+      timer = setTimeout(
+        () => reject(new Error(`delivery ledger did not answer within ${this.answerWithinMs} ms`)),
+        this.answerWithinMs,
+      );
     });
     try {
       const set = this.redis.set(`${this.prefix}:slack:delivery:${key}`, '1', 'PX', DELIVERY_MEMORY_MS, 'NX');
@@ -67,11 +70,17 @@ export function dropRepeatedDeliveries(ledger: DeliveryLedger, logger: Logger): 
     const key = args.context.deliveryKey;
     if (typeof key === 'string') {
       const first = await ledger.firstDelivery(key).catch((error: unknown) => {
-        logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'delivery ledger unavailable; handling the request');
+        logger.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          'delivery ledger unavailable; handling the request',
+        );
         return true;
       });
       if (!first) {
-        logger.warn({ retryNum: args.context.retryNum ?? null }, 'dropped a Slack request delivered again (replay or retry)');
+        logger.warn(
+          { retryNum: args.context.retryNum ?? null },
+          'dropped a Slack request delivered again (replay or retry)',
+        );
         if ('ack' in args && typeof args.ack === 'function') await (args.ack as () => Promise<void>)();
         return;
       }

@@ -47,7 +47,14 @@ export class EditBudget {
    */
   async take(): Promise<boolean> {
     const burst = Math.max(1, Math.min(MAX_BURST, Math.ceil(this.perMinute / 4)));
-    const taken = await this.redis.eval(TAKE_SCRIPT, 1, `${this.prefix}:slack:progress-edits`, burst, this.perMinute / 60_000, this.now());
+    const taken = await this.redis.eval(
+      TAKE_SCRIPT,
+      1,
+      `${this.prefix}:slack:progress-edits`,
+      burst,
+      this.perMinute / 60_000,
+      this.now(),
+    );
     return taken === 1;
   }
 }

@@ -25,7 +25,8 @@ function single(headers: IncomingHttpHeaders, name: string): string | null {
 
 /** Why a request to the events path is refused before its body is read, or null. */
 function requestProblem(headers: IncomingHttpHeaders, nowMs: number): { status: number; reason: string } | null {
-  if (single(headers, 'content-type') !== SLACK_CONTENT_TYPE) return { status: 415, reason: 'not the content type Slack sends' };
+  if (single(headers, 'content-type') !== SLACK_CONTENT_TYPE)
+    return { status: 415, reason: 'not the content type Slack sends' };
   // The signature, and a missing timestamp, are Bolt's to check: it lets Slack's unsigned ssl_check through.
   const timestamp = single(headers, 'x-slack-request-timestamp');
   if (timestamp === null) return null;
@@ -37,7 +38,12 @@ function requestProblem(headers: IncomingHttpHeaders, nowMs: number): { status: 
 }
 
 /** Wraps the receiver's listener: refused requests never reach Bolt. */
-export function guardSlackRequests(listener: RequestListener, eventsPath: string, logger: Logger, now: () => number = Date.now): RequestListener {
+export function guardSlackRequests(
+  listener: RequestListener,
+  eventsPath: string,
+  logger: Logger,
+  now: () => number = Date.now,
+): RequestListener {
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const problem = req.method === 'POST' && path === eventsPath ? requestProblem(req.headers, now()) : null;

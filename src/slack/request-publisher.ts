@@ -12,14 +12,14 @@
 import { createHash } from 'node:crypto';
 import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { HbrRequest, SlackMessageRef, BotMessageKind } from '../domain/request.js';
+import type { BotMessageKind, HbrRequest, SlackMessageRef } from '../domain/request.js';
 import type { RequestMessages } from '../jobs/ports.js';
 import type { RequestStore } from '../store/requests.js';
-import { requestMessage } from './messages/request.js';
-import { progressMessage } from './messages/progress.js';
-import { finalResultMessage } from './messages/result.js';
-import type { SlackMessage } from './messages/blocks.js';
 import type { EditBudget } from './edit-budget.js';
+import type { SlackMessage } from './messages/blocks.js';
+import { progressMessage } from './messages/progress.js';
+import { requestMessage } from './messages/request.js';
+import { finalResultMessage } from './messages/result.js';
 import { responseUrlFailure, slackErrorCode } from './web-api-errors.js';
 
 /** Metadata event type of each message: what a later attempt searches Slack for. */
@@ -88,7 +88,8 @@ export class RequestPublisher implements RequestMessages {
       ...this.render(request),
       metadata: tag('request', request.id),
     });
-    if (posted.ts === undefined || posted.channel === undefined) throw new Error('chat.postMessage answered without ts');
+    if (posted.ts === undefined || posted.channel === undefined)
+      throw new Error('chat.postMessage answered without ts');
     const ref = { channel: posted.channel, ts: posted.ts };
     await this.store.setMessage(request.id, ref);
     return ref;
@@ -105,7 +106,13 @@ export class RequestPublisher implements RequestMessages {
     const channel = this.requestChannel(request);
     const oldest = String(Math.floor(request.createdAt / 1000) - CLOCK_MARGIN_SECONDS);
     const ts = await findTagged('request', request.id, (cursor) =>
-      this.client.conversations.history({ channel, oldest, include_all_metadata: true, limit: SEARCH_PAGE_SIZE, ...cursorArg(cursor) }),
+      this.client.conversations.history({
+        channel,
+        oldest,
+        include_all_metadata: true,
+        limit: SEARCH_PAGE_SIZE,
+        ...cursorArg(cursor),
+      }),
     );
     if (ts === null) return null;
     const ref = { channel, ts };
@@ -127,7 +134,11 @@ export class RequestPublisher implements RequestMessages {
   async editRequestMessageViaChatUpdate(request: HbrRequest, options: { budgeted?: boolean } = {}): Promise<void> {
     if (request.message === null) return;
     if (options.budgeted === true && !(await this.progressEdits.take())) return;
-    await this.client.chat.update({ channel: request.message.channel, ts: request.message.ts, ...this.render(request) });
+    await this.client.chat.update({
+      channel: request.message.channel,
+      ts: request.message.ts,
+      ...this.render(request),
+    });
   }
 
   /**
@@ -136,12 +147,18 @@ export class RequestPublisher implements RequestMessages {
    * Tier 3 limit. When that post fails, chat.update makes the edit. The warning names the failure,
    * never the URL: a response_url lets whoever holds it post as the app.
    */
-  async editRequestMessageViaResponseUrl(request: HbrRequest, replaceOriginal: (message: SlackMessage) => Promise<unknown>): Promise<void> {
+  async editRequestMessageViaResponseUrl(
+    request: HbrRequest,
+    replaceOriginal: (message: SlackMessage) => Promise<unknown>,
+  ): Promise<void> {
     if (request.message === null) return;
     try {
       await replaceOriginal(this.render(request));
     } catch (error) {
-      this.logger.warn({ requestId: request.id, reason: responseUrlFailure(error) }, 'could not edit the request message through the response_url; editing it with chat.update');
+      this.logger.warn(
+        { requestId: request.id, reason: responseUrlFailure(error) },
+        'could not edit the request message through the response_url; editing it with chat.update',
+      );
       await this.editRequestMessageViaChatUpdate(request);
     }
   }
@@ -188,7 +205,10 @@ export class RequestPublisher implements RequestMessages {
     if (await this.store.markPosting(request.id, reply, this.now())) {
       const found = await this.findReply(thread, reply, request.id);
       if (found !== null) {
-        this.logger.info({ requestId: request.id, reply, ts: found }, 'found the reply an earlier attempt posted; not posting it again');
+        this.logger.info(
+          { requestId: request.id, reply, ts: found },
+          'found the reply an earlier attempt posted; not posting it again',
+        );
         return { ts: found, posted: false };
       }
     }
@@ -211,12 +231,21 @@ export class RequestPublisher implements RequestMessages {
   private async findReply(thread: SlackMessageRef, reply: BotMessageKind, requestId: string): Promise<string | null> {
     try {
       return await findTagged(reply, requestId, (cursor) =>
-        this.client.conversations.replies({ channel: thread.channel, ts: thread.ts, include_all_metadata: true, limit: SEARCH_PAGE_SIZE, ...cursorArg(cursor) }),
+        this.client.conversations.replies({
+          channel: thread.channel,
+          ts: thread.ts,
+          include_all_metadata: true,
+          limit: SEARCH_PAGE_SIZE,
+          ...cursorArg(cursor),
+        }),
       );
     } catch (error) {
       const code = slackErrorCode(error);
       if (code === null) throw error;
-      this.logger.warn({ requestId, reply, slackError: code }, 'Slack would not show the request thread; posting the reply without checking for an earlier copy');
+      this.logger.warn(
+        { requestId, reply, slackError: code },
+        'Slack would not show the request thread; posting the reply without checking for an earlier copy',
+      );
       return null;
     }
   }
@@ -231,7 +260,11 @@ function cursorArg(cursor: string | undefined): { cursor?: string } {
 }
 
 /** Pages through a message listing for the message tagged `kind` for this request; its ts, or null. */
-async function findTagged(kind: BotMessageKind, requestId: string, fetchPage: (cursor: string | undefined) => Promise<MessagePage>): Promise<string | null> {
+async function findTagged(
+  kind: BotMessageKind,
+  requestId: string,
+  fetchPage: (cursor: string | undefined) => Promise<MessagePage>,
+): Promise<string | null> {
   let cursor: string | undefined;
   for (let page = 0; page < SEARCH_MAX_PAGES; page += 1) {
     const answer = await fetchPage(cursor);

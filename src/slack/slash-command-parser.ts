@@ -9,7 +9,7 @@
 
 import { INSTANCE_ID_PATTERN } from '../domain/instance-ids.js';
 import type { Operation } from '../domain/operation.js';
-import { HBR_REGIONS, COMMON_HBR_REGIONS, isHbrRegion, nearestHbrRegions, regionOfZone } from '../domain/regions.js';
+import { COMMON_HBR_REGIONS, HBR_REGIONS, isHbrRegion, nearestHbrRegions, regionOfZone } from '../domain/regions.js';
 import { REQUEST_ID_PATTERN } from '../domain/request.js';
 
 /** Problems listed before the rest are summed up in one final entry. */
@@ -114,8 +114,54 @@ function tokenize(text: string): Token[] {
 // ---------------------------------------------------------------------------------------------
 // Cleaning one token
 
-const LEADING_JUNK = new Set(['"', "'", '`', '‘', '’', '“', '”', '„', '«', '‹', '[', '(', '{', '<', '>', '_', '~', '「', '『', '（', '【']);
-const TRAILING_JUNK = new Set(['"', "'", '`', '‘', '’', '“', '”', '»', '›', ']', ')', '}', '>', '_', '~', ',', ':', ';', '」', '』', '）', '】', '。']);
+const LEADING_JUNK = new Set([
+  '"',
+  "'",
+  '`',
+  '‘',
+  '’',
+  '“',
+  '”',
+  '„',
+  '«',
+  '‹',
+  '[',
+  '(',
+  '{',
+  '<',
+  '>',
+  '_',
+  '~',
+  '「',
+  '『',
+  '（',
+  '【',
+]);
+const TRAILING_JUNK = new Set([
+  '"',
+  "'",
+  '`',
+  '‘',
+  '’',
+  '“',
+  '”',
+  '»',
+  '›',
+  ']',
+  ')',
+  '}',
+  '>',
+  '_',
+  '~',
+  ',',
+  ':',
+  ';',
+  '」',
+  '』',
+  '）',
+  '】',
+  '。',
+]);
 
 /** Tokens that carry nothing: bullets, list numbers, a lone -- . */
 const FILLER = /^(?:[-–—•·*>]+|\d{1,3}[.)])$/;
@@ -176,11 +222,12 @@ function echo(s: string, max = MAX_TOKEN_ECHO): string {
   if (visible.length <= max) return visible;
   // Count code points, not UTF-16 units, so an emoji is never cut in half.
   if (visible.length <= max * 2 && Array.from(visible).length <= max) return visible;
-  return `${Array.from(visible.slice(0, max * 2)).slice(0, max - 1).join('')}…`;
+  return `${Array.from(visible.slice(0, max * 2))
+    .slice(0, max - 1)
+    .join('')}…`;
 }
 
-const NOT_AN_ID =
-  'not an ECS instance ID (expected i- followed by 8–30 lowercase letters or digits)';
+const NOT_AN_ID = 'not an ECS instance ID (expected i- followed by 8–30 lowercase letters or digits)';
 
 function markupReason(kind: MarkupKind): string {
   switch (kind) {
@@ -286,7 +333,10 @@ function parseShow(tokens: readonly Token[]): ParsedCommand {
     if (HELP_WORDS.has(value.toLowerCase())) return { kind: 'help', topic: 'show' };
     if (REQUEST_ID_PATTERN.test(value)) ids.push(value);
     else if (REQUEST_ID_PATTERN.test(value.toLowerCase())) {
-      problems.push({ token: echo(token.raw), reason: `request ids are lowercase — did you mean ${value.toLowerCase()}?` });
+      problems.push({
+        token: echo(token.raw),
+        reason: `request ids are lowercase — did you mean ${value.toLowerCase()}?`,
+      });
     } else {
       problems.push({ token: echo(token.raw), reason: `not a request id (${REQUEST_ID_FORM})` });
     }
@@ -298,7 +348,8 @@ function parseShow(tokens: readonly Token[]): ParsedCommand {
     problems.push({ token: 'show', reason: `needs a request id (${REQUEST_ID_FORM}), e.g. show rabcdefghijkm` });
   }
   const [requestId] = ids;
-  if (problems.length > 0 || requestId === undefined) return { kind: 'invalid', problems: capProblems(dedupeProblems(problems)) };
+  if (problems.length > 0 || requestId === undefined)
+    return { kind: 'invalid', problems: capProblems(dedupeProblems(problems)) };
   return { kind: 'show', requestId };
 }
 
@@ -311,7 +362,10 @@ function parseAudit(tokens: readonly Token[]): ParsedCommand {
   const count = /^\d{1,6}$/.test(value) ? Number(value) : NaN;
   const problems: CommandProblem[] = [];
   if (!(count >= 1 && count <= AUDIT_MAX_COUNT)) {
-    problems.push({ token: echo(value), reason: `audit takes how many events to show, a number from 1 to ${AUDIT_MAX_COUNT}` });
+    problems.push({
+      token: echo(value),
+      reason: `audit takes how many events to show, a number from 1 to ${AUDIT_MAX_COUNT}`,
+    });
   }
   for (const token of extra) problems.push({ token: echo(token), reason: 'audit takes one number at most' });
   return problems.length > 0 ? { kind: 'invalid', problems } : { kind: 'audit', count };

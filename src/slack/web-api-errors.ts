@@ -12,7 +12,9 @@ const WEB_API_ERROR_CODES = new Set([
 
 /** Whether the thrown value came from the Slack Web API client (and not from a bug of ours). */
 export function isSlackApiError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && WEB_API_ERROR_CODES.has(String((error as { code?: unknown }).code));
+  return (
+    typeof error === 'object' && error !== null && WEB_API_ERROR_CODES.has(String((error as { code?: unknown }).code))
+  );
 }
 
 /** The `error` code of a Slack Web API failure, if the thrown value carries one. */
@@ -31,7 +33,11 @@ export function slackErrorCode(error: unknown): string | null {
  */
 export function responseUrlFailure(error: unknown): string {
   if (typeof error !== 'object' || error === null) return 'unknown';
-  const { statusCode, cause, name } = error as { statusCode?: unknown; cause?: { code?: unknown } | null; name?: unknown };
+  const { statusCode, cause, name } = error as {
+    statusCode?: unknown;
+    cause?: { code?: unknown } | null;
+    name?: unknown;
+  };
   if (typeof statusCode === 'number') return `HTTP ${statusCode}`;
   if (typeof cause?.code === 'string') return cause.code;
   return typeof name === 'string' ? name : 'unknown';

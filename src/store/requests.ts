@@ -9,19 +9,19 @@
 import type { Redis } from 'ioredis';
 import type { PreflightResult } from '../domain/preflight.js';
 import {
-  FINAL_STATUSES,
-  REQUEST_RETENTION_MS,
-  TRANSITIONS,
-  withTasks,
+  type BotMessageKind,
+  type ClientCheck,
   type Decision,
+  FINAL_STATUSES,
   type HbrRequest,
+  REQUEST_RETENTION_MS,
   type RequestFailure,
   type RequestStatus,
   type SlackMessageRef,
   type Submission,
   type TaskProgress,
-  type BotMessageKind,
-  type ClientCheck,
+  TRANSITIONS,
+  withTasks,
 } from '../domain/request.js';
 
 /**
@@ -145,7 +145,9 @@ export class RequestStore {
    */
   async transition(id: string, to: RequestStatus, fields: Record<string, string> = {}): Promise<TransitionResult> {
     const current = (Object.keys(TRANSITIONS) as RequestStatus[]).filter((status) => TRANSITIONS[status].includes(to));
-    const legacy = Object.keys(LEGACY_STATUSES).filter((old) => current.includes(LEGACY_STATUSES[old] as RequestStatus));
+    const legacy = Object.keys(LEGACY_STATUSES).filter((old) =>
+      current.includes(LEGACY_STATUSES[old] as RequestStatus),
+    );
     const from = [...current, ...legacy];
     const retention = FINAL_STATUSES.has(to) ? REQUEST_RETENTION_MS : 0;
     const args = [to, from.join(','), String(retention), id, ...Object.entries(fields).flat()];
@@ -197,7 +199,10 @@ export class RequestStore {
   /** What one poll learnt about the request's tasks, in one write. */
   async recordTasks(id: string, tasks: readonly TaskProgress[]): Promise<void> {
     if (tasks.length === 0) return;
-    await this.redis.hset(this.key(id), Object.fromEntries(tasks.map((task) => [`task:${task.taskId}`, JSON.stringify(task)])));
+    await this.redis.hset(
+      this.key(id),
+      Object.fromEntries(tasks.map((task) => [`task:${task.taskId}`, JSON.stringify(task)])),
+    );
   }
 
   async recordClientCheck(id: string, check: ClientCheck): Promise<void> {
@@ -265,7 +270,9 @@ function fieldsWithPrefix<T>(fields: Record<string, string>, prefix: string): T[
 }
 
 function currentStatusName(stored: string): RequestStatus {
-  return Object.hasOwn(LEGACY_STATUSES, stored) ? (LEGACY_STATUSES[stored] as RequestStatus) : (stored as RequestStatus);
+  return Object.hasOwn(LEGACY_STATUSES, stored)
+    ? (LEGACY_STATUSES[stored] as RequestStatus)
+    : (stored as RequestStatus);
 }
 
 function toRequest(fields: Record<string, string>): HbrRequest {

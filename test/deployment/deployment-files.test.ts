@@ -36,7 +36,10 @@ const SCOPES_OF_METHOD: Record<string, string[]> = {
 };
 
 interface Manifest {
-  features: { slash_commands: Array<{ command: string; url: string; description: string; usage_hint: string }>; bot_user: unknown };
+  features: {
+    slash_commands: Array<{ command: string; url: string; description: string; usage_hint: string }>;
+    bot_user: unknown;
+  };
   oauth_config: { scopes: { bot: string[] } };
   settings: { interactivity: { is_enabled: boolean; request_url: string }; socket_mode_enabled: boolean };
   display_information: { name: string };
@@ -55,7 +58,10 @@ describe('manifest.yml', () => {
       expect(command.description.length).toBeGreaterThan(10);
       expect(command.usage_hint.length).toBeGreaterThan(3);
     }
-    expect(manifest.settings.interactivity).toEqual({ is_enabled: true, request_url: 'https://YOUR-HOST/slack/events' });
+    expect(manifest.settings.interactivity).toEqual({
+      is_enabled: true,
+      request_url: 'https://YOUR-HOST/slack/events',
+    });
     expect(manifest.settings.socket_mode_enabled).toBe(false);
     expect(manifest.features.bot_user).toBeDefined();
   });
@@ -115,7 +121,11 @@ describe('.env.example', () => {
     for (const name of [...CONFIG_VARIABLES, 'ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET']) {
       const line = text.split('\n').findIndex((l) => new RegExp(`^#? ?${name}=`).test(l));
       expect(line, `${name} in .env.example`).toBeGreaterThanOrEqual(0);
-      const previous = text.split('\n').slice(0, line).reverse().find((l) => l.startsWith('#') && !/^# ?[A-Z_]+=/.test(l));
+      const previous = text
+        .split('\n')
+        .slice(0, line)
+        .reverse()
+        .find((l) => l.startsWith('#') && !/^# ?[A-Z_]+=/.test(l));
       expect(previous, `a comment above ${name}`).toBeDefined();
     }
   });

@@ -43,7 +43,11 @@ function filesBelow(dir: string): string[] {
 
 const stages = dockerStages(read('Dockerfile'));
 const runtime = stages.at(-1)!;
-const packageJson = JSON.parse(read('package.json')) as { dependencies: Record<string, string>; devDependencies: Record<string, string>; engines: { node: string } };
+const packageJson = JSON.parse(read('package.json')) as {
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+  engines: { node: string };
+};
 
 describe('Dockerfile', () => {
   it('builds every stage on Node 24 LTS', () => {
@@ -52,7 +56,9 @@ describe('Dockerfile', () => {
   });
 
   it('type-checks and compiles in a build stage with the production tsconfig', () => {
-    const build = stages.find((stage) => stage.instructions.some((line) => /^RUN .*tsc -p tsconfig\.build\.json/.test(line)));
+    const build = stages.find((stage) =>
+      stage.instructions.some((line) => /^RUN .*tsc -p tsconfig\.build\.json/.test(line)),
+    );
     expect(build, 'a stage that runs tsc -p tsconfig.build.json').toBeDefined();
     expect(build!.instructions).toContain('COPY src ./src');
     expect(build!.instructions.join('\n')).not.toMatch(/COPY (sandbox|test|bench)\b/);
@@ -60,7 +66,11 @@ describe('Dockerfile', () => {
 
   it('copies into the runtime stage production dependencies, the compiled bot and package.json, and nothing else', () => {
     const copies = runtime.instructions.filter((line) => /^(COPY|ADD)\s/.test(line));
-    expect(copies).toEqual(['COPY --from=deps /app/node_modules ./node_modules', 'COPY --from=build /app/dist/src ./dist/src', 'COPY package.json ./']);
+    expect(copies).toEqual([
+      'COPY --from=deps /app/node_modules ./node_modules',
+      'COPY --from=build /app/dist/src ./dist/src',
+      'COPY package.json ./',
+    ]);
     const deps = stages.find((stage) => stage.name === 'deps')!;
     expect(deps.instructions.some((line) => /^RUN npm ci --omit=dev\b/.test(line))).toBe(true);
     expect(runtime.instructions).toContain('ENV NODE_ENV=production');
@@ -78,7 +88,8 @@ describe('package.json', () => {
     expect(packageJson.engines.node).toBe('>=24 <25');
     expect(packageJson.devDependencies.node).toMatch(/^24\./);
     expect(packageJson.devDependencies['@types/node']).toMatch(/^24\./);
-    for (const name of ['tsx', 'ws', 'vitest', 'typescript', 'node']) expect(Object.keys(packageJson.dependencies)).not.toContain(name);
+    for (const name of ['tsx', 'ws', 'vitest', 'typescript', 'node'])
+      expect(Object.keys(packageJson.dependencies)).not.toContain(name);
   });
 });
 
@@ -86,7 +97,11 @@ describe('the compiled production build', () => {
   const out = join(root, 'test-output', `build-${randomBytes(4).toString('hex')}`);
 
   beforeAll(() => {
-    const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', out], { encoding: 'utf8' });
+    const tsc = spawnSync(
+      process.execPath,
+      ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', out],
+      { encoding: 'utf8' },
+    );
     expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
   }, 60_000);
   afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -102,7 +117,10 @@ describe('the compiled production build', () => {
 
   /** `node <build>/src/main.js` as the image's CMD runs it, with only the variables given. */
   function startBuilt(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, [join(out, 'src', 'main.js')], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(out, 'src', 'main.js')], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -115,7 +133,8 @@ describe('the compiled production build', () => {
     const result = await startBuilt({ NODE_ENV: 'production' });
     expect(result.code).toBe(1);
     expect(Date.now() - started).toBeLessThan(10_000);
-    for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'HBR_APPROVERS']) expect(result.stderr).toContain(`- ${name}: required`);
+    for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'HBR_APPROVERS'])
+      expect(result.stderr).toContain(`- ${name}: required`);
     expect(result.stdout).toBe('');
   }, 20_000);
 

@@ -23,13 +23,13 @@
  */
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { instanceOutcomes } from '../../src/domain/outcome.js';
 import { currentContent, type PostedMessage } from '../../sandbox/slack-api-server.js';
+import { instanceOutcomes } from '../../src/domain/outcome.js';
 import { RequestStore } from '../../src/store/requests.js';
-import { REQUESTER, instanceIdsFor } from '../support/bot-harness.js';
+import { instanceIdsFor, REQUESTER } from '../support/bot-harness.js';
 import type { BotProcess } from '../support/bot-process.js';
-import { requestIdOf, startProcessWorld, type ProcessWorld } from '../support/process-world.js';
-import { startSlackFaultProxy, type SlackFaultProxy } from '../support/slack-fault-proxy.js';
+import { type ProcessWorld, requestIdOf, startProcessWorld } from '../support/process-world.js';
+import { type SlackFaultProxy, startSlackFaultProxy } from '../support/slack-fault-proxy.js';
 import { waitFor } from '../support/wait-for.js';
 
 const SEED = Number(process.env.HARDENING_SEED ?? Date.now() % 100_000);
@@ -84,15 +84,32 @@ describe('kill -9 at random points of 20 in-flight requests', () => {
     const killPoints: KillPoint[] = [
       {
         label: 'before install',
-        count: () => w.requestMessages().filter((m) => m.updates.some((u) => JSON.stringify(u.blocks).includes('Approved by'))).length,
+        count: () =>
+          w.requestMessages().filter((m) => m.updates.some((u) => JSON.stringify(u.blocks).includes('Approved by')))
+            .length,
         nth: pick(1, 3),
         delayMs: 0,
       },
       { label: 'HBR accepted, not yet recorded', count: () => acceptedInstalls().length, nth: pick(1, 3), delayMs: 0 },
-      { label: 'between install and first poll', count: () => acceptedInstalls().length, nth: pick(1, 3), delayMs: 150 },
-      { label: 'mid-poll', count: () => w.hbr.callsOf('DescribeTask').filter((c) => c.httpStatus !== null).length, nth: pick(1, 8), delayMs: 0 },
+      {
+        label: 'between install and first poll',
+        count: () => acceptedInstalls().length,
+        nth: pick(1, 3),
+        delayMs: 150,
+      },
+      {
+        label: 'mid-poll',
+        count: () => w.hbr.callsOf('DescribeTask').filter((c) => c.httpStatus !== null).length,
+        nth: pick(1, 8),
+        delayMs: 0,
+      },
       { label: 'posting the result, before Slack has it', count: () => finalPostsSent, nth: pick(1, 3), delayMs: 0 },
-      { label: 'result accepted by Slack, not yet recorded', count: () => w.slack.messages().filter(isFinalReply).length, nth: pick(1, 3), delayMs: 0 },
+      {
+        label: 'result accepted by Slack, not yet recorded',
+        count: () => w.slack.messages().filter(isFinalReply).length,
+        nth: pick(1, 3),
+        delayMs: 0,
+      },
     ];
     const kills: string[] = [];
     const log = () => [`seed ${SEED}`, ...kills].join('; ');
@@ -186,13 +203,23 @@ describe('kill -9 at random points of 20 in-flight requests', () => {
         const id = requestIdOf(message);
         const fields = await redis.hgetall(`${w.prefix}:request:${id}`);
         const jobs = await Promise.all(
-          ['submit', 'poll'].map(async (queue) => [queue, await redis.hgetall(`${w.prefix}:${queue}:${queue}-${id}`)] as const),
+          ['submit', 'poll'].map(
+            async (queue) => [queue, await redis.hgetall(`${w.prefix}:${queue}:${queue}-${id}`)] as const,
+          ),
         );
         console.log(`stuck ${id}: status ${fields.status}, fields ${Object.keys(fields).join(',')}`);
-        for (const [queue, job] of jobs) console.log(`  ${queue} job: attempts ${job.atm ?? '-'}, failed: ${job.failedReason ?? '-'}, finished: ${job.finishedOn ?? '-'}`);
+        for (const [queue, job] of jobs)
+          console.log(
+            `  ${queue} job: attempts ${job.atm ?? '-'}, failed: ${job.failedReason ?? '-'}, finished: ${job.finishedOn ?? '-'}`,
+          );
       }
       redis.disconnect();
-      console.log(last.lines.filter((line) => /"level":(40|50)/.test(line)).slice(-20).join('\n'));
+      console.log(
+        last.lines
+          .filter((line) => /"level":(40|50)/.test(line))
+          .slice(-20)
+          .join('\n'),
+      );
       throw error;
     });
     // Long enough for a duplicate to show up: several poll intervals and stalled-job checks.
@@ -205,12 +232,15 @@ describe('kill -9 at random points of 20 in-flight requests', () => {
       const finals = w.finalReplies(message);
       if (finals.length !== 1) problems.push(`${requestIdOf(message)}: ${finals.length} final replies`);
       // Progress is one reply edited in place, also across kills.
-      const progress = w.slack.threadReplies(message.channel, message.ts).filter((m) => m.metadata?.event_type === 'hbr_bot_progress_reply');
+      const progress = w.slack
+        .threadReplies(message.channel, message.ts)
+        .filter((m) => m.metadata?.event_type === 'hbr_bot_progress_reply');
       if (progress.length > 1) problems.push(`${requestIdOf(message)}: ${progress.length} progress replies`);
     }
     const acceptedTimes = new Map<string, number>();
     for (const call of acceptedInstalls()) {
-      for (const id of JSON.parse(call.params.InstanceIds ?? '[]') as string[]) acceptedTimes.set(id, (acceptedTimes.get(id) ?? 0) + 1);
+      for (const id of JSON.parse(call.params.InstanceIds ?? '[]') as string[])
+        acceptedTimes.set(id, (acceptedTimes.get(id) ?? 0) + 1);
     }
     for (const [id, times] of acceptedTimes) if (times > 1) problems.push(`${id}: accepted by HBR ${times} times`);
 
@@ -222,8 +252,10 @@ describe('kill -9 at random points of 20 in-flight requests', () => {
         if (request?.status !== 'finished') problems.push(`${requestIdOf(message)}: ${request?.status ?? 'missing'}`);
         if (request === null) continue;
         for (const outcome of instanceOutcomes(request)) {
-          if (outcome.kind === 'succeeded' && !acceptedTimes.has(outcome.instanceId)) problems.push(`${outcome.instanceId}: installed without an accepted call`);
-          if (!acceptedTimes.has(outcome.instanceId) && outcome.kind !== 'unknown') problems.push(`${outcome.instanceId}: never accepted, reported ${outcome.kind}`);
+          if (outcome.kind === 'succeeded' && !acceptedTimes.has(outcome.instanceId))
+            problems.push(`${outcome.instanceId}: installed without an accepted call`);
+          if (!acceptedTimes.has(outcome.instanceId) && outcome.kind !== 'unknown')
+            problems.push(`${outcome.instanceId}: never accepted, reported ${outcome.kind}`);
           if (outcome.kind === 'unknown') unknown += 1;
         }
       }
@@ -231,7 +263,9 @@ describe('kill -9 at random points of 20 in-flight requests', () => {
       redis.disconnect();
     }
     const adopted = w.slack.callsOf('conversations.replies').length;
-    console.log(`crash test: ${log()}; instances reported unknown: ${unknown}; threads searched for an unrecorded reply: ${adopted}`);
+    console.log(
+      `crash test: ${log()}; instances reported unknown: ${unknown}; threads searched for an unrecorded reply: ${adopted}`,
+    );
     expect(problems, log()).toEqual([]);
     expect(kills).toHaveLength(killPoints.length);
     expect(last.child.exitCode).toBeNull();

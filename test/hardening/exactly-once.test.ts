@@ -7,7 +7,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/domain/audit-event.js';
-import { APPROVER, REQUESTER, SECOND_APPROVER, instanceIdsFor, startHarness, type Harness } from '../support/bot-harness.js';
+import {
+  APPROVER,
+  type Harness,
+  instanceIdsFor,
+  REQUESTER,
+  SECOND_APPROVER,
+  startHarness,
+} from '../support/bot-harness.js';
 import { approveBody, commandBody, deliver } from '../support/raw-deliveries.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -25,7 +32,9 @@ async function auditEvents(h: Harness): Promise<AuditRecord[]> {
 }
 
 describe('exactly once', () => {
-  it('50 requests × (5 approves + a reject + a click delivered twice): one decision and at most one install each', { timeout: 60_000 }, async () => {
+  it('50 requests × (5 approves + a reject + a click delivered twice): one decision and at most one install each', {
+    timeout: 60_000,
+  }, async () => {
     harness = await startHarness();
     const h = harness;
     const ids = instanceIdsFor(REQUESTS, 'x');
@@ -35,7 +44,10 @@ describe('exactly once', () => {
     const commands = await Promise.all(bodies.map((body) => deliver(h, body)));
     const retried = await Promise.all(bodies.slice(0, 10).map((body) => deliver(h, body, { retryNum: 1 })));
     expect([...commands, ...retried].every((r) => r.status === 200)).toBe(true);
-    await waitFor(() => h.requestMessages().length >= REQUESTS || undefined, { message: `${REQUESTS} request messages`, timeoutMs: 15_000 });
+    await waitFor(() => h.requestMessages().length >= REQUESTS || undefined, {
+      message: `${REQUESTS} request messages`,
+      timeoutMs: 15_000,
+    });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(h.requestMessages()).toHaveLength(REQUESTS);
 
@@ -46,7 +58,10 @@ describe('exactly once', () => {
     const clicks = requests.flatMap(({ message, requestId }, index) => {
       const redelivered = approveBody(h, requestId, message);
       // The reject goes out first, last or in between, depending on the request.
-      const approves = Array.from({ length: 5 }, (_, i) => () => h.click('approve', requestId, i % 2 === 0 ? APPROVER : SECOND_APPROVER));
+      const approves = Array.from(
+        { length: 5 },
+        (_, i) => () => h.click('approve', requestId, i % 2 === 0 ? APPROVER : SECOND_APPROVER),
+      );
       approves.splice(index % 6, 0, () => h.click('reject', requestId, SECOND_APPROVER));
       return [...approves.map((send) => send()), deliver(h, redelivered), deliver(h, redelivered, { retryNum: 1 })];
     });
@@ -56,7 +71,9 @@ describe('exactly once', () => {
     const prefix = h.config.queuePrefix;
     await waitFor(
       async () => {
-        const statuses = await Promise.all(requests.map(({ requestId }) => h.redis.hget(`${prefix}:request:${requestId}`, 'status')));
+        const statuses = await Promise.all(
+          requests.map(({ requestId }) => h.redis.hget(`${prefix}:request:${requestId}`, 'status')),
+        );
         return statuses.every((s) => s === 'finished' || s === 'rejected') || undefined;
       },
       { message: 'every request finished or rejected', timeoutMs: 30_000, intervalMs: 100 },
@@ -66,7 +83,8 @@ describe('exactly once', () => {
     const events = await auditEvents(h);
     const installsOf = new Map<string, number>();
     for (const call of h.hbr.callsOf('InstallBackupClients').filter((c) => c.ok)) {
-      for (const id of JSON.parse(call.params.InstanceIds ?? '[]') as string[]) installsOf.set(id, (installsOf.get(id) ?? 0) + 1);
+      for (const id of JSON.parse(call.params.InstanceIds ?? '[]') as string[])
+        installsOf.set(id, (installsOf.get(id) ?? 0) + 1);
     }
     let approved = 0;
     for (const [index, { message, requestId }] of requests.entries()) {
@@ -86,6 +104,8 @@ describe('exactly once', () => {
     const told = h.slack.ephemerals().filter((e) => /already (approved|rejected)/.test(JSON.stringify(e)));
     expect(told).toHaveLength(REQUESTS * 6);
     expect(h.hbr.callsOf('InstallBackupClients').filter((c) => c.ok)).toHaveLength(approved);
-    console.log(`exactly once: ${approved} approved, ${REQUESTS - approved} rejected, ${answers.length} concurrent clicks`);
+    console.log(
+      `exactly once: ${approved} approved, ${REQUESTS - approved} rejected, ${answers.length} concurrent clicks`,
+    );
   });
 });

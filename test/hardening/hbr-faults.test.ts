@@ -12,7 +12,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HbrFault } from '../../sandbox/hbr-api-server.js';
 import type { PostedMessage } from '../../sandbox/slack-api-server.js';
-import { APPROVER, REQUESTER, startHarness, type Harness } from '../support/bot-harness.js';
+import { APPROVER, type Harness, REQUESTER, startHarness } from '../support/bot-harness.js';
 import { waitFor } from '../support/wait-for.js';
 
 let counter = 0;
@@ -35,7 +35,12 @@ interface Outcome {
 }
 
 /** `count` instances (default 1) through request → approve → final reply, with the faults queued first. */
-async function run(h: Harness, faults: Record<string, HbrFault[]>, during?: (instanceId: string) => Promise<void>, count = 1): Promise<Outcome> {
+async function run(
+  h: Harness,
+  faults: Record<string, HbrFault[]>,
+  during?: (instanceId: string) => Promise<void>,
+  count = 1,
+): Promise<Outcome> {
   const instanceIds = Array.from({ length: count }, nextId);
   const instanceId = instanceIds[0] ?? '';
   for (const [action, queued] of Object.entries(faults)) h.hbr.injectFaults(action, ...queued);
@@ -45,11 +50,26 @@ async function run(h: Harness, faults: Record<string, HbrFault[]>, during?: (ins
   await h.click('approve', requestId, APPROVER);
   await during?.(instanceId);
   const isFinal = (r: PostedMessage) => h.textOf(r).includes(`<@${REQUESTER}>`);
-  const final = await waitFor(() => h.threadReplies(message).find(isFinal), { message: `final reply for ${JSON.stringify(faults)}`, timeoutMs: 20_000 });
-  await waitFor(() => !/Status:\* (approved|sending|Installing)/.test(h.textOf(message)) || undefined, { message: 'request message final' });
-  const installs = h.hbr.callsOf('InstallBackupClients').filter((c) => (c.params.InstanceIds ?? '').includes(instanceId));
+  const final = await waitFor(() => h.threadReplies(message).find(isFinal), {
+    message: `final reply for ${JSON.stringify(faults)}`,
+    timeoutMs: 20_000,
+  });
+  await waitFor(() => !/Status:\* (approved|sending|Installing)/.test(h.textOf(message)) || undefined, {
+    message: 'request message final',
+  });
+  const installs = h.hbr
+    .callsOf('InstallBackupClients')
+    .filter((c) => (c.params.InstanceIds ?? '').includes(instanceId));
   expect(h.threadReplies(message).filter(isFinal)).toHaveLength(1);
-  return { instanceId, instanceIds, requestId, final: h.textOf(final), request: h.textOf(message), installCalls: installs.length, acceptedInstalls: installs.filter((c) => c.ok).length };
+  return {
+    instanceId,
+    instanceIds,
+    requestId,
+    final: h.textOf(final),
+    request: h.textOf(message),
+    installCalls: installs.length,
+    acceptedInstalls: installs.filter((c) => c.ok).length,
+  };
 }
 
 const INSTALLED = /Installed on all 1|Installed on 1 of 1/;
@@ -66,7 +86,10 @@ describe('HBR faults, end to end', () => {
   let h: Harness;
   beforeAll(async () => {
     // A read timeout short enough for a slow answer to outlast it.
-    h = await startHarness({ hbrTimeouts: { connectTimeoutMs: 400, readTimeoutMs: 400 }, env: { HBR_TASK_TIMEOUT_MS: '2500' } });
+    h = await startHarness({
+      hbrTimeouts: { connectTimeoutMs: 400, readTimeoutMs: 400 },
+      env: { HBR_TASK_TIMEOUT_MS: '2500' },
+    });
   });
   afterAll(async () => {
     await h.close();
@@ -75,8 +98,20 @@ describe('HBR faults, end to end', () => {
   // DescribeTask only reads, and an install refused with throttling or 503 was not carried out:
   // asking again is safe.
   const retried: Array<[string, Record<string, HbrFault[]>]> = [
-    ['a throttling burst longer than one job attempt', { InstallBackupClients: Array.from({ length: 6 }, () => ({ kind: 'throttling' as const })), DescribeTask: [{ kind: 'throttling' }, { kind: 'throttling' }] }],
-    ['503 on the install, 500 and 503 on DescribeTask', { InstallBackupClients: [{ kind: 'unavailable-503' }, { kind: 'unavailable-503' }], DescribeTask: [{ kind: 'unavailable-503' }, { kind: 'internal-500' }, { kind: 'unavailable-503' }] }],
+    [
+      'a throttling burst longer than one job attempt',
+      {
+        InstallBackupClients: Array.from({ length: 6 }, () => ({ kind: 'throttling' as const })),
+        DescribeTask: [{ kind: 'throttling' }, { kind: 'throttling' }],
+      },
+    ],
+    [
+      '503 on the install, 500 and 503 on DescribeTask',
+      {
+        InstallBackupClients: [{ kind: 'unavailable-503' }, { kind: 'unavailable-503' }],
+        DescribeTask: [{ kind: 'unavailable-503' }, { kind: 'internal-500' }, { kind: 'unavailable-503' }],
+      },
+    ],
     ['an HTML 502 from a gateway on DescribeTask', { DescribeTask: [{ kind: 'html-502' }, { kind: 'html-502' }] }],
     ['connection resets on DescribeTask', { DescribeTask: [{ kind: 'reset' }, { kind: 'reset' }] }],
     ['DescribeTask answers slower than the read timeout', { DescribeTask: [{ kind: 'slow', delayMs: 1200 }] }],
@@ -108,7 +143,9 @@ describe('HBR faults, end to end', () => {
       expect(outcome.installCalls).toBe(1);
       expect(outcome.acceptedInstalls).toBe(accepted);
       // The operator's log says which request, which chunk and why, with HBR's RequestId when it gave one.
-      const warned = h.logs.map((line) => JSON.parse(line) as Record<string, unknown>).find((l) => l.requestId === outcome.requestId && String(l.msg).includes('got no usable answer'));
+      const warned = h.logs
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((l) => l.requestId === outcome.requestId && String(l.msg).includes('got no usable answer'));
       const hbrRequestId = code === 'InternalError' ? h.hbr.callsOf('InstallBackupClients').at(-1)?.requestId : null;
       expect(warned).toMatchObject({ level: 40, chunk: 0, code, hbrRequestId });
       // The bot looked at HBR's client list before replying (a read, safe to repeat) and says what it showed.
@@ -116,7 +153,9 @@ describe('HBR faults, end to end', () => {
         outcome,
         /hbr-bot lost HBR's answer \(no answer in time, the connection was cut, or an error page came back instead\), so it cannot tell whether HBR took this instance, and did not ask twice; at the end HBR listed no backup client for it — check it again with \/hbr-status/,
       );
-      expect(h.hbr.callsOf('DescribeBackupClients').filter((c) => (c.params.InstanceIds ?? '').includes(outcome.instanceId))).toHaveLength(1);
+      expect(
+        h.hbr.callsOf('DescribeBackupClients').filter((c) => (c.params.InstanceIds ?? '').includes(outcome.instanceId)),
+      ).toHaveLength(1);
       expect(outcome.final).toMatch(new RegExp(`:grey_question: \`${outcome.instanceId}\` unknown status`));
       expect(h.hbr.pendingFaults('InstallBackupClients')).toBe(0);
     });
@@ -126,9 +165,13 @@ describe('HBR faults, end to end', () => {
     const outcome = await run(h, { InstallBackupClients: [{ kind: 'reset' }] }, undefined, 21);
     const lastId = outcome.instanceIds.at(-1) ?? '';
     expect(outcome.installCalls).toBe(1);
-    expect(h.hbr.callsOf('InstallBackupClients').filter((c) => c.ok && (c.params.InstanceIds ?? '').includes(lastId))).toHaveLength(1);
+    expect(
+      h.hbr.callsOf('InstallBackupClients').filter((c) => c.ok && (c.params.InstanceIds ?? '').includes(lastId)),
+    ).toHaveLength(1);
     expect(outcome.final).toContain('Installed on 1 of 21 — 20 unknown');
-    expect(outcome.final).toMatch(/:grey_question: \*20 unknown status\* — `SubmissionUnanswered`: hbr-bot lost HBR's answer/);
+    expect(outcome.final).toMatch(
+      /:grey_question: \*20 unknown status\* — `SubmissionUnanswered`: hbr-bot lost HBR's answer/,
+    );
   });
 
   it('explains Success:false with its code and RequestId, and ends the request failed', async () => {
@@ -155,7 +198,9 @@ describe('HBR faults, end to end', () => {
       h.hbr.setPollsToComplete(Infinity);
       try {
         const outcome = await run(h, {}, async (instanceId) => {
-          const task = await waitFor(() => h.hbr.tasks().find((t) => t.instanceIds.includes(instanceId)), { message: 'task started' });
+          const task = await waitFor(() => h.hbr.tasks().find((t) => t.instanceIds.includes(instanceId)), {
+            message: 'task started',
+          });
           h.hbr.finishTask(task.taskId, ending);
         });
         expectNotInstalled(outcome, words);
@@ -165,7 +210,6 @@ describe('HBR faults, end to end', () => {
       }
     });
   }
-
 });
 
 describe('HBR faults that do not go away', () => {
@@ -187,8 +231,14 @@ describe('HBR faults that do not go away', () => {
     h = await startHarness({ env: { HBR_TASK_TIMEOUT_MS: '1500' } });
     const harness = h;
     const outcome = await run(harness, persistent('forbidden-ram'));
-    expectNotInstalled(outcome, /DescribeTask kept failing: the AccessKey's RAM user lacks permission hbr:DescribeTask/);
-    const lastRefusal = harness.hbr.callsOf('DescribeTask').filter((c) => c.code === 'Forbidden.RAM').at(-1);
+    expectNotInstalled(
+      outcome,
+      /DescribeTask kept failing: the AccessKey's RAM user lacks permission hbr:DescribeTask/,
+    );
+    const lastRefusal = harness.hbr
+      .callsOf('DescribeTask')
+      .filter((c) => c.code === 'Forbidden.RAM')
+      .at(-1);
     expect(outcome.final).toContain(lastRefusal?.requestId ?? 'none');
   });
 });

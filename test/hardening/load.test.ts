@@ -5,7 +5,7 @@
  * ack times is printed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/bot-harness.js';
+import { type Harness, startHarness } from '../support/bot-harness.js';
 import { waitFor } from '../support/wait-for.js';
 
 const SENDERS = 20;
@@ -22,7 +22,9 @@ function percentile(sorted: number[], p: number): number {
 }
 
 describe('load', () => {
-  it(`acknowledges ${SENDERS * PER_SENDER} commands from ${SENDERS} concurrent senders in under 3 s each, without an error`, { timeout: 60_000 }, async () => {
+  it(`acknowledges ${SENDERS * PER_SENDER} commands from ${SENDERS} concurrent senders in under 3 s each, without an error`, {
+    timeout: 60_000,
+  }, async () => {
     harness = await startHarness();
     const h = harness;
     const users = Array.from({ length: SENDERS }, (_, i) => `ULOADSEND${String(i).padStart(2, '0')}`);
@@ -50,8 +52,14 @@ describe('load', () => {
     expect(statuses.every((s) => s === 200)).toBe(true);
     expect(sorted.at(-1)).toBeLessThan(3000);
     const total = SENDERS * PER_SENDER;
-    await waitFor(() => h.requestMessages().length >= total || undefined, { message: `${total} requests posted`, timeoutMs: 20_000 });
-    await waitFor(() => users.every((u) => h.slack.ephemerals(u).length === PER_SENDER) || undefined, { message: 'every requester told', timeoutMs: 10_000 });
+    await waitFor(() => h.requestMessages().length >= total || undefined, {
+      message: `${total} requests posted`,
+      timeoutMs: 20_000,
+    });
+    await waitFor(() => users.every((u) => h.slack.ephemerals(u).length === PER_SENDER) || undefined, {
+      message: 'every requester told',
+      timeoutMs: 10_000,
+    });
     expect(h.requestMessages()).toHaveLength(total);
     for (const user of users) {
       for (const answer of h.slack.ephemerals(user)) expect(JSON.stringify(answer)).toMatch(/posted/);

@@ -11,8 +11,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { APPROVER, REQUESTER } from '../support/bot-harness.js';
-import { startProcessWorld, type ProcessWorld } from '../support/process-world.js';
-import { startOwnRedis, type OwnRedis } from '../support/redis-server.js';
+import { type ProcessWorld, startProcessWorld } from '../support/process-world.js';
+import { type OwnRedis, startOwnRedis } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
 
 const OUTAGE_MS = 20_000;
@@ -27,7 +27,9 @@ afterEach(async () => {
 });
 
 describe('Redis outages', () => {
-  it('finishes every polled request after a 20 s outage, answers commands meanwhile, and recovers by itself', { timeout: 90_000 }, async () => {
+  it('finishes every polled request after a 20 s outage, answers commands meanwhile, and recovers by itself', {
+    timeout: 90_000,
+  }, async () => {
     redis = await startOwnRedis();
     world = await startProcessWorld({
       redisUrl: redis.url,
@@ -36,18 +38,28 @@ describe('Redis outages', () => {
     });
     const w = world;
     const bot = await w.spawn();
-    const ids = ['i-bp1redisoutageaaaa01', 'i-bp1redisoutageaaaa02', 'i-bp1redisoutageaaaa03', 'i-bp1redisoutageaaaa05'];
+    const ids = [
+      'i-bp1redisoutageaaaa01',
+      'i-bp1redisoutageaaaa02',
+      'i-bp1redisoutageaaaa03',
+      'i-bp1redisoutageaaaa05',
+    ];
     for (const id of ids) expect((await w.command(bot, id)).status).toBe(200);
-    const posted = await waitFor(() => (w.requestMessages().length === 4 ? w.requestMessages() : undefined), { message: 'four requests' });
+    const posted = await waitFor(() => (w.requestMessages().length === 4 ? w.requestMessages() : undefined), {
+      message: 'four requests',
+    });
     // Three are approved now; the fourth is left for a click during the outage.
     const messages = posted.slice(0, 3);
     const pending = posted[3]!;
     for (const message of messages) expect((await w.click(bot, 'approve', message)).status).toBe(200);
     // Every task has been polled once and is still running.
-    await waitFor(() => (w.hbr.tasks().length === 3 && w.hbr.tasks().every((t) => t.polls >= 1 && t.outcome === null)) || undefined, {
-      message: 'all three tasks polled once',
-      timeoutMs: 10_000,
-    });
+    await waitFor(
+      () => (w.hbr.tasks().length === 3 && w.hbr.tasks().every((t) => t.polls >= 1 && t.outcome === null)) || undefined,
+      {
+        message: 'all three tasks polled once',
+        timeoutMs: 10_000,
+      },
+    );
 
     const down = Date.now();
     await redis.stop();
@@ -59,7 +71,10 @@ describe('Redis outages', () => {
     const during = await w.command(bot, 'i-bp1redisoutageaaaa04');
     expect(during.status).toBe(200);
     expect(during.latencyMs).toBeLessThan(3000);
-    const unavailable = await waitFor(() => w.slack.ephemerals(REQUESTER)[answersBefore], { message: 'an answer during the outage', timeoutMs: 3000 });
+    const unavailable = await waitFor(() => w.slack.ephemerals(REQUESTER)[answersBefore], {
+      message: 'an answer during the outage',
+      timeoutMs: 3000,
+    });
     expect(unavailable.at - asked).toBeLessThan(3000);
     expect(JSON.stringify(unavailable)).toMatch(/temporarily unavailable.*try again/);
     expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
@@ -68,7 +83,10 @@ describe('Redis outages', () => {
     const approverAnswers = w.slack.ephemerals(APPROVER).length;
     const click = await w.click(bot, 'approve', pending);
     expect(click.status).toBe(200);
-    const clickAnswer = await waitFor(() => w.slack.ephemerals(APPROVER)[approverAnswers], { message: 'an answer to the click', timeoutMs: 3000 });
+    const clickAnswer = await waitFor(() => w.slack.ephemerals(APPROVER)[approverAnswers], {
+      message: 'an answer to the click',
+      timeoutMs: 3000,
+    });
     expect(JSON.stringify(clickAnswer)).toMatch(/temporarily unavailable.*try again/);
 
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, down + OUTAGE_MS - Date.now())));
@@ -88,15 +106,27 @@ describe('Redis outages', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     for (const message of messages) expect(w.finalReplies(message)).toHaveLength(1);
     expect(w.hbr.callsOf('InstallBackupClients').filter((c) => c.ok)).toHaveLength(3);
-    expect(w.hbr.callsOf('InstallBackupClients').some((c) => (c.params.InstanceIds ?? '').includes('aaaa05'))).toBe(false);
+    expect(w.hbr.callsOf('InstallBackupClients').some((c) => (c.params.InstanceIds ?? '').includes('aaaa05'))).toBe(
+      false,
+    );
 
     // The same command and click again, nobody having restarted the bot: they work.
     expect((await w.command(bot, 'i-bp1redisoutageaaaa04')).status).toBe(200);
-    await waitFor(() => w.requestMessages().length === 5 || undefined, { message: 'a request posted after recovery', timeoutMs: 5000 });
+    await waitFor(() => w.requestMessages().length === 5 || undefined, {
+      message: 'a request posted after recovery',
+      timeoutMs: 5000,
+    });
     expect((await w.click(bot, 'approve', pending)).status).toBe(200);
-    await waitFor(() => w.finalReplies(pending)[0], { message: 'the request clicked during the outage, approved after it', timeoutMs: 10_000 });
-    await waitFor(async () => (await fetch(`${bot.url}/readyz`)).status === 200 || undefined, { message: 'ready again' });
+    await waitFor(() => w.finalReplies(pending)[0], {
+      message: 'the request clicked during the outage, approved after it',
+      timeoutMs: 10_000,
+    });
+    await waitFor(async () => (await fetch(`${bot.url}/readyz`)).status === 200 || undefined, {
+      message: 'ready again',
+    });
     expect(bot.child.exitCode).toBeNull();
-    console.log(`redis outage: ${pollsDuringOutage} polls while down, first poll ${firstPollAfter.at - up} ms after Redis returned`);
+    console.log(
+      `redis outage: ${pollsDuringOutage} polls while down, first poll ${firstPollAfter.at - up} ms after Redis returned`,
+    );
   });
 });

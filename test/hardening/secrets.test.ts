@@ -13,11 +13,11 @@ import {
   BOT_TOKEN,
   CHANNEL,
   HARNESS_SECRETS,
+  type Harness,
+  leakedSecrets,
   REQUESTER,
   SIGNING_SECRET,
-  leakedSecrets,
   startHarness,
-  type Harness,
 } from '../support/bot-harness.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -44,7 +44,9 @@ describe('secrets', () => {
     await expect(h.close()).rejects.toThrow(/leaked secrets: secret #0 in logs/);
   });
 
-  it('leaks nothing while every error path runs: bad signatures, HBR and Slack refusing, bad input', { timeout: 30_000 }, async () => {
+  it('leaks nothing while every error path runs: bad signatures, HBR and Slack refusing, bad input', {
+    timeout: 30_000,
+  }, async () => {
     // The bot signs HBR calls with a wrong secret: every HBR call fails with SignatureDoesNotMatch.
     harness = await startHarness({ accessKeySecret: WRONG_ACCESS_KEY_SECRET, env: { METRICS_TOKEN } });
     const h = harness;
@@ -53,18 +55,37 @@ describe('secrets', () => {
     await h.slash('/hbr-status', 'i-bp1secretsecretsecr02');
     h.slack.failNext('chat.postMessage', { error: 'invalid_auth' });
     await h.command('i-bp1secretsecretsecr04');
-    await waitFor(() => h.slack.ephemerals(REQUESTER).find((e) => /token is invalid/.test(JSON.stringify(e))), { message: 'Slack failure explained' });
+    await waitFor(() => h.slack.ephemerals(REQUESTER).find((e) => /token is invalid/.test(JSON.stringify(e))), {
+      message: 'Slack failure explained',
+    });
     await h.command('i-bp1secretsecretsecr03');
     const { message, requestId } = await h.waitForRequest();
     await h.click('approve', requestId, APPROVER);
-    const failure = await waitFor(() => h.threadReplies(message).find((r) => r.text.includes(`<@${REQUESTER}>`) && /SignatureDoesNotMatch/.test(h.textOf(r))), {
-      message: 'HBR failure explained in the final reply',
-    });
+    const failure = await waitFor(
+      () =>
+        h
+          .threadReplies(message)
+          .find((r) => r.text.includes(`<@${REQUESTER}>`) && /SignatureDoesNotMatch/.test(h.textOf(r))),
+      {
+        message: 'HBR failure explained in the final reply',
+      },
+    );
     await h.command('audit', APPROVER);
-    await sendSlashCommand(h.eventsUrl, { text: `show ${requestId}`, user_id: REQUESTER, channel_id: CHANNEL, response_url: h.slack.responseUrl({ user: REQUESTER }) }, { signingSecret: SIGNING_SECRET });
+    await sendSlashCommand(
+      h.eventsUrl,
+      {
+        text: `show ${requestId}`,
+        user_id: REQUESTER,
+        channel_id: CHANNEL,
+        response_url: h.slack.responseUrl({ user: REQUESTER }),
+      },
+      { signingSecret: SIGNING_SECRET },
+    );
     await waitFor(() => h.slack.ephemerals(REQUESTER).length >= 4 || undefined, { message: 'answers' });
 
-    const metrics = await (await fetch(`${h.bot.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+    const metrics = await (
+      await fetch(`${h.bot.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+    ).text();
     const unauthorised = await fetch(`${h.bot.url}/metrics`, { headers: { authorization: 'Bearer nope' } });
     expect(unauthorised.status).toBe(401);
     const secrets = [BOT_TOKEN, SIGNING_SECRET, ACCESS_KEY_SECRET, WRONG_ACCESS_KEY_SECRET, METRICS_TOKEN];

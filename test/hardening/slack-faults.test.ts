@@ -7,11 +7,11 @@
  */
 import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { PostedMessage } from '../../sandbox/slack-api-server.js';
 import { QUEUE_NAMES } from '../../src/jobs/queues.js';
 import { SLACK_RETRY_POLICY } from '../../src/slack/app.js';
-import type { PostedMessage } from '../../sandbox/slack-api-server.js';
-import { APPROVER, REQUESTER, startHarness, type Harness, type HarnessOptions } from '../support/bot-harness.js';
-import { startSlackFaultProxy, type SlackFaultProxy } from '../support/slack-fault-proxy.js';
+import { APPROVER, type Harness, type HarnessOptions, REQUESTER, startHarness } from '../support/bot-harness.js';
+import { type SlackFaultProxy, startSlackFaultProxy } from '../support/slack-fault-proxy.js';
 import { waitFor } from '../support/wait-for.js';
 
 let harness: Harness | undefined;
@@ -49,12 +49,20 @@ async function requestAndApprove(h: Harness): Promise<{ message: PostedMessage; 
   return posted;
 }
 
-const finalsOf = (h: Harness, message: PostedMessage) => h.threadReplies(message).filter((r) => r.text.includes(`<@${REQUESTER}>`));
-const progressOf = (h: Harness, message: PostedMessage) => h.threadReplies(message).find((r) => !r.text.includes(`<@${REQUESTER}>`));
+const finalsOf = (h: Harness, message: PostedMessage) =>
+  h.threadReplies(message).filter((r) => r.text.includes(`<@${REQUESTER}>`));
+const progressOf = (h: Harness, message: PostedMessage) =>
+  h.threadReplies(message).find((r) => !r.text.includes(`<@${REQUESTER}>`));
 
 async function finishedOnce(h: Harness, message: PostedMessage, timeoutMs = 15_000): Promise<PostedMessage> {
-  await waitFor(() => /Installed on (all )?1/.test(h.textOf(message)) || undefined, { message: 'request message shows the result', timeoutMs });
-  const [final] = await waitFor(() => (finalsOf(h, message).length > 0 ? finalsOf(h, message) : undefined), { message: 'final reply', timeoutMs });
+  await waitFor(() => /Installed on (all )?1/.test(h.textOf(message)) || undefined, {
+    message: 'request message shows the result',
+    timeoutMs,
+  });
+  const [final] = await waitFor(() => (finalsOf(h, message).length > 0 ? finalsOf(h, message) : undefined), {
+    message: 'final reply',
+    timeoutMs,
+  });
   await new Promise((resolve) => setTimeout(resolve, 600));
   expect(finalsOf(h, message)).toHaveLength(1);
   return final!;
@@ -66,7 +74,10 @@ describe('the Web API retry policy', () => {
     // Worst case of the retries: 1 + 2 + 4 + 8 + 16 s, well below one poll interval's worth of jobs piling up.
     let total = 0;
     for (let attempt = 0; attempt < (SLACK_RETRY_POLICY.retries ?? 0); attempt += 1) {
-      total += Math.min((SLACK_RETRY_POLICY.minTimeout ?? 0) * (SLACK_RETRY_POLICY.factor ?? 1) ** attempt, SLACK_RETRY_POLICY.maxTimeout ?? Infinity);
+      total += Math.min(
+        (SLACK_RETRY_POLICY.minTimeout ?? 0) * (SLACK_RETRY_POLICY.factor ?? 1) ** attempt,
+        SLACK_RETRY_POLICY.maxTimeout ?? Infinity,
+      );
     }
     expect(total).toBeLessThanOrEqual(60_000);
   });
@@ -113,15 +124,19 @@ describe('Slack faults, end to end', () => {
     expect(p.served.filter((s) => s.method === 'chat.update')).toHaveLength(2);
   });
 
-  it('shows the decision with chat.update when the click\'s response_url fails, and logs why without the URL', async () => {
+  it("shows the decision with chat.update when the click's response_url fails, and logs why without the URL", async () => {
     harness = await startHarness();
     const h = harness;
     await h.command(nextId());
     const { message, requestId } = await h.waitForRequest();
-    await waitFor(() => message.updates.length === 1 && h.repliesTo(REQUESTER).length === 1, { message: 'pre-flight edit and the requester told' });
+    await waitFor(() => message.updates.length === 1 && h.repliesTo(REQUESTER).length === 1, {
+      message: 'pre-flight edit and the requester told',
+    });
     h.slack.failNext('response_url', { error: 'expired_url' });
     await h.click('reject', requestId, APPROVER);
-    await waitFor(() => /Rejected by/.test(h.textOf(message)) || undefined, { message: 'request message shows the rejection' });
+    await waitFor(() => /Rejected by/.test(h.textOf(message)) || undefined, {
+      message: 'request message shows the rejection',
+    });
 
     const [refused] = h.slack.responseUrlPosts.filter((p) => p.body.replace_original === true);
     expect(refused?.status).toBe(400);
@@ -129,8 +144,12 @@ describe('Slack faults, end to end', () => {
     expect(edits).toHaveLength(2); // the pre-flight details, then the decision
     expect(edits[1]!.args.text).toBe(refused!.body.text);
     expect(edits[1]!.response.ok).toBe(true);
-    const warned = h.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((l) => l.requestId === requestId && l.level === 40);
-    expect(warned).toEqual([expect.objectContaining({ reason: 'HTTP 400', msg: expect.stringMatching(/response_url.*chat\.update/) })]);
+    const warned = h.logs
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((l) => l.requestId === requestId && l.level === 40);
+    expect(warned).toEqual([
+      expect.objectContaining({ reason: 'HTTP 400', msg: expect.stringMatching(/response_url.*chat\.update/) }),
+    ]);
     expect(h.logs.join('')).not.toContain(refused!.id);
   });
 
@@ -147,7 +166,9 @@ describe('Slack faults, end to end', () => {
       const answer = await waitFor(() => h.slack.ephemerals(REQUESTER)[before], { message: `${error} explained` });
       expect(JSON.stringify(answer)).toMatch(words);
       expect(JSON.stringify(answer)).toMatch(/Nothing was installed/);
-      const logged = h.logs.map((line) => JSON.parse(line) as Record<string, unknown>).find((l) => JSON.stringify(l).includes(error) && typeof l.requestId === 'string');
+      const logged = h.logs
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((l) => JSON.stringify(l).includes(error) && typeof l.requestId === 'string');
       expect(logged, `a log line with the request id for ${error}`).toBeDefined();
     }
     expect(h.hbr.calls).toHaveLength(0);
@@ -169,7 +190,12 @@ describe('Slack faults, end to end', () => {
       () =>
         h.logs
           .map((line) => JSON.parse(line) as Record<string, unknown>)
-          .find((l) => l.msg === 'job failed' && l.requestId === lasting.requestId && JSON.stringify(l.err).includes('channel_not_found')),
+          .find(
+            (l) =>
+              l.msg === 'job failed' &&
+              l.requestId === lasting.requestId &&
+              JSON.stringify(l.err).includes('channel_not_found'),
+          ),
       { message: 'the failed final reply logged with the request id', timeoutMs: 10_000 },
     );
     expect(logged.level).toBe(50);
@@ -183,11 +209,18 @@ describe('Slack faults, end to end', () => {
 
     // The bot is back in the channel: no job is left to post the reply, the sweep does, once.
     h.slack.clearFailures('chat.postMessage');
-    await waitFor(() => finalsOf(h, lasting.message)[0], { message: 'the final reply, posted by the sweep', timeoutMs: 10_000 });
-    await waitFor(() => /Installed on (all )?1/.test(h.textOf(lasting.message)) || undefined, { message: 'request message updated by the sweep' });
+    await waitFor(() => finalsOf(h, lasting.message)[0], {
+      message: 'the final reply, posted by the sweep',
+      timeoutMs: 10_000,
+    });
+    await waitFor(() => /Installed on (all )?1/.test(h.textOf(lasting.message)) || undefined, {
+      message: 'request message updated by the sweep',
+    });
     // Recorded as posted, so no later sweep picks it up again.
     const unreported = `${h.config.queuePrefix}:requests:unreported`;
-    await waitFor(async () => (await h.redis.zscore(unreported, lasting.requestId)) === null || undefined, { message: 'the request no longer awaits its final reply' });
+    await waitFor(async () => (await h.redis.zscore(unreported, lasting.requestId)) === null || undefined, {
+      message: 'the request no longer awaits its final reply',
+    });
     expect(finalsOf(h, lasting.message)).toHaveLength(1);
     expect(h.logs.some((line) => line.includes('posted final replies the jobs had given up on'))).toBe(true);
   });
@@ -199,11 +232,18 @@ describe('Slack faults, end to end', () => {
     // Every chat.update fails while the task runs: ten ticks, more than the poll job has attempts.
     const taskRunning = () => h.hbr.tasks().some((t) => t.outcome === null);
     p.intercept = (method) => (method === 'chat.update' && taskRunning() ? 'drop' : 'forward');
-    const final = await waitFor(() => finalsOf(h, message)[0], { message: 'final reply despite the failing edits', timeoutMs: 15_000 });
+    const final = await waitFor(() => finalsOf(h, message)[0], {
+      message: 'final reply despite the failing edits',
+      timeoutMs: 15_000,
+    });
     expect(h.textOf(final)).toMatch(/Installed on (all )?1/);
     expect(h.hbr.tasks()[0]?.polls).toBeGreaterThanOrEqual(10);
-    expect(h.logs.filter((line) => line.includes('could not update the progress reply')).length).toBeGreaterThanOrEqual(5);
-    await waitFor(() => /Installed on (all )?1/.test(h.textOf(message)) || undefined, { message: 'request message updated in the end' });
+    expect(h.logs.filter((line) => line.includes('could not update the progress reply')).length).toBeGreaterThanOrEqual(
+      5,
+    );
+    await waitFor(() => /Installed on (all )?1/.test(h.textOf(message)) || undefined, {
+      message: 'request message updated in the end',
+    });
     expect(finalsOf(h, message)).toHaveLength(1);
   });
 });

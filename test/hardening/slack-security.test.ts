@@ -6,8 +6,16 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { blockKitProblems } from '../../sandbox/block-kit-limits.js';
-import { FORM_CONTENT_TYPE, slackSignature, slashCommandBody, type BotResponse } from '../../sandbox/slack-requests.js';
-import { APPROVER, CHANNEL, REQUESTER, SIGNING_SECRET, STRANGER, startHarness, type Harness } from '../support/bot-harness.js';
+import { type BotResponse, FORM_CONTENT_TYPE, slackSignature, slashCommandBody } from '../../sandbox/slack-requests.js';
+import {
+  APPROVER,
+  CHANNEL,
+  type Harness,
+  REQUESTER,
+  SIGNING_SECRET,
+  STRANGER,
+  startHarness,
+} from '../support/bot-harness.js';
 import { footprint, settled } from '../support/footprint.js';
 import { approveBody, commandBody, deliver } from '../support/raw-deliveries.js';
 import { waitFor } from '../support/wait-for.js';
@@ -39,7 +47,8 @@ function signedHeaders(body: string, timestamp = nowSeconds(), secret = SIGNING_
 }
 
 function expectAnswerWithinLimits(response: BotResponse): void {
-  if (response.json !== null) expect(blockKitProblems(response.json as { text?: string; blocks?: unknown[] })).toEqual([]);
+  if (response.json !== null)
+    expect(blockKitProblems(response.json as { text?: string; blocks?: unknown[] })).toEqual([]);
 }
 
 describe('Slack request security', () => {
@@ -47,14 +56,30 @@ describe('Slack request security', () => {
     harness = await startHarness();
     const h = harness;
     const before = await footprint(h);
-    const body = slashCommandBody({ text: ID, user_id: REQUESTER, channel_id: CHANNEL, response_url: h.slack.responseUrl({ channel: CHANNEL, user: REQUESTER }) });
-    const otherBody = slashCommandBody({ text: 'i-bp1otherotherother01', user_id: REQUESTER, channel_id: CHANNEL, response_url: h.slack.responseUrl() });
+    const body = slashCommandBody({
+      text: ID,
+      user_id: REQUESTER,
+      channel_id: CHANNEL,
+      response_url: h.slack.responseUrl({ channel: CHANNEL, user: REQUESTER }),
+    });
+    const otherBody = slashCommandBody({
+      text: 'i-bp1otherotherother01',
+      user_id: REQUESTER,
+      channel_id: CHANNEL,
+      response_url: h.slack.responseUrl(),
+    });
     const now = nowSeconds();
-    const without = (name: string) => Object.fromEntries(Object.entries(signedHeaders(body)).filter(([key]) => key !== name));
+    const without = (name: string) =>
+      Object.fromEntries(Object.entries(signedHeaders(body)).filter(([key]) => key !== name));
     const huge = `${body}&padding=${'x'.repeat(4 * 1024 * 1024)}`;
     const cases: Array<[string, string | Buffer, Record<string, string>, number]> = [
       ['signed with another secret', body, signedHeaders(body, now, 'not-the-secret'), 401],
-      ["another body's signature", body, { ...signedHeaders(body), 'x-slack-signature': signedHeaders(otherBody)['x-slack-signature'] ?? '' }, 401],
+      [
+        "another body's signature",
+        body,
+        { ...signedHeaders(body), 'x-slack-signature': signedHeaders(otherBody)['x-slack-signature'] ?? '' },
+        401,
+      ],
       ['garbage signature', body, { ...signedHeaders(body), 'x-slack-signature': 'v0=<script>' }, 401],
       ['v1 signature', body, { ...signedHeaders(body), 'x-slack-signature': `v1=${'a'.repeat(64)}` }, 401],
       ['no signature header', body, without('x-slack-signature'), 401],
@@ -64,8 +89,21 @@ describe('Slack request security', () => {
       ['timestamp 6 minutes ahead, validly signed', body, signedHeaders(body, now + 6 * MINUTE), 401],
       ['timestamp a year ahead, validly signed', body, signedHeaders(body, now + 365 * 24 * 60 * MINUTE), 401],
       ['text/plain body', body, { ...signedHeaders(body), 'content-type': 'text/plain' }, 415],
-      ['JSON body with command fields', JSON.stringify(Object.fromEntries(new URLSearchParams(body))), { ...signedHeaders(JSON.stringify(Object.fromEntries(new URLSearchParams(body)))), 'content-type': 'application/json' }, 415],
-      ['form body with a charset', body, { ...signedHeaders(body), 'content-type': `${FORM_CONTENT_TYPE}; charset=utf-8` }, 415],
+      [
+        'JSON body with command fields',
+        JSON.stringify(Object.fromEntries(new URLSearchParams(body))),
+        {
+          ...signedHeaders(JSON.stringify(Object.fromEntries(new URLSearchParams(body)))),
+          'content-type': 'application/json',
+        },
+        415,
+      ],
+      [
+        'form body with a charset',
+        body,
+        { ...signedHeaders(body), 'content-type': `${FORM_CONTENT_TYPE}; charset=utf-8` },
+        415,
+      ],
       ['no content type', body, without('content-type'), 415],
       ['a body over 4 MB, validly signed', huge, signedHeaders(huge), 413],
     ];
@@ -85,7 +123,9 @@ describe('Slack request security', () => {
     harness = await startHarness();
     const h = harness;
     const earlier = await h.command(ID, REQUESTER, CHANNEL, { timestamp: nowSeconds() - 4 * MINUTE });
-    const later = await h.command('i-bp1securesecuresec02', REQUESTER, CHANNEL, { timestamp: nowSeconds() + 4 * MINUTE });
+    const later = await h.command('i-bp1securesecuresec02', REQUESTER, CHANNEL, {
+      timestamp: nowSeconds() + 4 * MINUTE,
+    });
     expect([earlier.status, later.status]).toEqual([200, 200]);
     await h.waitForRequest(2);
   });
@@ -98,7 +138,9 @@ describe('Slack request security', () => {
     const send = () => deliver(h, body, { timestamp });
     expect((await send()).status).toBe(200);
     const { message, requestId } = await h.waitForRequest();
-    await waitFor(() => h.slack.ephemerals(REQUESTER).length === 1 || undefined, { message: 'requester told the request was posted' });
+    await waitFor(() => h.slack.ephemerals(REQUESTER).length === 1 || undefined, {
+      message: 'requester told the request was posted',
+    });
     await settled(h, requestId);
     const afterFirst = await footprint(h);
 
@@ -115,7 +157,10 @@ describe('Slack request security', () => {
     const clickedAt = nowSeconds();
     const click = () => deliver(h, clickBody, { timestamp: clickedAt });
     expect((await click()).status).toBe(200);
-    await waitFor(() => h.threadReplies(message).find((r) => r.text.includes(`<@${REQUESTER}>`)), { message: 'final reply', timeoutMs: 10_000 });
+    await waitFor(() => h.threadReplies(message).find((r) => r.text.includes(`<@${REQUESTER}>`)), {
+      message: 'final reply',
+      timeoutMs: 10_000,
+    });
     const afterApproval = await footprint(h);
     expect((await Promise.all([click(), click()])).map((r) => r.status)).toEqual([200, 200]);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -126,7 +171,11 @@ describe('Slack request security', () => {
 
   it('refuses non-approvers, self-approval, other channels and non-requesters, and changes nothing', async () => {
     harness = await startHarness({
-      env: { HBR_APPROVERS: `${APPROVER},${REQUESTER}`, HBR_REQUESTERS: `${REQUESTER},${APPROVER}`, HBR_ALLOWED_CHANNELS: CHANNEL },
+      env: {
+        HBR_APPROVERS: `${APPROVER},${REQUESTER}`,
+        HBR_REQUESTERS: `${REQUESTER},${APPROVER}`,
+        HBR_ALLOWED_CHANNELS: CHANNEL,
+      },
     });
     const h = harness;
     await h.command(ID);
@@ -142,12 +191,22 @@ describe('Slack request security', () => {
     ];
     for (const [name, sent, user, answer] of refusals) {
       expect((await sent).status, name).toBe(200);
-      await waitFor(() => h.slack.ephemerals(user).find((e) => answer.test(JSON.stringify(e))), { message: `${name}: refused` });
+      await waitFor(() => h.slack.ephemerals(user).find((e) => answer.test(JSON.stringify(e))), {
+        message: `${name}: refused`,
+      });
     }
     const acks: Array<[string, Promise<BotResponse>, RegExp]> = [
-      ['a request in another channel', h.command('i-bp1securesecuresec03', REQUESTER, 'COTHERCHAN1'), /does not take requests in this channel/],
+      [
+        'a request in another channel',
+        h.command('i-bp1securesecuresec03', REQUESTER, 'COTHERCHAN1'),
+        /does not take requests in this channel/,
+      ],
       ['a request by a non-requester', h.command('i-bp1securesecuresec04', STRANGER), /not allowed to request/],
-      ['a status look-up by a non-requester', h.slash('/hbr-status', 'i-bp1securesecuresec05', STRANGER), /not allowed/],
+      [
+        'a status look-up by a non-requester',
+        h.slash('/hbr-status', 'i-bp1securesecuresec05', STRANGER),
+        /not allowed/,
+      ],
       ['a show by a non-requester', h.command(`show ${requestId}`, STRANGER), /not allowed/],
       ['an audit by a non-requester', h.command('audit', STRANGER), /not allowed/],
     ];

@@ -1,6 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { APPROVER, REQUESTER, SECOND_APPROVER, SIGNING_SECRET, STRANGER, startHarness, type Harness } from '../support/bot-harness.js';
 import { sendBlockAction, slackSignature } from '../../sandbox/slack-requests.js';
+import {
+  APPROVER,
+  type Harness,
+  REQUESTER,
+  SECOND_APPROVER,
+  SIGNING_SECRET,
+  STRANGER,
+  startHarness,
+} from '../support/bot-harness.js';
 import { waitFor } from '../support/wait-for.js';
 
 const ID = 'i-bp1ccccccccccccccccc';
@@ -24,9 +32,12 @@ describe('approval', () => {
     await waitFor(() => message.updates.length === 1, { message: 'pre-flight edit' });
     const response = await harness.click('approve', requestId, STRANGER);
     expect(response.status).toBe(200);
-    await waitFor(() => harness?.slack.ephemerals(STRANGER).find((e) => /not an approver for hbr-bot/.test(JSON.stringify(e))), {
-      message: 'stranger told they are not an approver',
-    });
+    await waitFor(
+      () => harness?.slack.ephemerals(STRANGER).find((e) => /not an approver for hbr-bot/.test(JSON.stringify(e))),
+      {
+        message: 'stranger told they are not an approver',
+      },
+    );
     expect(harness.textOf(message)).toContain('hbr_approve');
     expect(message.updates).toHaveLength(1);
     expect(harness.hbr.calls).toHaveLength(0);
@@ -45,14 +56,18 @@ describe('approval', () => {
     harness = await startHarness({ env: { HBR_APPROVERS: REQUESTER, HBR_ALLOW_SELF_APPROVAL: 'true' } });
     const second = await postedRequest(harness);
     await harness.click('approve', second.requestId, REQUESTER);
-    await waitFor(() => harness?.hbr.callsOf('InstallBackupClients').length === 1 || undefined, { message: 'self-approved install' });
+    await waitFor(() => harness?.hbr.callsOf('InstallBackupClients').length === 1 || undefined, {
+      message: 'self-approved install',
+    });
   });
 
   it('lets members of an approver user group decide', async () => {
     harness = await startHarness({ env: { HBR_APPROVERS: 'SAPPROVERS' }, usergroups: { SAPPROVERS: ['UGROUPAPPR'] } });
     const { requestId } = await postedRequest(harness);
     await harness.click('approve', requestId, 'UGROUPAPPR');
-    await waitFor(() => harness?.hbr.callsOf('InstallBackupClients').length === 1 || undefined, { message: 'group member approved' });
+    await waitFor(() => harness?.hbr.callsOf('InstallBackupClients').length === 1 || undefined, {
+      message: 'group member approved',
+    });
   });
 
   it('turns five simultaneous approve clicks and a reject into exactly one decision and one install', async () => {
@@ -72,11 +87,16 @@ describe('approval', () => {
       },
       { message: 'six losers told who won' },
     );
-    const decision = JSON.parse((await h.redis.hget(`${h.config.queuePrefix}:request:${requestId}`, 'decision')) ?? '{}');
+    const decision = JSON.parse(
+      (await h.redis.hget(`${h.config.queuePrefix}:request:${requestId}`, 'decision')) ?? '{}',
+    );
     expect(['approved', 'rejected']).toContain(decision.outcome);
     expect(JSON.stringify(losers[0])).toContain(`<@${decision.by}>`);
     if (decision.outcome === 'approved') {
-      await waitFor(() => /Installed on/i.test(h.textOf(message)) || undefined, { message: 'request finished', timeoutMs: 10_000 });
+      await waitFor(() => /Installed on/i.test(h.textOf(message)) || undefined, {
+        message: 'request finished',
+        timeoutMs: 10_000,
+      });
       expect(h.hbr.callsOf('InstallBackupClients')).toHaveLength(1);
     } else {
       await waitFor(() => /Rejected by/i.test(h.textOf(message)) || undefined, { message: 'request rejected' });
@@ -88,23 +108,31 @@ describe('approval', () => {
     harness = await startHarness();
     const { message, requestId } = await postedRequest(harness);
     await harness.click('reject', requestId, APPROVER);
-    await waitFor(() => /Rejected by/.test(harness?.textOf(message) ?? '') || undefined, { message: 'request message shows the rejection' });
+    await waitFor(() => /Rejected by/.test(harness?.textOf(message) ?? '') || undefined, {
+      message: 'request message shows the rejection',
+    });
     expect(harness.textOf(message)).toContain(`<@${APPROVER}>`);
     expect(harness.textOf(message)).not.toContain('hbr_approve');
     await harness.click('approve', requestId, SECOND_APPROVER);
-    await waitFor(() => harness?.slack.ephemerals(SECOND_APPROVER).find((e) => /already rejected/i.test(JSON.stringify(e))), {
-      message: 'late approver told it was rejected',
-    });
+    await waitFor(
+      () => harness?.slack.ephemerals(SECOND_APPROVER).find((e) => /already rejected/i.test(JSON.stringify(e))),
+      {
+        message: 'late approver told it was rejected',
+      },
+    );
     expect(harness.hbr.calls).toHaveLength(0);
   });
 
-  it('shows the decision through the click\'s response_url, not chat.update, and the jobs still edit the message after it', async () => {
+  it("shows the decision through the click's response_url, not chat.update, and the jobs still edit the message after it", async () => {
     harness = await startHarness();
     const h = harness;
     const { message, requestId } = await postedRequest(h);
     await waitFor(() => message.updates.length === 1, { message: 'pre-flight edit' });
     await h.click('approve', requestId, APPROVER);
-    await waitFor(() => /Installed on/.test(h.textOf(message)) || undefined, { message: 'request finished', timeoutMs: 10_000 });
+    await waitFor(() => /Installed on/.test(h.textOf(message)) || undefined, {
+      message: 'request finished',
+      timeoutMs: 10_000,
+    });
 
     const replaced = h.slack.responseUrlPosts.filter((p) => p.body.replace_original === true);
     expect(replaced).toHaveLength(1);
@@ -143,20 +171,28 @@ describe('approval', () => {
     }
     await waitFor(
       () => {
-        const refused = harness?.slack.ephemerals(APPROVER).filter((e) => /does not know this request/.test(JSON.stringify(e)));
+        const refused = harness?.slack
+          .ephemerals(APPROVER)
+          .filter((e) => /does not know this request/.test(JSON.stringify(e)));
         return refused?.length === 2 ? refused : undefined;
       },
       { message: 'both tampered clicks refused' },
     );
-    expect(await harness.redis.hget(`${harness.config.queuePrefix}:request:${second.requestId}`, 'status')).toBe('pending');
+    expect(await harness.redis.hget(`${harness.config.queuePrefix}:request:${second.requestId}`, 'status')).toBe(
+      'pending',
+    );
     expect(harness.hbr.calls).toHaveLength(0);
   });
 
   it('answers forged signatures and stale timestamps with 401 and does nothing', async () => {
     harness = await startHarness();
-    const forged = await harness.command(ID, REQUESTER, undefined, { signature: slackSignature('wrong-secret', Math.floor(Date.now() / 1000), 'x') });
+    const forged = await harness.command(ID, REQUESTER, undefined, {
+      signature: slackSignature('wrong-secret', Math.floor(Date.now() / 1000), 'x'),
+    });
     expect(forged.status).toBe(401);
-    const stale = await harness.command(ID, REQUESTER, undefined, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
+    const stale = await harness.command(ID, REQUESTER, undefined, {
+      timestamp: Math.floor(Date.now() / 1000) - 6 * 60,
+    });
     expect(stale.status).toBe(401);
     const wrongSecret = await harness.command(ID, REQUESTER, undefined, { signingSecret: 'not-the-secret' });
     expect(wrongSecret.status).toBe(401);

@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { APPROVER, REQUESTER, instanceIdsFor, startHarness, type Harness, type HarnessOptions } from '../support/bot-harness.js';
+import {
+  APPROVER,
+  type Harness,
+  type HarnessOptions,
+  instanceIdsFor,
+  REQUESTER,
+  startHarness,
+} from '../support/bot-harness.js';
 import { waitFor } from '../support/wait-for.js';
 
 let harness: Harness | undefined;
@@ -18,7 +25,12 @@ async function installAndWait(options: HarnessOptions, instanceIds: string[], ti
   const { message, requestId } = await h.waitForRequest();
   await h.click('approve', requestId, APPROVER);
   const final = await waitFor(
-    () => h.threadReplies(message).find((reply) => reply.text.includes(`<@${REQUESTER}>`) || JSON.stringify(reply.blocks).includes(`<@${REQUESTER}>`)),
+    () =>
+      h
+        .threadReplies(message)
+        .find(
+          (reply) => reply.text.includes(`<@${REQUESTER}>`) || JSON.stringify(reply.blocks).includes(`<@${REQUESTER}>`),
+        ),
     { message: 'final reply mentioning the requester', timeoutMs },
   );
   return { h, message, requestId, final };
@@ -73,19 +85,26 @@ describe('install and polling', () => {
     expect(finalText).toContain('INSTALL_FAILED');
     expect(finalText).toContain(String(failing));
     expect(finalText).toContain(String(stopped));
-    await waitFor(() => /Installed on 1 of 5 — 4 failed/.test(h.textOf(message)) || undefined, { message: 'final status on the request' });
+    await waitFor(() => /Installed on 1 of 5 — 4 failed/.test(h.textOf(message)) || undefined, {
+      message: 'final status on the request',
+    });
   });
 
   it('splits 45 instances into three calls of at most 20', async () => {
     const { h, final } = await installAndWait({}, ids(45, 'g'));
-    const calls = h.hbr.callsOf('InstallBackupClients').map((c) => (JSON.parse(c.params.InstanceIds ?? '[]') as string[]).length);
+    const calls = h.hbr
+      .callsOf('InstallBackupClients')
+      .map((c) => (JSON.parse(c.params.InstanceIds ?? '[]') as string[]).length);
     expect(calls).toEqual([20, 20, 5]);
     expect(h.hbr.taskIds()).toHaveLength(3);
     expect(h.textOf(final)).toMatch(/45/);
   });
 
   it('reports a task that never finishes as timed out and stops polling', async () => {
-    const { h, message, final } = await installAndWait({ hbr: { pollsToComplete: Infinity }, env: { HBR_TASK_TIMEOUT_MS: '1500' } }, ids(1, 'h'));
+    const { h, message, final } = await installAndWait(
+      { hbr: { pollsToComplete: Infinity }, env: { HBR_TASK_TIMEOUT_MS: '1500' } },
+      ids(1, 'h'),
+    );
     expect(h.textOf(final)).toMatch(/timed out/i);
     const install = h.hbr.callsOf('InstallBackupClients')[0];
     const lastPoll = h.hbr.callsOf('DescribeTask').at(-1);
@@ -121,14 +140,19 @@ describe('install and polling', () => {
     await h.command(ids(1, 'k').join(' '));
     const { message, requestId } = await h.waitForRequest();
     await h.click('approve', requestId, APPROVER);
-    const reply = await waitFor(() => h.threadReplies(message).find((r) => /Forbidden\.RAM/.test(h.textOf(r))), { message: 'failure explained' });
+    const reply = await waitFor(() => h.threadReplies(message).find((r) => /Forbidden\.RAM/.test(h.textOf(r))), {
+      message: 'failure explained',
+    });
     expect(h.hbr.callsOf('InstallBackupClients')).toHaveLength(1);
     const hbrRequestId = h.hbr.callsOf('InstallBackupClients')[0]?.requestId;
     expect(h.textOf(reply)).toContain(String(hbrRequestId));
     expect(h.textOf(reply)).toMatch(/permission/i);
-    await waitFor(() => (/failed/i.test(h.textOf(message)) && !h.textOf(message).includes('hbr_approve')) || undefined, {
-      message: 'request message shows failed',
-    });
+    await waitFor(
+      () => (/failed/i.test(h.textOf(message)) && !h.textOf(message).includes('hbr_approve')) || undefined,
+      {
+        message: 'request message shows failed',
+      },
+    );
     expect(await h.redis.hget(`${h.config.queuePrefix}:request:${requestId}`, 'status')).toBe('failed');
   });
 
@@ -181,9 +205,17 @@ describe('install and polling', () => {
     const { message, requestId } = await h.waitForRequest();
     // What the previous version wrote once it had started the install job, before it was stopped.
     const key = `${h.config.queuePrefix}:request:${requestId}`;
-    await h.redis.hset(key, 'status', 'installing', 'decision', JSON.stringify({ outcome: 'approved', by: APPROVER, at: Date.now() }));
+    await h.redis.hset(
+      key,
+      'status',
+      'installing',
+      'decision',
+      JSON.stringify({ outcome: 'approved', by: APPROVER, at: Date.now() }),
+    );
     await h.restart();
-    await waitFor(() => /Installed on 1 of 1/.test(h.textOf(message)) || undefined, { message: 'finished after the upgrade' });
+    await waitFor(() => /Installed on 1 of 1/.test(h.textOf(message)) || undefined, {
+      message: 'finished after the upgrade',
+    });
     expect(h.hbr.callsOf('InstallBackupClients')).toHaveLength(1);
     expect(await h.redis.hget(key, 'status')).toBe('finished');
   });

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../src/slack/messages/blocks.js';
-import { APPROVER, REQUESTER, instanceIdsFor, startHarness, type Harness } from '../support/bot-harness.js';
+import { APPROVER, type Harness, instanceIdsFor, REQUESTER, startHarness } from '../support/bot-harness.js';
 import { waitFor } from '../support/wait-for.js';
 
 let harness: Harness | undefined;
@@ -60,7 +60,9 @@ describe('pre-flight: the approver sees what they approve', () => {
   it('flags stopped, missing and no-Cloud-Assistant instances before approval, and HBR then refuses exactly those', async () => {
     const [ok, stopped, missing, noAgent] = instanceIdsFor(4, 'q');
     harness = await startHarness({
-      hbr: { instances: { [stopped ?? '']: 'stopped', [missing ?? '']: 'missing', [noAgent ?? '']: 'no-cloud-assist' } },
+      hbr: {
+        instances: { [stopped ?? '']: 'stopped', [missing ?? '']: 'missing', [noAgent ?? '']: 'no-cloud-assist' },
+      },
     });
     const h = harness;
     await h.command([ok, stopped, missing, noAgent].join(' '));
@@ -83,7 +85,8 @@ describe('pre-flight: the approver sees what they approve', () => {
     await h.click('approve', requestId, APPROVER);
     const final = await waitFor(() => finalReply(h, message), { message: 'final reply', timeoutMs: 10_000 });
     const result = h.textOf(final);
-    for (const code of ['InstanceNotRunning', 'InstanceNotExists', 'CloudAssistNotRunningOnInstance']) expect(result).toContain(code);
+    for (const code of ['InstanceNotRunning', 'InstanceNotExists', 'CloudAssistNotRunningOnInstance'])
+      expect(result).toContain(code);
     expect(result).toContain('Installed on 1 of 4');
     // The decided message keeps the details.
     expect(h.textOf(message)).toContain('stopped — will be refused');
@@ -96,10 +99,15 @@ describe('pre-flight: the approver sees what they approve', () => {
     const [a] = instanceIdsFor(1, 'r');
     await h.command(a ?? '');
     const { message, requestId } = await h.waitForRequest();
-    const text = await waitFor(() => (h.textOf(message).includes('details unavailable') ? h.textOf(message) : undefined), {
-      message: 'the details-unavailable note',
-    });
-    expect(text).toContain("ECS details unavailable: the AccessKey's RAM identity lacks ecs:DescribeInstances (optional; see README)");
+    const text = await waitFor(
+      () => (h.textOf(message).includes('details unavailable') ? h.textOf(message) : undefined),
+      {
+        message: 'the details-unavailable note',
+      },
+    );
+    expect(text).toContain(
+      "ECS details unavailable: the AccessKey's RAM identity lacks ecs:DescribeInstances (optional; see README)",
+    );
     expect(text).toContain(a);
     expect(hasButtons(message.updates.at(-1)?.blocks ?? [])).toBe(true);
     // A permanent refusal is not retried.
@@ -107,7 +115,10 @@ describe('pre-flight: the approver sees what they approve', () => {
     expect(h.ecs.callsOf('DescribeCloudAssistantStatus')).toHaveLength(0);
 
     await h.click('approve', requestId, APPROVER);
-    await waitFor(() => /Installed on/.test(h.textOf(message)) || undefined, { message: 'install finished', timeoutMs: 10_000 });
+    await waitFor(() => /Installed on/.test(h.textOf(message)) || undefined, {
+      message: 'install finished',
+      timeoutMs: 10_000,
+    });
     expect(h.textOf(message)).toContain('details unavailable');
   });
 
@@ -119,10 +130,13 @@ describe('pre-flight: the approver sees what they approve', () => {
     const [a] = instanceIdsFor(1, 's');
     await h.command(a ?? '');
     const { message } = await h.waitForRequest();
-    const text = await waitFor(() => (h.textOf(message).includes('details unavailable') ? h.textOf(message) : undefined), {
-      message: 'the details-unavailable note',
-      timeoutMs: 10_000,
-    });
+    const text = await waitFor(
+      () => (h.textOf(message).includes('details unavailable') ? h.textOf(message) : undefined),
+      {
+        message: 'the details-unavailable note',
+        timeoutMs: 10_000,
+      },
+    );
     expect(text).toContain('ECS details unavailable: ECS is throttling this account');
     expect(h.ecs.callsOf('DescribeInstances')).toHaveLength(12);
   });
@@ -134,9 +148,13 @@ describe('pre-flight: the approver sees what they approve', () => {
     const [a] = instanceIdsFor(1, 't');
     await h.command(a ?? '');
     const { message } = await h.waitForRequest();
-    const text = await waitFor(() => (h.textOf(message).includes(PREFLIGHT) ? h.textOf(message) : undefined), { message: 'details' });
+    const text = await waitFor(() => (h.textOf(message).includes(PREFLIGHT) ? h.textOf(message) : undefined), {
+      message: 'details',
+    });
     expect(text).toContain(`web-${(a ?? '').slice(-4)}`);
-    expect(text).toContain("Cloud Assistant states unavailable: the AccessKey's RAM identity lacks ecs:DescribeCloudAssistantStatus (optional; see README)");
+    expect(text).toContain(
+      "Cloud Assistant states unavailable: the AccessKey's RAM identity lacks ecs:DescribeCloudAssistantStatus (optional; see README)",
+    );
     expect(text).toContain('0 ready, 1 to check');
   });
 
@@ -152,10 +170,15 @@ describe('pre-flight: the approver sees what they approve', () => {
     const { message } = await h.waitForRequest();
     expect(message.at - started).toBeLessThan(1500);
     expect(JSON.stringify(message.blocks)).not.toContain(PREFLIGHT);
-    const posted = await waitFor(() => h.slack.ephemerals(REQUESTER).find((e) => e.text.includes('posted')), { message: 'requester told' });
+    const posted = await waitFor(() => h.slack.ephemerals(REQUESTER).find((e) => e.text.includes('posted')), {
+      message: 'requester told',
+    });
     expect(posted.at - started).toBeLessThan(1500);
 
-    await waitFor(() => h.textOf(message).includes(PREFLIGHT) || undefined, { message: 'details after the slow answer', timeoutMs: 10_000 });
+    await waitFor(() => h.textOf(message).includes(PREFLIGHT) || undefined, {
+      message: 'details after the slow answer',
+      timeoutMs: 10_000,
+    });
     const edited = message.updates.find((u) => JSON.stringify(u.blocks).includes(PREFLIGHT));
     expect((edited?.at ?? 0) - started).toBeGreaterThanOrEqual(5000);
   });
@@ -169,7 +192,10 @@ describe('pre-flight: the approver sees what they approve', () => {
     const { message, requestId } = await h.waitForRequest();
     await h.click('approve', requestId, APPROVER);
     await waitFor(() => finalReply(h, message), { message: 'final reply', timeoutMs: 10_000 });
-    await waitFor(() => h.textOf(message).includes(PREFLIGHT) || undefined, { message: 'details on the decided message', timeoutMs: 10_000 });
+    await waitFor(() => h.textOf(message).includes(PREFLIGHT) || undefined, {
+      message: 'details on the decided message',
+      timeoutMs: 10_000,
+    });
     // Let any late edit land, then look at the message as it stays.
     await new Promise((resolve) => setTimeout(resolve, 300));
     const last = message.updates.at(-1);
@@ -185,7 +211,9 @@ describe('pre-flight: the approver sees what they approve', () => {
     const h = harness;
     await h.command(ids.join(' '));
     const { message } = await h.waitForRequest();
-    const text = await waitFor(() => (h.textOf(message).includes(PREFLIGHT) ? h.textOf(message) : undefined), { message: 'details' });
+    const text = await waitFor(() => (h.textOf(message).includes(PREFLIGHT) ? h.textOf(message) : undefined), {
+      message: 'details',
+    });
     expect(text).toContain('180 ready, 20 will be refused');
     expect(text).toContain('Ready (180)');
     for (const id of stopped) expect(text).toContain(id);

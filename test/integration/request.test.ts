@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { APPROVER, CHANNEL, REQUESTER, STRANGER, startHarness, type Harness } from '../support/bot-harness.js';
+import { APPROVER, CHANNEL, type Harness, REQUESTER, STRANGER, startHarness } from '../support/bot-harness.js';
 import { waitFor } from '../support/wait-for.js';
 
 const IDS = ['i-bp1aaaaaaaaaaaaaaaa1', 'i-bp1aaaaaaaaaaaaaaaa2'];
@@ -27,16 +27,22 @@ describe('/hbr-install: the request', () => {
     for (const id of IDS) expect(text).toContain(id);
     expect(text).toContain(`<@${REQUESTER}>`);
     expect(text).toContain('cn-hangzhou');
-    const actions = (message.blocks as Array<{ type: string; elements?: Array<{ value?: string; confirm?: unknown; action_id: string }> }>).find(
-      (b) => b.type === 'actions',
-    );
+    const actions = (
+      message.blocks as Array<{
+        type: string;
+        elements?: Array<{ value?: string; confirm?: unknown; action_id: string }>;
+      }>
+    ).find((b) => b.type === 'actions');
     expect(actions?.elements?.map((e) => e.action_id)).toEqual(['hbr_approve', 'hbr_reject']);
     expect(actions?.elements?.every((e) => e.value === requestId)).toBe(true);
     expect(actions?.elements?.[0]?.confirm).toBeDefined();
 
-    const posted = await waitFor(() => harness?.slack.ephemerals(REQUESTER).find((e) => JSON.stringify(e).includes(requestId)), {
-      message: 'requester told the request was posted',
-    });
+    const posted = await waitFor(
+      () => harness?.slack.ephemerals(REQUESTER).find((e) => JSON.stringify(e).includes(requestId)),
+      {
+        message: 'requester told the request was posted',
+      },
+    );
     expect(JSON.stringify(posted)).toContain(`<@${APPROVER}>`);
     expect(harness.hbr.calls).toHaveLength(0);
   });
@@ -73,15 +79,21 @@ describe('/hbr-install: the request', () => {
   });
 
   it('refuses commands outside HBR_ALLOWED_CHANNELS and from non-requesters', async () => {
-    harness = await startHarness({ env: { HBR_ALLOWED_CHANNELS: 'CALLOWED01', HBR_REQUESTERS: `${REQUESTER},SREQGROUP1` }, usergroups: { SREQGROUP1: ['UGROUPMEM1'] } });
+    harness = await startHarness({
+      env: { HBR_ALLOWED_CHANNELS: 'CALLOWED01', HBR_REQUESTERS: `${REQUESTER},SREQGROUP1` },
+      usergroups: { SREQGROUP1: ['UGROUPMEM1'] },
+    });
     const outside = await harness.command(IDS[0] ?? '', REQUESTER, CHANNEL);
     expect(ackText(outside)).toContain('CALLOWED01');
 
     const stranger = await harness.command(IDS[0] ?? '', STRANGER, 'CALLOWED01');
     expect(stranger.status).toBe(200);
-    await waitFor(() => harness?.slack.ephemerals(STRANGER).find((e) => /not allowed to request|not a requester/i.test(e.text)), {
-      message: 'stranger refused',
-    });
+    await waitFor(
+      () => harness?.slack.ephemerals(STRANGER).find((e) => /not allowed to request|not a requester/i.test(e.text)),
+      {
+        message: 'stranger refused',
+      },
+    );
 
     await harness.command(IDS[0] ?? '', 'UGROUPMEM1', 'CALLOWED01');
     await harness.waitForRequest();
@@ -94,9 +106,12 @@ describe('/hbr-install: the request', () => {
     await harness.command(IDS[0] ?? '');
     const { message } = await harness.waitForRequest();
     expect(message.channel).toBe('CAPPROVALS');
-    const told = await waitFor(() => harness?.slack.ephemerals(REQUESTER).find((e) => JSON.stringify(e).includes('http')), {
-      message: 'permalink sent',
-    });
+    const told = await waitFor(
+      () => harness?.slack.ephemerals(REQUESTER).find((e) => JSON.stringify(e).includes('http')),
+      {
+        message: 'permalink sent',
+      },
+    );
     expect(harness.slack.callsOf('chat.getPermalink')).toHaveLength(1);
     expect(JSON.stringify(told)).toContain(String(harness.slack.callsOf('chat.getPermalink')[0]?.response.permalink));
   });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { APPROVER, REQUESTER, STRANGER, startHarness, type Harness } from '../support/bot-harness.js';
+import { APPROVER, type Harness, REQUESTER, STRANGER, startHarness } from '../support/bot-harness.js';
 import { waitFor } from '../support/wait-for.js';
 
 let harness: Harness | undefined;
@@ -15,7 +15,14 @@ async function shown(h: Harness, requestId: string, user = REQUESTER): Promise<s
   const before = h.repliesTo(user).length;
   await h.command(`show ${requestId}`, user);
   const answer = new RegExp(`^(Request ${requestId} \\(|hbr-bot knows no request ${requestId})`);
-  return waitFor(() => h.repliesTo(user).slice(before).find((t) => answer.test(t)), { message: `show ${requestId} answered` });
+  return waitFor(
+    () =>
+      h
+        .repliesTo(user)
+        .slice(before)
+        .find((t) => answer.test(t)),
+    { message: `show ${requestId} answered` },
+  );
 }
 
 describe('/hbr-install show <request id>', () => {
@@ -32,7 +39,9 @@ describe('/hbr-install show <request id>', () => {
     expect(pending).not.toContain('hbr_approve'); // read-only: no buttons
 
     await h.click('approve', requestId, APPROVER);
-    await waitFor(() => /Installed on 1 of 2 — 1 failed/.test(h.textOf(message)) || undefined, { message: 'request finished' });
+    await waitFor(() => /Installed on 1 of 2 — 1 failed/.test(h.textOf(message)) || undefined, {
+      message: 'request finished',
+    });
     const finished = await shown(h, requestId);
     expect(finished).toContain('Installed on 1 of 2 — 1 failed');
     expect(finished).toContain(`\`${GOOD}\` installed`);

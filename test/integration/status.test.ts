@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLIENT_STATUS_SENTENCES } from '../../src/slack/messages/hbr-sentences.js';
-import { REQUESTER, STRANGER, instanceIdsFor as ids, startHarness, type Harness } from '../support/bot-harness.js';
+import { type Harness, instanceIdsFor as ids, REQUESTER, STRANGER, startHarness } from '../support/bot-harness.js';
 import { waitFor } from '../support/wait-for.js';
 
 let harness: Harness | undefined;
@@ -9,12 +9,13 @@ afterEach(async () => {
   harness = undefined;
 });
 
-
 const secondsAgo = (s: number): number => Math.floor(Date.now() / 1000) - s;
 
 /** The status reply the user got after the ack. */
 async function statusReply(h: Harness, user = REQUESTER): Promise<string> {
-  return waitFor(() => h.repliesTo(user).find((t) => /HBR backup client status/.test(t)), { message: 'status answered' });
+  return waitFor(() => h.repliesTo(user).find((t) => /HBR backup client status/.test(t)), {
+    message: 'status answered',
+  });
 }
 
 describe('status: /hbr-status and /hbr-install status', () => {
@@ -22,7 +23,12 @@ describe('status: /hbr-status and /hbr-install status', () => {
     harness = await startHarness({ hbr: { maxPageSize: 3 } });
     const h = harness;
     const [current, outdated, failed, unknown, installing, notInstalled, none] = ids(7, 's');
-    h.hbr.seedClient(current!, { status: 'ACTIVATED', clientVersion: '2.14.0', maxClientVersion: '2.14.0', lastHeartBeatTime: secondsAgo(180) });
+    h.hbr.seedClient(current!, {
+      status: 'ACTIVATED',
+      clientVersion: '2.14.0',
+      maxClientVersion: '2.14.0',
+      lastHeartBeatTime: secondsAgo(180),
+    });
     h.hbr.seedClient(outdated!, { status: 'ACTIVATED', clientVersion: '2.9.1', maxClientVersion: '2.14.0' });
     h.hbr.seedClient(failed!, { status: 'INSTALL_FAILED' });
     h.hbr.seedClient(unknown!, { status: 'UNKNOWN', lastHeartBeatTime: secondsAgo(2 * 24 * 3600) });
@@ -30,7 +36,10 @@ describe('status: /hbr-status and /hbr-install status', () => {
     h.hbr.seedClient(notInstalled!, { status: 'NOT_INSTALLED' });
     h.hbr.seedClient(ids(1, 'z')[0]!, { status: 'ACTIVATED' }); // not asked about
 
-    const response = await h.slash('/hbr-status', [current, outdated, failed, unknown, installing, notInstalled, none].join(' '));
+    const response = await h.slash(
+      '/hbr-status',
+      [current, outdated, failed, unknown, installing, notInstalled, none].join(' '),
+    );
     expect(response.status).toBe(200);
     expect(response.latencyMs).toBeLessThan(1000);
     const text = await statusReply(h);
@@ -42,7 +51,9 @@ describe('status: /hbr-status and /hbr-install status', () => {
       expect(JSON.parse(call.form.InstanceIds ?? '[]')).toHaveLength(7);
     }
     expect(text).toContain('cn-hangzhou');
-    expect(text).toMatch(new RegExp(`${current}\`? \\*protected\\* · client \`2\\.14\\.0\` · last heartbeat 3 minutes ago`));
+    expect(text).toMatch(
+      new RegExp(`${current}\`? \\*protected\\* · client \`2\\.14\\.0\` · last heartbeat 3 minutes ago`),
+    );
     expect(text).toMatch(new RegExp(`${outdated}.*outdated \\(\`2\\.14\\.0\` available\\)`));
     expect(text).toMatch(new RegExp(`${failed}\`? \\*install failed\\* \`INSTALL_FAILED\``));
     expect(text).toMatch(new RegExp(`${unknown}.*last heartbeat 2 days ago`));
@@ -65,7 +76,10 @@ describe('status: /hbr-status and /hbr-install status', () => {
     const many = ids(200, 't');
     many.forEach((id, i) => {
       if (i % 4 === 0) return; // no client
-      h.hbr.seedClient(id, { status: i % 4 === 1 ? 'ACTIVATED' : i % 4 === 2 ? 'STOPPED' : `ODD_STATUS_${i}`, clientVersion: '2.13.2' });
+      h.hbr.seedClient(id, {
+        status: i % 4 === 1 ? 'ACTIVATED' : i % 4 === 2 ? 'STOPPED' : `ODD_STATUS_${i}`,
+        clientVersion: '2.13.2',
+      });
     });
     await h.command(`status ${many.join('\n')} --region cn-hangzhou`);
     const text = await statusReply(h);

@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { operationWords } from '../../src/slack/messages/operation-words.js';
-import { APPROVER, REQUESTER, instanceIdsFor as ids, startHarness, type Harness, type HarnessOptions } from '../support/bot-harness.js';
+import {
+  APPROVER,
+  type Harness,
+  type HarnessOptions,
+  instanceIdsFor as ids,
+  REQUESTER,
+  startHarness,
+} from '../support/bot-harness.js';
 import { waitFor } from '../support/wait-for.js';
 
 let harness: Harness | undefined;
@@ -8,7 +15,6 @@ afterEach(async () => {
   await harness?.close();
   harness = undefined;
 });
-
 
 interface Button {
   action_id: string;
@@ -38,7 +44,9 @@ describe('/hbr-uninstall', () => {
 
     const original = JSON.stringify(message.blocks);
     expect(original).toContain('HBR backup client uninstall: 2 instances in cn-hangzhou');
-    const buttons = (message.blocks as Array<{ type: string; elements?: Button[] }>).find((b) => b.type === 'actions')?.elements ?? [];
+    const buttons =
+      (message.blocks as Array<{ type: string; elements?: Button[] }>).find((b) => b.type === 'actions')?.elements ??
+      [];
     expect(buttons.map((e) => e.action_id)).toEqual(['hbr_approve', 'hbr_reject']);
     expect(buttons[0]).toMatchObject({ style: 'danger', confirm: { style: 'danger' } });
     expect(buttons[0]?.confirm?.text.text).toBe(
@@ -57,7 +65,9 @@ describe('/hbr-uninstall', () => {
     expect(finalText).toContain('Uninstalled from all 2');
     expect(finalText).toContain(`\`${a}\` uninstalled`);
     expect(finalText).toContain('HBR backup client uninstall');
-    await waitFor(() => /Uninstalled from all 2/.test(h.textOf(message)) || undefined, { message: 'request message shows the result' });
+    await waitFor(() => /Uninstalled from all 2/.test(h.textOf(message)) || undefined, {
+      message: 'request message shows the result',
+    });
     expect(h.threadReplies(message)[0] && h.textOf(h.threadReplies(message)[0]!)).toContain('Uninstall progress');
     expect(h.hbr.clients().map((c) => c.instanceId)).not.toContain(a);
     expect(await h.redis.hget(`${h.config.queuePrefix}:request:${requestId}`, 'status')).toBe('finished');
@@ -76,7 +86,9 @@ describe('/hbr-uninstall', () => {
     expect(text).toContain(`\`${failing}\` failed — \`UNINSTALL_FAILED UninstallClientFailed\``);
     expect(text).toContain(operationWords('uninstall').resultSentences.UNINSTALL_FAILED);
     expect(text).toContain(`\`${stopped}\` refused by HBR — \`InstanceNotRunning\``);
-    await waitFor(() => /Uninstalled from 1 of 3 — 2 failed/.test(h.textOf(message)) || undefined, { message: 'final status on the request' });
+    await waitFor(() => /Uninstalled from 1 of 3 — 2 failed/.test(h.textOf(message)) || undefined, {
+      message: 'final status on the request',
+    });
     expect(h.hbr.clients().map((c) => c.instanceId)).toContain(failing);
   });
 

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 
 import {
+  type Acs3Request,
   acs3CanonicalRequest,
   acs3Signature,
   acs3StringToSign,
@@ -19,7 +20,6 @@ import {
   v2StringToSign,
   verifyAcs3,
   verifyV2,
-  type Acs3Request,
 } from '../../sandbox/alibaba-signature.js';
 
 const SECRET = 'test-secret';
@@ -28,7 +28,15 @@ const secretFor = (id: string): string | undefined => (id === 'testid' ? SECRET 
 // --- a DescribeBackupClients request, signed by hand ---------------------------------------------
 const BODY = 'InstanceIds=%5B%22i-bp1abcdefgh%22%5D';
 const BODY_HASH = '36b0870270c39fe0192a309223217df82c13d9051f1012e3a58b85183bf4bb0a';
-const SIGNED_HEADERS = ['host', 'x-acs-action', 'x-acs-content-sha256', 'x-acs-date', 'x-acs-signature-nonce', 'x-acs-version', 'content-type'];
+const SIGNED_HEADERS = [
+  'host',
+  'x-acs-action',
+  'x-acs-content-sha256',
+  'x-acs-date',
+  'x-acs-signature-nonce',
+  'x-acs-version',
+  'content-type',
+];
 const EXPECTED_CANONICAL_REQUEST =
   'POST\n' +
   '/\n' +
@@ -69,8 +77,8 @@ function handSignedRequest(overrides: Partial<Acs3Request> = {}): Acs3Request {
 }
 
 describe('shared primitives', () => {
-  it('percent-encodes like encodeURIComponent plus ! \' ( ) *', () => {
-    expect(percentEncode("a b!'()*~-._/[]\"")).toBe('a%20b%21%27%28%29%2A~-._%2F%5B%5D%22');
+  it("percent-encodes like encodeURIComponent plus ! ' ( ) *", () => {
+    expect(percentEncode('a b!\'()*~-._/[]"')).toBe('a%20b%21%27%28%29%2A~-._%2F%5B%5D%22');
     expect(percentEncode('é')).toBe('%C3%A9');
   });
 
@@ -94,7 +102,9 @@ describe('ACS3-HMAC-SHA256', () => {
   });
 
   it('parses the Authorization header', () => {
-    expect(parseAcs3Authorization('ACS3-HMAC-SHA256 Credential=AK,SignedHeaders=host;x-acs-date,Signature=ab12')).toEqual({
+    expect(
+      parseAcs3Authorization('ACS3-HMAC-SHA256 Credential=AK,SignedHeaders=host;x-acs-date,Signature=ab12'),
+    ).toEqual({
       algorithm: 'ACS3-HMAC-SHA256',
       accessKeyId: 'AK',
       signedHeaders: ['host', 'x-acs-date'],
@@ -116,7 +126,11 @@ describe('ACS3-HMAC-SHA256', () => {
       handSignedRequest({ method: 'GET' }),
       handSignedRequest({ path: '/v2' }),
     ]) {
-      expect(verifyAcs3(tampered, secretFor)).toMatchObject({ ok: false, code: 'SignatureDoesNotMatch', httpStatus: 400 });
+      expect(verifyAcs3(tampered, secretFor)).toMatchObject({
+        ok: false,
+        code: 'SignatureDoesNotMatch',
+        httpStatus: 400,
+      });
     }
   });
 
@@ -131,16 +145,26 @@ describe('ACS3-HMAC-SHA256', () => {
   });
 
   it('answers InvalidAccessKeyId.NotFound (404) for an unknown key', () => {
-    expect(verifyAcs3(handSignedRequest(), () => undefined)).toMatchObject({ ok: false, code: 'InvalidAccessKeyId.NotFound', httpStatus: 404 });
+    expect(verifyAcs3(handSignedRequest(), () => undefined)).toMatchObject({
+      ok: false,
+      code: 'InvalidAccessKeyId.NotFound',
+      httpStatus: 404,
+    });
   });
 
   it('refuses a signed header missing from the request, and required headers left unsigned', () => {
     const base = handSignedRequest();
     const { 'content-type': _dropped, ...withoutContentType } = base.headers;
-    expect(verifyAcs3(handSignedRequest({ headers: withoutContentType }), secretFor)).toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
+    expect(verifyAcs3(handSignedRequest({ headers: withoutContentType }), secretFor)).toMatchObject({
+      ok: false,
+      code: 'SignatureDoesNotMatch',
+    });
 
     const unsigned = handSignedRequest({
-      headers: { ...base.headers, authorization: `ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=host;x-acs-date,Signature=${EXPECTED_SIGNATURE}` },
+      headers: {
+        ...base.headers,
+        authorization: `ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=host;x-acs-date,Signature=${EXPECTED_SIGNATURE}`,
+      },
     });
     expect(verifyAcs3(unsigned, secretFor)).toMatchObject({ ok: false, code: 'IncompleteSignature' });
   });
@@ -148,8 +172,13 @@ describe('ACS3-HMAC-SHA256', () => {
   it('refuses a missing or foreign Authorization header', () => {
     const base = handSignedRequest();
     const { authorization: _gone, ...noAuth } = base.headers;
-    expect(verifyAcs3(handSignedRequest({ headers: noAuth }), secretFor)).toMatchObject({ ok: false, code: 'MissingSignature' });
-    const foreign = handSignedRequest({ headers: { ...base.headers, authorization: 'AWS4-HMAC-SHA256 Credential=testid,SignedHeaders=host,Signature=00' } });
+    expect(verifyAcs3(handSignedRequest({ headers: noAuth }), secretFor)).toMatchObject({
+      ok: false,
+      code: 'MissingSignature',
+    });
+    const foreign = handSignedRequest({
+      headers: { ...base.headers, authorization: 'AWS4-HMAC-SHA256 Credential=testid,SignedHeaders=host,Signature=00' },
+    });
     expect(verifyAcs3(foreign, secretFor)).toMatchObject({ ok: false, code: 'IncompleteSignature' });
   });
 
@@ -158,7 +187,12 @@ describe('ACS3-HMAC-SHA256', () => {
       method: 'POST',
       path: '/',
       query: { InstanceIds: '["i-bp1abcdefgh"]' },
-      headers: { host: '127.0.0.1:1', 'x-acs-action': 'InstallBackupClients', 'x-acs-version': '2017-09-08', 'x-acs-date': '2024-05-01T08:00:00Z' },
+      headers: {
+        host: '127.0.0.1:1',
+        'x-acs-action': 'InstallBackupClients',
+        'x-acs-version': '2017-09-08',
+        'x-acs-date': '2024-05-01T08:00:00Z',
+      },
       body: '',
     };
     const headers = signAcs3(request, 'testid', SECRET);
@@ -194,11 +228,21 @@ describe('v2 HMAC-SHA1', () => {
   it('accepts the hand-signed parameters and refuses tampering', () => {
     const signed = { ...params, Signature: EXPECTED_V2_SIGNATURE };
     expect(verifyV2('POST', signed, v2Secret)).toEqual({ ok: true, accessKeyId: 'testid' });
-    expect(verifyV2('POST', { ...signed, TaskId: 't-abc(2)' }, v2Secret)).toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
+    expect(verifyV2('POST', { ...signed, TaskId: 't-abc(2)' }, v2Secret)).toMatchObject({
+      ok: false,
+      code: 'SignatureDoesNotMatch',
+    });
     expect(verifyV2('GET', signed, v2Secret)).toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
-    expect(verifyV2('POST', { ...signed, InstanceIds: '["x"]' }, v2Secret)).toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
+    expect(verifyV2('POST', { ...signed, InstanceIds: '["x"]' }, v2Secret)).toMatchObject({
+      ok: false,
+      code: 'SignatureDoesNotMatch',
+    });
     expect(verifyV2('POST', signed, () => 'other')).toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
-    expect(verifyV2('POST', signed, () => undefined)).toMatchObject({ ok: false, code: 'InvalidAccessKeyId.NotFound', httpStatus: 404 });
+    expect(verifyV2('POST', signed, () => undefined)).toMatchObject({
+      ok: false,
+      code: 'InvalidAccessKeyId.NotFound',
+      httpStatus: 404,
+    });
     expect(verifyV2('POST', params, v2Secret)).toMatchObject({ ok: false, code: 'MissingSignature' });
   });
 

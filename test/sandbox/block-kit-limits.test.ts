@@ -134,7 +134,10 @@ describe('blockKitProblems', () => {
   it('only allows style primary or danger', () => {
     expect(problemsOf(actions(button({ style: 'primary' }), button({ action_id: 'b', style: 'danger' })))).toEqual([]);
     expectOnlyProblemAt(problemsOf(actions(button({ style: 'warning' }))), '/blocks/0/elements/0/style');
-    expectOnlyProblemAt(problemsOf(actions(button({ confirm: confirm({ style: 'default' }) }))), '/blocks/0/elements/0/confirm/style');
+    expectOnlyProblemAt(
+      problemsOf(actions(button({ confirm: confirm({ style: 'default' }) }))),
+      '/blocks/0/elements/0/confirm/style',
+    );
   });
 
   it('limits the confirm dialog title to 100 characters', () => {
@@ -158,7 +161,11 @@ describe('blockKitProblems', () => {
   });
 
   it('limits the confirm dialog confirm/deny buttons to 30 characters', () => {
-    expect(problemsOf(actions(button({ confirm: confirm({ confirm: plain('x'.repeat(30)), deny: plain('y'.repeat(30)) }) })))).toEqual([]);
+    expect(
+      problemsOf(
+        actions(button({ confirm: confirm({ confirm: plain('x'.repeat(30)), deny: plain('y'.repeat(30)) }) })),
+      ),
+    ).toEqual([]);
     expectOnlyProblemAt(
       problemsOf(actions(button({ confirm: confirm({ confirm: plain('x'.repeat(31)) }) }))),
       '/blocks/0/elements/0/confirm/confirm/text',
@@ -175,8 +182,14 @@ describe('blockKitProblems', () => {
     expectOnlyProblemAt(problemsOf({ type: 'section', text: { type: 'mrkdwn', text: 42 } }), '/blocks/0/text/text');
     expectOnlyProblemAt(problemsOf({ type: 'section', text: { type: 'mrkdwn' } }), '/blocks/0/text/text');
     expectOnlyProblemAt(problemsOf({ type: 'section', text: 'a bare string' }), '/blocks/0/text');
-    expectOnlyProblemAt(problemsOf({ type: 'section', text: { type: 'mrkdwn', text: 'x', emoji: true } }), '/blocks/0/text/emoji');
-    expectOnlyProblemAt(problemsOf({ type: 'section', text: { type: 'plain_text', text: 'x', verbatim: true } }), '/blocks/0/text/verbatim');
+    expectOnlyProblemAt(
+      problemsOf({ type: 'section', text: { type: 'mrkdwn', text: 'x', emoji: true } }),
+      '/blocks/0/text/emoji',
+    );
+    expectOnlyProblemAt(
+      problemsOf({ type: 'section', text: { type: 'plain_text', text: 'x', verbatim: true } }),
+      '/blocks/0/text/verbatim',
+    );
     expect(problemsOf({ type: 'section', text: { type: 'plain_text', text: 'x', emoji: true } })).toEqual([]);
   });
 

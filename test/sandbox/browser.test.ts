@@ -9,11 +9,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { pino } from 'pino';
+import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_BOT_TOKEN, SANDBOX_CHANNEL, SANDBOX_INSTANCES } from '../../sandbox/fixture.js';
-import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox.js';
+import { type RunningSandbox, startSandbox } from '../../sandbox/sandbox.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = path.resolve('test-output/sandbox');
@@ -48,9 +48,12 @@ const pageErrors = new WeakMap<Page, string[]>();
  * is skipped, and says so in the output rather than passing in silence.
  */
 const chromiumMissing = !existsSync(CHROMIUM);
-if (chromiumMissing && process.env.CI) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this)`);
+if (chromiumMissing && process.env.CI)
+  throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this)`);
 if (chromiumMissing) {
-  process.stdout.write(`\nSKIPPED: the sandbox browser test needs ${CHROMIUM} (Debian/Ubuntu: apt-get install -y chromium)\n\n`);
+  process.stdout.write(
+    `\nSKIPPED: the sandbox browser test needs ${CHROMIUM} (Debian/Ubuntu: apt-get install -y chromium)\n\n`,
+  );
 }
 
 beforeAll(async () => {
@@ -151,10 +154,14 @@ describe.skipIf(chromiumMissing)('sandbox page in Chromium', () => {
     await request.locator('.replies').click();
     const thread = page.locator('#thread-messages');
     // The final reply mentions the requester and lists every instance with its outcome.
-    const final = thread.locator('.message').filter({ hasText: '@dana' }).filter({ hasText: new RegExp(`${instanceId('db-01')}\\s+installed`) });
+    const final = thread
+      .locator('.message')
+      .filter({ hasText: '@dana' })
+      .filter({ hasText: new RegExp(`${instanceId('db-01')}\\s+installed`) });
     await final.waitFor({ timeout: 25_000 });
     const finalText = await final.innerText();
-    for (const name of ['web-01', 'web-02', 'db-01']) expect(finalText).toMatch(new RegExp(`${instanceId(name)}\\s+installed`));
+    for (const name of ['web-01', 'web-02', 'db-01'])
+      expect(finalText).toMatch(new RegExp(`${instanceId(name)}\\s+installed`));
     expect(finalText).toContain(instanceId('batch-01'));
     expect(finalText).toContain(instanceId('build-01'));
     await request.filter({ hasText: /Installed on 3 of 5/ }).waitFor();
@@ -171,17 +178,30 @@ describe.skipIf(chromiumMissing)('sandbox page in Chromium', () => {
   it('shows ephemerals only to their user and enforces who may request and approve', async () => {
     const page = await openPage(ALEX);
     await send(page, `/hbr-install ${instanceId('web-02')}`);
-    await page.locator('#messages .message.ephemeral').filter({ hasText: /not allowed to request/ }).waitFor();
+    await page
+      .locator('#messages .message.ephemeral')
+      .filter({ hasText: /not allowed to request/ })
+      .waitFor();
 
     await actAs(page, DANA);
-    expect(await page.locator('#messages .message.ephemeral').filter({ hasText: /not allowed to request/ }).count()).toBe(0);
+    expect(
+      await page
+        .locator('#messages .message.ephemeral')
+        .filter({ hasText: /not allowed to request/ })
+        .count(),
+    ).toBe(0);
     await send(page, `/hbr-install ${instanceId('web-02')}`);
-    const requests = channelMessage(page, instanceId('web-02')).filter({ has: page.getByRole('button', { name: 'Approve' }) });
+    const requests = channelMessage(page, instanceId('web-02')).filter({
+      has: page.getByRole('button', { name: 'Approve' }),
+    });
     await preflightShown(requests.first());
     // Dana may not approve her own request: the confirm dialog is passed, then the bot says no, to her only.
     await requests.first().getByRole('button', { name: 'Approve' }).click();
     await page.locator('#confirm-ok').click();
-    await page.locator('#messages .message.ephemeral').filter({ hasText: /not an approver/ }).waitFor();
+    await page
+      .locator('#messages .message.ephemeral')
+      .filter({ hasText: /not an approver/ })
+      .waitFor();
 
     // Deny in the dialog sends nothing: the request stays pending.
     await actAs(page, LEE);
@@ -212,9 +232,21 @@ describe.skipIf(chromiumMissing)('sandbox page in Chromium', () => {
     const blocks = [
       { type: 'header', text: { type: 'plain_text', text: 'Header :rocket:', emoji: true } },
       { type: 'section', text: { type: 'mrkdwn', text: mrkdwnText } },
-      { type: 'section', fields: [{ type: 'mrkdwn', text: '*Field one*\nvalue' }, { type: 'plain_text', text: 'Field two' }] },
+      {
+        type: 'section',
+        fields: [
+          { type: 'mrkdwn', text: '*Field one*\nvalue' },
+          { type: 'plain_text', text: 'Field two' },
+        ],
+      },
       { type: 'divider' },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: 'context <@USBDANA001>' }, { type: 'plain_text', text: 'plain context' }] },
+      {
+        type: 'context',
+        elements: [
+          { type: 'mrkdwn', text: 'context <@USBDANA001>' },
+          { type: 'plain_text', text: 'plain context' },
+        ],
+      },
       {
         type: 'actions',
         block_id: 'demo',
@@ -235,7 +267,18 @@ describe.skipIf(chromiumMissing)('sandbox page in Chromium', () => {
           },
         ],
       },
-      { type: 'rich_text', elements: [{ type: 'rich_text_section', elements: [{ type: 'text', text: 'rich ', style: { bold: true } }, { type: 'user', user_id: 'USBSAM0003' }] }] },
+      {
+        type: 'rich_text',
+        elements: [
+          {
+            type: 'rich_text_section',
+            elements: [
+              { type: 'text', text: 'rich ', style: { bold: true } },
+              { type: 'user', user_id: 'USBSAM0003' },
+            ],
+          },
+        ],
+      },
     ];
     const posted = await fetch(`${sandbox.slack.apiUrl}chat.postMessage`, {
       method: 'POST',
@@ -251,7 +294,17 @@ describe.skipIf(chromiumMissing)('sandbox page in Chromium', () => {
     await expect(section.locator('i').first().innerText()).resolves.toBe('italic');
     await expect(section.locator('s').first().innerText()).resolves.toBe('struck');
     const text = await section.innerText();
-    for (const shown of ['@lee', '@ops', '#hbr-ops', '@here', 'Nov 14 2023', '<script>alert(1)</script> &', '✅', 'snake_case_word 2*3*4', 'i-aaaa *not bold* _nor italic_']) {
+    for (const shown of [
+      '@lee',
+      '@ops',
+      '#hbr-ops',
+      '@here',
+      'Nov 14 2023',
+      '<script>alert(1)</script> &',
+      '✅',
+      'snake_case_word 2*3*4',
+      'i-aaaa *not bold* _nor italic_',
+    ]) {
       expect(text).toContain(shown);
     }
     expect(await section.locator('a.link').getAttribute('href')).toBe('https://www.alibabacloud.com/help/en/hbr');

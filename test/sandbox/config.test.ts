@@ -39,9 +39,20 @@ describe('sandbox mode', () => {
   it('supplies Slack, HBR, approvers and short timings, with the page on PORT and the bot on an ephemeral port', () => {
     const { bot, pagePort, ignored } = loadSandboxConfig({}, SUPPLIED);
     expect(pagePort).toBe(3000);
-    expect(bot.slack).toEqual({ botToken: 'xoxb-sandbox', signingSecret: 'sandbox-secret', appToken: null, apiUrl: SUPPLIED.slackApiUrl, port: 0 });
+    expect(bot.slack).toEqual({
+      botToken: 'xoxb-sandbox',
+      signingSecret: 'sandbox-secret',
+      appToken: null,
+      apiUrl: SUPPLIED.slackApiUrl,
+      port: 0,
+    });
     expect(bot.hbr).toEqual({ defaultRegion: 'cn-hangzhou', endpoint: SUPPLIED.hbrEndpoint });
-    expect(bot.access).toMatchObject({ approvers: SUPPLIED.approvers, requesters: SUPPLIED.requesters, allowedChannels: [], approvalChannel: null });
+    expect(bot.access).toMatchObject({
+      approvers: SUPPLIED.approvers,
+      requesters: SUPPLIED.requesters,
+      allowedChannels: [],
+      approvalChannel: null,
+    });
     expect(bot.poll).toEqual({ firstDelayMs: 3000, intervalMs: 3000, taskTimeoutMs: 60_000 });
     expect(bot.queuePrefix).toBe('hbr-sandbox');
     expect(bot.redisUrl).toBe('redis://127.0.0.1:6379');

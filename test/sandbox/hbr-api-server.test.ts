@@ -6,11 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-
-import { HbrClient, accessKeyCredential } from '../../src/hbr/client.js';
-import { explainApiFailure } from '../../src/slack/messages/failure-words.js';
 import { percentEncode, signAcs3, signV2 } from '../../sandbox/alibaba-signature.js';
-import { makeInstanceId, startHbrStandIn, type HbrStandIn } from '../../sandbox/hbr-api-server.js';
+import { type HbrStandIn, makeInstanceId, startHbrStandIn } from '../../sandbox/hbr-api-server.js';
+import { accessKeyCredential, HbrClient } from '../../src/hbr/client.js';
+import { explainApiFailure } from '../../src/slack/messages/failure-words.js';
 import { hbrFailure } from '../support/hbr-failure.js';
 
 const AK = 'LTAI5tTestKeyId0003';
@@ -107,7 +106,12 @@ function signedAcs3(action: string, query: Record<string, string>, options: Sign
 }
 
 function lowerLayer(): HbrClient {
-  return new HbrClient({ defaultRegion: 'cn-hangzhou', endpoint: hbr.url, credential: accessKeyCredential(AK, SECRET), retry: { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 5 } });
+  return new HbrClient({
+    defaultRegion: 'cn-hangzhou',
+    endpoint: hbr.url,
+    credential: accessKeyCredential(AK, SECRET),
+    retry: { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 5 },
+  });
 }
 
 function expectAlibabaError(res: RawResponse, status: number, code: string): void {
@@ -163,9 +167,15 @@ describe('a hand-signed request', () => {
 describe('InstanceIds validation', () => {
   it('refuses 21 IDs with InvalidParameter (raw and through the client lower layer)', async () => {
     const ids = Array.from({ length: 21 }, (_, i) => makeInstanceId(i));
-    expectAlibabaError(await send(signedAcs3('InstallBackupClients', { InstanceIds: JSON.stringify(ids) })), 400, 'InvalidParameter');
+    expectAlibabaError(
+      await send(signedAcs3('InstallBackupClients', { InstanceIds: JSON.stringify(ids) })),
+      400,
+      'InvalidParameter',
+    );
 
-    const err = await hbrFailure(lowerLayer().callAction('InstallBackupClients', { query: { InstanceIds: JSON.stringify(ids) } }));
+    const err = await hbrFailure(
+      lowerLayer().callAction('InstallBackupClients', { query: { InstanceIds: JSON.stringify(ids) } }),
+    );
     expect(err).toMatchObject({ code: 'InvalidParameter', httpStatus: 400, transient: false });
     expect(hbr.callsOf('InstallBackupClients').map((c) => c.code)).toEqual(['InvalidParameter', 'InvalidParameter']);
     expect(hbr.taskIds()).toEqual([]);
@@ -173,9 +183,15 @@ describe('InstanceIds validation', () => {
 
   it('refuses the flattened InstanceIds.1= form with InvalidParameter', async () => {
     const [a, b] = [makeInstanceId(1), makeInstanceId(2)];
-    expectAlibabaError(await send(signedAcs3('InstallBackupClients', { 'InstanceIds.1': a, 'InstanceIds.2': b })), 400, 'InvalidParameter');
+    expectAlibabaError(
+      await send(signedAcs3('InstallBackupClients', { 'InstanceIds.1': a, 'InstanceIds.2': b })),
+      400,
+      'InvalidParameter',
+    );
 
-    const err = await hbrFailure(lowerLayer().callAction('UninstallBackupClients', { query: { 'InstanceIds.1': a, 'InstanceIds.2': b } }));
+    const err = await hbrFailure(
+      lowerLayer().callAction('UninstallBackupClients', { query: { 'InstanceIds.1': a, 'InstanceIds.2': b } }),
+    );
     expect(err).toMatchObject({ code: 'InvalidParameter', transient: false });
     expect(explainApiFailure(err)).toMatch(/bot bug/);
     expect(hbr.callsOf('UninstallBackupClients')).toHaveLength(1);
@@ -198,8 +214,16 @@ describe('InstanceIds validation', () => {
 describe('envelope checks', () => {
   it('refuses a timestamp more than 15 minutes old, and a malformed one', async () => {
     const old = new Date(Date.now() - 16 * 60 * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    expectAlibabaError(await send(signedAcs3('DescribeTask', { TaskId: 't-x' }, { date: old })), 400, 'InvalidTimeStamp.Expired');
-    expectAlibabaError(await send(signedAcs3('DescribeTask', { TaskId: 't-x' }, { date: 'yesterday' })), 400, 'InvalidTimeStamp.Format');
+    expectAlibabaError(
+      await send(signedAcs3('DescribeTask', { TaskId: 't-x' }, { date: old })),
+      400,
+      'InvalidTimeStamp.Expired',
+    );
+    expectAlibabaError(
+      await send(signedAcs3('DescribeTask', { TaskId: 't-x' }, { date: 'yesterday' })),
+      400,
+      'InvalidTimeStamp.Format',
+    );
   });
 
   it('refuses a replayed signature nonce', async () => {
@@ -209,14 +233,25 @@ describe('envelope checks', () => {
   });
 
   it('refuses a body changed after signing', async () => {
-    const request = signedAcs3('DescribeBackupClients', { ClientType: 'ECS_CLIENT' }, { form: { InstanceIds: '["i-bp000000000000000001"]' } });
+    const request = signedAcs3(
+      'DescribeBackupClients',
+      { ClientType: 'ECS_CLIENT' },
+      { form: { InstanceIds: '["i-bp000000000000000001"]' } },
+    );
     expectAlibabaError(await send({ ...request, body: 'InstanceIds=%5B%5D' }), 400, 'SignatureDoesNotMatch');
   });
 
   it('refuses a request signed with another secret, and one with no signature at all', async () => {
-    expectAlibabaError(await send(signedAcs3('DescribeTask', { TaskId: 't-x' }, { secret: 'nope' })), 400, 'SignatureDoesNotMatch');
     expectAlibabaError(
-      await send({ query: { TaskId: 't-x' }, headers: { 'x-acs-action': 'DescribeTask', 'x-acs-version': '2017-09-08' } }),
+      await send(signedAcs3('DescribeTask', { TaskId: 't-x' }, { secret: 'nope' })),
+      400,
+      'SignatureDoesNotMatch',
+    );
+    expectAlibabaError(
+      await send({
+        query: { TaskId: 't-x' },
+        headers: { 'x-acs-action': 'DescribeTask', 'x-acs-version': '2017-09-08' },
+      }),
       400,
       'MissingSignature',
     );
@@ -224,7 +259,11 @@ describe('envelope checks', () => {
   });
 
   it('checks the API version and the action', async () => {
-    expectAlibabaError(await send(signedAcs3('DescribeTask', { TaskId: 't-x' }, { version: '2020-01-01' })), 400, 'InvalidVersion');
+    expectAlibabaError(
+      await send(signedAcs3('DescribeTask', { TaskId: 't-x' }, { version: '2020-01-01' })),
+      400,
+      'InvalidVersion',
+    );
     expectAlibabaError(await send(signedAcs3('DescribeClients', {})), 404, 'InvalidAction.NotFound');
   });
 
@@ -242,20 +281,37 @@ describe('envelope checks', () => {
 describe('DescribeBackupClients parameters', () => {
   it('requires ClientType=ECS_CLIENT', async () => {
     expectAlibabaError(await send(signedAcs3('DescribeBackupClients', {})), 400, 'MissingParameter');
-    expectAlibabaError(await send(signedAcs3('DescribeBackupClients', { ClientType: 'SAP_HANA_CLIENT' })), 400, 'InvalidParameter');
+    expectAlibabaError(
+      await send(signedAcs3('DescribeBackupClients', { ClientType: 'SAP_HANA_CLIENT' })),
+      400,
+      'InvalidParameter',
+    );
   });
 
   it('wants InstanceIds in the form body, not the query', async () => {
     const ids = JSON.stringify([makeInstanceId(1)]);
-    const err = await hbrFailure(lowerLayer().callAction('DescribeBackupClients', { query: { ClientType: 'ECS_CLIENT', InstanceIds: ids } }));
+    const err = await hbrFailure(
+      lowerLayer().callAction('DescribeBackupClients', { query: { ClientType: 'ECS_CLIENT', InstanceIds: ids } }),
+    );
     expect(err).toMatchObject({ code: 'InvalidParameter', transient: false });
-    const ok = await lowerLayer().callAction('DescribeBackupClients', { query: { ClientType: 'ECS_CLIENT' }, body: { InstanceIds: ids } });
+    const ok = await lowerLayer().callAction('DescribeBackupClients', {
+      query: { ClientType: 'ECS_CLIENT' },
+      body: { InstanceIds: ids },
+    });
     expect(ok).toMatchObject({ Success: true, TotalCount: 0 });
   });
 
   it('refuses PageSize outside 1..99', async () => {
-    expectAlibabaError(await send(signedAcs3('DescribeBackupClients', { ClientType: 'ECS_CLIENT', PageSize: '100' })), 400, 'InvalidParameter');
-    expectAlibabaError(await send(signedAcs3('DescribeBackupClients', { ClientType: 'ECS_CLIENT', PageSize: '0' })), 400, 'InvalidParameter');
+    expectAlibabaError(
+      await send(signedAcs3('DescribeBackupClients', { ClientType: 'ECS_CLIENT', PageSize: '100' })),
+      400,
+      'InvalidParameter',
+    );
+    expectAlibabaError(
+      await send(signedAcs3('DescribeBackupClients', { ClientType: 'ECS_CLIENT', PageSize: '0' })),
+      400,
+      'InvalidParameter',
+    );
   });
 });
 

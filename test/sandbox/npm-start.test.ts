@@ -3,7 +3,7 @@
  * stopped by SIGINT; the one message a newcomer without Redis gets; and with NODE_ENV=production the
  * ordinary configuration error instead of a sandbox.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.js';
@@ -44,10 +44,19 @@ function killGroup(started: Started): void {
 
 describe('npm start without Slack variables', () => {
   it('starts the sandbox, prints one line with its URL, serves the page and stops on SIGINT', async () => {
-    const started = start({ PORT: '0', REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', HBR_QUEUE_PREFIX: `hbrtest-${randomBytes(5).toString('hex')}` });
+    const started = start({
+      PORT: '0',
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      HBR_QUEUE_PREFIX: `hbrtest-${randomBytes(5).toString('hex')}`,
+    });
     try {
-      const line = await waitFor(() => (started.stdout().includes('\n') ? started.stdout() : undefined), { timeoutMs: 20_000, message: `banner (stderr: ${started.stderr()})` });
-      expect(line).toMatch(/^hbr-bot sandbox: open http:\/\/localhost:\d+\/ \(no Slack or Alibaba account used; Redis at redis:\/\/[^)]*\)\n$/);
+      const line = await waitFor(() => (started.stdout().includes('\n') ? started.stdout() : undefined), {
+        timeoutMs: 20_000,
+        message: `banner (stderr: ${started.stderr()})`,
+      });
+      expect(line).toMatch(
+        /^hbr-bot sandbox: open http:\/\/localhost:\d+\/ \(no Slack or Alibaba account used; Redis at redis:\/\/[^)]*\)\n$/,
+      );
       const port = /localhost:(\d+)/.exec(line)![1];
       const page = await fetch(`http://127.0.0.1:${port}/`);
       expect(await page.text()).toContain('#hbr-ops');
@@ -66,7 +75,9 @@ describe('npm start without Slack variables', () => {
     // Nothing listens on port 1: the connection is refused at once.
     const started = start({ PORT: '0', REDIS_URL: 'redis://127.0.0.1:1' });
     expect(await started.exited).toBe(1);
-    expect(started.stderr()).toMatch(/needs Redis, and redis:\/\/127\.0\.0\.1:\d+ does not answer .*unset REDIS_URL: the sandbox then runs a redis-server of its own/);
+    expect(started.stderr()).toMatch(
+      /needs Redis, and redis:\/\/127\.0\.0\.1:\d+ does not answer .*unset REDIS_URL: the sandbox then runs a redis-server of its own/,
+    );
     expect(started.stdout()).toBe('');
   }, 30_000);
 
@@ -74,7 +85,8 @@ describe('npm start without Slack variables', () => {
     const started = start({ NODE_ENV: 'production', PORT: '0', REDIS_URL: 'redis://127.0.0.1:1' });
     expect(await started.exited).toBe(1);
     expect(started.stderr()).toContain('the configuration has 3 problem(s)');
-    for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'HBR_APPROVERS']) expect(started.stderr()).toContain(`- ${name}: required`);
+    for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'HBR_APPROVERS'])
+      expect(started.stderr()).toContain(`- ${name}: required`);
     expect(started.stdout()).toBe('');
   }, 30_000);
 });

@@ -26,19 +26,31 @@ describe('a private redis-server', () => {
   });
 
   it('does not outlive a parent killed with SIGKILL', async () => {
-    const parent = spawn(process.execPath, ['--import', 'tsx', 'test/support/private-redis-main.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn(process.execPath, ['--import', 'tsx', 'test/support/private-redis-main.ts'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let stdout = '';
     parent.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const url = await waitFor(() => /^(redis:\/\/\S+)\n/.exec(stdout)?.[1], { timeoutMs: 15_000, message: 'the parent printing its Redis URL' });
+    const url = await waitFor(() => /^(redis:\/\/\S+)\n/.exec(stdout)?.[1], {
+      timeoutMs: 15_000,
+      message: 'the parent printing its Redis URL',
+    });
     expect(await redisAnswers(url)).toBe(true);
     parent.kill('SIGKILL');
-    await waitFor(async () => !(await redisAnswers(url)), { timeoutMs: 10_000, message: `${url} stopping after its parent died` });
+    await waitFor(async () => !(await redisAnswers(url)), {
+      timeoutMs: 10_000,
+      message: `${url} stopping after its parent died`,
+    });
   }, 30_000);
 });
 
 describe('the sandbox without a Redis service', () => {
   it('starts its own redis-server, says so in its banner, serves the page, and stops it on stop()', async () => {
-    const sandbox = await startSandbox({ env: { PORT: '0', PATH: process.env.PATH }, logger: quiet, defaultRedisUrl: NO_REDIS });
+    const sandbox = await startSandbox({
+      env: { PORT: '0', PATH: process.env.PATH },
+      logger: quiet,
+      defaultRedisUrl: NO_REDIS,
+    });
     const url = sandbox.config.bot.redisUrl;
     try {
       expect(sandbox.banner).toContain(`Redis at ${url}, a redis-server of its own, stopped with it`);
@@ -51,9 +63,15 @@ describe('the sandbox without a Redis service', () => {
   }, 30_000);
 
   it('says how to install redis-server, or where to point REDIS_URL, when there is none on PATH', async () => {
-    const started = startSandbox({ env: { PORT: '0', PATH: '/nonexistent' }, logger: quiet, defaultRedisUrl: NO_REDIS });
+    const started = startSandbox({
+      env: { PORT: '0', PATH: '/nonexistent' },
+      logger: quiet,
+      defaultRedisUrl: NO_REDIS,
+    });
     await expect(started).rejects.toBeInstanceOf(SandboxStartError);
-    await expect(started).rejects.toThrow(/nothing answers at redis:\/\/127\.0\.0\.1:1 and redis-server is not on PATH.*apt-get install redis-server.*brew install redis.*REDIS_URL/);
+    await expect(started).rejects.toThrow(
+      /nothing answers at redis:\/\/127\.0\.0\.1:1 and redis-server is not on PATH.*apt-get install redis-server.*brew install redis.*REDIS_URL/,
+    );
   });
 
   it('uses REDIS_URL when it is set, and starts nothing', async () => {

@@ -1,7 +1,7 @@
-import { App, LogLevel, verifySlackRequest, webApi, type Logger } from '@slack/bolt';
 import type { AddressInfo } from 'node:net';
+import { App, type Logger, LogLevel, verifySlackRequest, webApi } from '@slack/bolt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { currentContent, startSlackStandIn, type SlackStandIn } from '../../sandbox/slack-api-server.js';
+import { currentContent, type SlackStandIn, startSlackStandIn } from '../../sandbox/slack-api-server.js';
 import {
   blockActionPayload,
   sendBlockAction,
@@ -20,9 +20,11 @@ const CHANNEL = 'C0HBROPS01';
 function capturingLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
   let level = LogLevel.INFO;
-  const keep = (prefix: string) => (...msg: unknown[]) => {
-    lines.push(`${prefix} ${msg.map(String).join(' ')}`);
-  };
+  const keep =
+    (prefix: string) =>
+    (...msg: unknown[]) => {
+      lines.push(`${prefix} ${msg.map(String).join(' ')}`);
+    };
   const logger: Logger = {
     debug: () => {},
     info: () => {},
@@ -50,12 +52,20 @@ describe('slackSignature', () => {
 
   it('is accepted by Bolt’s own verifySlackRequest', () => {
     const timestamp = Math.floor(Date.now() / 1000);
-    const body = slashCommandBody({ text: 'i-123 cn-hangzhou', user_id: 'U1', channel_id: CHANNEL, response_url: 'https://example.invalid/r' });
+    const body = slashCommandBody({
+      text: 'i-123 cn-hangzhou',
+      user_id: 'U1',
+      channel_id: CHANNEL,
+      response_url: 'https://example.invalid/r',
+    });
     expect(() =>
       verifySlackRequest({
         signingSecret: SIGNING_SECRET,
         body,
-        headers: { 'x-slack-signature': slackSignature(SIGNING_SECRET, timestamp, body), 'x-slack-request-timestamp': timestamp },
+        headers: {
+          'x-slack-signature': slackSignature(SIGNING_SECRET, timestamp, body),
+          'x-slack-request-timestamp': timestamp,
+        },
       }),
     ).not.toThrow();
   });
@@ -76,7 +86,15 @@ describe('slackSignature', () => {
       channel: { id: CHANNEL },
       container: { type: 'message', message_ts: '1700000000.000100', channel_id: CHANNEL },
       message: { ts: '1700000000.000100' },
-      actions: [{ type: 'button', action_id: 'hbr_approve', block_id: expect.any(String), value: 'req-1', action_ts: expect.stringMatching(/^\d+\.\d{6}$/) }],
+      actions: [
+        {
+          type: 'button',
+          action_id: 'hbr_approve',
+          block_id: expect.any(String),
+          value: 'req-1',
+          action_ts: expect.stringMatching(/^\d+\.\d{6}$/),
+        },
+      ],
       response_url: 'https://example.invalid/r',
       trigger_id: expect.any(String),
       api_app_id: expect.any(String),
@@ -90,7 +108,8 @@ describe('signed requests against a real Bolt app running on the stand-in', () =
   let app: App;
   let botUrl: string;
   let logLines: string[];
-  const commands: Array<{ text: string; user: string; retryNum: number | undefined; retryReason: string | undefined }> = [];
+  const commands: Array<{ text: string; user: string; retryNum: number | undefined; retryReason: string | undefined }> =
+    [];
   const actions: Array<{ actionId: string; value: string; user: string; messageTs: string | undefined }> = [];
 
   beforeAll(async () => {
@@ -107,7 +126,12 @@ describe('signed requests against a real Bolt app running on the stand-in', () =
 
     app.command('/hbr-install', async ({ command, ack, respond, client, context }) => {
       await ack();
-      commands.push({ text: command.text, user: command.user_id, retryNum: context.retryNum, retryReason: context.retryReason });
+      commands.push({
+        text: command.text,
+        user: command.user_id,
+        retryNum: context.retryNum,
+        retryReason: context.retryReason,
+      });
       await respond({ response_type: 'ephemeral', text: `Got it: ${command.text}` });
       await client.chat.postMessage({
         channel: command.channel_id,
@@ -116,7 +140,15 @@ describe('signed requests against a real Bolt app running on the stand-in', () =
           { type: 'section', text: { type: 'mrkdwn', text: `*HBR install* \`${command.text}\`` } },
           {
             type: 'actions',
-            elements: [{ type: 'button', action_id: 'hbr_approve', style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value: command.text }],
+            elements: [
+              {
+                type: 'button',
+                action_id: 'hbr_approve',
+                style: 'primary',
+                text: { type: 'plain_text', text: 'Approve' },
+                value: command.text,
+              },
+            ],
           },
         ],
       });
@@ -126,7 +158,12 @@ describe('signed requests against a real Bolt app running on the stand-in', () =
       await ack();
       const button = action as { action_id: string; value?: string };
       const container = (body as { container?: { message_ts?: string } }).container;
-      actions.push({ actionId: button.action_id, value: button.value ?? '', user: body.user.id, messageTs: container?.message_ts });
+      actions.push({
+        actionId: button.action_id,
+        value: button.value ?? '',
+        user: body.user.id,
+        messageTs: container?.message_ts,
+      });
       await respond({ replace_original: true, text: `Approved by <@${body.user.id}>` });
     });
 
@@ -141,7 +178,9 @@ describe('signed requests against a real Bolt app running on the stand-in', () =
 
   it('Bolt called auth.test on the stand-in at construction, once', async () => {
     await waitFor(() => standIn.callsOf('auth.test').length > 0, { message: 'Bolt never called auth.test' });
-    expect(standIn.callsOf('auth.test')).toEqual([expect.objectContaining({ token: BOT_TOKEN, response: expect.objectContaining({ ok: true }) })]);
+    expect(standIn.callsOf('auth.test')).toEqual([
+      expect.objectContaining({ token: BOT_TOKEN, response: expect.objectContaining({ ok: true }) }),
+    ]);
   });
 
   it('delivers a correctly signed slash command to the command listener', async () => {
@@ -154,14 +193,22 @@ describe('signed requests against a real Bolt app running on the stand-in', () =
     expect(response).toMatchObject({ status: 200, body: '', json: null });
     expect(response.latencyMs).toBeGreaterThan(0);
 
-    await waitFor(() => commands.find((c) => c.text === 'i-123 cn-hangzhou'), { message: 'command listener not reached' });
-    const ephemeral = await waitFor(() => standIn.ephemerals('U1').find((e) => e.text === 'Got it: i-123 cn-hangzhou'), {
-      message: 'respond() did not reach the response_url',
+    await waitFor(() => commands.find((c) => c.text === 'i-123 cn-hangzhou'), {
+      message: 'command listener not reached',
     });
+    const ephemeral = await waitFor(
+      () => standIn.ephemerals('U1').find((e) => e.text === 'Got it: i-123 cn-hangzhou'),
+      {
+        message: 'respond() did not reach the response_url',
+      },
+    );
     expect(ephemeral).toMatchObject({ channel: CHANNEL, via: 'response_url' });
-    const posted = await waitFor(() => standIn.messages().find((m) => m.text === 'HBR install requested: i-123 cn-hangzhou'), {
-      message: 'chat.postMessage not received',
-    });
+    const posted = await waitFor(
+      () => standIn.messages().find((m) => m.text === 'HBR install requested: i-123 cn-hangzhou'),
+      {
+        message: 'chat.postMessage not received',
+      },
+    );
     expect(posted.channel).toBe(CHANNEL);
     const call = standIn.callsOf('chat.postMessage').at(-1)!;
     expect(call.token).toBe(BOT_TOKEN);
@@ -172,18 +219,34 @@ describe('signed requests against a real Bolt app running on the stand-in', () =
     const { ts } = await app.client.chat.postMessage({
       channel: CHANNEL,
       text: 'Approve HBR install?',
-      blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: 'hbr_approve', text: { type: 'plain_text', text: 'Approve' }, value: 'i-123' }] }],
+      blocks: [
+        {
+          type: 'actions',
+          elements: [
+            { type: 'button', action_id: 'hbr_approve', text: { type: 'plain_text', text: 'Approve' }, value: 'i-123' },
+          ],
+        },
+      ],
     });
     const posted = standIn.message(CHANNEL, ts!)!;
     const responseUrl = standIn.responseUrl({ channel: CHANNEL, user: 'U2', messageTs: posted.ts });
     const response = await sendBlockAction(
       botUrl,
-      { action_id: 'hbr_approve', value: 'i-123 cn-hangzhou', user_id: 'U2', channel_id: CHANNEL, message_ts: posted.ts, response_url: responseUrl },
+      {
+        action_id: 'hbr_approve',
+        value: 'i-123 cn-hangzhou',
+        user_id: 'U2',
+        channel_id: CHANNEL,
+        message_ts: posted.ts,
+        response_url: responseUrl,
+      },
       { signingSecret: SIGNING_SECRET },
     );
     expect(response.status).toBe(200);
     await waitFor(() => actions.find((a) => a.user === 'U2'), { message: 'action listener not reached' });
-    expect(actions).toEqual([{ actionId: 'hbr_approve', value: 'i-123 cn-hangzhou', user: 'U2', messageTs: posted.ts }]);
+    expect(actions).toEqual([
+      { actionId: 'hbr_approve', value: 'i-123 cn-hangzhou', user: 'U2', messageTs: posted.ts },
+    ]);
     await waitFor(() => posted.updates.length === 1, { message: 'replace_original not applied' });
     expect(currentContent(posted).text).toBe('Approved by <@U2>');
     expect(standIn.responseUrlPosts.at(-1)!.body).toEqual({ replace_original: true, text: 'Approved by <@U2>' });
@@ -193,7 +256,14 @@ describe('signed requests against a real Bolt app running on the stand-in', () =
     const commandsBefore = commands.length;
     const actionsBefore = actions.length;
     const fields = { text: 'i-666 forged', user_id: 'U666', channel_id: CHANNEL, response_url: standIn.responseUrl() };
-    const action = { action_id: 'hbr_approve', value: 'forged', user_id: 'U666', channel_id: CHANNEL, message_ts: '1700000000.000100', response_url: standIn.responseUrl() };
+    const action = {
+      action_id: 'hbr_approve',
+      value: 'forged',
+      user_id: 'U666',
+      channel_id: CHANNEL,
+      message_ts: '1700000000.000100',
+      response_url: standIn.responseUrl(),
+    };
     const sixMinutesAgo = Math.floor(Date.now() / 1000) - 6 * 60;
 
     const refused = [
@@ -205,14 +275,24 @@ describe('signed requests against a real Bolt app running on the stand-in', () =
       // Tampering with the body after signing:
       await sendSignedRaw(botUrl, slashCommandBody(fields), 'application/x-www-form-urlencoded', {
         signingSecret: SIGNING_SECRET,
-        signature: slackSignature(SIGNING_SECRET, Math.floor(Date.now() / 1000), slashCommandBody({ ...fields, text: 'harmless' })),
+        signature: slackSignature(
+          SIGNING_SECRET,
+          Math.floor(Date.now() / 1000),
+          slashCommandBody({ ...fields, text: 'harmless' }),
+        ),
       }),
     ];
     expect(refused.map((r) => [r.status, r.body])).toEqual(Array.from({ length: refused.length }, () => [401, '']));
 
     // A valid request sent afterwards is processed; the refused ones never were.
-    await sendSlashCommand(botUrl, { ...fields, text: 'i-124 after-forgery', user_id: 'U3' }, { signingSecret: SIGNING_SECRET });
-    await waitFor(() => commands.find((c) => c.text === 'i-124 after-forgery'), { message: 'valid command after forgeries not reached' });
+    await sendSlashCommand(
+      botUrl,
+      { ...fields, text: 'i-124 after-forgery', user_id: 'U3' },
+      { signingSecret: SIGNING_SECRET },
+    );
+    await waitFor(() => commands.find((c) => c.text === 'i-124 after-forgery'), {
+      message: 'valid command after forgeries not reached',
+    });
     expect(commands.slice(commandsBefore).map((c) => c.text)).toEqual(['i-124 after-forgery']);
     expect(actions).toHaveLength(actionsBefore);
     expect(logLines.filter((l) => l.includes('signature mismatch'))).toHaveLength(4);
@@ -231,8 +311,17 @@ describe('signed requests against a real Bolt app running on the stand-in', () =
   });
 
   it('answers 401 when the signature headers are missing', async () => {
-    const body = slashCommandBody({ text: 'x', user_id: 'U5', channel_id: CHANNEL, response_url: standIn.responseUrl() });
-    const response = await fetch(botUrl, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body });
+    const body = slashCommandBody({
+      text: 'x',
+      user_id: 'U5',
+      channel_id: CHANNEL,
+      response_url: standIn.responseUrl(),
+    });
+    const response = await fetch(botUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body,
+    });
     expect(response.status).toBe(401);
   });
 
@@ -242,7 +331,10 @@ describe('signed requests against a real Bolt app running on the stand-in', () =
 });
 
 describe('Bolt token verification options against the stand-in', () => {
-  async function runApp(options: { tokenVerificationEnabled?: boolean; botId?: string; botUserId?: string }, commandsToSend: number) {
+  async function runApp(
+    options: { tokenVerificationEnabled?: boolean; botId?: string; botUserId?: string },
+    commandsToSend: number,
+  ) {
     const standIn = await startSlackStandIn({ botToken: BOT_TOKEN });
     const seen: string[] = [];
     const app = new App({
@@ -277,7 +369,10 @@ describe('Bolt token verification options against the stand-in', () => {
   }
 
   it('with botId and botUserId given, Bolt never calls auth.test', async () => {
-    expect(await runApp({ botId: 'B0HBRBOT01', botUserId: 'U0HBRBOT01' }, 2)).toEqual({ afterConstruction: 0, afterRequests: 0 });
+    expect(await runApp({ botId: 'B0HBRBOT01', botUserId: 'U0HBRBOT01' }, 2)).toEqual({
+      afterConstruction: 0,
+      afterRequests: 0,
+    });
   });
 
   it('with tokenVerificationEnabled: false (and no botId/botUserId), Bolt calls auth.test for every request', async () => {

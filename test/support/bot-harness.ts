@@ -5,24 +5,29 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { startHbrBot, type BotOptions, type RunningBot } from '../../src/bot.js';
-import { loadConfig, type Config } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
-import { APPROVE_ACTION, REJECT_ACTION } from '../../src/slack/messages/action-ids.js';
-import { startHbrStandIn, type HbrStandIn, type HbrStandInOptions } from '../../sandbox/hbr-api-server.js';
-import { startEcsStandIn, type EcsStandIn, type EcsStandInOptions } from '../../sandbox/ecs-api-server.js';
-import { currentContent, startSlackStandIn, type PostedMessage, type SlackStandIn } from '../../sandbox/slack-api-server.js';
+import { type EcsStandIn, type EcsStandInOptions, startEcsStandIn } from '../../sandbox/ecs-api-server.js';
+import { type HbrStandIn, type HbrStandInOptions, startHbrStandIn } from '../../sandbox/hbr-api-server.js';
 import {
+  currentContent,
+  type PostedMessage,
+  type SlackStandIn,
+  startSlackStandIn,
+} from '../../sandbox/slack-api-server.js';
+import {
+  type BlockActionFields,
+  type BotResponse,
   blockActionPayload,
+  type SendOptions,
+  type SlashCommandFields,
   sendBlockAction,
   sendSlashCommand,
   slashCommandPayload,
-  type BlockActionFields,
-  type BotResponse,
-  type SendOptions,
-  type SlashCommandFields,
 } from '../../sandbox/slack-requests.js';
 import type { EnvelopeType, SocketModeStandIn } from '../../sandbox/socket-mode-server.js';
+import { type BotOptions, type RunningBot, startHbrBot } from '../../src/bot.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { APPROVE_ACTION, REJECT_ACTION } from '../../src/slack/messages/action-ids.js';
 import { waitFor } from './wait-for.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
@@ -82,7 +87,12 @@ export interface Harness {
   slash(command: string, text: string, user?: string, channel?: string): Promise<BotResponse>;
   /** The ephemeral replies `user` got through response_url (after the ack), oldest first, as text. */
   repliesTo(user?: string): string[];
-  click(verdict: 'approve' | 'reject', requestId: string, user: string, options?: Partial<SendOptions>): Promise<BotResponse>;
+  click(
+    verdict: 'approve' | 'reject',
+    requestId: string,
+    user: string,
+    options?: Partial<SendOptions>,
+  ): Promise<BotResponse>;
   /** Request messages the bot posted (top-level, not thread replies), oldest first. */
   requestMessages(): PostedMessage[];
   /** Waits for the next request message and returns it with its request id. */
@@ -124,12 +134,24 @@ export function leakedSecrets(secrets: readonly string[], texts: Record<string, 
  * Socket Mode's answer to a delivery, in the shape of an HTTP answer: the ack (status 200), its
  * payload as the body (an empty ack, `{}`, as an empty body) and how long it took.
  */
-async function deliverOverSocket(socket: SocketModeStandIn, type: EnvelopeType, payload: Record<string, unknown>, extra?: Partial<SendOptions>): Promise<BotResponse> {
+async function deliverOverSocket(
+  socket: SocketModeStandIn,
+  type: EnvelopeType,
+  payload: Record<string, unknown>,
+  extra?: Partial<SendOptions>,
+): Promise<BotResponse> {
   if (extra !== undefined) throw new Error('signing options apply to HTTP mode only');
   const envelope = socket.deliver(type, payload);
-  const ack = await waitFor(() => socket.acks.find((a) => a.envelopeId === envelope.envelope_id), { message: `ack of the ${type} envelope` });
+  const ack = await waitFor(() => socket.acks.find((a) => a.envelopeId === envelope.envelope_id), {
+    message: `ack of the ${type} envelope`,
+  });
   const answered = ack.payload !== undefined && Object.keys(ack.payload).length > 0 ? ack.payload : null;
-  return { status: 200, body: answered === null ? '' : JSON.stringify(answered), json: answered, latencyMs: ack.afterMs ?? 0 };
+  return {
+    status: 200,
+    body: answered === null ? '' : JSON.stringify(answered),
+    json: answered,
+    latencyMs: ack.afterMs ?? 0,
+  };
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -137,9 +159,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const logger = capturingLogger(logs);
   const prefix = `hbrtest-${randomBytes(5).toString('hex')}`;
   const socketMode = options.socketMode === true;
-  const slack = await startSlackStandIn({ botToken: BOT_TOKEN, usergroups: options.usergroups ?? {}, appToken: socketMode ? APP_TOKEN : undefined });
+  const slack = await startSlackStandIn({
+    botToken: BOT_TOKEN,
+    usergroups: options.usergroups ?? {},
+    appToken: socketMode ? APP_TOKEN : undefined,
+  });
   const hbr = await startHbrStandIn({ accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET, ...options.hbr });
-  const ecs = await startEcsStandIn({ accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET, script: hbr.script, ...options.ecs });
+  const ecs = await startEcsStandIn({
+    accessKeyId: ACCESS_KEY_ID,
+    accessKeySecret: ACCESS_KEY_SECRET,
+    script: hbr.script,
+    ...options.ecs,
+  });
   // The default credential chain reads these; metadata look-ups would try the network.
   process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = ACCESS_KEY_ID;
   process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = options.accessKeySecret ?? ACCESS_KEY_SECRET;
@@ -173,9 +204,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const send = (extra?: Partial<SendOptions>): SendOptions => ({ signingSecret: SIGNING_SECRET, ...extra });
   const socket = slack.socketMode;
   const slashCommand = (fields: SlashCommandFields, extra?: Partial<SendOptions>) =>
-    socket === null ? sendSlashCommand(harness.eventsUrl, fields, send(extra)) : deliverOverSocket(socket, 'slash_commands', slashCommandPayload(fields), extra);
+    socket === null
+      ? sendSlashCommand(harness.eventsUrl, fields, send(extra))
+      : deliverOverSocket(socket, 'slash_commands', slashCommandPayload(fields), extra);
   const blockAction = (action: BlockActionFields, extra?: Partial<SendOptions>) =>
-    socket === null ? sendBlockAction(harness.eventsUrl, action, send(extra)) : deliverOverSocket(socket, 'interactive', blockActionPayload(action), extra);
+    socket === null
+      ? sendBlockAction(harness.eventsUrl, action, send(extra))
+      : deliverOverSocket(socket, 'interactive', blockActionPayload(action), extra);
 
   const harness: Harness = {
     slack,
@@ -191,10 +226,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return `${bot.url}/slack/events`;
     },
     command(text, user = REQUESTER, channel = CHANNEL, extra) {
-      return slashCommand({ text, user_id: user, channel_id: channel, response_url: slack.responseUrl({ channel, user }) }, extra);
+      return slashCommand(
+        { text, user_id: user, channel_id: channel, response_url: slack.responseUrl({ channel, user }) },
+        extra,
+      );
     },
     slash(command, text, user = REQUESTER, channel = CHANNEL) {
-      return slashCommand({ command, text, user_id: user, channel_id: channel, response_url: slack.responseUrl({ channel, user }) });
+      return slashCommand({
+        command,
+        text,
+        user_id: user,
+        channel_id: channel,
+        response_url: slack.responseUrl({ channel, user }),
+      });
     },
     repliesTo(user = REQUESTER) {
       return slack.ephemerals(user).map((e) => `${e.text}\n${JSON.stringify(e.blocks)}`);
@@ -235,19 +279,26 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       bot = await startHbrBot(config, botOptions);
     },
     async close() {
-      const auth: Record<string, string> = config.metricsToken === null ? {} : { authorization: `Bearer ${config.metricsToken}` };
-      const metrics = await fetch(`${bot.url}/metrics`, { headers: auth }).then((r) => r.text()).catch(() => '');
+      const auth: Record<string, string> =
+        config.metricsToken === null ? {} : { authorization: `Bearer ${config.metricsToken}` };
+      const metrics = await fetch(`${bot.url}/metrics`, { headers: auth })
+        .then((r) => r.text())
+        .catch(() => '');
       await bot.stop().catch(() => undefined);
       // Every message the bot sent in any test must have passed the stand-in's Block Kit checks.
       const refused = slack.calls.filter((c) => c.response.error === 'invalid_blocks');
       // By what was sent: a failure a test injected (failNext('response_url', …)) refuses no message.
-      const refusedResponses = slack.responseUrlPosts.filter((p) => p.response.error === 'invalid_blocks' || p.response.error === 'invalid_payload');
+      const refusedResponses = slack.responseUrlPosts.filter(
+        (p) => p.response.error === 'invalid_blocks' || p.response.error === 'invalid_payload',
+      );
       const keys = await redis.keys(`${prefix}:*`);
       if (keys.length > 0) await redis.del(...keys);
       await redis.quit();
       await Promise.all([slack.close(), hbr.close(), ecs.close()]);
       if (refused.length > 0 || refusedResponses.length > 0) {
-        throw new Error(`Slack refused messages the bot sent: ${JSON.stringify([...refused, ...refusedResponses]).slice(0, 2000)}`);
+        throw new Error(
+          `Slack refused messages the bot sent: ${JSON.stringify([...refused, ...refusedResponses]).slice(0, 2000)}`,
+        );
       }
       // No secret in any log line, Slack message or metric, whatever the test did.
       const secrets = [...HARNESS_SECRETS, options.accessKeySecret ?? '', APP_TOKEN];

@@ -2,7 +2,7 @@
  * Runs the bot as `npm start` does (node + tsx + src/main.ts) in a child process, so tests can send
  * it real signals and read its real log output.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { waitFor } from './wait-for.js';
 
 export interface BotProcess {
@@ -17,7 +17,11 @@ export interface BotProcess {
 }
 
 /** `entry`: the script to run, `src/main.ts` unless a test needs another start (e.g. shorter job locks). */
-export async function spawnBot(env: Record<string, string>, timeoutMs = 20_000, entry = 'src/main.ts'): Promise<BotProcess> {
+export async function spawnBot(
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+  entry = 'src/main.ts',
+): Promise<BotProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: process.cwd(),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production', ...env },

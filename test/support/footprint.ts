@@ -29,7 +29,9 @@ export async function settled(h: Harness, ...requestIds: string[]): Promise<void
   const prefix = h.config.queuePrefix;
   await waitFor(
     async () => {
-      const finished = await Promise.all(requestIds.map((id) => h.redis.hget(`${prefix}:preflight:preflight-${id}`, 'finishedOn')));
+      const finished = await Promise.all(
+        requestIds.map((id) => h.redis.hget(`${prefix}:preflight:preflight-${id}`, 'finishedOn')),
+      );
       return finished.every((at) => at !== null) || undefined;
     },
     { message: `pre-flight of ${requestIds.join(', ')} finished`, timeoutMs: 10_000 },
@@ -40,7 +42,9 @@ export async function footprint(h: Harness): Promise<Footprint> {
   const prefix = h.config.queuePrefix;
   const requests: Footprint['requests'] = {};
   for (const key of (await h.redis.keys(`${prefix}:request:*`)).sort()) requests[key] = await h.redis.hgetall(key);
-  const jobs = (await h.redis.keys(`${prefix}:*`)).filter((key) => /:(submit|poll|expire):(submit|poll|expire)-r[a-z2-7]{12}$/.test(key)).sort();
+  const jobs = (await h.redis.keys(`${prefix}:*`))
+    .filter((key) => /:(submit|poll|expire):(submit|poll|expire)-r[a-z2-7]{12}$/.test(key))
+    .sort();
   return {
     requests,
     open: await h.redis.zrange(`${prefix}:requests:open`, 0, -1),

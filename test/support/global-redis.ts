@@ -7,7 +7,10 @@
 import { DEFAULT_REDIS_URL, redisAnswers, startPrivateRedis } from '../../sandbox/private-redis.js';
 
 /** Sets `env.REDIS_URL` to a Redis that answers; returns how to stop the one it started, if any. */
-export async function ensureRedis(env: NodeJS.ProcessEnv, defaultUrl = DEFAULT_REDIS_URL): Promise<(() => Promise<void>) | undefined> {
+export async function ensureRedis(
+  env: NodeJS.ProcessEnv,
+  defaultUrl = DEFAULT_REDIS_URL,
+): Promise<(() => Promise<void>) | undefined> {
   if (env.REDIS_URL !== undefined && env.REDIS_URL.trim() !== '') return undefined;
   if (await redisAnswers(defaultUrl)) return undefined;
   const redis = await startPrivateRedis(env.PATH === undefined ? {} : { path: env.PATH });

@@ -42,7 +42,17 @@ export const slackMarkup = fc.oneof(
 const regionValue = fc.oneof(
   fc.constantFrom(...HBR_REGIONS),
   fc.constantFrom(...HBR_REGIONS).map((r) => r.toUpperCase()),
-  fc.constantFrom('cn-hangzhou-h', 'cn-shanghai-b', 'us-east-1a', 'cn-hangzhuo', 'mars-north-1', '', '""', '--region', 'i-bp1aaaaaaaaaaaaaaaa1'),
+  fc.constantFrom(
+    'cn-hangzhou-h',
+    'cn-shanghai-b',
+    'us-east-1a',
+    'cn-hangzhuo',
+    'mars-north-1',
+    '',
+    '""',
+    '--region',
+    'i-bp1aaaaaaaaaaaaaaaa1',
+  ),
   fc.string({ maxLength: 40, unit: 'grapheme' }),
 );
 
@@ -59,12 +69,60 @@ const regionFlag = fc.oneof(
 const anyText = fc.oneof(
   fc.string({ maxLength: 60, unit: 'grapheme' }),
   fc.string({ maxLength: 60, unit: 'binary' }),
-  fc.string({ maxLength: 30, unit: fc.constantFrom('\u0000', '\u0007', '\u001b', '\u007f', '\u0085', '\u2028', '\u202e', '\ud800', '\udfff', '\ufeff', '\u200d', '\ufffd') }),
+  fc.string({
+    maxLength: 30,
+    unit: fc.constantFrom(
+      '\u0000',
+      '\u0007',
+      '\u001b',
+      '\u007f',
+      '\u0085',
+      '\u2028',
+      '\u202e',
+      '\ud800',
+      '\udfff',
+      '\ufeff',
+      '\u200d',
+      '\ufffd',
+    ),
+  }),
 );
 
-const subcommandWord = fc.constantFrom('status', 'show', 'audit', 'help', 'STATUS', 'Show', '?', '-h', '--help', 'show rabcdefghijkm', 'audit 5', 'audit 0', 'audit 101', 'audit many');
+const subcommandWord = fc.constantFrom(
+  'status',
+  'show',
+  'audit',
+  'help',
+  'STATUS',
+  'Show',
+  '?',
+  '-h',
+  '--help',
+  'show rabcdefghijkm',
+  'audit 5',
+  'audit 0',
+  'audit 101',
+  'audit many',
+);
 
-const separator = fc.constantFrom(' ', '  ', ',', ', ', ';', '|', '\n', '\r\n', '\t', '\u00a0', '\u200b', '，', '、', ' , ', '\u0000', '\u2003');
+const separator = fc.constantFrom(
+  ' ',
+  '  ',
+  ',',
+  ', ',
+  ';',
+  '|',
+  '\n',
+  '\r\n',
+  '\t',
+  '\u00a0',
+  '\u200b',
+  '，',
+  '、',
+  ' , ',
+  '\u0000',
+  '\u2003',
+);
 
 const token = fc.oneof(
   { weight: 5, arbitrary: validInstanceId },
@@ -78,15 +136,47 @@ const token = fc.oneof(
 
 /** A whole command text: tokens and separators, sometimes far beyond Slack's 4,000 characters. */
 export const commandText = fc.oneof(
-  { weight: 8, arbitrary: fc.array(fc.tuple(token, separator), { maxLength: 40 }).map((parts) => parts.map(([t, s]) => t + s).join('')) },
-  { weight: 1, arbitrary: fc.tuple(validInstanceId, fc.integer({ min: 150, max: 400 })).map(([id, n]) => Array.from({ length: n }, (_, i) => `${id.slice(0, 12)}${String(i).padStart(8, '0')}`).join(' ')) },
-  { weight: 1, arbitrary: fc.tuple(anyText, fc.integer({ min: 100, max: 1000 })).map(([text, n]) => text.repeat(n).slice(0, 45_000)) },
-  { weight: 1, arbitrary: fc.tuple(validInstanceId, slackMarkup, fc.integer({ min: 1, max: 30 })).map(([id, markup, n]) => `${`${id} `.repeat(n)}${markup}`) },
+  {
+    weight: 8,
+    arbitrary: fc
+      .array(fc.tuple(token, separator), { maxLength: 40 })
+      .map((parts) => parts.map(([t, s]) => t + s).join('')),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(validInstanceId, fc.integer({ min: 150, max: 400 }))
+      .map(([id, n]) =>
+        Array.from({ length: n }, (_, i) => `${id.slice(0, 12)}${String(i).padStart(8, '0')}`).join(' '),
+      ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(anyText, fc.integer({ min: 100, max: 1000 }))
+      .map(([text, n]) => text.repeat(n).slice(0, 45_000)),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(validInstanceId, slackMarkup, fc.integer({ min: 1, max: 30 }))
+      .map(([id, markup, n]) => `${`${id} `.repeat(n)}${markup}`),
+  },
 );
 
 /** What HBR might put in a field: plausible values, long ones, and junk. */
 export const hbrText = fc.oneof(
-  fc.constantFrom('', 'ACTIVATED', 'INSTALL_FAILED', 'NOT_INSTALLED', 'UNKNOWN', 'WEIRD_NEW_STATUS', 'constructor', '__proto__', 'InstanceNotRunning'),
+  fc.constantFrom(
+    '',
+    'ACTIVATED',
+    'INSTALL_FAILED',
+    'NOT_INSTALLED',
+    'UNKNOWN',
+    'WEIRD_NEW_STATUS',
+    'constructor',
+    '__proto__',
+    'InstanceNotRunning',
+  ),
   fc.string({ maxLength: 40 }),
   fc.string({ maxLength: 3000, unit: 'grapheme' }),
   fc.string({ maxLength: 200, unit: 'binary' }),
@@ -97,7 +187,10 @@ export const hbrText = fc.oneof(
 export const acceptableCommandText = fc
   .tuple(
     fc.array(validInstanceId, { minLength: 1, maxLength: 45 }),
-    fc.array(fc.constantFrom(' ', ', ', '\n', '\n- ', ' | ', '; ', '\t', '\n1. ', ' "', '" '), { minLength: 1, maxLength: 5 }),
+    fc.array(fc.constantFrom(' ', ', ', '\n', '\n- ', ' | ', '; ', '\t', '\n1. ', ' "', '" '), {
+      minLength: 1,
+      maxLength: 5,
+    }),
     fc.option(fc.constantFrom(...HBR_REGIONS)),
   )
   .map(([ids, seps, region]) => {

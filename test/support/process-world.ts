@@ -6,11 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { startHbrStandIn, type HbrStandIn, type HbrStandInOptions } from '../../sandbox/hbr-api-server.js';
-import { startSlackStandIn, type PostedMessage, type SlackStandIn } from '../../sandbox/slack-api-server.js';
-import { sendBlockAction, sendSlashCommand, type BotResponse } from '../../sandbox/slack-requests.js';
-import { APPROVER, CHANNEL, REDIS_URL, REQUESTER, SECOND_APPROVER, leakedSecrets } from './bot-harness.js';
-import { spawnBot, type BotProcess } from './bot-process.js';
+import { type HbrStandIn, type HbrStandInOptions, startHbrStandIn } from '../../sandbox/hbr-api-server.js';
+import { type PostedMessage, type SlackStandIn, startSlackStandIn } from '../../sandbox/slack-api-server.js';
+import { type BotResponse, sendBlockAction, sendSlashCommand } from '../../sandbox/slack-requests.js';
+import { APPROVER, CHANNEL, leakedSecrets, REDIS_URL, REQUESTER, SECOND_APPROVER } from './bot-harness.js';
+import { type BotProcess, spawnBot } from './bot-process.js';
 
 const SECRETS = {
   botToken: `xoxb-${'5'.repeat(12)}-${'8'.repeat(13)}-Hk3vQ9mWc2LpR7sTn4YbZ1aF`,
@@ -53,7 +53,11 @@ export async function startProcessWorld(
   } = {},
 ): Promise<ProcessWorld> {
   const slack = await startSlackStandIn({ botToken: SECRETS.botToken });
-  const hbr = await startHbrStandIn({ accessKeyId: SECRETS.accessKeyId, accessKeySecret: SECRETS.accessKeySecret, ...options.hbr });
+  const hbr = await startHbrStandIn({
+    accessKeyId: SECRETS.accessKeyId,
+    accessKeySecret: SECRETS.accessKeySecret,
+    ...options.hbr,
+  });
   const prefix = `hbrhard-${randomBytes(5).toString('hex')}`;
   const redisUrl = options.redisUrl ?? REDIS_URL;
   const env: Record<string, string> = {
@@ -92,7 +96,11 @@ export async function startProcessWorld(
     },
     command(bot, text, command = '/hbr-install') {
       const responseUrl = slack.responseUrl({ channel: CHANNEL, user: REQUESTER });
-      return sendSlashCommand(`${bot.url}/slack/events`, { command, text, user_id: REQUESTER, channel_id: CHANNEL, response_url: responseUrl }, sign);
+      return sendSlashCommand(
+        `${bot.url}/slack/events`,
+        { command, text, user_id: REQUESTER, channel_id: CHANNEL, response_url: responseUrl },
+        sign,
+      );
     },
     click(bot, verdict, message, user = APPROVER) {
       return sendBlockAction(
@@ -109,7 +117,8 @@ export async function startProcessWorld(
       );
     },
     requestMessages: () => slack.messages().filter((m) => m.threadTs === null && m.via === 'chat.postMessage'),
-    finalReplies: (message) => slack.threadReplies(message.channel, message.ts).filter((r) => r.text.includes(`<@${REQUESTER}>`)),
+    finalReplies: (message) =>
+      slack.threadReplies(message.channel, message.ts).filter((r) => r.text.includes(`<@${REQUESTER}>`)),
     async close() {
       await Promise.all(bots.map((bot) => bot.stop('SIGKILL')));
       const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });

@@ -3,7 +3,7 @@
  * directory, as docker-compose runs it), so a test can stop and restart it without touching the
  * shared Redis on 6379.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -35,7 +35,12 @@ async function freePort(): Promise<number> {
 }
 
 export async function answersPing(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   client.on('error', () => undefined); // refused while starting: the caller asks again
   try {
     await client.connect();
@@ -54,13 +59,29 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   let child: ChildProcess | null = null;
 
   const start = async (): Promise<void> => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--save', ''];
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--dir',
+      dir,
+      '--save',
+      '',
+    ];
     const started = spawn('redis-server', args, { stdio: 'ignore' });
     child = started;
-    await waitFor(async () => {
-      if (started.exitCode !== null) throw new Error(`redis-server exited with ${started.exitCode}`);
-      return answersPing(url);
-    }, { timeoutMs: 10_000, intervalMs: 50, message: `redis-server on ${port} answering` });
+    await waitFor(
+      async () => {
+        if (started.exitCode !== null) throw new Error(`redis-server exited with ${started.exitCode}`);
+        return answersPing(url);
+      },
+      { timeoutMs: 10_000, intervalMs: 50, message: `redis-server on ${port} answering` },
+    );
   };
 
   const stop = async (): Promise<void> => {

@@ -69,7 +69,13 @@ async function stopAll(children: ChildProcess[]): Promise<void> {
 
 /** One answer from the server at `port`, on a short-lived connection. */
 async function ask(port: number, ...command: [string, ...(string | number)[]]): Promise<unknown> {
-  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => undefined); // reported by the rejected call instead
   try {
     await client.connect();
@@ -95,17 +101,35 @@ export async function startRedisCluster(): Promise<RedisClusterSet> {
   try {
     for (const port of ports) {
       const args = [
-        '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
-        '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '2000',
-        '--dir', dir, '--save', '', '--appendonly', 'no', '--dbfilename', `dump-${port}.rdb`,
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        join(dir, `nodes-${port}.conf`),
+        '--cluster-node-timeout',
+        '2000',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dbfilename',
+        `dump-${port}.rdb`,
       ];
       children.push(await startServer(args, port));
     }
     const addresses = ports.map((port) => `127.0.0.1:${port}`);
-    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { timeout: 20_000 });
+    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], {
+      timeout: 20_000,
+    });
     await waitFor(
       async () => {
-        for (const port of ports) if (!String(await ask(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
+        for (const port of ports)
+          if (!String(await ask(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
         return true;
       },
       { timeoutMs: 20_000, intervalMs: 100, message: 'every cluster node reporting cluster_state:ok' },
@@ -153,10 +177,25 @@ export async function startRedisSentinelSet(name = 'hbrprimary'): Promise<RedisS
   const dir = mkdtempSync(join(tmpdir(), 'hbr-sentinel-'));
   const [primaryPort, replicaPort, ...sentinelPorts] = await freeNodePorts(5);
   const children: ChildProcess[] = [];
-  const dataArgs = (port: number) => ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--dbfilename', `dump-${port}.rdb`];
+  const dataArgs = (port: number) => [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dbfilename',
+    `dump-${port}.rdb`,
+  ];
   try {
     children.push(await startServer(dataArgs(primaryPort!), primaryPort!));
-    children.push(await startServer([...dataArgs(replicaPort!), '--replicaof', '127.0.0.1', String(primaryPort)], replicaPort!));
+    children.push(
+      await startServer([...dataArgs(replicaPort!), '--replicaof', '127.0.0.1', String(primaryPort)], replicaPort!),
+    );
     for (const port of sentinelPorts) {
       // A sentinel rewrites its own configuration file, so each gets one.
       const file = join(dir, `sentinel-${port}.conf`);

@@ -3,7 +3,6 @@
  */
 import { chunk } from '../../src/domain/instance-ids.js';
 import type { Operation } from '../../src/domain/operation.js';
-import { newRequest } from '../../src/domain/request.js';
 import type {
   Decision,
   HbrRequest,
@@ -13,6 +12,7 @@ import type {
   TaskPhase,
   TaskProgress,
 } from '../../src/domain/request.js';
+import { newRequest } from '../../src/domain/request.js';
 
 export const T0 = Date.UTC(2025, 0, 15, 9, 30, 0);
 export const REQUESTER = 'U0REQUESTER';
@@ -40,10 +40,13 @@ const APPROVED: Decision = { outcome: 'approved', by: APPROVER, at: T0 + 5 * 60_
 
 export function withStatus(request: HbrRequest, status: RequestStatus, extra: Partial<HbrRequest> = {}): HbrRequest {
   const decision: Decision | null =
-    status === 'pending' ? null
-    : status === 'rejected' ? { outcome: 'rejected', by: APPROVER, at: T0 + 60_000 }
-    : status === 'expired' ? { outcome: 'expired', by: null, at: request.expiresAt }
-    : APPROVED;
+    status === 'pending'
+      ? null
+      : status === 'rejected'
+        ? { outcome: 'rejected', by: APPROVER, at: T0 + 60_000 }
+        : status === 'expired'
+          ? { outcome: 'expired', by: null, at: request.expiresAt }
+          : APPROVED;
   return { ...request, status, decision, ...extra };
 }
 
@@ -94,7 +97,14 @@ export function poll(
           const r = result(i.instanceId);
           return r === null
             ? []
-            : [{ instanceId: i.instanceId, clientId: `c-${i.instanceId.slice(2)}`, clientStatus: r.clientStatus, errorCode: r.errorCode ?? '' }];
+            : [
+                {
+                  instanceId: i.instanceId,
+                  clientId: `c-${i.instanceId.slice(2)}`,
+                  clientStatus: r.clientStatus,
+                  errorCode: r.errorCode ?? '',
+                },
+              ];
         }),
       polledAt: T0 + 10 * 60_000,
       polls: 3,

@@ -9,7 +9,10 @@ import { createLogger } from '../../src/logger.js';
 
 const config = loadConfig(process.env);
 const logger = createLogger(config.logLevel);
-const bot = await startHbrBot(config, { logger, jobs: { lockDurationMs: 2000, stalledIntervalMs: 500, retryBackoffMs: 200 } });
+const bot = await startHbrBot(config, {
+  logger,
+  jobs: { lockDurationMs: 2000, stalledIntervalMs: 500, retryBackoffMs: 200 },
+});
 process.on('SIGTERM', () => {
   bot.stop().then(
     () => process.exit(0),

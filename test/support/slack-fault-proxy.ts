@@ -51,7 +51,8 @@ export async function startSlackFaultProxy(targetApiUrl: string): Promise<SlackF
       }
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(req.headers)) {
-        if (typeof value === 'string' && name !== 'host' && name !== 'content-length' && name !== 'connection') headers[name] = value;
+        if (typeof value === 'string' && name !== 'host' && name !== 'content-length' && name !== 'connection')
+          headers[name] = value;
       }
       // The proxy's paths are the stand-in's (/api/<method>?…): only the origin changes.
       const forwarded = await fetch(new URL(req.url ?? '/', target.origin), {
@@ -60,7 +61,9 @@ export async function startSlackFaultProxy(targetApiUrl: string): Promise<SlackF
         ...(body.length > 0 ? { body } : {}),
       });
       const answer = Buffer.from(await forwarded.arrayBuffer());
-      const out: Record<string, string> = { 'content-type': forwarded.headers.get('content-type') ?? 'application/json' };
+      const out: Record<string, string> = {
+        'content-type': forwarded.headers.get('content-type') ?? 'application/json',
+      };
       const retryAfter = forwarded.headers.get('retry-after');
       if (retryAfter !== null) out['retry-after'] = retryAfter;
       res.writeHead(forwarded.status, out);

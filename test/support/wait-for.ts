@@ -26,8 +26,8 @@ export async function waitFor<T>(
   { timeoutMs = 5000, intervalMs = 20, message }: WaitForOptions = {},
 ): Promise<Exclude<T, NotYet>> {
   const deadline = Date.now() + timeoutMs;
-  let last: unknown ;
-  let lastError: unknown ;
+  let last: unknown;
+  let lastError: unknown;
   let attempts = 0;
   for (;;) {
     attempts += 1;

@@ -26,7 +26,9 @@ describe('pre-flight configuration', () => {
   it('reads HBR_PREFLIGHT and ECS_ENDPOINT', () => {
     expect(loadConfig({ ...VALID, HBR_PREFLIGHT: 'false' }).preflight.enabled).toBe(false);
     expect(loadConfig({ ...VALID, HBR_PREFLIGHT: ' true ' }).preflight.enabled).toBe(true);
-    expect(loadConfig({ ...VALID, ECS_ENDPOINT: 'http://127.0.0.1:9200' }).preflight.ecsEndpoint).toBe('http://127.0.0.1:9200');
+    expect(loadConfig({ ...VALID, ECS_ENDPOINT: 'http://127.0.0.1:9200' }).preflight.ecsEndpoint).toBe(
+      'http://127.0.0.1:9200',
+    );
   });
 
   it('names a bad value of either, with the rest of the problems', () => {
@@ -37,12 +39,21 @@ describe('pre-flight configuration', () => {
   });
 
   it('the sandbox points the pre-flight at its ECS stand-in, or turns it off without one', () => {
-    const withEcs = loadSandboxConfig({ ECS_ENDPOINT: 'https://ecs.cn-hangzhou.aliyuncs.com' }, { ...SUPPLIED, ecsEndpoint: 'http://127.0.0.1:40003' });
+    const withEcs = loadSandboxConfig(
+      { ECS_ENDPOINT: 'https://ecs.cn-hangzhou.aliyuncs.com' },
+      { ...SUPPLIED, ecsEndpoint: 'http://127.0.0.1:40003' },
+    );
     expect(withEcs.bot.preflight).toEqual({ enabled: true, ecsEndpoint: 'http://127.0.0.1:40003' });
     expect(withEcs.ignored).toContain('ECS_ENDPOINT');
     // Never the real ECS from a sandbox.
-    const without = loadSandboxConfig({ ECS_ENDPOINT: 'https://ecs.cn-hangzhou.aliyuncs.com', HBR_PREFLIGHT: 'true' }, SUPPLIED);
+    const without = loadSandboxConfig(
+      { ECS_ENDPOINT: 'https://ecs.cn-hangzhou.aliyuncs.com', HBR_PREFLIGHT: 'true' },
+      SUPPLIED,
+    );
     expect(without.bot.preflight.enabled).toBe(false);
-    expect(loadSandboxConfig({ HBR_PREFLIGHT: 'false' }, { ...SUPPLIED, ecsEndpoint: 'http://127.0.0.1:40003' }).bot.preflight.enabled).toBe(false);
+    expect(
+      loadSandboxConfig({ HBR_PREFLIGHT: 'false' }, { ...SUPPLIED, ecsEndpoint: 'http://127.0.0.1:40003' }).bot
+        .preflight.enabled,
+    ).toBe(false);
   });
 });

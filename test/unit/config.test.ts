@@ -70,7 +70,12 @@ describe('configuration', () => {
       allowSelfApproval: true,
       approvalChannel: 'C01APPROVALS',
     });
-    expect(config).toMatchObject({ queuePrefix: 'prod-hbr', approvalTtlMs: 60_000, maxInstances: 50, logLevel: 'debug' });
+    expect(config).toMatchObject({
+      queuePrefix: 'prod-hbr',
+      approvalTtlMs: 60_000,
+      maxInstances: 50,
+      logLevel: 'debug',
+    });
     expect(config.poll).toEqual({ firstDelayMs: 60_000, intervalMs: 15_000, taskTimeoutMs: 600_000 });
   });
 
@@ -100,7 +105,10 @@ describe('configuration', () => {
       ]),
     );
     expect(problemsOf({})).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^SLACK_BOT_TOKEN: required/), expect.stringMatching(/^HBR_APPROVERS: required/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^SLACK_BOT_TOKEN: required/),
+        expect.stringMatching(/^HBR_APPROVERS: required/),
+      ]),
     );
   });
 
@@ -109,7 +117,11 @@ describe('configuration', () => {
   });
 
   it('never puts a secret in an error or in the redacted view', () => {
-    const secrets = { SLACK_BOT_TOKEN: 'xoxp-user-token-SECRET1', SLACK_SIGNING_SECRET: 'SECRET2', SLACK_APP_TOKEN: 'bad-SECRET3' };
+    const secrets = {
+      SLACK_BOT_TOKEN: 'xoxp-user-token-SECRET1',
+      SLACK_SIGNING_SECRET: 'SECRET2',
+      SLACK_APP_TOKEN: 'bad-SECRET3',
+    };
     const message = (() => {
       try {
         loadConfig({ ...secrets, HBR_APPROVERS: 'U1AB' });
@@ -123,7 +135,8 @@ describe('configuration', () => {
 
     const config = loadConfig({ ...VALID, SLACK_APP_TOKEN: 'xapp-SECRET4', REDIS_URL: 'redis://:SECRET5@redis:6379' });
     const view = JSON.stringify(redactedConfig(config));
-    for (const value of [VALID.SLACK_BOT_TOKEN, VALID.SLACK_SIGNING_SECRET, 'SECRET4', 'SECRET5']) expect(view).not.toContain(value);
+    for (const value of [VALID.SLACK_BOT_TOKEN, VALID.SLACK_SIGNING_SECRET, 'SECRET4', 'SECRET5'])
+      expect(view).not.toContain(value);
     expect(view).toContain('(set)');
   });
 });

@@ -1,8 +1,8 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import { APPROVE_ACTION, REJECT_ACTION, SLASH_COMMANDS } from '../messages/action-ids.js';
+import type { AckTimer } from './ack-timer.js';
 import { decideAction } from './actions/decide.js';
 import { hbrCommand } from './commands/hbr-command.js';
-import type { AckTimer } from './ack-timer.js';
 import type { ListenerDeps } from './deps.js';
 
 export function registerListeners(app: App, deps: ListenerDeps, timed: AckTimer): void {

@@ -1,7 +1,7 @@
 /** The audit trail as an ephemeral message, newest first. Pure. */
 import type { AuditRecord } from '../../domain/audit-event.js';
-import { context, header, packLines, section, slackMessage } from './blocks.js';
 import type { SlackMessage } from './blocks.js';
+import { context, header, packLines, section, slackMessage } from './blocks.js';
 import { code, escapeMrkdwn, mentionChannel, mentionUser, plural, slackDate } from './format.js';
 import { operationWords } from './operation-words.js';
 
@@ -23,12 +23,18 @@ function describe(record: AuditRecord): string {
 
 export function auditMessage(records: readonly AuditRecord[], asked: number): SlackMessage {
   if (records.length === 0) {
-    return slackMessage('The audit trail is empty.', [section('The audit trail is empty: no request has been made yet (or the stream was trimmed).')]);
+    return slackMessage('The audit trail is empty.', [
+      section('The audit trail is empty: no request has been made yet (or the stream was trimmed).'),
+    ]);
   }
   const lines = records.map((record) => `• ${slackDate(record.at)} — ${describe(record)}`);
   return slackMessage(`The last ${plural(records.length, 'audit event')}, newest first.`, [
     header(`hbr-bot audit trail: the last ${plural(records.length, 'event')}`),
     ...packLines(lines).map((text) => section(text)),
-    context(records.length < asked ? 'That is everything the trail holds.' : `Newest first · \`audit ${Math.min(asked * 2, 100)}\` shows more.`),
+    context(
+      records.length < asked
+        ? 'That is everything the trail holds.'
+        : `Newest first · \`audit ${Math.min(asked * 2, 100)}\` shows more.`,
+    ),
   ]);
 }

@@ -121,7 +121,11 @@ export function header(text: string): HeaderBlock {
 }
 
 export function actions(blockId: string, ...elements: ButtonElement[]): ActionsBlock {
-  return { type: 'actions', block_id: clamp(blockId, LIMITS.blockId), elements: elements.slice(0, LIMITS.actionsElements) };
+  return {
+    type: 'actions',
+    block_id: clamp(blockId, LIMITS.blockId),
+    elements: elements.slice(0, LIMITS.actionsElements),
+  };
 }
 
 export interface ConfirmSpec {

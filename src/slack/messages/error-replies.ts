@@ -2,10 +2,10 @@
  * Ephemeral replies that explain why hbr-bot did not do what a user asked.
  */
 
-import type { CommandProblem } from '../slash-command-parser.js';
 import type { Decision } from '../../domain/request.js';
-import { context, packLines, section, slackMessage } from './blocks.js';
+import type { CommandProblem } from '../slash-command-parser.js';
 import type { SlackMessage } from './blocks.js';
+import { context, packLines, section, slackMessage } from './blocks.js';
 import { code, escapeMrkdwn, listOr, mentionChannel, mentionUser, plural, slackDate } from './format.js';
 
 function oneSection(text: string, fallback: string = text): SlackMessage {
@@ -25,10 +25,7 @@ export function invalidCommandMessage(problems: readonly CommandProblem[], comma
   const fallback = first
     ? `Nothing was requested: ${escapeMrkdwn(first.token)} — ${escapeMrkdwn(first.reason)}${problems.length > 1 ? ` (and ${plural(problems.length - 1, 'more problem')})` : ''}`
     : 'Nothing was requested: the command could not be read.';
-  return slackMessage(fallback, [
-    ...texts.map(section),
-    context(`Type \`${escapeMrkdwn(command)} help\` for usage.`),
-  ]);
+  return slackMessage(fallback, [...texts.map(section), context(`Type \`${escapeMrkdwn(command)} help\` for usage.`)]);
 }
 
 export function notAllowedInChannelMessage(allowedChannels: readonly string[]): SlackMessage {
@@ -84,7 +81,7 @@ export function alreadyDecidedMessage(decision: Decision): SlackMessage {
 /** A button whose request id is unknown: a stale message, or a tampered payload. */
 export function unknownRequestMessage(): SlackMessage {
   return oneSection(
-    "hbr-bot does not know this request — the message may be too old or was not posted by hbr-bot. Nothing was changed; post a new request if it is still needed.",
+    'hbr-bot does not know this request — the message may be too old or was not posted by hbr-bot. Nothing was changed; post a new request if it is still needed.',
   );
 }
 
@@ -97,7 +94,10 @@ export function temporarilyUnavailableMessage(): SlackMessage {
  * sentence saying what failed (e.g. "The request could not be posted: …") and replaces the default.
  */
 export function somethingWentWrongMessage(reference: string, detail?: string): SlackMessage {
-  const what = detail === undefined || detail.trim() === '' ? 'Something went wrong in hbr-bot and nothing was done.' : detail.trim();
+  const what =
+    detail === undefined || detail.trim() === ''
+      ? 'Something went wrong in hbr-bot and nothing was done.'
+      : detail.trim();
   return oneSection(
     `${escapeMrkdwn(what)} If it happens again, give an hbr-bot admin this reference: ${code(reference, 120)}`,
     escapeMrkdwn(what),

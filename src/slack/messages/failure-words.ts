@@ -115,7 +115,8 @@ function explainCommonCode(product: string, code: string, action: string, httpSt
         ? `${product} answered HTTP ${httpStatus} without an error code — request again in a few minutes`
         : `${product} answered HTTP ${httpStatus ?? '?'} without an error code — check the endpoint configuration`;
     default:
-      if (code.startsWith('Throttling')) return `${product} is throttling this account — wait a minute and request again`;
+      if (code.startsWith('Throttling'))
+        return `${product} is throttling this account — wait a minute and request again`;
       if (httpStatus !== null && httpStatus >= 500) {
         return `${product} failed with ${code} (HTTP ${httpStatus}) — request again in a few minutes`;
       }

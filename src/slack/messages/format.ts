@@ -2,8 +2,8 @@
  * mrkdwn text helpers shared by the message builders: escaping, code, mentions, dates, lists.
  */
 
-import { LIMITS, clamp } from './blocks.js';
 import type { Piece } from './blocks.js';
+import { clamp, LIMITS } from './blocks.js';
 
 /** Escapes the three characters Slack's mrkdwn gives meaning to. Use on anything a user typed. */
 export function escapeMrkdwn(s: string): string {
@@ -105,7 +105,10 @@ export function codeListPieces(items: readonly string[], options: CodeListOption
   let batch: string[] = [];
   let batchLength = 0;
   const flush = (): void => {
-    pieces.push({ text: `${headingLine(pieces.length === 0)}${codeBlock(batch.join(separator))}`, count: batch.length });
+    pieces.push({
+      text: `${headingLine(pieces.length === 0)}${codeBlock(batch.join(separator))}`,
+      count: batch.length,
+    });
     batch = [];
     batchLength = 0;
   };

@@ -11,7 +11,8 @@ import { operationWords } from './operation-words.js';
 /** Why hbr-bot cannot tell, per code: the start of the instance's sentence and the batch's progress line. */
 const UNKNOWN_SUBMISSION_CAUSES: Readonly<Record<string, string>> = {
   [SUBMISSION_UNCERTAIN]: 'hbr-bot restarted while it was asking HBR',
-  [SUBMISSION_UNANSWERED]: "hbr-bot lost HBR's answer (no answer in time, the connection was cut, or an error page came back instead)",
+  [SUBMISSION_UNANSWERED]:
+    "hbr-bot lost HBR's answer (no answer in time, the connection was cut, or an error page came back instead)",
 };
 
 /** InstallBackupClients InstanceStatuses[].ErrorCode (also seen as a task result errorCode). */

@@ -1,9 +1,9 @@
-import { AUDIT_DEFAULT_COUNT, AUDIT_MAX_COUNT, type HelpTopic } from '../slash-command-parser.js';
 import type { Operation } from '../../domain/operation.js';
 import { HBR_REGIONS } from '../../domain/regions.js';
+import { AUDIT_DEFAULT_COUNT, AUDIT_MAX_COUNT, type HelpTopic } from '../slash-command-parser.js';
 import { SLASH_COMMANDS } from './action-ids.js';
-import { context, header, section, slackMessage } from './blocks.js';
 import type { Block, SlackMessage } from './blocks.js';
+import { context, header, section, slackMessage } from './blocks.js';
 import { approverList, code, escapeMrkdwn } from './format.js';
 import { capitalized, operationWords } from './operation-words.js';
 
@@ -18,7 +18,6 @@ export interface HelpContext {
   approvers: readonly string[];
 }
 
-
 const EXAMPLE_IDS = 'i-bp1a2b3c4d5e6f7g8h9j i-bp1k2l3m4n5o6p7q8r9s';
 
 function idsSection(ctx: HelpContext, what: string): Block {
@@ -29,7 +28,9 @@ function idsSection(ctx: HelpContext, what: string): Block {
 }
 
 const idForm = (): Block =>
-  context(`Instance IDs look like ${code('i-bp67acfmxazb4p3example')}: i- then 8–30 lowercase letters or digits. An ID exists in one region only.`);
+  context(
+    `Instance IDs look like ${code('i-bp67acfmxazb4p3example')}: i- then 8–30 lowercase letters or digits. An ID exists in one region only.`,
+  );
 
 /** The other things the bot does, in one line each, for the foot of every usage. */
 function otherCommands(): Block {
@@ -71,25 +72,32 @@ function requestHelp(ctx: HelpContext, operation: Operation): SlackMessage {
 
 function statusHelp(ctx: HelpContext): SlackMessage {
   const usage = `\`${SLASH_COMMANDS.status} <instance IDs> [--region <region>]\` or \`${SLASH_COMMANDS.install} status <instance IDs> [--region <region>]\``;
-  return slackMessage(`How to see the HBR backup client status: ${SLASH_COMMANDS.status} i-… [--region ${ctx.defaultRegion}]`, [
-    header('HBR backup client status of ECS instances'),
-    section(`*Usage:* ${usage}`),
-    idsSection(ctx, 'at a time'),
-    section(
-      '*What you get:* only you see the answer, at once and without an approval: per instance whether its client is ' +
-        'protected, installing or in trouble, its version and whether a newer one exists, when HBR last heard from it, and what to do about each problem.',
-    ),
-    idForm(),
-    otherCommands(),
-  ]);
+  return slackMessage(
+    `How to see the HBR backup client status: ${SLASH_COMMANDS.status} i-… [--region ${ctx.defaultRegion}]`,
+    [
+      header('HBR backup client status of ECS instances'),
+      section(`*Usage:* ${usage}`),
+      idsSection(ctx, 'at a time'),
+      section(
+        '*What you get:* only you see the answer, at once and without an approval: per instance whether its client is ' +
+          'protected, installing or in trouble, its version and whether a newer one exists, when HBR last heard from it, and what to do about each problem.',
+      ),
+      idForm(),
+      otherCommands(),
+    ],
+  );
 }
 
 function showHelp(ctx: HelpContext): SlackMessage {
   const command = escapeMrkdwn(ctx.command);
   return slackMessage(`How to look a request up: ${ctx.command} show <request id>`, [
     header('Look up a request'),
-    section(`*Usage:* \`${command} show <request id>\` — the id is in the request message, e.g. ${code('rabcdefghijkm')}.`),
-    section('*What you get:* only you see the answer: the request, where it stands, and every instance\'s result so far.'),
+    section(
+      `*Usage:* \`${command} show <request id>\` — the id is in the request message, e.g. ${code('rabcdefghijkm')}.`,
+    ),
+    section(
+      "*What you get:* only you see the answer: the request, where it stands, and every instance's result so far.",
+    ),
     otherCommands(),
   ]);
 }
@@ -98,7 +106,9 @@ function auditHelp(ctx: HelpContext): SlackMessage {
   const command = escapeMrkdwn(ctx.command);
   return slackMessage(`How to read the audit trail: ${ctx.command} audit [n]`, [
     header('Read the audit trail'),
-    section(`*Usage:* \`${command} audit [n]\` — the newest ${AUDIT_DEFAULT_COUNT} events, or the newest n (at most ${AUDIT_MAX_COUNT}).`),
+    section(
+      `*Usage:* \`${command} audit [n]\` — the newest ${AUDIT_DEFAULT_COUNT} events, or the newest n (at most ${AUDIT_MAX_COUNT}).`,
+    ),
     section(
       `*What you get:* only you see the answer: who asked for what, who approved or rejected it, what HBR was asked and what came of it, newest first. Only ${approverList(ctx.approvers)} may read it.`,
     ),

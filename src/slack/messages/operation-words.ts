@@ -47,7 +47,8 @@ const OPERATION_WORDS: Readonly<Record<Operation, OperationWords>> = {
     preposition: 'from',
     resultSentences: {
       NOT_INSTALLED: 'backup client uninstalled',
-      UNINSTALL_FAILED: 'the uninstall failed — check the Cloud Assistant command output on the instance, then request the uninstall again',
+      UNINSTALL_FAILED:
+        'the uninstall failed — check the Cloud Assistant command output on the instance, then request the uninstall again',
       ACTIVATED: 'the backup client is still installed and active — HBR did not remove it',
     },
     approveStyle: 'danger',

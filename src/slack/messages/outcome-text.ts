@@ -6,22 +6,22 @@
 
 import type { Operation } from '../../domain/operation.js';
 import {
-  OUTCOME_KINDS,
-  instanceOutcomes,
-  summarize,
   type InstanceOutcome,
   type InstanceOutcomeKind,
+  instanceOutcomes,
+  OUTCOME_KINDS,
   type OutcomeSummary,
+  summarize,
 } from '../../domain/outcome.js';
 import type { HbrRequest } from '../../domain/request.js';
 import type { IdGroup } from './format.js';
 import { code, escapeMrkdwn } from './format.js';
 import {
-  TASK_PHASE_WORDS,
   clientStatusSentence,
   instanceErrorSentence,
   knownInstanceErrorSentence,
   shorten,
+  TASK_PHASE_WORDS,
   uncertainty,
   unknownSubmissionCause,
 } from './hbr-sentences.js';
@@ -76,7 +76,8 @@ export function outcomeDetail(o: InstanceOutcome, operation: Operation): string 
       const { check } = reason;
       const cause = uncertainty(unknownSubmissionCause(reason.code) ?? reason.code);
       if (check === null) return instanceErrorSentence(reason.code);
-      if ('error' in check) return `${cause}, and could not check afterwards (${check.error}) — check it with /hbr-status, then request again if needed`;
+      if ('error' in check)
+        return `${cause}, and could not check afterwards (${check.error}) — check it with /hbr-status, then request again if needed`;
       const status = clientStatusSentence(check.status, operation);
       if (o.kind === 'succeeded') return `${status}, as HBR showed at the end (${cause})`;
       const shown = check.listed ? `HBR showed: ${status}` : 'HBR listed no backup client for it';
@@ -84,7 +85,9 @@ export function outcomeDetail(o: InstanceOutcome, operation: Operation): string 
     }
     case 'no_task': {
       const { verb } = operationWords(operation);
-      return o.kind === 'failed' ? `HBR accepted the call but started no ${verb} task for this instance` : `sent to HBR, no ${verb} task yet`;
+      return o.kind === 'failed'
+        ? `HBR accepted the call but started no ${verb} task for this instance`
+        : `sent to HBR, no ${verb} task yet`;
     }
     case 'task_not_polled':
       return o.kind === 'failed'
@@ -97,7 +100,9 @@ export function outcomeDetail(o: InstanceOutcome, operation: Operation): string 
     case 'no_result':
       return `HBR task ${reason.taskId} ${TASK_PHASE_WORDS[reason.phase]} without a result for this instance${stoppedWaiting(o.kind)}`;
     case 'not_sent':
-      return reason.failureCode === null ? 'never sent to HBR' : `not sent to HBR: the request failed first (${shorten(reason.failureCode)})`;
+      return reason.failureCode === null
+        ? 'never sent to HBR'
+        : `not sent to HBR: the request failed first (${shorten(reason.failureCode)})`;
     case 'waiting':
       return 'waiting to be sent to HBR';
   }
@@ -113,7 +118,10 @@ export function summaryLine(summary: OutcomeSummary, operation: Operation): stri
   const { total, succeeded, failed, uncertain, inProgress } = summary;
   const words = operationWords(operation);
   const done = `${capitalized(words.pastTense)} ${words.preposition}`;
-  const problems = [failed - uncertain > 0 ? `${failed - uncertain} failed` : '', uncertain > 0 ? `${uncertain} unknown` : '']
+  const problems = [
+    failed - uncertain > 0 ? `${failed - uncertain} failed` : '',
+    uncertain > 0 ? `${uncertain} unknown` : '',
+  ]
     .filter((part) => part !== '')
     .join(', ');
   const tail = problems === '' ? '' : ` — ${problems}`;

@@ -4,8 +4,8 @@
  */
 
 import type { HbrRequest, Submission, TaskProgress } from '../../domain/request.js';
-import { LIMITS, context, fitPieces, packLines, packPieces, section, slackMessage } from './blocks.js';
 import type { Block, Piece, SlackMessage } from './blocks.js';
+import { context, fitPieces, LIMITS, packLines, packPieces, section, slackMessage } from './blocks.js';
 import { code, escapeMrkdwn, idGroupPieces, plural } from './format.js';
 import { unknownSubmissionCause } from './hbr-sentences.js';
 import { capitalized, operationWords } from './operation-words.js';
@@ -24,7 +24,9 @@ const PHASE_TEXT: Readonly<Record<TaskProgress['phase'], string>> = {
 function taskLine(request: HbrRequest, submission: Submission, position: number, of: number): string {
   const batch = `Batch ${position}/${of} (${plural(submission.instanceIds.length, 'instance')})`;
   if (submission.taskId === null) {
-    const unknownCause = submission.instances.map((i) => unknownSubmissionCause(i.errorCode)).find((cause) => cause !== undefined);
+    const unknownCause = submission.instances
+      .map((i) => unknownSubmissionCause(i.errorCode))
+      .find((cause) => cause !== undefined);
     if (unknownCause !== undefined) return `• ${batch}: outcome unknown — ${unknownCause}`;
     const refused = submission.instances.filter((i) => !i.valid).length;
     return refused > 0 && refused === submission.instances.length
@@ -56,7 +58,9 @@ export function progressMessage(request: HbrRequest): SlackMessage {
   const { outcomes, summary, line } = requestSummary(request);
 
   const head: Block[] = [
-    section(`*${capitalized(verb)} progress* for request ${code(request.id, 60)} in ${code(request.region, 60)}: *${line}*`),
+    section(
+      `*${capitalized(verb)} progress* for request ${code(request.id, 60)} in ${code(request.region, 60)}: *${line}*`,
+    ),
     context(countsLine(summary, request.operation)),
   ];
   const tail: Block[] = request.failure || request.status === 'failed' ? [section(`:x: ${failureText(request)}`)] : [];
@@ -65,10 +69,7 @@ export function progressMessage(request: HbrRequest): SlackMessage {
   const taskTexts =
     submissions.length === 0
       ? []
-      : packLines([
-          '*HBR tasks:*',
-          ...submissions.map((s, i) => taskLine(request, s, i + 1, submissions.length)),
-        ]);
+      : packLines(['*HBR tasks:*', ...submissions.map((s, i) => taskLine(request, s, i + 1, submissions.length))]);
 
   const refused = outcomes.filter((o) => o.kind === 'refused');
   const refusalPieces: Piece[] =
@@ -81,14 +82,18 @@ export function progressMessage(request: HbrRequest): SlackMessage {
 
   // Tasks are few (one per 20 instances); refusals take what room is left.
   const taskBudget = Math.max(1, LIMITS.blocks - head.length - tail.length - 2);
-  const tasks = fitPieces(taskTexts.map((text) => ({ text, count: 1 })), taskBudget);
+  const tasks = fitPieces(
+    taskTexts.map((text) => ({ text, count: 1 })),
+    taskBudget,
+  );
   const taskBlocks: Block[] = tasks.kept.map((p) => section(p.text));
   if (tasks.omitted > 0) taskBlocks.push(context(`…and ${plural(tasks.omitted, 'more section')} of tasks not shown.`));
 
   const refusalBudget = LIMITS.blocks - head.length - tail.length - taskBlocks.length;
   const refusals = fitPieces(refusalPieces, Math.max(0, refusalBudget));
   const refusalBlocks: Block[] = refusals.kept.map((p) => section(p.text));
-  if (refusals.omitted > 0) refusalBlocks.push(context(`…and ${plural(refusals.omitted, 'more refused instance')} not listed.`));
+  if (refusals.omitted > 0)
+    refusalBlocks.push(context(`…and ${plural(refusals.omitted, 'more refused instance')} not listed.`));
 
   return slackMessage(`Progress of HBR ${verb} request ${escapeMrkdwn(request.id)}: ${line}`, [
     ...head,

@@ -4,21 +4,32 @@
  */
 
 import {
-  instanceReadiness,
-  preflightCounts,
   type InstanceFacts,
+  instanceReadiness,
   type PreflightCounts,
   type PreflightResult,
+  preflightCounts,
   type Readiness,
   type ReadinessLevel,
 } from '../../domain/preflight.js';
 import type { HbrRequest, RequestFailure } from '../../domain/request.js';
 import { APPROVE_ACTION, DECISION_BLOCK_ID, REJECT_ACTION } from './action-ids.js';
-import { LIMITS, actions, button, context, fields, fitPieces, header, packPieces, section, slackMessage } from './blocks.js';
 import type { Block, Piece, SlackMessage } from './blocks.js';
+import {
+  actions,
+  button,
+  context,
+  fields,
+  fitPieces,
+  header,
+  LIMITS,
+  packPieces,
+  section,
+  slackMessage,
+} from './blocks.js';
 import { formatDuration } from './durations.js';
 import { approverList, code, codeListPieces, escapeMrkdwn, mentionUser, plural, slackDate } from './format.js';
-import { capitalized, operationWords, type OperationWords } from './operation-words.js';
+import { capitalized, type OperationWords, operationWords } from './operation-words.js';
 import { requestSummary } from './outcome-text.js';
 
 /** Up to this many instances are listed inline; more go in a code block. */
@@ -96,7 +107,10 @@ function describedFacts(facts: InstanceFacts): string {
       : facts.cloudAssistant.running
         ? `Cloud Assistant ${facts.cloudAssistant.version === '' ? 'running' : `${escapeMrkdwn(facts.cloudAssistant.version)} running`}`
         : 'Cloud Assistant not running';
-  const tags = facts.tags.slice(0, 3).map((t) => `${t.key}=${t.value}`).join(', ');
+  const tags = facts.tags
+    .slice(0, 3)
+    .map((t) => `${t.key}=${t.value}`)
+    .join(', ');
   return [
     facts.instanceName === '' ? null : `*${escapeMrkdwn(facts.instanceName.slice(0, 80))}*`,
     escapeMrkdwn((facts.osName || facts.osType).slice(0, 80)) || null,
@@ -119,18 +133,28 @@ function preflightPieces(request: HbrRequest, preflight: Extract<PreflightResult
   const judged = preflight.instances.map((facts) => ({ facts, readiness: instanceReadiness(facts) }));
   const counts = preflightCounts(preflight.instances);
   const agentNote =
-    preflight.cloudAssistantUnavailable === null ? '' : ` · Cloud Assistant states unavailable: ${escapeMrkdwn(preflight.cloudAssistantUnavailable)}`;
-  const pieces: Piece[] = [{ text: `*Pre-flight (ECS, before approval):* ${preflightCountLine(counts)}${agentNote}`, count: 0 }];
+    preflight.cloudAssistantUnavailable === null
+      ? ''
+      : ` · Cloud Assistant states unavailable: ${escapeMrkdwn(preflight.cloudAssistantUnavailable)}`;
+  const pieces: Piece[] = [
+    { text: `*Pre-flight (ECS, before approval):* ${preflightCountLine(counts)}${agentNote}`, count: 0 },
+  ];
   const detailed = judged.length <= DETAILED_INSTANCES_UP_TO;
   for (const level of LEVEL_ORDER) {
     const group = judged.filter((j) => j.readiness.level === level);
     if (group.length === 0) continue;
     if (level === 'ready' && !detailed) {
-      const items = group.map(({ facts }) => (facts.instanceName === '' ? facts.instanceId : `${facts.instanceId}  ${facts.instanceName}`));
-      pieces.push(...codeListPieces(items, { heading: `${LEVEL_ICONS.ready} *Ready (${group.length}):*`, separator: '\n' }));
+      const items = group.map(({ facts }) =>
+        facts.instanceName === '' ? facts.instanceId : `${facts.instanceId}  ${facts.instanceName}`,
+      );
+      pieces.push(
+        ...codeListPieces(items, { heading: `${LEVEL_ICONS.ready} *Ready (${group.length}):*`, separator: '\n' }),
+      );
       continue;
     }
-    pieces.push(...group.map(({ facts, readiness }) => ({ text: detailLine(facts, readiness, request.region), count: 1 })));
+    pieces.push(
+      ...group.map(({ facts, readiness }) => ({ text: detailLine(facts, readiness, request.region), count: 1 })),
+    );
   }
   return pieces;
 }
@@ -169,7 +193,10 @@ export function decisionLine(request: HbrRequest): string | null {
 
 /** "<explanation> (code `X`, HBR RequestId `Y`)": a failure in words, with what support needs. */
 export function explainedFailure(f: RequestFailure): string {
-  const refs = [f.code === '' ? null : `code ${code(f.code, 80)}`, f.hbrRequestId ? `HBR RequestId ${code(f.hbrRequestId, 80)}` : null]
+  const refs = [
+    f.code === '' ? null : `code ${code(f.code, 80)}`,
+    f.hbrRequestId ? `HBR RequestId ${code(f.hbrRequestId, 80)}` : null,
+  ]
     .filter((x): x is string => x !== null)
     .join(', ');
   return `${escapeMrkdwn(f.explanation)}${refs === '' ? '' : ` (${refs})`}`;
@@ -206,7 +233,13 @@ function decisionButtons(request: HbrRequest, words: OperationWords) {
       text: 'Approve',
       value: request.id,
       style: words.approveStyle,
-      confirm: { title: `Approve the ${words.verb}?`, text: confirmText, confirm: 'Approve', deny: 'Cancel', style: words.approveStyle },
+      confirm: {
+        title: `Approve the ${words.verb}?`,
+        text: confirmText,
+        confirm: 'Approve',
+        deny: 'Cancel',
+        style: words.approveStyle,
+      },
     }),
     button({ actionId: REJECT_ACTION, text: 'Reject', value: request.id, ...rejectStyle }),
   );
@@ -239,18 +272,27 @@ function statusView(request: HbrRequest, ctx: RequestMessageContext): StatusView
     case 'approved':
       return {
         sentence: `approved, starting the ${words.verb}`,
-        blocks: [context(decided ?? 'Approved'), section(`:gear: *Status:* approved — hbr-bot is starting the ${words.verb}; progress follows in the thread.`)],
+        blocks: [
+          context(decided ?? 'Approved'),
+          section(`:gear: *Status:* approved — hbr-bot is starting the ${words.verb}; progress follows in the thread.`),
+        ],
       };
     case 'submitting':
       return {
         sentence: `approved, sending the ${words.verb} to HBR`,
-        blocks: [context(decided ?? 'Approved'), section(`:gear: *Status:* sending the ${words.verb} to HBR; progress follows in the thread.`)],
+        blocks: [
+          context(decided ?? 'Approved'),
+          section(`:gear: *Status:* sending the ${words.verb} to HBR; progress follows in the thread.`),
+        ],
       };
     case 'polling': {
       const line = progressSummary();
       return {
         sentence: line,
-        blocks: [context(decided ?? 'Approved'), section(`:hourglass_flowing_sand: *Status:* ${line} — progress in the thread.`)],
+        blocks: [
+          context(decided ?? 'Approved'),
+          section(`:hourglass_flowing_sand: *Status:* ${line} — progress in the thread.`),
+        ],
       };
     }
     case 'rejected':
@@ -329,7 +371,9 @@ export function requestPostedMessage(request: HbrRequest, ctx: RequestPostedCont
   const link =
     ctx.permalink && /^https:\/\/[^\s<>|]+$/.test(ctx.permalink) ? ` <${ctx.permalink}|Open the request>.` : '';
   const duplicates =
-    ctx.duplicates && ctx.duplicates > 0 ? ` ${plural(ctx.duplicates, 'repeated ID was', 'repeated IDs were')} ignored.` : '';
+    ctx.duplicates && ctx.duplicates > 0
+      ? ` ${plural(ctx.duplicates, 'repeated ID was', 'repeated IDs were')} ignored.`
+      : '';
   const text =
     `Request ${code(request.id, 60)} posted (${instancesNoun(request.instanceIds.length)} in ${code(request.region, 60)}), ` +
     `waiting for approval by ${approverList(ctx.approvers)}.${duplicates}${link}`;

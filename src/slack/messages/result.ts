@@ -7,8 +7,8 @@
 import type { Operation } from '../../domain/operation.js';
 import type { InstanceOutcome, OutcomeSummary } from '../../domain/outcome.js';
 import type { HbrRequest } from '../../domain/request.js';
-import { LIMITS, context, fitPieces, packPieces, section, slackMessage } from './blocks.js';
 import type { Block, Piece, SlackMessage } from './blocks.js';
+import { context, fitPieces, LIMITS, packPieces, section, slackMessage } from './blocks.js';
 import { code, escapeMrkdwn, idGroupPieces, mentionUser, plural, slackDate } from './format.js';
 import { operationWords } from './operation-words.js';
 import { countsLine, outcomeGroups, outcomeLine, requestSummary } from './outcome-text.js';
@@ -21,7 +21,12 @@ const LIST_EVERY_INSTANCE_UP_TO = 20;
  * The instances' outcomes in at most `budget` blocks: each on its own line for a small request,
  * else the counts and every instance that did not succeed, grouped by what happened.
  */
-export function outcomeListBlocks(outcomes: readonly InstanceOutcome[], summary: OutcomeSummary, operation: Operation, budget: number): Block[] {
+export function outcomeListBlocks(
+  outcomes: readonly InstanceOutcome[],
+  summary: OutcomeSummary,
+  operation: Operation,
+  budget: number,
+): Block[] {
   let pieces: Piece[];
   const middle: Block[] = [];
   if (outcomes.length <= LIST_EVERY_INSTANCE_UP_TO) {
@@ -50,7 +55,9 @@ export function finalResultMessage(request: HbrRequest): SlackMessage {
         ...(request.submissions.length > 0 ? [section(`*${line}*`)] : []),
       ]
     : [
-        section(`${requester} ${summary.failed === 0 ? ':white_check_mark:' : ':warning:'} *${line}* — HBR backup client ${verb}, ${where}.`),
+        section(
+          `${requester} ${summary.failed === 0 ? ':white_check_mark:' : ':warning:'} *${line}* — HBR backup client ${verb}, ${where}.`,
+        ),
         // A failure after some tasks started (a later chunk refused, polling given up) is explained here too.
         ...(request.failure === null ? [] : [section(`:x: ${failureText(request)}`)]),
       ];

@@ -4,12 +4,18 @@
  */
 
 import type { HbrRequest } from '../../domain/request.js';
-import { LIMITS, context, fields, header, section, slackMessage } from './blocks.js';
 import type { Block, SlackMessage } from './blocks.js';
+import { context, fields, header, LIMITS, section, slackMessage } from './blocks.js';
 import { formatDuration } from './durations.js';
 import { code, escapeMrkdwn, mentionChannel, mentionUser, slackDate } from './format.js';
 import { requestSummary } from './outcome-text.js';
-import { decisionLine, failureText, requestStatusSentence, requestTitle, type RequestMessageContext } from './request.js';
+import {
+  decisionLine,
+  failureText,
+  type RequestMessageContext,
+  requestStatusSentence,
+  requestTitle,
+} from './request.js';
 import { outcomeListBlocks } from './result.js';
 
 export function requestDetailsMessage(request: HbrRequest, ctx: RequestMessageContext): SlackMessage {
@@ -34,7 +40,10 @@ export function requestDetailsMessage(request: HbrRequest, ctx: RequestMessageCo
     ...(facts.length > 0 ? [context(facts.join(' · '))] : []),
   ];
   const listed = outcomeListBlocks(outcomes, summary, request.operation, LIMITS.blocks - head.length);
-  return slackMessage(`Request ${escapeMrkdwn(request.id)} (${escapeMrkdwn(requestTitle(request))}): ${sentence}`, [...head, ...listed]);
+  return slackMessage(`Request ${escapeMrkdwn(request.id)} (${escapeMrkdwn(requestTitle(request))}): ${sentence}`, [
+    ...head,
+    ...listed,
+  ]);
 }
 
 /** `retentionMs`: how long the store keeps a request after it ended. */

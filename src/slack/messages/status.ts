@@ -5,16 +5,16 @@
  */
 
 import {
-  CLIENT_HEALTH_ORDER,
-  clientStates,
-  isKnownClientStatus,
   type BackupClientState,
+  CLIENT_HEALTH_ORDER,
   type ClientHealth,
+  clientStates,
   type InstanceClientState,
+  isKnownClientStatus,
 } from '../../domain/client-status.js';
 import type { RequestFailure } from '../../domain/request.js';
-import { LIMITS, context, fitPieces, packLines, section, slackMessage } from './blocks.js';
 import type { Block, SlackMessage } from './blocks.js';
+import { context, fitPieces, LIMITS, packLines, section, slackMessage } from './blocks.js';
 import { timeAgo } from './durations.js';
 import { code, escapeMrkdwn, plural } from './format.js';
 import { clientStatusSentence } from './hbr-sentences.js';
@@ -50,7 +50,12 @@ export function clientStatusWords(status: string): string {
 function inWords(state: InstanceClientState, now: number): InstanceClientStatus {
   const { lastHeartBeatTime, ...facts } = state;
   if (state.health === 'no_client') {
-    return { ...facts, words: 'no backup client', heartbeat: null, problem: { label: 'no backup client', hint: NO_CLIENT_HINT } };
+    return {
+      ...facts,
+      words: 'no backup client',
+      heartbeat: null,
+      problem: { label: 'no backup client', hint: NO_CLIENT_HINT },
+    };
   }
   const words = clientStatusWords(state.status);
   let problem: ClientProblem | null = null;
@@ -62,12 +67,17 @@ function inWords(state: InstanceClientState, now: number): InstanceClientStatus 
       hint: `a newer client (${state.latestVersion}) is available — upgrade it from the HBR console`,
     };
   }
-  const heartbeat = lastHeartBeatTime === null ? 'no heartbeat reported' : `last heartbeat ${timeAgo(lastHeartBeatTime, now)}`;
+  const heartbeat =
+    lastHeartBeatTime === null ? 'no heartbeat reported' : `last heartbeat ${timeAgo(lastHeartBeatTime, now)}`;
   return { ...facts, words, heartbeat, problem };
 }
 
 /** One entry per `instanceIds`, in the same order, in words; `now` dates the heartbeats. */
-export function clientStatuses(instanceIds: readonly string[], clients: readonly BackupClientState[], now: number): InstanceClientStatus[] {
+export function clientStatuses(
+  instanceIds: readonly string[],
+  clients: readonly BackupClientState[],
+  now: number,
+): InstanceClientStatus[] {
   return clientStates(instanceIds, clients).map((state) => inWords(state, now));
 }
 
@@ -86,7 +96,9 @@ export function countClientStatuses(statuses: readonly InstanceClientStatus[]): 
     if (known) known.count++;
     else counts.set(key, { health: s.health, words: s.words, count: 1 });
   }
-  return [...counts.values()].sort((a, b) => CLIENT_HEALTH_ORDER.indexOf(a.health) - CLIENT_HEALTH_ORDER.indexOf(b.health));
+  return [...counts.values()].sort(
+    (a, b) => CLIENT_HEALTH_ORDER.indexOf(a.health) - CLIENT_HEALTH_ORDER.indexOf(b.health),
+  );
 }
 
 const HEALTH_EMOJI: Readonly<Record<ClientHealth, string>> = {
@@ -105,7 +117,11 @@ function clientStatusLine(s: InstanceClientStatus): string {
   const raw = s.health === 'problem' || s.health === 'unrecognised' ? ` ${code(s.status, 60)}` : '';
   const parts = [`${HEALTH_EMOJI[s.health]} ${code(s.instanceId, 40)} *${escapeMrkdwn(s.words)}*${raw}`];
   if (s.version !== '') {
-    parts.push(s.outdated ? `client ${code(s.version, 30)}, outdated (${code(s.latestVersion, 30)} available)` : `client ${code(s.version, 30)}`);
+    parts.push(
+      s.outdated
+        ? `client ${code(s.version, 30)}, outdated (${code(s.latestVersion, 30)} available)`
+        : `client ${code(s.version, 30)}`,
+    );
   }
   if (s.heartbeat !== null) parts.push(s.heartbeat);
   return parts.join(' · ');
@@ -121,7 +137,9 @@ function hintLines(statuses: readonly InstanceClientStatus[]): string[] {
     if (group) group.count++;
     else groups.set(key, { ...problem, count: 1 });
   }
-  return [...groups.values()].map((g) => `• *${escapeMrkdwn(g.label)}* (${plural(g.count, 'instance')}): ${escapeMrkdwn(g.hint)}`);
+  return [...groups.values()].map(
+    (g) => `• *${escapeMrkdwn(g.label)}* (${plural(g.count, 'instance')}): ${escapeMrkdwn(g.hint)}`,
+  );
 }
 
 export function clientStatusMessage(statuses: readonly InstanceClientStatus[], region: string): SlackMessage {
@@ -131,7 +149,9 @@ export function clientStatusMessage(statuses: readonly InstanceClientStatus[], r
   const outdated = statuses.filter((s) => s.outdated).length;
   const overview = `${counts === '' ? 'no instances' : counts}${outdated > 0 ? ` · ${outdated} outdated` : ''}`;
   const head: Block[] = [
-    section(`*HBR backup client status* in ${code(region, 60)} (${plural(statuses.length, 'instance')}): ${escapeMrkdwn(overview)}`),
+    section(
+      `*HBR backup client status* in ${code(region, 60)} (${plural(statuses.length, 'instance')}): ${escapeMrkdwn(overview)}`,
+    ),
   ];
 
   const hints = fitPieces(
@@ -146,14 +166,20 @@ export function clientStatusMessage(statuses: readonly InstanceClientStatus[], r
     LIMITS.blocks - head.length - hintBlocks.length,
   );
   const lineBlocks: Block[] = lines.kept.map((p) => section(p.text));
-  if (lines.omitted > 0) lineBlocks.push(context(`…and ${plural(lines.omitted, 'more instance')} not listed: the message is full.`));
+  if (lines.omitted > 0)
+    lineBlocks.push(context(`…and ${plural(lines.omitted, 'more instance')} not listed: the message is full.`));
 
-  return slackMessage(`HBR backup client status in ${escapeMrkdwn(region)}: ${escapeMrkdwn(overview)}`, [...head, ...lineBlocks, ...hintBlocks]);
+  return slackMessage(`HBR backup client status in ${escapeMrkdwn(region)}: ${escapeMrkdwn(overview)}`, [
+    ...head,
+    ...lineBlocks,
+    ...hintBlocks,
+  ]);
 }
 
 /** DescribeBackupClients failed: what HBR said, in words, with the code and RequestId. */
 export function clientStatusFailedMessage(failure: RequestFailure, region: string): SlackMessage {
-  return slackMessage(`Could not read the HBR backup client status in ${escapeMrkdwn(region)}: ${escapeMrkdwn(failure.explanation)}`, [
-    section(`:x: Could not read the HBR backup client status in ${code(region, 60)}: ${explainedFailure(failure)}`),
-  ]);
+  return slackMessage(
+    `Could not read the HBR backup client status in ${escapeMrkdwn(region)}: ${escapeMrkdwn(failure.explanation)}`,
+    [section(`:x: Could not read the HBR backup client status in ${code(region, 60)}: ${explainedFailure(failure)}`)],
+  );
 }

@@ -3,16 +3,15 @@
  * checked), and the agreement between the ECS and HBR stand-ins on one instance script.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-
+import { type EcsStandIn, startEcsStandIn } from '../../../sandbox/ecs-api-server.js';
+import { makeInstanceId, SCRIPTED_STATES, startHbrStandIn } from '../../../sandbox/hbr-api-server.js';
+import { InstanceScript } from '../../../sandbox/instance-script.js';
 import { accessKeyCredential, resolveProductEndpoint } from '../../../src/alibaba/rpc-client.js';
-import { instanceReadiness, combineFacts } from '../../../src/domain/preflight.js';
+import { combineFacts, instanceReadiness } from '../../../src/domain/preflight.js';
 import { EcsClient, type EcsClientOptions } from '../../../src/ecs/client.js';
 import { EcsError, toEcsError } from '../../../src/ecs/errors.js';
-import { explainApiFailure, explainEcsErrorCode } from '../../../src/slack/messages/failure-words.js';
 import { HbrClient } from '../../../src/hbr/client.js';
-import { startEcsStandIn, type EcsStandIn } from '../../../sandbox/ecs-api-server.js';
-import { SCRIPTED_STATES, makeInstanceId, startHbrStandIn } from '../../../sandbox/hbr-api-server.js';
-import { InstanceScript } from '../../../sandbox/instance-script.js';
+import { explainApiFailure, explainEcsErrorCode } from '../../../src/slack/messages/failure-words.js';
 
 const AK = 'LTAI5tTestKeyIdEcs01';
 const SECRET = 'ecs-stand-in-secret-0001';
@@ -69,9 +68,17 @@ describe('describeInstances', () => {
       instanceType: 'ecs.g7.large',
       tags: [{ key: 'app', value: 'web' }],
     });
-    expect(instances.find((i) => i.instanceId === stopped)).toMatchObject({ status: 'Stopped', osType: 'windows', instanceName: `web-${stopped.slice(-4)}` });
+    expect(instances.find((i) => i.instanceId === stopped)).toMatchObject({
+      status: 'Stopped',
+      osType: 'windows',
+      instanceName: `web-${stopped.slice(-4)}`,
+    });
     const [call] = ecs.callsOf('DescribeInstances');
-    expect(call?.params).toMatchObject({ RegionId: 'cn-shanghai', InstanceIds: JSON.stringify([web, stopped, missing]), PageSize: '100' });
+    expect(call?.params).toMatchObject({
+      RegionId: 'cn-shanghai',
+      InstanceIds: JSON.stringify([web, stopped, missing]),
+      PageSize: '100',
+    });
     expect(call?.signature).toBe('ACS3-HMAC-SHA256');
   });
 
@@ -79,7 +86,9 @@ describe('describeInstances', () => {
     const ids = Array.from({ length: 230 }, (_, i) => makeInstanceId(i + 1));
     const instances = await client().describeInstances(ids);
     expect(instances).toHaveLength(230);
-    expect(ecs.callsOf('DescribeInstances').map((c) => (JSON.parse(c.params.InstanceIds ?? '[]') as string[]).length)).toEqual([100, 100, 30]);
+    expect(
+      ecs.callsOf('DescribeInstances').map((c) => (JSON.parse(c.params.InstanceIds ?? '[]') as string[]).length),
+    ).toEqual([100, 100, 30]);
   });
 
   it('signs with v2 (HMAC-SHA1) too', async () => {
@@ -113,10 +122,16 @@ describe('describeCloudAssistantStatus', () => {
     expect(statuses).toHaveLength(60);
     expect(statuses.find((s) => s.instanceId === first)).toMatchObject({ running: true, version: '2.2.3.857' });
     expect(statuses.find((s) => s.instanceId === second)).toMatchObject({ running: false });
-    expect(statuses.find((s) => s.instanceId === first)?.lastHeartbeatTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    expect(statuses.find((s) => s.instanceId === first)?.lastHeartbeatTime).toMatch(
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/,
+    );
     const calls = ecs.callsOf('DescribeCloudAssistantStatus');
     expect(calls).toHaveLength(2);
-    expect(calls[0]?.params).toMatchObject({ RegionId: 'cn-hangzhou', 'InstanceId.1': first, 'InstanceId.50': ids[49] });
+    expect(calls[0]?.params).toMatchObject({
+      RegionId: 'cn-hangzhou',
+      'InstanceId.1': first,
+      'InstanceId.50': ids[49],
+    });
     expect(calls[1]?.params['InstanceId.10']).toBe(ids[59]);
   });
 });
@@ -125,16 +140,28 @@ describe('failures', () => {
   it('explains a missing RAM permission as optional, without retrying', async () => {
     ecs.injectFaults('DescribeInstances', { kind: 'forbidden-ram' });
     const err = await failure(client().describeInstances([makeInstanceId(1)]));
-    expect(err).toMatchObject({ code: 'Forbidden.RAM', httpStatus: 403, transient: false, product: 'ECS', action: 'DescribeInstances' });
+    expect(err).toMatchObject({
+      code: 'Forbidden.RAM',
+      httpStatus: 403,
+      transient: false,
+      product: 'ECS',
+      action: 'DescribeInstances',
+    });
     expect(err.requestId).toMatch(/^[0-9A-F-]{36}$/);
-    expect(explainApiFailure(err)).toBe("the AccessKey's RAM identity lacks ecs:DescribeInstances (optional; see README)");
+    expect(explainApiFailure(err)).toBe(
+      "the AccessKey's RAM identity lacks ecs:DescribeInstances (optional; see README)",
+    );
     expect(ecs.callsOf('DescribeInstances')).toHaveLength(1);
   });
 
   it('retries throttling and 5xx, then answers', async () => {
     ecs.injectFaults('DescribeInstances', { kind: 'throttling' }, { kind: 'unavailable-503' });
     expect(await client().describeInstances([makeInstanceId(1)])).toHaveLength(1);
-    expect(ecs.callsOf('DescribeInstances').map((c) => c.code)).toEqual(['Throttling.User', 'ServiceUnavailable', '200']);
+    expect(ecs.callsOf('DescribeInstances').map((c) => c.code)).toEqual([
+      'Throttling.User',
+      'ServiceUnavailable',
+      '200',
+    ]);
   });
 
   it('gives up on persistent throttling after its retries, in words', async () => {
@@ -145,14 +172,20 @@ describe('failures', () => {
   });
 
   it('refuses a wrong secret with SignatureDoesNotMatch, worded for ECS', async () => {
-    const err = await failure(client({ credential: accessKeyCredential(AK, 'not-the-secret') }).describeInstances([makeInstanceId(1)]));
+    const err = await failure(
+      client({ credential: accessKeyCredential(AK, 'not-the-secret') }).describeInstances([makeInstanceId(1)]),
+    );
     expect(err.code).toBe('SignatureDoesNotMatch');
     expect(explainApiFailure(err)).toMatch(/^ECS rejected the request signature/);
   });
 
   it('classifies network failures like HBR does', async () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-    expect(toEcsError('DescribeInstances', refused)).toMatchObject({ code: 'NetworkError', transient: true, product: 'ECS' });
+    expect(toEcsError('DescribeInstances', refused)).toMatchObject({
+      code: 'NetworkError',
+      transient: true,
+      product: 'ECS',
+    });
     expect(explainEcsErrorCode('NetworkError', 'DescribeInstances')).toMatch(/could not reach the ECS endpoint/);
   });
 
@@ -160,8 +193,15 @@ describe('failures', () => {
     const hbr = await startHbrStandIn({ accessKeyId: AK, accessKeySecret: SECRET });
     try {
       // The HBR client's version at the ECS stand-in, and the ECS client's at the HBR stand-in.
-      const wrongForEcs = new HbrClient({ defaultRegion: 'cn-hangzhou', endpoint: ecs.url, credential: accessKeyCredential(AK, SECRET), retry: FAST_RETRY });
-      await expect(wrongForEcs.callAction('DescribeInstances', { query: { RegionId: 'cn-hangzhou' } })).rejects.toMatchObject({ code: 'InvalidVersion' });
+      const wrongForEcs = new HbrClient({
+        defaultRegion: 'cn-hangzhou',
+        endpoint: ecs.url,
+        credential: accessKeyCredential(AK, SECRET),
+        retry: FAST_RETRY,
+      });
+      await expect(
+        wrongForEcs.callAction('DescribeInstances', { query: { RegionId: 'cn-hangzhou' } }),
+      ).rejects.toMatchObject({ code: 'InvalidVersion' });
       const wrongForHbr = client({ endpoint: hbr.url });
       expect((await failure(wrongForHbr.describeInstances([makeInstanceId(1)]))).code).toBe('InvalidVersion');
     } finally {
@@ -170,10 +210,18 @@ describe('failures', () => {
   });
 
   it('resolves the regional endpoint, or the override', () => {
-    expect(resolveProductEndpoint('ecs', 'ECS', 'cn-hangzhou')).toEqual({ host: 'ecs.cn-hangzhou.aliyuncs.com', protocol: 'HTTPS' });
-    expect(resolveProductEndpoint('ecs', 'ECS', 'cn-beijing', 'http://127.0.0.1:9200')).toEqual({ host: '127.0.0.1:9200', protocol: 'HTTP' });
+    expect(resolveProductEndpoint('ecs', 'ECS', 'cn-hangzhou')).toEqual({
+      host: 'ecs.cn-hangzhou.aliyuncs.com',
+      protocol: 'HTTPS',
+    });
+    expect(resolveProductEndpoint('ecs', 'ECS', 'cn-beijing', 'http://127.0.0.1:9200')).toEqual({
+      host: '127.0.0.1:9200',
+      protocol: 'HTTP',
+    });
     expect(() => resolveProductEndpoint('ecs', 'ECS', 'cn-beijing', 'http://x/path')).toThrow(/ECS endpoint/);
-    expect(() => new EcsClient({ defaultRegion: 'cn-hangzhou', endpoint: 'ftp://ecs' })).toThrow(/ECS endpoint "ftp:\/\/ecs" must be http/);
+    expect(() => new EcsClient({ defaultRegion: 'cn-hangzhou', endpoint: 'ftp://ecs' })).toThrow(
+      /ECS endpoint "ftp:\/\/ecs" must be http/,
+    );
   });
 });
 
@@ -181,12 +229,22 @@ describe('the ECS stand-in', () => {
   it('refuses InstanceIds.N for DescribeInstances and a JSON list for DescribeCloudAssistantStatus', async () => {
     const c = client();
     const id = makeInstanceId(1);
-    await expect(c.callAction('DescribeInstances', { query: { RegionId: 'cn-hangzhou', 'InstanceIds.1': id } })).rejects.toMatchObject({ code: 'InvalidParameter' });
-    await expect(c.callAction('DescribeCloudAssistantStatus', { query: { RegionId: 'cn-hangzhou', InstanceIds: JSON.stringify([id]) } })).rejects.toMatchObject({
+    await expect(
+      c.callAction('DescribeInstances', { query: { RegionId: 'cn-hangzhou', 'InstanceIds.1': id } }),
+    ).rejects.toMatchObject({ code: 'InvalidParameter' });
+    await expect(
+      c.callAction('DescribeCloudAssistantStatus', {
+        query: { RegionId: 'cn-hangzhou', InstanceIds: JSON.stringify([id]) },
+      }),
+    ).rejects.toMatchObject({
       code: 'InvalidParameter',
     });
-    await expect(c.callAction('DescribeInstances', { query: { InstanceIds: JSON.stringify([id]) } })).rejects.toMatchObject({ code: 'MissingParameter' });
-    await expect(c.callAction('RunCommand', { query: { RegionId: 'cn-hangzhou' } })).rejects.toMatchObject({ code: 'InvalidAction.NotFound' });
+    await expect(
+      c.callAction('DescribeInstances', { query: { InstanceIds: JSON.stringify([id]) } }),
+    ).rejects.toMatchObject({ code: 'MissingParameter' });
+    await expect(c.callAction('RunCommand', { query: { RegionId: 'cn-hangzhou' } })).rejects.toMatchObject({
+      code: 'InvalidAction.NotFound',
+    });
   });
 
   it('agrees with the HBR stand-in on one script: the instances HBR refuses are the ones the pre-flight flags', async () => {
@@ -199,7 +257,12 @@ describe('the ECS stand-in', () => {
         hbr.setInstance(id, state);
         return id;
       });
-      const hbrClient = new HbrClient({ defaultRegion: 'cn-hangzhou', endpoint: hbr.url, credential: accessKeyCredential(AK, SECRET), retry: FAST_RETRY });
+      const hbrClient = new HbrClient({
+        defaultRegion: 'cn-hangzhou',
+        endpoint: hbr.url,
+        credential: accessKeyCredential(AK, SECRET),
+        retry: FAST_RETRY,
+      });
       const ecsClient = client({ endpoint: shared.url });
       const [submission] = await hbrClient.installBackupClients(ids);
       const instances = await ecsClient.describeInstances(ids);

@@ -5,13 +5,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-
-import { HbrClient, accessKeyCredential, resolveEndpoint, type HbrClientOptions } from '../../../src/hbr/client.js';
+import { type HbrFault, type HbrStandIn, makeInstanceId, startHbrStandIn } from '../../../sandbox/hbr-api-server.js';
+import { accessKeyCredential, HbrClient, type HbrClientOptions, resolveEndpoint } from '../../../src/hbr/client.js';
 import { HbrError } from '../../../src/hbr/errors.js';
 import { explainApiFailure } from '../../../src/slack/messages/failure-words.js';
-import { makeInstanceId, startHbrStandIn, type HbrFault, type HbrStandIn } from '../../../sandbox/hbr-api-server.js';
 import { hbrFailure } from '../../support/hbr-failure.js';
 
 const AK = 'LTAI5tTestKeyId0001';
@@ -34,12 +33,15 @@ interface LogLine {
 function captureLogger(): { logger: Logger; lines: LogLine[]; raw: string[] } {
   const lines: LogLine[] = [];
   const raw: string[] = [];
-  const logger = pino({ level: 'info' }, {
-    write(line: string) {
-      raw.push(line);
-      lines.push(JSON.parse(line) as LogLine);
+  const logger = pino(
+    { level: 'info' },
+    {
+      write(line: string) {
+        raw.push(line);
+        lines.push(JSON.parse(line) as LogLine);
+      },
     },
-  });
+  );
   return { logger, lines, raw };
 }
 
@@ -113,7 +115,13 @@ describe('installBackupClients', () => {
     ]);
 
     const [call] = hbr.callsOf('InstallBackupClients');
-    expect(call).toMatchObject({ ok: true, code: '200', signature: 'ACS3-HMAC-SHA256', accessKeyId: AK, host: new URL(hbr.url).host });
+    expect(call).toMatchObject({
+      ok: true,
+      code: '200',
+      signature: 'ACS3-HMAC-SHA256',
+      accessKeyId: AK,
+      host: new URL(hbr.url).host,
+    });
     expect(submission.requestId).toBe(call?.requestId);
     expect(submission.requestId).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/);
     expect(call?.query.InstanceIds).toBe(JSON.stringify([ok, stopped, noAgent, missing]));
@@ -177,8 +185,15 @@ describe('installBackupClients', () => {
 
 describe('authentication', () => {
   it('a wrong secret fails with SignatureDoesNotMatch, permanent, after one call', async () => {
-    const err = await hbrFailure(client({ credential: accessKeyCredential(AK, 'not-the-secret') }).installBackupClients([makeInstanceId(1)]));
-    expect(err).toMatchObject({ code: 'SignatureDoesNotMatch', httpStatus: 400, transient: false, action: 'InstallBackupClients' });
+    const err = await hbrFailure(
+      client({ credential: accessKeyCredential(AK, 'not-the-secret') }).installBackupClients([makeInstanceId(1)]),
+    );
+    expect(err).toMatchObject({
+      code: 'SignatureDoesNotMatch',
+      httpStatus: 400,
+      transient: false,
+      action: 'InstallBackupClients',
+    });
     expect(err.requestId).toBe(hbr.calls[0]?.requestId);
     expect(explainApiFailure(err)).toMatch(/secret/);
     expect(`${err.message} ${explainApiFailure(err)}`).not.toContain('not-the-secret');
@@ -186,7 +201,9 @@ describe('authentication', () => {
   });
 
   it('an unknown AccessKey ID fails with InvalidAccessKeyId.NotFound (404)', async () => {
-    const err = await hbrFailure(client({ credential: accessKeyCredential('LTAI5tSomeoneElse', SECRET) }).describeTask('t-x'));
+    const err = await hbrFailure(
+      client({ credential: accessKeyCredential('LTAI5tSomeoneElse', SECRET) }).describeTask('t-x'),
+    );
     expect(err).toMatchObject({ code: 'InvalidAccessKeyId.NotFound', httpStatus: 404, transient: false });
     expect(hbr.calls).toHaveLength(1);
   });
@@ -207,16 +224,26 @@ describe('authentication', () => {
     expect(hbr.callsOf('DescribeBackupClients')[0]?.form.InstanceIds).toBe(JSON.stringify(ids));
 
     const wrong = client({ signatureAlgorithm: 'v2', credential: accessKeyCredential(AK, 'wrong') });
-    expect(await hbrFailure(wrong.describeTask(submission!.taskId!))).toMatchObject({ code: 'SignatureDoesNotMatch', transient: false });
+    expect(await hbrFailure(wrong.describeTask(submission!.taskId!))).toMatchObject({
+      code: 'SignatureDoesNotMatch',
+      transient: false,
+    });
   });
 
   it('uses the default credential chain (environment variables) when no credential is given', async () => {
-    await withEnv({ ALIBABA_CLOUD_ACCESS_KEY_ID: AK, ALIBABA_CLOUD_ACCESS_KEY_SECRET: SECRET, ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true' }, async () => {
-      const viaChain = new HbrClient({ defaultRegion: 'cn-hangzhou', endpoint: hbr.url, retry: FAST_RETRY });
-      const [submission] = await viaChain.installBackupClients([makeInstanceId(1)]);
-      expect(submission?.taskId).toMatch(/^t-/);
-      expect(hbr.calls[0]).toMatchObject({ accessKeyId: AK, ok: true });
-    });
+    await withEnv(
+      {
+        ALIBABA_CLOUD_ACCESS_KEY_ID: AK,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: SECRET,
+        ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true',
+      },
+      async () => {
+        const viaChain = new HbrClient({ defaultRegion: 'cn-hangzhou', endpoint: hbr.url, retry: FAST_RETRY });
+        const [submission] = await viaChain.installBackupClients([makeInstanceId(1)]);
+        expect(submission?.taskId).toMatch(/^t-/);
+        expect(hbr.calls[0]).toMatchObject({ accessKeyId: AK, ok: true });
+      },
+    );
   });
 
   it('without credentials the default chain fails with a permanent InvalidCredentials, and recovers once they appear', async () => {
@@ -311,16 +338,19 @@ describe('retries', () => {
     [{ kind: 'reset' }, 'NetworkError', 0],
     // The stand-in, like HBR, starts the task before its late answer.
     [{ kind: 'slow', delayMs: 5000 }, 'Timeout', 1],
-  ])('InstallBackupClients: %o leaves the outcome unknown (%s): asked once, never again', async (fault, code, tasks) => {
-    const { logger, lines } = captureLogger();
-    hbr.injectFaults('InstallBackupClients', fault);
-    const err = await hbrFailure(client({ logger, readTimeoutMs: 250 }).installBackupClients([makeInstanceId(1)]));
-    expect(err).toMatchObject({ code, transient: true, outcomeUnknown: true });
-    expect(hbr.callsOf('InstallBackupClients')).toHaveLength(1);
-    expect(lines.map((l) => [l.code, l.outcomeUnknown])).toEqual([[code, true]]);
-    expect(hbr.tasks()).toHaveLength(tasks);
-    expect(hbr.callsOf('InstallBackupClients').filter((c) => c.ok)).toHaveLength(tasks);
-  });
+  ])(
+    'InstallBackupClients: %o leaves the outcome unknown (%s): asked once, never again',
+    async (fault, code, tasks) => {
+      const { logger, lines } = captureLogger();
+      hbr.injectFaults('InstallBackupClients', fault);
+      const err = await hbrFailure(client({ logger, readTimeoutMs: 250 }).installBackupClients([makeInstanceId(1)]));
+      expect(err).toMatchObject({ code, transient: true, outcomeUnknown: true });
+      expect(hbr.callsOf('InstallBackupClients')).toHaveLength(1);
+      expect(lines.map((l) => [l.code, l.outcomeUnknown])).toEqual([[code, true]]);
+      expect(hbr.tasks()).toHaveLength(tasks);
+      expect(hbr.callsOf('InstallBackupClients').filter((c) => c.ok)).toHaveLength(tasks);
+    },
+  );
 
   it('UninstallBackupClients: a connection reset is not re-sent either', async () => {
     const id = makeInstanceId(7);
@@ -333,7 +363,9 @@ describe('retries', () => {
 
   it('gives up after the configured retries with the last transient error', async () => {
     hbr.injectFaults('DescribeTask', { kind: 'throttling' }, { kind: 'throttling' }, { kind: 'throttling' });
-    const err = await hbrFailure(client({ retry: { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 5 } }).describeTask('t-x'));
+    const err = await hbrFailure(
+      client({ retry: { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 5 } }).describeTask('t-x'),
+    );
     expect(err).toMatchObject({ code: 'Throttling.User', transient: true, httpStatus: 400 });
     expect(hbr.callsOf('DescribeTask')).toHaveLength(3);
     expect(hbr.pendingFaults('DescribeTask')).toBe(0);
@@ -350,7 +382,9 @@ describe('retries', () => {
     hbr.injectFaults('InstallBackupClients', { kind: 'forbidden-ram' });
     const err = await hbrFailure(client().installBackupClients([makeInstanceId(1)]));
     expect(err).toMatchObject({ code: 'Forbidden.RAM', httpStatus: 403, transient: false });
-    expect(explainApiFailure(err)).toBe("the AccessKey's RAM user lacks permission hbr:InstallBackupClients — grant it (see README: RAM permissions)");
+    expect(explainApiFailure(err)).toBe(
+      "the AccessKey's RAM user lacks permission hbr:InstallBackupClients — grant it (see README: RAM permissions)",
+    );
     expect(hbr.callsOf('InstallBackupClients')).toHaveLength(1);
   });
 
@@ -372,11 +406,21 @@ describe('retries', () => {
 
   it('a refused connection is a transient NetworkError that reached nobody: retried, installs too', async () => {
     const port = await closedPort();
-    const unreachable = (logger: Logger) => client({ endpoint: `http://127.0.0.1:${port}`, logger, retry: { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 5 } });
-    for (const call of [(c: HbrClient) => c.describeTask('t-x'), (c: HbrClient) => c.installBackupClients([makeInstanceId(1)])]) {
+    const unreachable = (logger: Logger) =>
+      client({ endpoint: `http://127.0.0.1:${port}`, logger, retry: { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 5 } });
+    for (const call of [
+      (c: HbrClient) => c.describeTask('t-x'),
+      (c: HbrClient) => c.installBackupClients([makeInstanceId(1)]),
+    ]) {
       const { logger, lines } = captureLogger();
       const err = await hbrFailure(call(unreachable(logger)));
-      expect(err).toMatchObject({ code: 'NetworkError', transient: true, outcomeUnknown: false, httpStatus: null, requestId: null });
+      expect(err).toMatchObject({
+        code: 'NetworkError',
+        transient: true,
+        outcomeUnknown: false,
+        httpStatus: null,
+        requestId: null,
+      });
       expect(lines.map((l) => [l.code, l.attempt])).toEqual([
         ['NetworkError', 1],
         ['NetworkError', 2],
@@ -391,7 +435,13 @@ describe('logging, regions and endpoints', () => {
     const { logger, lines, raw } = captureLogger();
     const [submission] = await client({ logger }).installBackupClients([makeInstanceId(1)], 'cn-beijing');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ action: 'InstallBackupClients', region: 'cn-beijing', requestId: submission?.requestId, code: '200', attempt: 1 });
+    expect(lines[0]).toMatchObject({
+      action: 'InstallBackupClients',
+      region: 'cn-beijing',
+      requestId: submission?.requestId,
+      code: '200',
+      attempt: 1,
+    });
     expect(typeof lines[0]?.latencyMs).toBe('number');
     await hbrFailure(client({ logger, credential: accessKeyCredential(AK, 'wrong-secret-xyz') }).describeTask('t-x'));
     expect(raw.join('')).not.toMatch(/hbr-stand-in-secret-0001|wrong-secret-xyz/);
@@ -399,15 +449,27 @@ describe('logging, regions and endpoints', () => {
 
   it('resolves regional endpoints and overrides', () => {
     expect(resolveEndpoint('cn-hangzhou')).toEqual({ host: 'hbr.cn-hangzhou.aliyuncs.com', protocol: 'HTTPS' });
-    expect(resolveEndpoint('ap-southeast-1', 'http://127.0.0.1:9100')).toEqual({ host: '127.0.0.1:9100', protocol: 'HTTP' });
-    expect(resolveEndpoint('cn-beijing', 'https://hbr-vpc.cn-beijing.aliyuncs.com/')).toEqual({ host: 'hbr-vpc.cn-beijing.aliyuncs.com', protocol: 'HTTPS' });
-    expect(resolveEndpoint('cn-beijing', 'hbr.example.internal:8443')).toEqual({ host: 'hbr.example.internal:8443', protocol: 'HTTPS' });
+    expect(resolveEndpoint('ap-southeast-1', 'http://127.0.0.1:9100')).toEqual({
+      host: '127.0.0.1:9100',
+      protocol: 'HTTP',
+    });
+    expect(resolveEndpoint('cn-beijing', 'https://hbr-vpc.cn-beijing.aliyuncs.com/')).toEqual({
+      host: 'hbr-vpc.cn-beijing.aliyuncs.com',
+      protocol: 'HTTPS',
+    });
+    expect(resolveEndpoint('cn-beijing', 'hbr.example.internal:8443')).toEqual({
+      host: 'hbr.example.internal:8443',
+      protocol: 'HTTPS',
+    });
     expect(() => resolveEndpoint('cn-beijing', 'ftp://x')).toThrow(/http/);
     expect(() => resolveEndpoint('cn-beijing', 'http://x/some/path')).toThrow(/path/);
   });
 
   it('refuses a malformed region', async () => {
-    expect(() => new HbrClient({ defaultRegion: 'Hangzhou', endpoint: hbr.url, credential: accessKeyCredential(AK, SECRET) })).toThrow(HbrError);
+    expect(
+      () =>
+        new HbrClient({ defaultRegion: 'Hangzhou', endpoint: hbr.url, credential: accessKeyCredential(AK, SECRET) }),
+    ).toThrow(HbrError);
     const err = await hbrFailure(client().describeTask('t-x', 'cn-hangzhou.evil.com/'));
     expect(err).toMatchObject({ code: 'InvalidRegion', transient: false });
     expect(hbr.calls).toHaveLength(0);

@@ -2,12 +2,11 @@
  * describeTask and describeBackupClients against the HBR stand-in over real HTTP.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-
-import { HbrClient, accessKeyCredential } from '../../../src/hbr/client.js';
+import { type HbrStandIn, makeInstanceId, startHbrStandIn } from '../../../sandbox/hbr-api-server.js';
 import { KNOWN_CLIENT_STATUSES } from '../../../src/domain/client-status.js';
-import { clientStatusSentence } from '../../../src/slack/messages/hbr-sentences.js';
+import { accessKeyCredential, HbrClient } from '../../../src/hbr/client.js';
 import { explainApiFailure } from '../../../src/slack/messages/failure-words.js';
-import { makeInstanceId, startHbrStandIn, type HbrStandIn } from '../../../sandbox/hbr-api-server.js';
+import { clientStatusSentence } from '../../../src/slack/messages/hbr-sentences.js';
 import { hbrFailure } from '../../support/hbr-failure.js';
 
 const AK = 'LTAI5tTestKeyId0002';
@@ -56,13 +55,19 @@ describe('describeTask', () => {
     expect(done).toMatchObject({ phase: 'completed', progress: 100, description: 'completed' });
     expect(done.results).toEqual([
       { instanceId: ok, clientId: expect.stringMatching(/^c-/) as unknown, clientStatus: 'ACTIVATED', errorCode: '' },
-      { instanceId: fails, clientId: expect.any(String) as unknown, clientStatus: 'INSTALL_FAILED', errorCode: 'InstallClientFailed' },
+      {
+        instanceId: fails,
+        clientId: expect.any(String) as unknown,
+        clientStatus: 'INSTALL_FAILED',
+        errorCode: 'InstallClientFailed',
+      },
     ]);
   });
 
   it('parses every documented clientStatus, and an unknown one raw', async () => {
     const ids = KNOWN_CLIENT_STATUSES.map((_, i) => makeInstanceId(300 + i));
-    for (const [i, status] of KNOWN_CLIENT_STATUSES.entries()) hbr.scriptResult(ids[i]!, status, status.endsWith('FAILED') ? 'SomeFailure' : '');
+    for (const [i, status] of KNOWN_CLIENT_STATUSES.entries())
+      hbr.scriptResult(ids[i]!, status, status.endsWith('FAILED') ? 'SomeFailure' : '');
     const weird = makeInstanceId(399);
     hbr.setInstance(weird, 'unknown-status');
 
@@ -74,14 +79,19 @@ describe('describeTask', () => {
     for (const result of report.results.slice(0, KNOWN_CLIENT_STATUSES.length)) {
       expect(clientStatusSentence(result.clientStatus)).not.toMatch(/does not know/);
     }
-    expect(clientStatusSentence(report.results.at(-1)!.clientStatus)).toMatch(/"WEIRD_NEW_STATUS", which hbr-bot does not know/);
+    expect(clientStatusSentence(report.results.at(-1)!.clientStatus)).toMatch(
+      /"WEIRD_NEW_STATUS", which hbr-bot does not know/,
+    );
   });
 
   it('reports uninstall results as NOT_INSTALLED or UNINSTALL_FAILED', async () => {
     const [gone, stuck] = [makeInstanceId(1), makeInstanceId(2)];
     hbr.setInstance(stuck, 'uninstall-fails');
     await hbrClient.describeTask(await installTask([gone, stuck]));
-    expect((await hbrClient.describeBackupClients([gone, stuck])).map((c) => c.status)).toEqual(['ACTIVATED', 'ACTIVATED']);
+    expect((await hbrClient.describeBackupClients([gone, stuck])).map((c) => c.status)).toEqual([
+      'ACTIVATED',
+      'ACTIVATED',
+    ]);
 
     const [submission] = await hbrClient.uninstallBackupClients([gone, stuck]);
     const report = await hbrClient.describeTask(submission!.taskId!);
@@ -95,7 +105,12 @@ describe('describeTask', () => {
   it('Progress -1 means failed, whatever the Description says', async () => {
     const taskId = await installTask([makeInstanceId(1)]);
     hbr.finishTask(taskId, 'failed');
-    expect(await hbrClient.describeTask(taskId)).toMatchObject({ phase: 'failed', progress: -1, description: 'completed', results: [] });
+    expect(await hbrClient.describeTask(taskId)).toMatchObject({
+      phase: 'failed',
+      progress: -1,
+      description: 'completed',
+      results: [],
+    });
   });
 
   it.each(['expired', 'cancelled'] as const)('Description %s gives that phase', async (outcome) => {
@@ -172,7 +187,11 @@ describe('describeBackupClients', () => {
     try {
       const ids = Array.from({ length: 150 }, (_, i) => makeInstanceId(2000 + i));
       for (const id of ids) small.seedClient(id);
-      const viaSmall = new HbrClient({ defaultRegion: 'cn-shanghai', endpoint: small.url, credential: accessKeyCredential(AK, SECRET) });
+      const viaSmall = new HbrClient({
+        defaultRegion: 'cn-shanghai',
+        endpoint: small.url,
+        credential: accessKeyCredential(AK, SECRET),
+      });
       expect(await viaSmall.describeBackupClients(ids)).toHaveLength(150);
       expect(small.callsOf('DescribeBackupClients')).toHaveLength(4);
     } finally {
@@ -182,9 +201,23 @@ describe('describeBackupClients', () => {
 
   it('maps the client fields, with LastHeartBeatTime in ms', async () => {
     const id = makeInstanceId(1);
-    const clientId = hbr.seedClient(id, { instanceName: 'web-01', status: 'ACTIVATED', clientVersion: '2.10.0', maxClientVersion: '2.14.0', lastHeartBeatTime: 1_700_000_000 });
+    const clientId = hbr.seedClient(id, {
+      instanceName: 'web-01',
+      status: 'ACTIVATED',
+      clientVersion: '2.10.0',
+      maxClientVersion: '2.14.0',
+      lastHeartBeatTime: 1_700_000_000,
+    });
     expect(await hbrClient.describeBackupClients([id])).toEqual([
-      { clientId, instanceId: id, instanceName: 'web-01', status: 'ACTIVATED', clientVersion: '2.10.0', maxClientVersion: '2.14.0', lastHeartBeatTime: 1_700_000_000_000 },
+      {
+        clientId,
+        instanceId: id,
+        instanceName: 'web-01',
+        status: 'ACTIVATED',
+        clientVersion: '2.10.0',
+        maxClientVersion: '2.14.0',
+        lastHeartBeatTime: 1_700_000_000_000,
+      },
     ]);
   });
 

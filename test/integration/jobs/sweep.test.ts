@@ -1,26 +1,26 @@
 /** The sweep (at start and on a schedule): every open request gets the job it needs, whatever point a crash left it at, and every ended request its final reply. */
 import { randomBytes } from 'node:crypto';
+import { webApi } from '@slack/bolt';
+import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startHbrStandIn } from '../../../sandbox/hbr-api-server.js';
+import { startSlackStandIn } from '../../../sandbox/slack-api-server.js';
+import { accessKeyCredential } from '../../../src/alibaba/rpc-client.js';
+import { SUBMISSION_UNANSWERED } from '../../../src/domain/outcome.js';
 import { newRequest } from '../../../src/domain/request.js';
-import { Worker } from 'bullmq';
+import { HbrClient } from '../../../src/hbr/client.js';
 import { JobQueues, QUEUE_NAMES } from '../../../src/jobs/queues.js';
 import { deliverMissingFinalReplies, recoverOpenRequests } from '../../../src/jobs/sweep.js';
-import { RequestStore } from '../../../src/store/requests.js';
-import { startSlackStandIn } from '../../../sandbox/slack-api-server.js';
-import { RequestPublisher } from '../../../src/slack/request-publisher.js';
+import { ActivityRecorder } from '../../../src/ops/activity-recorder.js';
+import { AuditTrail } from '../../../src/ops/audit.js';
+import { BotMetrics } from '../../../src/ops/metrics.js';
+import { EditBudget } from '../../../src/slack/edit-budget.js';
 import { explainApiFailure } from '../../../src/slack/messages/failure-words.js';
 import { summaryLine } from '../../../src/slack/messages/outcome-text.js';
-import { EditBudget } from '../../../src/slack/edit-budget.js';
-import { webApi } from '@slack/bolt';
-import { accessKeyCredential } from '../../../src/alibaba/rpc-client.js';
-import { HbrClient } from '../../../src/hbr/client.js';
-import { SUBMISSION_UNANSWERED } from '../../../src/domain/outcome.js';
-import { startHbrStandIn } from '../../../sandbox/hbr-api-server.js';
-import { AuditTrail } from '../../../src/ops/audit.js';
-import { ActivityRecorder } from '../../../src/ops/activity-recorder.js';
-import { BotMetrics } from '../../../src/ops/metrics.js';
+import { RequestPublisher } from '../../../src/slack/request-publisher.js';
+import { RequestStore } from '../../../src/store/requests.js';
 import { REDIS_URL } from '../../support/bot-harness.js';
 import { waitFor } from '../../support/wait-for.js';
 
@@ -40,10 +40,28 @@ const publisher = new RequestPublisher({
   logger,
   now: Date.now,
 });
-const activity = new ActivityRecorder(new BotMetrics({ depths: async () => [], trackedTasks: async () => 0 }), new AuditTrail(redis, prefix, 100, logger), summaryLine);
+const activity = new ActivityRecorder(
+  new BotMetrics({ depths: async () => [], trackedTasks: async () => 0 }),
+  new AuditTrail(redis, prefix, 100, logger),
+  summaryLine,
+);
 const hbrStandIn = await startHbrStandIn({ accessKeyId: 'AKRECOVER', accessKeySecret: 'recover-secret' });
-const hbr = new HbrClient({ defaultRegion: 'cn-hangzhou', endpoint: hbrStandIn.url, credential: accessKeyCredential('AKRECOVER', 'recover-secret') });
-const base = { store, queues, messages: publisher, hbr, activity, explainFailure: explainApiFailure, now: Date.now, logger, firstPollDelayMs: 1000 };
+const hbr = new HbrClient({
+  defaultRegion: 'cn-hangzhou',
+  endpoint: hbrStandIn.url,
+  credential: accessKeyCredential('AKRECOVER', 'recover-secret'),
+});
+const base = {
+  store,
+  queues,
+  messages: publisher,
+  hbr,
+  activity,
+  explainFailure: explainApiFailure,
+  now: Date.now,
+  logger,
+  firstPollDelayMs: 1000,
+};
 
 afterAll(async () => {
   await slack.close();
@@ -55,7 +73,16 @@ afterAll(async () => {
 });
 
 function request(id: string, originChannel = 'COPS') {
-  return newRequest({ id, operation: 'install', requesterId: 'UREQ', originChannel, region: 'cn-hangzhou', instanceIds: ['i-bp1recoverrecover01'], now: Date.now(), approvalTtlMs: 60_000 });
+  return newRequest({
+    id,
+    operation: 'install',
+    requesterId: 'UREQ',
+    originChannel,
+    region: 'cn-hangzhou',
+    instanceIds: ['i-bp1recoverrecover01'],
+    now: Date.now(),
+    approvalTtlMs: 60_000,
+  });
 }
 
 describe('the sweep', () => {
@@ -155,7 +182,10 @@ describe('the sweep', () => {
     await store.awaitFinalReply(posted, Date.now()); // as if a run had marked it again
 
     expect(await deliverMissingFinalReplies({ ...base, preflightEnabled: false })).toBe(1);
-    const finals = (id: string) => slack.messages().filter((m) => m.metadata?.event_type === 'hbr_bot_final_reply' && m.metadata.event_payload.request_id === id);
+    const finals = (id: string) =>
+      slack
+        .messages()
+        .filter((m) => m.metadata?.event_type === 'hbr_bot_final_reply' && m.metadata.event_payload.request_id === id);
     expect(finals(orphan)).toHaveLength(1);
     expect((await store.get(orphan))?.finalTs).toBe(finals(orphan)[0]?.ts);
     expect(finals(live)).toHaveLength(0);
@@ -165,7 +195,18 @@ describe('the sweep', () => {
   it('looks the clients of instances with an unknown outcome up before the final reply, and says what HBR shows', async () => {
     const id = 'rrecovercheck';
     const [active, absent] = ['i-bp1recovercheck0001', 'i-bp1recovercheck0002'];
-    await store.create(newRequest({ id, operation: 'install', requesterId: 'UREQ', originChannel: 'CCHECK', region: 'cn-hangzhou', instanceIds: [active, absent], now: Date.now(), approvalTtlMs: 60_000 }));
+    await store.create(
+      newRequest({
+        id,
+        operation: 'install',
+        requesterId: 'UREQ',
+        originChannel: 'CCHECK',
+        region: 'cn-hangzhou',
+        instanceIds: [active, absent],
+        now: Date.now(),
+        approvalTtlMs: 60_000,
+      }),
+    );
     const created = await store.get(id);
     if (created === null) throw new Error('request vanished');
     await publisher.postRequest(created);
@@ -188,7 +229,9 @@ describe('the sweep', () => {
     const request = await store.get(id);
     expect(request?.clientCheck?.statuses).toEqual({ [active]: 'ACTIVATED' });
     expect(hbrStandIn.callsOf('DescribeBackupClients')).toHaveLength(1);
-    const final = slack.messages().find((m) => m.metadata?.event_type === 'hbr_bot_final_reply' && m.metadata.event_payload.request_id === id);
+    const final = slack
+      .messages()
+      .find((m) => m.metadata?.event_type === 'hbr_bot_final_reply' && m.metadata.event_payload.request_id === id);
     expect(final?.text).toContain('Installed on 1 of 2 — 1 unknown');
     const shown = JSON.stringify(final?.blocks);
     expect(shown).toMatch(new RegExp(`white_check_mark: \`${active}\` installed`));
@@ -196,4 +239,3 @@ describe('the sweep', () => {
     expect(shown).toContain('at the end HBR listed no backup client for it — check it again with /hbr-status');
   });
 });
-

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { APPROVER, REQUESTER, startHarness, type Harness } from '../../support/bot-harness.js';
-import { waitFor } from '../../support/wait-for.js';
-import { AuditTrail } from '../../../src/ops/audit.js';
 import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AuditTrail } from '../../../src/ops/audit.js';
+import { APPROVER, type Harness, REQUESTER, startHarness } from '../../support/bot-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -17,14 +17,25 @@ describe('audit trail', () => {
     await h.command('i-bp1auditauditaudit01 i-bp1auditauditaudit02');
     const { message, requestId } = await h.waitForRequest();
     await h.click('approve', requestId, APPROVER);
-    await waitFor(() => /Installed on/.test(h.textOf(message)) || undefined, { message: 'installed', timeoutMs: 10_000 });
+    await waitFor(() => /Installed on/.test(h.textOf(message)) || undefined, {
+      message: 'installed',
+      timeoutMs: 10_000,
+    });
 
     const trail = new AuditTrail(h.redis, h.config.queuePrefix, 100, pino({ level: 'silent' }));
-    const records = await waitFor(async () => {
-      const recent = await trail.recent(10);
-      return recent.length === 4 ? recent : undefined;
-    }, { message: 'four audit events' });
-    expect(records.map((r) => r.type)).toEqual(['request.finished', 'request.submitted', 'request.decided', 'request.created']);
+    const records = await waitFor(
+      async () => {
+        const recent = await trail.recent(10);
+        return recent.length === 4 ? recent : undefined;
+      },
+      { message: 'four audit events' },
+    );
+    expect(records.map((r) => r.type)).toEqual([
+      'request.finished',
+      'request.submitted',
+      'request.decided',
+      'request.created',
+    ]);
     expect(records.every((r) => r.requestId === requestId)).toBe(true);
     const hbrRequestId = h.hbr.callsOf('InstallBackupClients')[0]?.requestId ?? '';
     expect(records[0]).toMatchObject({ status: 'finished', succeeded: 2, failed: 0, hbrRequestIds: [hbrRequestId] });
@@ -32,16 +43,21 @@ describe('audit trail', () => {
     expect(records[3]).toMatchObject({ actor: REQUESTER, instances: 2, region: 'cn-hangzhou' });
 
     await h.command('audit 3', APPROVER);
-    const shown = await waitFor(() => h.slack.ephemerals(APPROVER).find((e) => /audit trail/.test(e.text + JSON.stringify(e.blocks))), {
-      message: 'audit shown to the approver',
-    });
+    const shown = await waitFor(
+      () => h.slack.ephemerals(APPROVER).find((e) => /audit trail/.test(e.text + JSON.stringify(e.blocks))),
+      {
+        message: 'audit shown to the approver',
+      },
+    );
     const text = JSON.stringify(shown.blocks);
     expect(text.indexOf('ended finished')).toBeLessThan(text.indexOf(`<@${APPROVER}> approved`));
     expect(text).toContain(hbrRequestId);
     expect(text).not.toContain('asked to install');
 
     await h.command('audit', REQUESTER);
-    await waitFor(() => h.slack.ephemerals(REQUESTER).find((e) => /not an approver/.test(JSON.stringify(e))), { message: 'requester refused' });
+    await waitFor(() => h.slack.ephemerals(REQUESTER).find((e) => /not an approver/.test(JSON.stringify(e))), {
+      message: 'requester refused',
+    });
   });
 
   it('caps the stream at HBR_AUDIT_MAX_LENGTH and refuses a bad count', async () => {
@@ -49,7 +65,13 @@ describe('audit trail', () => {
     const h = harness;
     const trail = new AuditTrail(h.redis, h.config.queuePrefix, 5, pino({ level: 'silent' }));
     for (let i = 0; i < 300; i += 1) {
-      await trail.record({ type: 'request.decided', requestId: `r${i}`, operation: 'install', actor: null, outcome: 'expired' });
+      await trail.record({
+        type: 'request.decided',
+        requestId: `r${i}`,
+        operation: 'install',
+        actor: null,
+        outcome: 'expired',
+      });
     }
     // MAXLEN ~ trims whole macro nodes (100 entries by default): the stream stays bounded near the cap.
     expect(await h.redis.xlen(`${h.config.queuePrefix}:audit`)).toBeLessThanOrEqual(105);

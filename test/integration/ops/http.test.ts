@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { APPROVER, startHarness, type Harness } from '../../support/bot-harness.js';
+import { APPROVER, type Harness, startHarness } from '../../support/bot-harness.js';
 import { waitFor } from '../../support/wait-for.js';
 
 let harness: Harness | undefined;
@@ -33,7 +33,9 @@ describe('health, readiness and metrics', () => {
     expect((await get(`${harness.bot.url}/healthz`)).status).toBe(200);
     const ready = await get(`${harness.bot.url}/readyz`);
     expect(ready.status).toBe(503);
-    expect(JSON.parse(ready.body).reasons.join(' ')).toMatch(/Slack token not verified: the Slack bot token is invalid/);
+    expect(JSON.parse(ready.body).reasons.join(' ')).toMatch(
+      /Slack token not verified: the Slack bot token is invalid/,
+    );
     expect(ready.body).not.toContain('xoxb-revoked-token');
   });
 
@@ -48,13 +50,21 @@ describe('health, readiness and metrics', () => {
     await h.command('i-bp1opsopsopsopsops01 i-bp1opsopsopsopsops02');
     const { message, requestId } = await h.waitForRequest();
     await h.click('approve', requestId, APPROVER);
-    await waitFor(() => /Installed on/.test(h.textOf(message)) || undefined, { message: 'installed', timeoutMs: 10_000 });
+    await waitFor(() => /Installed on/.test(h.textOf(message)) || undefined, {
+      message: 'installed',
+      timeoutMs: 10_000,
+    });
 
     // The pre-flight look-up runs in its own job: wait until it has been counted.
-    const scrape = await waitFor(async () => {
-      const answer = await get(`${h.bot.url}/metrics`, { authorization: 'Bearer metrics-secret-123' });
-      return series(answer.body, 'hbr_bot_ecs_calls_total{action="DescribeInstances",code="200"}') === 1 ? answer : undefined;
-    }, { message: 'pre-flight call counted' });
+    const scrape = await waitFor(
+      async () => {
+        const answer = await get(`${h.bot.url}/metrics`, { authorization: 'Bearer metrics-secret-123' });
+        return series(answer.body, 'hbr_bot_ecs_calls_total{action="DescribeInstances",code="200"}') === 1
+          ? answer
+          : undefined;
+      },
+      { message: 'pre-flight call counted' },
+    );
     expect(scrape.status).toBe(200);
     const m = scrape.body;
     expect(series(m, 'hbr_bot_commands_total{command="/hbr-install",outcome="posted"}')).toBe(1);

@@ -5,11 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHbrStandIn, type HbrStandIn, type HbrStandInOptions } from '../../../sandbox/hbr-api-server.js';
-import { startSlackStandIn, type PostedMessage, type SlackStandIn } from '../../../sandbox/slack-api-server.js';
+import { type HbrStandIn, type HbrStandInOptions, startHbrStandIn } from '../../../sandbox/hbr-api-server.js';
+import { type PostedMessage, type SlackStandIn, startSlackStandIn } from '../../../sandbox/slack-api-server.js';
 import { sendBlockAction, sendSlashCommand } from '../../../sandbox/slack-requests.js';
-import { spawnBot, type BotProcess } from '../../support/bot-process.js';
 import { APPROVER, CHANNEL, REDIS_URL, REQUESTER, SECOND_APPROVER } from '../../support/bot-harness.js';
+import { type BotProcess, spawnBot } from '../../support/bot-process.js';
 import { waitFor } from '../../support/wait-for.js';
 
 // Real-looking secrets: none of them may ever show up in a log line or a Slack message.
@@ -86,7 +86,12 @@ async function request(w: World, bot: BotProcess, instanceId: string): Promise<P
   const before = requestMessages(w).length;
   const response = await sendSlashCommand(
     `${bot.url}/slack/events`,
-    { text: instanceId, user_id: REQUESTER, channel_id: CHANNEL, response_url: w.slack.responseUrl({ channel: CHANNEL, user: REQUESTER }) },
+    {
+      text: instanceId,
+      user_id: REQUESTER,
+      channel_id: CHANNEL,
+      response_url: w.slack.responseUrl({ channel: CHANNEL, user: REQUESTER }),
+    },
     { signingSecret: SIGNING_SECRET },
   );
   expect(response.status).toBe(200);
@@ -122,7 +127,10 @@ describe('the bot as a process', () => {
     const first = await spawn(w);
     const message = await request(w, first, 'i-bp1procprocprocproc01');
     await approve(w, first, message);
-    await waitFor(() => w.hbr.callsOf('DescribeTask').length >= 1 || undefined, { message: 'first poll', timeoutMs: 10_000 });
+    await waitFor(() => w.hbr.callsOf('DescribeTask').length >= 1 || undefined, {
+      message: 'first poll',
+      timeoutMs: 10_000,
+    });
 
     expect(await first.stop('SIGTERM')).toBe(0);
     expect(first.lines.some((line) => line.includes('hbr-bot stopped'))).toBe(true);
@@ -140,7 +148,8 @@ describe('the bot as a process', () => {
     const w = world;
     const [a, b] = [await spawn(w), await spawn(w)];
     const messages: PostedMessage[] = [];
-    for (let i = 0; i < 6; i += 1) messages.push(await request(w, i % 2 === 0 ? a! : b!, `i-bp1scalescalescale${String(i).padStart(2, '0')}`));
+    for (let i = 0; i < 6; i += 1)
+      messages.push(await request(w, i % 2 === 0 ? a! : b!, `i-bp1scalescalescale${String(i).padStart(2, '0')}`));
     // Every request is approved on both processes at once.
     await Promise.all(messages.flatMap((m) => [approve(w, a!, m, APPROVER), approve(w, b!, m, SECOND_APPROVER)]));
     for (const message of messages) {
@@ -159,7 +168,12 @@ describe('the bot as a process', () => {
     w.hbr.injectFaults('InstallBackupClients', { kind: 'forbidden-ram' });
     const invalid = await sendSlashCommand(
       `${bot.url}/slack/events`,
-      { text: "i-bad web-01", user_id: REQUESTER, channel_id: CHANNEL, response_url: w.slack.responseUrl({ channel: CHANNEL, user: REQUESTER }) },
+      {
+        text: 'i-bad web-01',
+        user_id: REQUESTER,
+        channel_id: CHANNEL,
+        response_url: w.slack.responseUrl({ channel: CHANNEL, user: REQUESTER }),
+      },
       { signingSecret: SIGNING_SECRET },
     );
     await sendSlashCommand(
@@ -173,14 +187,25 @@ describe('the bot as a process', () => {
     w.slack.failNext('chat.postMessage', { error: 'invalid_auth' });
     await sendSlashCommand(
       `${bot.url}/slack/events`,
-      { text: 'i-bp1secretsecretsec03', user_id: REQUESTER, channel_id: CHANNEL, response_url: w.slack.responseUrl({ channel: CHANNEL, user: REQUESTER }) },
+      {
+        text: 'i-bp1secretsecretsec03',
+        user_id: REQUESTER,
+        channel_id: CHANNEL,
+        response_url: w.slack.responseUrl({ channel: CHANNEL, user: REQUESTER }),
+      },
       { signingSecret: SIGNING_SECRET },
     );
-    await waitFor(() => w.slack.ephemerals(REQUESTER).find((e) => /token is invalid/.test(JSON.stringify(e))), { message: 'post failure explained' });
+    await waitFor(() => w.slack.ephemerals(REQUESTER).find((e) => /token is invalid/.test(JSON.stringify(e))), {
+      message: 'post failure explained',
+    });
     const metrics = await (await fetch(`${bot.url}/metrics`)).text();
     await bot.stop('SIGTERM');
 
-    const slackText = JSON.stringify([w.slack.calls.map((c) => c.args), w.slack.responseUrlPosts.map((p) => p.body), invalid.body]);
+    const slackText = JSON.stringify([
+      w.slack.calls.map((c) => c.args),
+      w.slack.responseUrlPosts.map((p) => p.body),
+      invalid.body,
+    ]);
     const everything = [bot.lines.join('\n'), slackText, metrics];
     for (const secret of SECRETS) for (const text of everything) expect(text).not.toContain(secret);
     // The bad input above is quoted back, so the scan really looked at user-facing text.

@@ -9,11 +9,11 @@ import { webApi } from '@slack/bolt';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { newRequest, type HbrRequest } from '../../../src/domain/request.js';
-import { startSlackStandIn, type SlackStandIn } from '../../../sandbox/slack-api-server.js';
+import { type SlackStandIn, startSlackStandIn } from '../../../sandbox/slack-api-server.js';
+import { type HbrRequest, newRequest } from '../../../src/domain/request.js';
+import { EditBudget } from '../../../src/slack/edit-budget.js';
 import { MESSAGE_EVENT_TYPES, RequestPublisher } from '../../../src/slack/request-publisher.js';
 import { RequestStore } from '../../../src/store/requests.js';
-import { EditBudget } from '../../../src/slack/edit-budget.js';
 import { REDIS_URL } from '../../support/bot-harness.js';
 
 const TOKEN = 'xoxb-publisher-test';
@@ -34,7 +34,10 @@ beforeAll(async () => {
   slack = await startSlackStandIn({ botToken: TOKEN });
   const client = new webApi.WebClient(TOKEN, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
   const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(line) });
-  publisher = new RequestPublisher({ ...publisherDeps(client, logger), progressEdits: new EditBudget(redis, prefix, 40) });
+  publisher = new RequestPublisher({
+    ...publisherDeps(client, logger),
+    progressEdits: new EditBudget(redis, prefix, 40),
+  });
 });
 
 beforeEach(() => {
@@ -73,7 +76,11 @@ async function finishedRequest(): Promise<HbrRequest> {
 }
 
 /** What a dead attempt left behind: the mark, and (if it got that far) the reply Slack accepted. */
-async function deadAttempt(request: HbrRequest, reply: 'progress' | 'final', reachedSlack: boolean): Promise<string | null> {
+async function deadAttempt(
+  request: HbrRequest,
+  reply: 'progress' | 'final',
+  reachedSlack: boolean,
+): Promise<string | null> {
   expect(await store.markPosting(request.id, reply, Date.now())).toBe(false);
   if (!reachedSlack || request.message === null) return null;
   const client = new webApi.WebClient(TOKEN, { slackApiUrl: slack.apiUrl });
@@ -143,7 +150,9 @@ describe('thread replies after a crash', () => {
     slack.failNext('conversations.replies', { error: 'not_in_channel' });
     await publisher.postFinal(request);
     expect(repliesOf(request)).toHaveLength(2);
-    expect(warnings.join('\n')).toMatch(/not_in_channel.*posting the reply without checking|posting the reply without checking.*not_in_channel/);
+    expect(warnings.join('\n')).toMatch(
+      /not_in_channel.*posting the reply without checking|posting the reply without checking.*not_in_channel/,
+    );
     expect(warnings.join('\n')).toContain(request.id);
   });
 
@@ -166,7 +175,9 @@ describe('the decision edit', () => {
     const sent: unknown[] = [];
     await publisher.editRequestMessageViaResponseUrl(request, async (message) => {
       sent.push(message);
-      throw new TypeError(`fetch failed: ${url}`, { cause: Object.assign(new Error(`connect ECONNREFUSED ${url}`), { code: 'ECONNREFUSED' }) });
+      throw new TypeError(`fetch failed: ${url}`, {
+        cause: Object.assign(new Error(`connect ECONNREFUSED ${url}`), { code: 'ECONNREFUSED' }),
+      });
     });
     const edits = slack.callsOf('chat.update').filter((c) => c.args.ts === request.message?.ts);
     expect(edits).toHaveLength(1);
@@ -182,7 +193,10 @@ describe('the progress-edit budget', () => {
     let clock = Date.now();
     const budget = new EditBudget(redis, `${prefix}-budget`, 8, () => clock); // bursts of 2
     const client = new webApi.WebClient(TOKEN, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
-    const budgeted = new RequestPublisher({ ...publisherDeps(client, pino({ level: 'silent' })), progressEdits: budget });
+    const budgeted = new RequestPublisher({
+      ...publisherDeps(client, pino({ level: 'silent' })),
+      progressEdits: budget,
+    });
     const request = await finishedRequest();
     await budgeted.syncProgress(request); // the post itself never waits for the budget
     const reply = () => repliesOf(request)[0];
@@ -190,7 +204,10 @@ describe('the progress-edit budget', () => {
     const edited = async (version: number, options: { budgeted?: boolean }) => {
       const current = await store.get(request.id);
       if (current === null) throw new Error('request vanished');
-      const instanceIds = Array.from({ length: version + 1 }, (_, i) => `i-bp1budgetbudget${String(i).padStart(4, '0')}`);
+      const instanceIds = Array.from(
+        { length: version + 1 },
+        (_, i) => `i-bp1budgetbudget${String(i).padStart(4, '0')}`,
+      );
       await budgeted.syncProgress({ ...current, instanceIds }, options);
       return reply()?.updates.length ?? 0;
     };
@@ -205,9 +222,11 @@ describe('the progress-edit budget', () => {
 
   it('is shared: two budgets on one Redis key hand out the tokens once', async () => {
     const clock = () => 1_000_000;
-    const [a, b] = [new EditBudget(redis, `${prefix}-shared`, 10, clock), new EditBudget(redis, `${prefix}-shared`, 10, clock)];
+    const [a, b] = [
+      new EditBudget(redis, `${prefix}-shared`, 10, clock),
+      new EditBudget(redis, `${prefix}-shared`, 10, clock),
+    ];
     const taken = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? a : b).take()));
     expect(taken.filter(Boolean)).toHaveLength(3); // a burst: a quarter of a minute's 10, rounded up
   });
 });
-

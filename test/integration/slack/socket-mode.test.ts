@@ -3,13 +3,23 @@
  * stand-in's apps.connections.open (at SLACK_API_URL), takes commands and clicks as envelopes on the
  * WebSocket, acks them there, and serves /healthz on PORT.
  */
-import { createServer } from 'node:net';
+
 import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startSlackStandIn } from '../../../sandbox/slack-api-server.js';
 import { APPROVE_ACTION, REJECT_ACTION } from '../../../src/slack/messages/action-ids.js';
-import { APP_TOKEN, APPROVER, BOT_TOKEN, REQUESTER, STRANGER, instanceIdsFor, startHarness, type Harness } from '../../support/bot-harness.js';
+import {
+  APP_TOKEN,
+  APPROVER,
+  BOT_TOKEN,
+  type Harness,
+  instanceIdsFor,
+  REQUESTER,
+  STRANGER,
+  startHarness,
+} from '../../support/bot-harness.js';
 import { waitFor } from '../../support/wait-for.js';
 
 let harness: Harness | undefined;
@@ -52,10 +62,14 @@ describe('Socket Mode', () => {
     const final = await finalReply(h, message);
     expect(h.textOf(final)).toContain(a);
     expect(h.textOf(final)).toContain(b);
-    await waitFor(() => /Installed on (all 2|2 of 2)/.test(h.textOf(message)) || undefined, { message: 'request message shows the result' });
+    await waitFor(() => /Installed on (all 2|2 of 2)/.test(h.textOf(message)) || undefined, {
+      message: 'request message shows the result',
+    });
     expect(h.textOf(message)).toContain(`Approved by <@${APPROVER}>`);
     // The interactive payload carries a response_url here too: the decision was shown through it.
-    expect(h.slack.responseUrlPosts.filter((p) => p.body.replace_original === true).map((p) => p.status)).toEqual([200]);
+    expect(h.slack.responseUrlPosts.filter((p) => p.body.replace_original === true).map((p) => p.status)).toEqual([
+      200,
+    ]);
     expect(h.hbr.callsOf('InstallBackupClients')).toHaveLength(1);
 
     // One ack per envelope, carrying its envelope_id, well within Slack's deadline.
@@ -81,13 +95,21 @@ describe('Socket Mode', () => {
     await h.command(instanceIdsFor(1, 't').join(' '));
     const { message, requestId } = await h.waitForRequest();
     const command = socket.envelopes[0]!;
-    expect(socket.redeliver(command)).toMatchObject({ envelope_id: command.envelope_id, retry_attempt: 1, retry_reason: 'timeout' });
-    await waitFor(() => (acksOf(command.envelope_id) === 2 && dropped() === 1) || undefined, { message: 'repeated command acked and dropped' });
+    expect(socket.redeliver(command)).toMatchObject({
+      envelope_id: command.envelope_id,
+      retry_attempt: 1,
+      retry_reason: 'timeout',
+    });
+    await waitFor(() => (acksOf(command.envelope_id) === 2 && dropped() === 1) || undefined, {
+      message: 'repeated command acked and dropped',
+    });
 
     await h.click('approve', requestId, APPROVER);
     const click = socket.envelopes.at(-1)!;
     socket.redeliver(socket.redeliver(click));
-    await waitFor(() => (acksOf(click.envelope_id) === 3 && dropped() === 3) || undefined, { message: 'repeated clicks acked and dropped' });
+    await waitFor(() => (acksOf(click.envelope_id) === 3 && dropped() === 3) || undefined, {
+      message: 'repeated clicks acked and dropped',
+    });
 
     await finalReply(h, message);
     expect(h.requestMessages()).toHaveLength(1);
@@ -104,7 +126,9 @@ describe('Socket Mode', () => {
     await h.command(instanceIdsFor(1, 'u').join(' '));
     const { requestId } = await h.waitForRequest();
     expect((await h.click('approve', requestId, STRANGER)).status).toBe(200);
-    await waitFor(() => h.slack.ephemerals(STRANGER).find((e) => /not an approver/.test(JSON.stringify(e))), { message: 'stranger refused' });
+    await waitFor(() => h.slack.ephemerals(STRANGER).find((e) => /not an approver/.test(JSON.stringify(e))), {
+      message: 'stranger refused',
+    });
     expect(await h.redis.hget(`${h.config.queuePrefix}:request:${requestId}`, 'status')).toBe('pending');
     expect(h.hbr.calls).toHaveLength(0);
   });
@@ -127,7 +151,10 @@ describe('the Socket Mode stand-in', () => {
   it('opens connections for the app token only, each URL once, starting with hello', async () => {
     const slack = await startSlackStandIn({ botToken: BOT_TOKEN, appToken: APP_TOKEN });
     const open = async (token: string) => {
-      const response = await fetch(`${slack.apiUrl}apps.connections.open`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      const response = await fetch(`${slack.apiUrl}apps.connections.open`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+      });
       return (await response.json()) as { ok: boolean; url?: string; error?: string };
     };
     const connect = (url: string) =>
@@ -157,11 +184,13 @@ describe('the Socket Mode stand-in', () => {
     const port = (taken.address() as AddressInfo).port;
     try {
       for (const socketMode of [true, false]) {
-        await expect(startHarness({ socketMode, env: { PORT: String(port) } }), socketMode ? 'Socket Mode' : 'HTTP mode').rejects.toThrow(/EADDRINUSE/);
+        await expect(
+          startHarness({ socketMode, env: { PORT: String(port) } }),
+          socketMode ? 'Socket Mode' : 'HTTP mode',
+        ).rejects.toThrow(/EADDRINUSE/);
       }
     } finally {
       await new Promise((resolve) => taken.close(resolve));
     }
   });
 });
-

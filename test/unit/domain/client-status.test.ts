@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { compareVersions, type BackupClientState } from '../../../src/domain/client-status.js';
+import { type BackupClientState, compareVersions } from '../../../src/domain/client-status.js';
 import { formatDuration, timeAgo } from '../../../src/slack/messages/durations.js';
 import { CLIENT_STATUS_SENTENCES } from '../../../src/slack/messages/hbr-sentences.js';
-import { NO_CLIENT_HINT, clientStatusWords, clientStatuses, countClientStatuses } from '../../../src/slack/messages/status.js';
+import {
+  clientStatuses,
+  clientStatusWords,
+  countClientStatuses,
+  NO_CLIENT_HINT,
+} from '../../../src/slack/messages/status.js';
 
 const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
 const MINUTE = 60_000;
@@ -85,8 +90,15 @@ describe('clientStatuses', () => {
       ['i-aaaaaaaa6', 'unrecognised', 'unrecognised status'],
     ]);
     expect(statuses[0]).toMatchObject({ outdated: false, problem: null, heartbeat: 'last heartbeat 5 minutes ago' });
-    expect(statuses[1]).toMatchObject({ outdated: true, latestVersion: '2.14.0', problem: { label: 'outdated client' } });
-    expect(statuses[2]).toMatchObject({ heartbeat: 'no heartbeat reported', problem: { label: 'install failed', hint: CLIENT_STATUS_SENTENCES.INSTALL_FAILED } });
+    expect(statuses[1]).toMatchObject({
+      outdated: true,
+      latestVersion: '2.14.0',
+      problem: { label: 'outdated client' },
+    });
+    expect(statuses[2]).toMatchObject({
+      heartbeat: 'no heartbeat reported',
+      problem: { label: 'install failed', hint: CLIENT_STATUS_SENTENCES.INSTALL_FAILED },
+    });
     expect(statuses[3]?.problem).toBeNull();
     expect(statuses[4]).toMatchObject({ status: '', heartbeat: null, problem: { hint: NO_CLIENT_HINT } });
     expect(statuses[5]?.problem?.hint).toMatch(/"WEIRD", which hbr-bot does not know/);
@@ -108,7 +120,11 @@ describe('clientStatuses', () => {
   it('counts by health first, then by words', () => {
     const statuses = clientStatuses(
       ['i-aaaaaaaa1', 'i-aaaaaaaa2', 'i-aaaaaaaa3', 'i-aaaaaaaa4'],
-      [client('i-aaaaaaaa2', { status: 'STOPPED' }), client('i-aaaaaaaa3'), client('i-aaaaaaaa4', { status: 'STOPPED' })],
+      [
+        client('i-aaaaaaaa2', { status: 'STOPPED' }),
+        client('i-aaaaaaaa3'),
+        client('i-aaaaaaaa4', { status: 'STOPPED' }),
+      ],
       NOW,
     );
     expect(countClientStatuses(statuses)).toEqual([

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { INSTANCE_ID_PATTERN, chunk } from '../../../src/domain/instance-ids.js';
-import { MAX_LISTED_PROBLEMS, parseCommand } from '../../../src/slack/slash-command-parser.js';
-import type { ParseOptions, ParsedCommand } from '../../../src/slack/slash-command-parser.js';
+import { chunk, INSTANCE_ID_PATTERN } from '../../../src/domain/instance-ids.js';
 import { HBR_REGIONS, isHbrRegion, nearestHbrRegions, regionOfZone } from '../../../src/domain/regions.js';
+import type { ParsedCommand, ParseOptions } from '../../../src/slack/slash-command-parser.js';
+import { MAX_LISTED_PROBLEMS, parseCommand } from '../../../src/slack/slash-command-parser.js';
 
 const OPTIONS: ParseOptions = { maxInstances: 5, defaultRegion: 'cn-hangzhou' };
 const A = 'i-bp1abcdefghijk12345';
@@ -24,7 +24,8 @@ function installOf(text: string): { instanceIds: string[]; region: string; dupli
 
 function problemsOf(text: string, options = OPTIONS): { token: string; reason: string }[] {
   const parsed = parse(text, options);
-  if (parsed.kind !== 'invalid') throw new Error(`expected invalid for ${JSON.stringify(text)}, got ${JSON.stringify(parsed)}`);
+  if (parsed.kind !== 'invalid')
+    throw new Error(`expected invalid for ${JSON.stringify(text)}, got ${JSON.stringify(parsed)}`);
   return parsed.problems;
 }
 
@@ -67,7 +68,12 @@ describe('INSTANCE_ID_PATTERN and chunk', () => {
   it('chunks by size, keeping order, and refuses sizes below 1', () => {
     expect(chunk([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
     expect(chunk([], 20)).toEqual([]);
-    expect(chunk(Array.from({ length: 41 }, (_, i) => i), 20).map((c) => c.length)).toEqual([20, 20, 1]);
+    expect(
+      chunk(
+        Array.from({ length: 41 }, (_, i) => i),
+        20,
+      ).map((c) => c.length),
+    ).toEqual([20, 20, 1]);
     expect(() => chunk([1], 0)).toThrow(RangeError);
     expect(() => chunk([1], -1)).toThrow(RangeError);
     expect(() => chunk([1], Number.NaN)).toThrow(RangeError);
@@ -94,8 +100,7 @@ describe('parseCommand: separators and junk', () => {
     [`("${A}"),`, [A]],
     [`\`\`\`${A}\n${B}\`\`\``, [A, B]],
     [`*${A}* _${B}_ ~${C}~`, [A, B, C]],
-    [`1. ${A}\n2) ${B}\n- ${C}\n• ${D}`, [A, B]
-      .concat([C, D])],
+    [`1. ${A}\n2) ${B}\n- ${C}\n• ${D}`, [A, B].concat([C, D])],
     [`&gt; ${A}`, [A]],
     [`&lt;${A}&gt;`, [A]],
     [`['${A}', '${B}']`, [A, B]],
@@ -118,11 +123,23 @@ describe('parseCommand: refused tokens', () => {
     ['<#C012ABC|ops>', '<#C012ABC|ops>', /Slack channel link, not an instance ID/],
     ['<!here>', '<!here>', /Slack mention .* not an instance ID/],
     ['<!subteam^S012|@ops>', '<!subteam^S012|@ops>', /not an instance ID/],
-    ['<https://ecs.console.aliyun.com/#/server/i-bp1abcdefghijk12345|console>', '<https://ecs.console.aliyun.com/#/server/i-bp1abcdefghijk12…', /link is not an instance ID/],
+    [
+      '<https://ecs.console.aliyun.com/#/server/i-bp1abcdefghijk12345|console>',
+      '<https://ecs.console.aliyun.com/#/server/i-bp1abcdefghijk12…',
+      /link is not an instance ID/,
+    ],
     ['<mailto:a@b.c|a@b.c>', '<mailto:a@b.c|a@b.c>', /link/],
-    ['I-BP1ABCDEFGHIJK12345', 'I-BP1ABCDEFGHIJK12345', /^instance IDs are lowercase — did you mean i-bp1abcdefghijk12345\?$/],
+    [
+      'I-BP1ABCDEFGHIJK12345',
+      'I-BP1ABCDEFGHIJK12345',
+      /^instance IDs are lowercase — did you mean i-bp1abcdefghijk12345\?$/,
+    ],
     ['i-Bp1abcdefghijk12345', 'i-Bp1abcdefghijk12345', /did you mean i-bp1abcdefghijk12345\?/],
-    ['i-abc', 'i-abc', /^not an ECS instance ID \(expected i- followed by 8–30 lowercase letters or digits\); this one has 3 characters after i-$/],
+    [
+      'i-abc',
+      'i-abc',
+      /^not an ECS instance ID \(expected i- followed by 8–30 lowercase letters or digits\); this one has 3 characters after i-$/,
+    ],
     [`i-${'a'.repeat(31)}`, `i-${'a'.repeat(31)}`, /this one has 31 characters/],
     ['hello', 'hello', /^not an ECS instance ID \(expected i- followed by 8–30 lowercase letters or digits\)$/],
     ['sg-bp1abcdefghijk12345', 'sg-bp1abcdefghijk12345', /^not an ECS instance ID/],
@@ -182,11 +199,23 @@ describe('parseCommand: --region', () => {
     [`${A} --region`, '--region', /^--region needs a value, e.g. --region cn-shanghai$/],
     [`${A} --region=`, '--region=', /needs a value/],
     [`--region ${A}`, '--region', /needs a value/],
-    [`${A} --region cn-shanghai --region cn-beijing`, '--region cn-beijing', /^--region given twice \(cn-shanghai and cn-beijing\) — give it once$/],
-    [`${A} --region cn-shangai`, '--region cn-shangai', /^unknown HBR region "cn-shangai" — did you mean cn-shanghai\?$/],
+    [
+      `${A} --region cn-shanghai --region cn-beijing`,
+      '--region cn-beijing',
+      /^--region given twice \(cn-shanghai and cn-beijing\) — give it once$/,
+    ],
+    [
+      `${A} --region cn-shangai`,
+      '--region cn-shangai',
+      /^unknown HBR region "cn-shangai" — did you mean cn-shanghai\?$/,
+    ],
     [`${A} --region=hongkong`, '--region=hongkong', /did you mean cn-hongkong\?/],
     [`${A} --region cn-hangzhou-h`, '--region cn-hangzhou-h', /availability zone.*--region cn-hangzhou/],
-    [`${A} --region mars-north-1`, '--region mars-north-1', /unknown HBR region "mars-north-1" — e\.g\. cn-hangzhou, .*lists all 33/],
+    [
+      `${A} --region mars-north-1`,
+      '--region mars-north-1',
+      /unknown HBR region "mars-north-1" — e\.g\. cn-hangzhou, .*lists all 33/,
+    ],
   ])('%j', (text, token, reason) => {
     const problems = problemsOf(text);
     expect(problems).toHaveLength(1);
@@ -239,7 +268,10 @@ describe('parseCommand: limits', () => {
   });
 
   it('keeps a 4,000-character paste readable', () => {
-    const paste = Array.from({ length: 400 }, (_, i) => `row${i}\tI-BP1ABCDEFGHIJ${String(i).padStart(5, '0')}\trunning`).join('\n');
+    const paste = Array.from(
+      { length: 400 },
+      (_, i) => `row${i}\tI-BP1ABCDEFGHIJ${String(i).padStart(5, '0')}\trunning`,
+    ).join('\n');
     expect(paste.length).toBeGreaterThan(4000);
     const problems = problemsOf(paste);
     expect(problems).toHaveLength(31);
@@ -255,7 +287,44 @@ describe('parseCommand: never throws', () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return seed;
     };
-    const alphabet = ['i-', 'a', 'Z', '0', ' ', ',', ';', '|', '\n', '<', '>', '@', '#', '!', '|', '&lt;', '&amp;', '"', '`', '*', '.', '…', '-', '--region', '=', 'cn-hangzhou', '\u0000', '\ud83d', '\ude00', '😀', 'é', '\u202e', '\u00a0', '（', '(', ')'];
+    const alphabet = [
+      'i-',
+      'a',
+      'Z',
+      '0',
+      ' ',
+      ',',
+      ';',
+      '|',
+      '\n',
+      '<',
+      '>',
+      '@',
+      '#',
+      '!',
+      '|',
+      '&lt;',
+      '&amp;',
+      '"',
+      '`',
+      '*',
+      '.',
+      '…',
+      '-',
+      '--region',
+      '=',
+      'cn-hangzhou',
+      '\u0000',
+      '\ud83d',
+      '\ude00',
+      '😀',
+      'é',
+      '\u202e',
+      '\u00a0',
+      '（',
+      '(',
+      ')',
+    ];
     for (let i = 0; i < 300; i++) {
       const length = next() % 60;
       let s = '';
@@ -302,8 +371,18 @@ describe('parseCommand: never throws', () => {
 
 describe('parseCommand: subcommands and the command they follow', () => {
   it('plain IDs ask for what the slash command does', () => {
-    expect(parse(`${A} ${B}`)).toEqual({ kind: 'request', operation: 'install', instanceIds: [A, B], region: 'cn-hangzhou', duplicates: 0 });
-    expect(parse(A, { ...OPTIONS, command: 'uninstall' })).toMatchObject({ kind: 'request', operation: 'uninstall', instanceIds: [A] });
+    expect(parse(`${A} ${B}`)).toEqual({
+      kind: 'request',
+      operation: 'install',
+      instanceIds: [A, B],
+      region: 'cn-hangzhou',
+      duplicates: 0,
+    });
+    expect(parse(A, { ...OPTIONS, command: 'uninstall' })).toMatchObject({
+      kind: 'request',
+      operation: 'uninstall',
+      instanceIds: [A],
+    });
     expect(parse(`${A} --region cn-shanghai`, { ...OPTIONS, command: 'status' })).toEqual({
       kind: 'status',
       instanceIds: [A],
@@ -327,7 +406,7 @@ describe('parseCommand: subcommands and the command they follow', () => {
     expect(parse(`${A} status`)).toMatchObject({ kind: 'invalid', problems: [{ token: 'status' }] });
   });
 
-  it('help, or no IDs, after a subcommand is that subcommand\'s help', () => {
+  it("help, or no IDs, after a subcommand is that subcommand's help", () => {
     expect(parse('status')).toEqual({ kind: 'help', topic: 'status' });
     expect(parse('status help')).toEqual({ kind: 'help', topic: 'status' });
     expect(parse('show --help')).toEqual({ kind: 'help', topic: 'show' });
@@ -368,6 +447,9 @@ describe('parseCommand: audit', () => {
     for (const text of ['audit 0', 'audit 101', 'audit ten', 'audit -3', 'audit 1.5', 'audit <@U123>']) {
       expect(parse(text).kind, text).toBe('invalid');
     }
-    expect(parse('audit 5 6')).toMatchObject({ kind: 'invalid', problems: [{ token: '6', reason: 'audit takes one number at most' }] });
+    expect(parse('audit 5 6')).toMatchObject({
+      kind: 'invalid',
+      problems: [{ token: '6', reason: 'audit takes one number at most' }],
+    });
   });
 });

@@ -1,25 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { OPERATIONS, operationSpec, type Operation } from '../../../src/domain/operation.js';
+import { KNOWN_CLIENT_STATUSES } from '../../../src/domain/client-status.js';
+import { OPERATIONS, type Operation, operationSpec } from '../../../src/domain/operation.js';
+import type { InstanceOutcome, InstanceOutcomeKind } from '../../../src/domain/outcome.js';
 import {
-  SUBMISSION_UNANSWERED,
-  SUBMISSION_UNCERTAIN,
   allTasksEnded,
   instanceOutcomes,
+  SUBMISSION_UNANSWERED,
+  SUBMISSION_UNCERTAIN,
   summarize,
   uncertainInstanceIds,
 } from '../../../src/domain/outcome.js';
-import type { InstanceOutcome, InstanceOutcomeKind } from '../../../src/domain/outcome.js';
 import type { HbrRequest, TaskPhase } from '../../../src/domain/request.js';
-import { T0, instanceIds, pendingRequest, poll, submit, withStatus } from '../../support/request-fixtures.js';
-import { KNOWN_CLIENT_STATUSES } from '../../../src/domain/client-status.js';
 import {
   CLIENT_STATUS_SENTENCES,
-  INSTANCE_ERROR_SENTENCES,
   clientStatusSentence,
+  INSTANCE_ERROR_SENTENCES,
   instanceErrorSentence,
 } from '../../../src/slack/messages/hbr-sentences.js';
 import { operationWords } from '../../../src/slack/messages/operation-words.js';
 import { outcomeDetail, requestSummary, summaryLine } from '../../../src/slack/messages/outcome-text.js';
+import { instanceIds, pendingRequest, poll, submit, T0, withStatus } from '../../support/request-fixtures.js';
 
 /** hbr-api.md's clientStatus list, as the HBR client types spell it. */
 const DOCUMENTED_STATUSES = KNOWN_CLIENT_STATUSES;
@@ -49,15 +49,20 @@ describe('wording tables', () => {
     const spec = operationSpec(operation);
     for (const status of DOCUMENTED_STATUSES) {
       expect(CLIENT_STATUS_SENTENCES[status]).toBeTruthy();
-      const classes = [new Set([spec.targetStatus]), spec.inProgressStatuses, spec.failureStatuses].filter((set) => set.has(status));
+      const classes = [new Set([spec.targetStatus]), spec.inProgressStatuses, spec.failureStatuses].filter((set) =>
+        set.has(status),
+      );
       expect(classes, status).toHaveLength(1);
     }
     expect(Object.keys(CLIENT_STATUS_SENTENCES).sort()).toEqual([...DOCUMENTED_STATUSES].sort());
-    for (const status of Object.keys(operationWords(operation).resultSentences)) expect(DOCUMENTED_STATUSES).toContain(status);
+    for (const status of Object.keys(operationWords(operation).resultSentences))
+      expect(DOCUMENTED_STATUSES).toContain(status);
   });
 
   it('words a few results by operation and the rest alike', () => {
-    expect(clientStatusSentence('NOT_INSTALLED', 'install')).toBe('backup client is not installed — HBR did not get to install it');
+    expect(clientStatusSentence('NOT_INSTALLED', 'install')).toBe(
+      'backup client is not installed — HBR did not get to install it',
+    );
     expect(clientStatusSentence('NOT_INSTALLED', 'uninstall')).toBe('backup client uninstalled');
     expect(clientStatusSentence('NOT_INSTALLED')).toMatch(/\/hbr-install/);
     expect(clientStatusSentence('STOPPED', 'uninstall')).toBe(CLIENT_STATUS_SENTENCES.STOPPED);
@@ -81,7 +86,7 @@ describe('wording tables', () => {
   });
 });
 
-describe('instanceOutcomes: every clientStatus, judged by the operation\'s target', () => {
+describe("instanceOutcomes: every clientStatus, judged by the operation's target", () => {
   it.each<[Operation, string, InstanceOutcomeKind, InstanceOutcomeKind, InstanceOutcomeKind]>([
     // operation, status, while running, after completed, after timed_out
     ['install', 'ACTIVATED', 'succeeded', 'succeeded', 'succeeded'],
@@ -113,7 +118,11 @@ describe('instanceOutcomes: every clientStatus, judged by the operation\'s targe
   });
 
   it('installed carries no code', () => {
-    expect(single('finished', 'completed', 'ACTIVATED')).toMatchObject({ kind: 'succeeded', code: '', detail: 'backup client installed and active' });
+    expect(single('finished', 'completed', 'ACTIVATED')).toMatchObject({
+      kind: 'succeeded',
+      code: '',
+      detail: 'backup client installed and active',
+    });
   });
 
   it('a failure shows the status and the task errorCode, or else the status alone', () => {
@@ -154,19 +163,30 @@ describe('instanceOutcomes: an uninstall in its own words', () => {
       detail: operationWords('uninstall').resultSentences.UNINSTALL_FAILED,
     });
     expect(single('finished', 'completed', 'ACTIVATED', '', 'uninstall').detail).toMatch(/still installed/);
-    expect(single('finished', 'completed', 'NOT_INSTALLED', '', 'uninstall')).toMatchObject({ kind: 'succeeded', code: '', detail: 'backup client uninstalled' });
+    expect(single('finished', 'completed', 'NOT_INSTALLED', '', 'uninstall')).toMatchObject({
+      kind: 'succeeded',
+      code: '',
+      detail: 'backup client uninstalled',
+    });
   });
 
   it('names the uninstall task in outcomes before any result, and sums up in uninstall words', () => {
     const sent = { ...submit(withStatus(pendingRequest(2, 'cn-hangzhou', 'uninstall'), 'polling')), submissions: [] };
     const noTask = submit(withStatus(pendingRequest(2, 'cn-hangzhou', 'uninstall'), 'finished'), {}, 1);
     const withoutTask = { ...noTask, submissions: noTask.submissions.map((s) => ({ ...s, taskId: null })) };
-    expect(described(withoutTask)[0]?.detail).toBe('HBR accepted the call but started no uninstall task for this instance');
-    expect(requestSummary(sent).line).toBe('Uninstalling: 0 of 2 done');
-    const done = poll(submit(withStatus(pendingRequest(3, 'cn-hangzhou', 'uninstall'), 'finished')), 'completed', (id) =>
-      id.endsWith('2') ? { clientStatus: 'UNINSTALL_FAILED' } : { clientStatus: 'NOT_INSTALLED' },
+    expect(described(withoutTask)[0]?.detail).toBe(
+      'HBR accepted the call but started no uninstall task for this instance',
     );
-    expect(requestSummary(done)).toMatchObject({ line: 'Uninstalled from 2 of 3 — 1 failed', summary: { succeeded: 2, failed: 1 } });
+    expect(requestSummary(sent).line).toBe('Uninstalling: 0 of 2 done');
+    const done = poll(
+      submit(withStatus(pendingRequest(3, 'cn-hangzhou', 'uninstall'), 'finished')),
+      'completed',
+      (id) => (id.endsWith('2') ? { clientStatus: 'UNINSTALL_FAILED' } : { clientStatus: 'NOT_INSTALLED' }),
+    );
+    expect(requestSummary(done)).toMatchObject({
+      line: 'Uninstalled from 2 of 3 — 1 failed',
+      summary: { succeeded: 2, failed: 1 },
+    });
   });
 });
 
@@ -194,10 +214,16 @@ describe('instanceOutcomes: before and around submission', () => {
   });
 
   it('is not_submitted for chunks never sent once the request has ended', () => {
-    const request = submit(withStatus(pendingRequest(45), 'failed', {
-      failure: { code: 'Forbidden.RAM', explanation: 'missing RAM permission', hbrRequestId: 'REQ-9' },
-    }), {}, 1);
-    const kinds = instanceOutcomes(poll(request, 'completed', () => ({ clientStatus: 'ACTIVATED' }))).map((o) => o.kind);
+    const request = submit(
+      withStatus(pendingRequest(45), 'failed', {
+        failure: { code: 'Forbidden.RAM', explanation: 'missing RAM permission', hbrRequestId: 'REQ-9' },
+      }),
+      {},
+      1,
+    );
+    const kinds = instanceOutcomes(poll(request, 'completed', () => ({ clientStatus: 'ACTIVATED' }))).map(
+      (o) => o.kind,
+    );
     expect(kinds.slice(0, 20).every((k) => k === 'succeeded')).toBe(true);
     expect(kinds.slice(20).every((k) => k === 'not_submitted')).toBe(true);
     expect(described(request)[30]?.detail).toBe('not sent to HBR: the request failed first (Forbidden.RAM)');
@@ -217,14 +243,27 @@ describe('instanceOutcomes: before and around submission', () => {
   it('refusals keep their ErrorCode, even in a chunk whose task ran', () => {
     const ids = instanceIds(3);
     const request = poll(
-      submit(withStatus(pendingRequest(3), 'finished'), { [ids[1] ?? '']: 'InstanceNotRunning', [ids[2] ?? '']: 'InstanceNotExists' }),
+      submit(withStatus(pendingRequest(3), 'finished'), {
+        [ids[1] ?? '']: 'InstanceNotRunning',
+        [ids[2] ?? '']: 'InstanceNotExists',
+      }),
       'completed',
       () => ({ clientStatus: 'ACTIVATED' }),
     );
     expect(described(request).map(({ reason, ...o }) => o)).toEqual([
       { instanceId: ids[0], kind: 'succeeded', code: '', detail: 'backup client installed and active' },
-      { instanceId: ids[1], kind: 'refused', code: 'InstanceNotRunning', detail: 'instance is not running — start it and request again' },
-      { instanceId: ids[2], kind: 'refused', code: 'InstanceNotExists', detail: INSTANCE_ERROR_SENTENCES.InstanceNotExists },
+      {
+        instanceId: ids[1],
+        kind: 'refused',
+        code: 'InstanceNotRunning',
+        detail: 'instance is not running — start it and request again',
+      },
+      {
+        instanceId: ids[2],
+        kind: 'refused',
+        code: 'InstanceNotExists',
+        detail: INSTANCE_ERROR_SENTENCES.InstanceNotExists,
+      },
     ]);
   });
 
@@ -240,30 +279,96 @@ describe('instanceOutcomes: before and around submission', () => {
   });
 
   it.each([
-    [SUBMISSION_UNCERTAIN, /^hbr-bot restarted while it was asking HBR, so it cannot tell whether HBR took this instance/],
-    [SUBMISSION_UNANSWERED, /^hbr-bot lost HBR's answer \(no answer in time, the connection was cut, or an error page came back instead\), so it cannot tell whether HBR took this instance/],
-  ])('a chunk whose answer nobody has (%s) is unknown, never refused, with its cause and what to do', (unknownCode, cause) => {
-    const ids = instanceIds(2);
-    const request = submit(withStatus(pendingRequest(2), 'finished'), { [ids[0] ?? '']: unknownCode, [ids[1] ?? '']: unknownCode });
-    const outcomes = described(request);
-    expect(outcomes.map((o) => [o.kind, o.code])).toEqual([['unknown', unknownCode], ['unknown', unknownCode]]);
-    expect(outcomes[0]?.detail).toMatch(cause);
-    expect(outcomes[0]?.detail).toMatch(/did not ask twice — check it with \/hbr-status, then request again if needed$/);
-    expect(instanceErrorSentence(unknownCode)).toBe(outcomes[0]?.detail);
-    // Named apart from failures: they may well be installed, and are checked rather than requested again.
-    expect(requestSummary(request).line).toBe('Installed on 0 of 2 — 2 unknown');
-  });
+    [
+      SUBMISSION_UNCERTAIN,
+      /^hbr-bot restarted while it was asking HBR, so it cannot tell whether HBR took this instance/,
+    ],
+    [
+      SUBMISSION_UNANSWERED,
+      /^hbr-bot lost HBR's answer \(no answer in time, the connection was cut, or an error page came back instead\), so it cannot tell whether HBR took this instance/,
+    ],
+  ])(
+    'a chunk whose answer nobody has (%s) is unknown, never refused, with its cause and what to do',
+    (unknownCode, cause) => {
+      const ids = instanceIds(2);
+      const request = submit(withStatus(pendingRequest(2), 'finished'), {
+        [ids[0] ?? '']: unknownCode,
+        [ids[1] ?? '']: unknownCode,
+      });
+      const outcomes = described(request);
+      expect(outcomes.map((o) => [o.kind, o.code])).toEqual([
+        ['unknown', unknownCode],
+        ['unknown', unknownCode],
+      ]);
+      expect(outcomes[0]?.detail).toMatch(cause);
+      expect(outcomes[0]?.detail).toMatch(
+        /did not ask twice — check it with \/hbr-status, then request again if needed$/,
+      );
+      expect(instanceErrorSentence(unknownCode)).toBe(outcomes[0]?.detail);
+      // Named apart from failures: they may well be installed, and are checked rather than requested again.
+      expect(requestSummary(request).line).toBe('Installed on 0 of 2 — 2 unknown');
+    },
+  );
 
   it.each<[string, Operation, Record<string, string>, string | null, string, string, RegExp]>([
-    ['HBR shows the install done', 'install', { X: 'ACTIVATED' }, null, 'succeeded', `${SUBMISSION_UNANSWERED} ACTIVATED`, /^backup client installed and active, as HBR showed at the end \(hbr-bot lost HBR's answer/],
-    ['HBR still installs', 'install', { X: 'INSTALLING' }, null, 'unknown', `${SUBMISSION_UNANSWERED} INSTALLING`, /; at the end HBR showed: HBR is installing the backup client — check it again with \/hbr-status/],
-    ['HBR lists no client after an install', 'install', {}, null, 'unknown', SUBMISSION_UNANSWERED, /; at the end HBR listed no backup client for it — check it again/],
-    ['HBR lists no client after an uninstall', 'uninstall', {}, null, 'succeeded', SUBMISSION_UNANSWERED, /^backup client uninstalled, as HBR showed at the end/],
-    ['HBR could not be asked', 'install', {}, 'HBR is temporarily unavailable', 'unknown', SUBMISSION_UNANSWERED, /and could not check afterwards \(HBR is temporarily unavailable\) — check it with \/hbr-status/],
+    [
+      'HBR shows the install done',
+      'install',
+      { X: 'ACTIVATED' },
+      null,
+      'succeeded',
+      `${SUBMISSION_UNANSWERED} ACTIVATED`,
+      /^backup client installed and active, as HBR showed at the end \(hbr-bot lost HBR's answer/,
+    ],
+    [
+      'HBR still installs',
+      'install',
+      { X: 'INSTALLING' },
+      null,
+      'unknown',
+      `${SUBMISSION_UNANSWERED} INSTALLING`,
+      /; at the end HBR showed: HBR is installing the backup client — check it again with \/hbr-status/,
+    ],
+    [
+      'HBR lists no client after an install',
+      'install',
+      {},
+      null,
+      'unknown',
+      SUBMISSION_UNANSWERED,
+      /; at the end HBR listed no backup client for it — check it again/,
+    ],
+    [
+      'HBR lists no client after an uninstall',
+      'uninstall',
+      {},
+      null,
+      'succeeded',
+      SUBMISSION_UNANSWERED,
+      /^backup client uninstalled, as HBR showed at the end/,
+    ],
+    [
+      'HBR could not be asked',
+      'install',
+      {},
+      'HBR is temporarily unavailable',
+      'unknown',
+      SUBMISSION_UNANSWERED,
+      /and could not check afterwards \(HBR is temporarily unavailable\) — check it with \/hbr-status/,
+    ],
   ])('an unknown submission checked at the end: %s', (_, operation, statuses, error, kind, code, detail) => {
     const [id] = instanceIds(1);
-    const submitted = submit(withStatus(pendingRequest(1, 'cn-hangzhou', operation), 'finished'), { [id ?? '']: SUBMISSION_UNANSWERED });
-    const request = { ...submitted, clientCheck: { checkedAt: T0, statuses: Object.fromEntries(Object.values(statuses).map((status) => [id ?? '', status])), error } };
+    const submitted = submit(withStatus(pendingRequest(1, 'cn-hangzhou', operation), 'finished'), {
+      [id ?? '']: SUBMISSION_UNANSWERED,
+    });
+    const request = {
+      ...submitted,
+      clientCheck: {
+        checkedAt: T0,
+        statuses: Object.fromEntries(Object.values(statuses).map((status) => [id ?? '', status])),
+        error,
+      },
+    };
     expect(uncertainInstanceIds(request)).toEqual([id]);
     const [result] = described(request);
     expect([result?.kind, result?.code]).toEqual([kind, code]);
@@ -282,37 +387,71 @@ describe('instanceOutcomes: before and around submission', () => {
 
 describe('summaries', () => {
   function outcomes(kinds: InstanceOutcomeKind[]): InstanceOutcome[] {
-    return kinds.map((kind, i) => ({ instanceId: `i-${String(i).padStart(8, '0')}`, kind, code: '', reason: { type: 'waiting' } }));
+    return kinds.map((kind, i) => ({
+      instanceId: `i-${String(i).padStart(8, '0')}`,
+      kind,
+      code: '',
+      reason: { type: 'waiting' },
+    }));
   }
   const times = (n: number, kind: InstanceOutcomeKind): InstanceOutcomeKind[] => Array.from({ length: n }, () => kind);
 
   it('counts failed as failed + refused + timed_out + unknown + not_submitted', () => {
-    const summary = summarize(outcomes(['succeeded', 'failed', 'refused', 'timed_out', 'unknown', 'not_submitted', 'waiting', 'in_progress']));
+    const summary = summarize(
+      outcomes(['succeeded', 'failed', 'refused', 'timed_out', 'unknown', 'not_submitted', 'waiting', 'in_progress']),
+    );
     expect(summary).toEqual({
       total: 8,
       succeeded: 1,
       failed: 5,
       uncertain: 0,
       inProgress: 2,
-      byKind: { succeeded: 1, failed: 1, refused: 1, timed_out: 1, unknown: 1, not_submitted: 1, waiting: 1, in_progress: 1 },
+      byKind: {
+        succeeded: 1,
+        failed: 1,
+        refused: 1,
+        timed_out: 1,
+        unknown: 1,
+        not_submitted: 1,
+        waiting: 1,
+        in_progress: 1,
+      },
     });
   });
 
   it('names instances HBR may or may not have taken apart from the failures', () => {
-    const mixed = [...outcomes(['succeeded', 'failed', 'unknown']), { instanceId: 'i-000000uncertain', kind: 'unknown' as const, code: SUBMISSION_UNANSWERED, reason: { type: 'unknown_submission' as const, code: SUBMISSION_UNANSWERED, check: null } }];
+    const mixed = [
+      ...outcomes(['succeeded', 'failed', 'unknown']),
+      {
+        instanceId: 'i-000000uncertain',
+        kind: 'unknown' as const,
+        code: SUBMISSION_UNANSWERED,
+        reason: { type: 'unknown_submission' as const, code: SUBMISSION_UNANSWERED, check: null },
+      },
+    ];
     const summary = summarize(mixed);
     expect(summary).toMatchObject({ failed: 3, uncertain: 1 });
     expect(summaryLine(summary, 'install')).toBe('Installed on 1 of 4 — 2 failed, 1 unknown');
-    expect(summaryLine(summarize([...mixed, ...outcomes(['in_progress'])]), 'uninstall')).toBe('Uninstalling: 4 of 5 done — 2 failed, 1 unknown');
+    expect(summaryLine(summarize([...mixed, ...outcomes(['in_progress'])]), 'uninstall')).toBe(
+      'Uninstalling: 4 of 5 done — 2 failed, 1 unknown',
+    );
   });
 
   it.each<[InstanceOutcomeKind[], string, string]>([
-    [[...times(18, 'succeeded'), 'failed', 'refused'], 'Installed on 18 of 20 — 2 failed', 'Uninstalled from 18 of 20 — 2 failed'],
+    [
+      [...times(18, 'succeeded'), 'failed', 'refused'],
+      'Installed on 18 of 20 — 2 failed',
+      'Uninstalled from 18 of 20 — 2 failed',
+    ],
     [times(3, 'succeeded'), 'Installed on all 3', 'Uninstalled from all 3'],
     [['succeeded'], 'Installed on 1 of 1', 'Uninstalled from 1 of 1'],
     [['failed', 'unknown'], 'Installed on 0 of 2 — 2 failed', 'Uninstalled from 0 of 2 — 2 failed'],
     [[...times(5, 'succeeded'), ...times(15, 'in_progress')], 'Installing: 5 of 20 done', 'Uninstalling: 5 of 20 done'],
-    [[...times(4, 'succeeded'), 'refused', ...times(15, 'waiting')], 'Installing: 5 of 20 done — 1 failed', 'Uninstalling: 5 of 20 done — 1 failed'],
+    [
+      [...times(4, 'succeeded'), 'refused', ...times(15, 'waiting')],
+      'Installing: 5 of 20 done — 1 failed',
+      'Uninstalling: 5 of 20 done — 1 failed',
+    ],
     [[], 'No instances', 'No instances'],
   ])('%j -> %s / %s', (kinds, install, uninstall) => {
     expect(summaryLine(summarize(outcomes(kinds)), 'install')).toBe(install);
@@ -336,7 +475,10 @@ describe('allTasksEnded', () => {
     expect(allTasksEnded({ ...mixed, tasks: [first] })).toBe(false);
   });
 
-  it.each<TaskPhase>(['completed', 'failed', 'expired', 'cancelled', 'timed_out'])('is true once every task is %s', (phase) => {
-    expect(allTasksEnded(poll(submit(withStatus(pendingRequest(30), 'polling')), phase, () => null))).toBe(true);
-  });
+  it.each<TaskPhase>(['completed', 'failed', 'expired', 'cancelled', 'timed_out'])(
+    'is true once every task is %s',
+    (phase) => {
+      expect(allTasksEnded(poll(submit(withStatus(pendingRequest(30), 'polling')), phase, () => null))).toBe(true);
+    },
+  );
 });

@@ -3,19 +3,18 @@
  * message renders them (Block Kit limits included).
  */
 import { describe, expect, it } from 'vitest';
-
+import { blockKitProblems } from '../../../sandbox/block-kit-limits.js';
 import {
   combineFacts,
-  instanceReadiness,
-  preflightCounts,
   type InstanceFacts,
+  instanceReadiness,
   type PreflightResult,
+  preflightCounts,
 } from '../../../src/domain/preflight.js';
 import type { HbrRequest } from '../../../src/domain/request.js';
-import { blockKitProblems } from '../../../sandbox/block-kit-limits.js';
 import { LIMITS } from '../../../src/slack/messages/blocks.js';
 import { preflightCountLine, readinessWords, requestMessage } from '../../../src/slack/messages/request.js';
-import { APPROVER, T0, pendingRequest, withStatus } from '../../support/request-fixtures.js';
+import { APPROVER, pendingRequest, T0, withStatus } from '../../support/request-fixtures.js';
 
 function facts(instanceId: string, overrides: Partial<InstanceFacts> = {}): InstanceFacts {
   return {
@@ -59,14 +58,29 @@ function text(request: HbrRequest): string {
 describe('instanceReadiness', () => {
   it.each<[string, Partial<InstanceFacts> | 'missing', string, string]>([
     ['running with Cloud Assistant', {}, 'ready', 'ready'],
-    ['stopped', { status: 'Stopped', cloudAssistant: { running: false, version: '' } }, 'refused', 'stopped — will be refused'],
+    [
+      'stopped',
+      { status: 'Stopped', cloudAssistant: { running: false, version: '' } },
+      'refused',
+      'stopped — will be refused',
+    ],
     ['stopping', { status: 'Stopping' }, 'refused', 'stopping — will be refused'],
     ['not found', 'missing', 'refused', 'not found in cn-shanghai — will be refused'],
-    ['without Cloud Assistant', { cloudAssistant: { running: false, version: '2.2.0' } }, 'refused', 'Cloud Assistant not running — will be refused'],
+    [
+      'without Cloud Assistant',
+      { cloudAssistant: { running: false, version: '2.2.0' } },
+      'refused',
+      'Cloud Assistant not running — will be refused',
+    ],
     ['starting', { status: 'Starting' }, 'check', 'starting — refused unless it is running when approved'],
     ['pending', { status: 'Pending' }, 'check', 'pending — refused unless it is running when approved'],
     ['in a state ECS adds later', { status: 'Hibernating' }, 'check', 'state "Hibernating" — HBR needs it running'],
-    ['with an unknown agent', { cloudAssistant: null }, 'check', 'Cloud Assistant state unknown — HBR needs it running'],
+    [
+      'with an unknown agent',
+      { cloudAssistant: null },
+      'check',
+      'Cloud Assistant state unknown — HBR needs it running',
+    ],
   ])('%s', (_, override, level, words) => {
     const id = 'i-bp1000000000000000001';
     const instance = override === 'missing' ? missing(id) : facts(id, override);
@@ -90,7 +104,12 @@ describe('counts', () => {
   });
 
   it('counts each level', () => {
-    const all = [facts('i-bp1000000000000000001'), facts('i-bp1000000000000000002', { status: 'Stopped' }), missing('i-bp1000000000000000003'), facts('i-bp1000000000000000004', { cloudAssistant: null })];
+    const all = [
+      facts('i-bp1000000000000000001'),
+      facts('i-bp1000000000000000002', { status: 'Stopped' }),
+      missing('i-bp1000000000000000003'),
+      facts('i-bp1000000000000000004', { cloudAssistant: null }),
+    ];
     expect(preflightCounts(all)).toEqual({ ready: 1, refused: 2, check: 1 });
   });
 });
@@ -98,8 +117,20 @@ describe('counts', () => {
 describe('combineFacts', () => {
   it('gives one entry per requested instance, in the request order, found or not', () => {
     const [a, b, c] = ['i-bp1000000000000000001', 'i-bp1000000000000000002', 'i-bp1000000000000000003'];
-    const described = (id: string) => ({ instanceId: id, instanceName: id.slice(-1), status: 'Running', osType: 'linux', osName: '', instanceType: 't', tags: [] });
-    const combined = combineFacts([a, b, c], [described(c), described(a)], [{ instanceId: a, running: true, version: '2' }]);
+    const described = (id: string) => ({
+      instanceId: id,
+      instanceName: id.slice(-1),
+      status: 'Running',
+      osType: 'linux',
+      osName: '',
+      instanceType: 't',
+      tags: [],
+    });
+    const combined = combineFacts(
+      [a, b, c],
+      [described(c), described(a)],
+      [{ instanceId: a, running: true, version: '2' }],
+    );
     expect(combined.map((f) => [f.instanceId, f.found, f.cloudAssistant])).toEqual([
       [a, true, { running: true, version: '2' }],
       [b, false, null],
@@ -127,8 +158,12 @@ describe('the request message with pre-flight details', () => {
   it('lists each instance with name, OS, state and Cloud Assistant, flagged ones first, with the count', () => {
     const t = text(flagged);
     expect(t).toContain('*Pre-flight (ECS, before approval):* 1 ready, 3 will be refused');
-    expect(t).toContain(`:large_green_circle: \`${ok}\` *web-${ok.slice(-4)}* · Alibaba Cloud Linux 3.2104 LTS 64 bit · Running · Cloud Assistant 2.2.3.857 running · app=web`);
-    expect(t).toContain(`:warning: \`${stopped}\` *web-${stopped.slice(-4)}* · Alibaba Cloud Linux 3.2104 LTS 64 bit · Stopped · Cloud Assistant not running · app=web — *stopped — will be refused*`);
+    expect(t).toContain(
+      `:large_green_circle: \`${ok}\` *web-${ok.slice(-4)}* · Alibaba Cloud Linux 3.2104 LTS 64 bit · Running · Cloud Assistant 2.2.3.857 running · app=web`,
+    );
+    expect(t).toContain(
+      `:warning: \`${stopped}\` *web-${stopped.slice(-4)}* · Alibaba Cloud Linux 3.2104 LTS 64 bit · Stopped · Cloud Assistant not running · app=web — *stopped — will be refused*`,
+    );
     expect(t).toContain(`:warning: \`${gone}\` — *not found in cn-hangzhou — will be refused*`);
     expect(t).toContain('Cloud Assistant not running — will be refused');
     expect(t.indexOf(stopped)).toBeLessThan(t.indexOf(`\`${ok}\` *web`));
@@ -154,16 +189,25 @@ describe('the request message with pre-flight details', () => {
   it('says why the details are unavailable, keeping the plain list', () => {
     const unavailable: HbrRequest = {
       ...request,
-      preflight: { outcome: 'unavailable', checkedAt: T0, code: 'Forbidden.RAM', reason: "the AccessKey's RAM identity lacks ecs:DescribeInstances (optional; see README)" },
+      preflight: {
+        outcome: 'unavailable',
+        checkedAt: T0,
+        code: 'Forbidden.RAM',
+        reason: "the AccessKey's RAM identity lacks ecs:DescribeInstances (optional; see README)",
+      },
     };
     const t = text(unavailable);
-    expect(t).toContain("ECS details unavailable: the AccessKey's RAM identity lacks ecs:DescribeInstances (optional; see README)");
+    expect(t).toContain(
+      "ECS details unavailable: the AccessKey's RAM identity lacks ecs:DescribeInstances (optional; see README)",
+    );
     expect(t).toContain(`\`${ok}\``);
     expect(JSON.stringify(render(unavailable).blocks)).toContain('hbr_approve');
   });
 
   it('escapes what ECS says (names are user input)', () => {
-    const t = text(checked(request, { [ok]: { instanceName: '<!channel> *db*', tags: [{ key: 'owner', value: '<@U123>' }] } }));
+    const t = text(
+      checked(request, { [ok]: { instanceName: '<!channel> *db*', tags: [{ key: 'owner', value: '<@U123>' }] } }),
+    );
     expect(t).not.toContain('<!channel>');
     expect(t).not.toContain('<@U123>');
   });
@@ -171,7 +215,12 @@ describe('the request message with pre-flight details', () => {
   it('stays within Block Kit limits for the largest requests, flagged ones shown first', () => {
     const big = pendingRequest(200);
     const overrides = Object.fromEntries(
-      big.instanceIds.map((id, i) => [id, i % 3 === 0 ? ({ status: 'Stopped', instanceName: `${'long-name-'.repeat(12)}${i}` } as Partial<InstanceFacts>) : {}]),
+      big.instanceIds.map((id, i) => [
+        id,
+        i % 3 === 0
+          ? ({ status: 'Stopped', instanceName: `${'long-name-'.repeat(12)}${i}` } as Partial<InstanceFacts>)
+          : {},
+      ]),
     );
     const message = render(checked(big, overrides));
     expect(blockKitProblems(message)).toEqual([]);
@@ -180,7 +229,9 @@ describe('the request message with pre-flight details', () => {
     expect(t).toContain('133 ready, 67 will be refused');
     expect(t).toContain('hbr_approve');
     // Every flagged instance that fits is listed before any ready one; what does not fit is counted.
-    expect(t.indexOf(big.instanceIds[0] ?? '')).toBeLessThan(t.indexOf('Ready (133)') === -1 ? Infinity : t.indexOf('Ready (133)'));
+    expect(t.indexOf(big.instanceIds[0] ?? '')).toBeLessThan(
+      t.indexOf('Ready (133)') === -1 ? Infinity : t.indexOf('Ready (133)'),
+    );
     const shown = big.instanceIds.filter((id) => t.includes(id)).length;
     const omitted = /…and (\d+) instances more not shown/.exec(t);
     expect(shown + Number(omitted?.[1] ?? 0)).toBe(200);

@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { withTasks, type TaskProgress } from '../../../src/domain/request.js';
+import { type TaskProgress, withTasks } from '../../../src/domain/request.js';
 import { pendingRequest, submit, withStatus } from '../../support/request-fixtures.js';
 
-const task = (taskId: string, progress: number): TaskProgress => ({ taskId, phase: 'running', progress, results: [], polledAt: 0, polls: 1 });
+const task = (taskId: string, progress: number): TaskProgress => ({
+  taskId,
+  phase: 'running',
+  progress,
+  results: [],
+  polledAt: 0,
+  polls: 1,
+});
 
 describe('withTasks', () => {
   const request = submit(withStatus(pendingRequest(60), 'polling'));

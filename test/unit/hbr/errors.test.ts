@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-
+import { KNOWN_CLIENT_STATUSES } from '../../../src/domain/client-status.js';
 import {
   HbrError,
   isOutcomeUnknownCode,
@@ -7,18 +7,20 @@ import {
   sanitizeDetail,
   toHbrError,
 } from '../../../src/hbr/errors.js';
-import { KNOWN_CLIENT_STATUSES } from '../../../src/domain/client-status.js';
 import { explainApiFailure, explainHbrErrorCode } from '../../../src/slack/messages/failure-words.js';
 import { clientStatusSentence, instanceErrorSentence } from '../../../src/slack/messages/hbr-sentences.js';
 
 /** The shape @alicloud/openapi-client 0.4.15 throws for an HBR error answer. */
 function libraryResponseError(status: number, body: Record<string, unknown>): Error {
   const data = { ...body, statusCode: status };
-  return Object.assign(new Error(`${String(body.Code)}: code: ${status}, ${String(body.Message)} request id: ${String(body.RequestId)}`), {
-    code: `${String(body.Code)}`,
-    data,
-    statusCode: status,
-  });
+  return Object.assign(
+    new Error(`${String(body.Code)}: code: ${status}, ${String(body.Message)} request id: ${String(body.RequestId)}`),
+    {
+      code: `${String(body.Code)}`,
+      data,
+      statusCode: status,
+    },
+  );
 }
 
 describe('isTransientCode and isOutcomeUnknownCode', () => {
@@ -67,26 +69,54 @@ describe('toHbrError', () => {
   it('classifies an HBR error answer by its Code, with status and RequestId', () => {
     const err = toHbrError(
       'InstallBackupClients',
-      libraryResponseError(403, { Code: 'Forbidden.RAM', Message: 'User not authorized', RequestId: 'RID-1', HostId: 'hbr.cn-hangzhou.aliyuncs.com' }),
+      libraryResponseError(403, {
+        Code: 'Forbidden.RAM',
+        Message: 'User not authorized',
+        RequestId: 'RID-1',
+        HostId: 'hbr.cn-hangzhou.aliyuncs.com',
+      }),
     );
     expect(err).toBeInstanceOf(HbrError);
-    expect(err).toMatchObject({ code: 'Forbidden.RAM', httpStatus: 403, requestId: 'RID-1', action: 'InstallBackupClients', transient: false });
-    expect(explainApiFailure(err)).toBe("the AccessKey's RAM user lacks permission hbr:InstallBackupClients — grant it (see README: RAM permissions)");
+    expect(err).toMatchObject({
+      code: 'Forbidden.RAM',
+      httpStatus: 403,
+      requestId: 'RID-1',
+      action: 'InstallBackupClients',
+      transient: false,
+    });
+    expect(explainApiFailure(err)).toBe(
+      "the AccessKey's RAM user lacks permission hbr:InstallBackupClients — grant it (see README: RAM permissions)",
+    );
     expect(err.message).toContain('User not authorized');
   });
 
   it('treats throttling and 5xx answers as transient', () => {
-    expect(toHbrError('DescribeTask', libraryResponseError(400, { Code: 'Throttling.User', Message: 'flow control', RequestId: 'R' }))).toMatchObject({
+    expect(
+      toHbrError(
+        'DescribeTask',
+        libraryResponseError(400, { Code: 'Throttling.User', Message: 'flow control', RequestId: 'R' }),
+      ),
+    ).toMatchObject({
       code: 'Throttling.User',
       transient: true,
     });
-    expect(toHbrError('DescribeTask', libraryResponseError(503, { Code: 'ServiceUnavailable', Message: 'x', RequestId: 'R' }))).toMatchObject({
+    expect(
+      toHbrError(
+        'DescribeTask',
+        libraryResponseError(503, { Code: 'ServiceUnavailable', Message: 'x', RequestId: 'R' }),
+      ),
+    ).toMatchObject({
       code: 'ServiceUnavailable',
       httpStatus: 503,
       transient: true,
       outcomeUnknown: false,
     });
-    expect(toHbrError('InstallBackupClients', libraryResponseError(500, { Code: 'InternalError', Message: 'x', RequestId: 'R5' }))).toMatchObject({
+    expect(
+      toHbrError(
+        'InstallBackupClients',
+        libraryResponseError(500, { Code: 'InternalError', Message: 'x', RequestId: 'R5' }),
+      ),
+    ).toMatchObject({
       code: 'InternalError',
       requestId: 'R5',
       transient: true,
@@ -95,10 +125,23 @@ describe('toHbrError', () => {
   });
 
   it('names an error answer without a Code HttpError (the library stringifies it to "undefined")', () => {
-    const noCode = Object.assign(new Error('undefined: code: 502, undefined request id: undefined'), { code: 'undefined', data: { statusCode: 502 }, statusCode: 502 });
-    expect(toHbrError('DescribeTask', noCode)).toMatchObject({ code: 'HttpError', httpStatus: 502, transient: true, requestId: null });
+    const noCode = Object.assign(new Error('undefined: code: 502, undefined request id: undefined'), {
+      code: 'undefined',
+      data: { statusCode: 502 },
+      statusCode: 502,
+    });
+    expect(toHbrError('DescribeTask', noCode)).toMatchObject({
+      code: 'HttpError',
+      httpStatus: 502,
+      transient: true,
+      requestId: null,
+    });
     const notFound = Object.assign(new Error('x'), { code: 'undefined', data: { statusCode: 404 }, statusCode: 404 });
-    expect(toHbrError('DescribeTask', notFound)).toMatchObject({ code: 'HttpError', httpStatus: 404, transient: false });
+    expect(toHbrError('DescribeTask', notFound)).toMatchObject({
+      code: 'HttpError',
+      httpStatus: 404,
+      transient: false,
+    });
   });
 
   it('turns the SyntaxError from a non-JSON (HTML) body into a transient BadGateway', () => {
@@ -108,13 +151,21 @@ describe('toHbrError', () => {
     } catch (err) {
       syntaxError = err;
     }
-    expect(toHbrError('InstallBackupClients', syntaxError)).toMatchObject({ code: 'BadGateway', transient: true, outcomeUnknown: true, httpStatus: null });
+    expect(toHbrError('InstallBackupClients', syntaxError)).toMatchObject({
+      code: 'BadGateway',
+      transient: true,
+      outcomeUnknown: true,
+      httpStatus: null,
+    });
   });
 
   it('classifies socket errors as NetworkError and strips query strings (signatures) from the message', () => {
-    const reset = Object.assign(new Error('socket hang upPOST http://127.0.0.1:9/?AccessKeyId=AKID&Signature=c2VjcmV0&SecurityToken=tok failed.'), {
-      code: 'ECONNRESET',
-    });
+    const reset = Object.assign(
+      new Error('socket hang upPOST http://127.0.0.1:9/?AccessKeyId=AKID&Signature=c2VjcmV0&SecurityToken=tok failed.'),
+      {
+        code: 'ECONNRESET',
+      },
+    );
     const err = toHbrError('InstallBackupClients', reset);
     expect(err).toMatchObject({ code: 'NetworkError', transient: true });
     expect(err.message).not.toMatch(/Signature|SecurityToken|AKID/);
@@ -122,29 +173,57 @@ describe('toHbrError', () => {
   });
 
   it('tells an endpoint never reached (nothing sent) from a connection cut after it was up (outcome unknown)', () => {
-    const sysError = (code: string) => toHbrError('InstallBackupClients', Object.assign(new Error(`connect ${code}`), { code }));
-    for (const code of ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'EHOSTDOWN', 'ENETUNREACH', 'ENETDOWN']) {
+    const sysError = (code: string) =>
+      toHbrError('InstallBackupClients', Object.assign(new Error(`connect ${code}`), { code }));
+    for (const code of [
+      'ECONNREFUSED',
+      'ENOTFOUND',
+      'EAI_AGAIN',
+      'EHOSTUNREACH',
+      'EHOSTDOWN',
+      'ENETUNREACH',
+      'ENETDOWN',
+    ]) {
       expect(sysError(code), code).toMatchObject({ code: 'NetworkError', transient: true, outcomeUnknown: false });
     }
     for (const code of ['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET']) {
       expect(sysError(code), code).toMatchObject({ code: 'NetworkError', transient: true, outcomeUnknown: true });
     }
-    expect(toHbrError('InstallBackupClients', new Error('socket hang up'))).toMatchObject({ code: 'NetworkError', outcomeUnknown: true });
+    expect(toHbrError('InstallBackupClients', new Error('socket hang up'))).toMatchObject({
+      code: 'NetworkError',
+      outcomeUnknown: true,
+    });
   });
 
   it('classifies the http layer timeouts as Timeout', () => {
-    const read = Object.assign(new Error('ReadTimeout(200). POST http://127.0.0.1:1/?a=b failed.'), { name: 'RequestTimeoutError' });
-    const connect = Object.assign(new Error('ConnectTimeout: Connect http://x failed.'), { name: 'RequestTimeoutError' });
+    const read = Object.assign(new Error('ReadTimeout(200). POST http://127.0.0.1:1/?a=b failed.'), {
+      name: 'RequestTimeoutError',
+    });
+    const connect = Object.assign(new Error('ConnectTimeout: Connect http://x failed.'), {
+      name: 'RequestTimeoutError',
+    });
     // httpx names its connect (idle) and read timeouts alike: neither proves the request was not sent.
     expect(toHbrError('DescribeTask', read)).toMatchObject({ code: 'Timeout', transient: true, outcomeUnknown: true });
-    expect(toHbrError('DescribeTask', connect)).toMatchObject({ code: 'Timeout', transient: true, outcomeUnknown: true });
-    expect(toHbrError('DescribeTask', Object.assign(new Error('t'), { code: 'ETIMEDOUT' }))).toMatchObject({ code: 'Timeout' });
+    expect(toHbrError('DescribeTask', connect)).toMatchObject({
+      code: 'Timeout',
+      transient: true,
+      outcomeUnknown: true,
+    });
+    expect(toHbrError('DescribeTask', Object.assign(new Error('t'), { code: 'ETIMEDOUT' }))).toMatchObject({
+      code: 'Timeout',
+    });
   });
 
   it('classifies credential problems as permanent InvalidCredentials', () => {
     const chain = new Error('unable to get credentials from any of the providers in the chain: env missing, ...');
-    expect(toHbrError('DescribeTask', chain)).toMatchObject({ code: 'InvalidCredentials', transient: false, outcomeUnknown: false });
-    const library = Object.assign(new Error('InvalidCredentials: Please set up the credentials correctly.'), { code: 'InvalidCredentials' });
+    expect(toHbrError('DescribeTask', chain)).toMatchObject({
+      code: 'InvalidCredentials',
+      transient: false,
+      outcomeUnknown: false,
+    });
+    const library = Object.assign(new Error('InvalidCredentials: Please set up the credentials correctly.'), {
+      code: 'InvalidCredentials',
+    });
     expect(toHbrError('DescribeTask', library)).toMatchObject({ code: 'InvalidCredentials', transient: false });
   });
 
@@ -153,13 +232,22 @@ describe('toHbrError', () => {
     expect(toHbrError('Other', original)).toBe(original);
     expect(toHbrError('DescribeTask', 'a string')).toMatchObject({ code: 'Unexpected', transient: false });
     expect(toHbrError('DescribeTask', new RangeError('boom'))).toMatchObject({ code: 'Unexpected', transient: false });
-    expect(toHbrError('DescribeTask', Object.assign(new Error('x'), { code: 'ParameterMissing' }))).toMatchObject({ code: 'ParameterMissing', transient: false });
+    expect(toHbrError('DescribeTask', Object.assign(new Error('x'), { code: 'ParameterMissing' }))).toMatchObject({
+      code: 'ParameterMissing',
+      transient: false,
+    });
   });
 });
 
 describe('HbrError', () => {
   it('defaults transient and explanation from the code, and can carry earlier submissions', () => {
-    const err = new HbrError({ code: 'Throttling.User', action: 'InstallBackupClients', message: 'm', httpStatus: 400, requestId: 'R' });
+    const err = new HbrError({
+      code: 'Throttling.User',
+      action: 'InstallBackupClients',
+      message: 'm',
+      httpStatus: 400,
+      requestId: 'R',
+    });
     expect(err).toBeInstanceOf(Error);
     expect(err.name).toBe('HbrError');
     expect(err.transient).toBe(true);
@@ -167,14 +255,25 @@ describe('HbrError', () => {
     expect(err.submittedBeforeFailure).toEqual([]);
     const submission = { instanceIds: ['i-bp000000000000000001'], taskId: 't-1', requestId: 'R0', statuses: [] };
     const withSubmitted = err.withSubmittedBeforeFailure([submission]);
-    expect(withSubmitted).toMatchObject({ code: 'Throttling.User', requestId: 'R', transient: true, outcomeUnknown: false, submittedBeforeFailure: [submission] });
+    expect(withSubmitted).toMatchObject({
+      code: 'Throttling.User',
+      requestId: 'R',
+      transient: true,
+      outcomeUnknown: false,
+      submittedBeforeFailure: [submission],
+    });
   });
 
   it('keeps an outcomeUnknown given (or derived) when it lists earlier submissions', () => {
     const cut = new HbrError({ code: 'NetworkError', action: 'InstallBackupClients', message: 'm' });
     expect(cut.outcomeUnknown).toBe(true);
     expect(cut.withSubmittedBeforeFailure([]).outcomeUnknown).toBe(true);
-    const unreachable = new HbrError({ code: 'NetworkError', action: 'InstallBackupClients', message: 'm', outcomeUnknown: false });
+    const unreachable = new HbrError({
+      code: 'NetworkError',
+      action: 'InstallBackupClients',
+      message: 'm',
+      outcomeUnknown: false,
+    });
     expect(unreachable.withSubmittedBeforeFailure([]).outcomeUnknown).toBe(false);
   });
 });
@@ -184,14 +283,31 @@ describe('sentences', () => {
     for (const code of ['InstanceNotRunning', 'CloudAssistNotRunningOnInstance', 'InstanceNotExists']) {
       expect(explainHbrErrorCode(code, 'InstallBackupClients')).toBe(instanceErrorSentence(code));
     }
-    expect(explainHbrErrorCode('InstanceNotRunning', 'InstallBackupClients')).toBe('instance is not running — start it and request again');
+    expect(explainHbrErrorCode('InstanceNotRunning', 'InstallBackupClients')).toBe(
+      'instance is not running — start it and request again',
+    );
   });
 
   it('explains every whole-call code an operator can meet in one sentence without secrets', () => {
     const codes = [
-      'SignatureDoesNotMatch', 'InvalidAccessKeyId.NotFound', 'InvalidAccessKeyId.Inactive', 'Forbidden.RAM', 'InvalidParameter',
-      'MissingParameter', 'InvalidTimeStamp.Expired', 'Throttling.User', 'ServiceUnavailable', 'InternalError', 'BadGateway', 'Timeout',
-      'NetworkError', 'MalformedResult', 'InvalidCredentials', 'CloudAssistNotRunningOnInstance', 'InvalidTaskId.NotFound', 'HttpError',
+      'SignatureDoesNotMatch',
+      'InvalidAccessKeyId.NotFound',
+      'InvalidAccessKeyId.Inactive',
+      'Forbidden.RAM',
+      'InvalidParameter',
+      'MissingParameter',
+      'InvalidTimeStamp.Expired',
+      'Throttling.User',
+      'ServiceUnavailable',
+      'InternalError',
+      'BadGateway',
+      'Timeout',
+      'NetworkError',
+      'MalformedResult',
+      'InvalidCredentials',
+      'CloudAssistNotRunningOnInstance',
+      'InvalidTaskId.NotFound',
+      'HttpError',
       'BrandNewCode',
     ];
     for (const code of codes) {
@@ -211,7 +327,9 @@ describe('sentences', () => {
   });
 
   it('sanitizes details: no query strings, bounded length', () => {
-    expect(sanitizeDetail('GET https://hbr.cn-hangzhou.aliyuncs.com/?Signature=abc&AccessKeyId=x failed')).toBe('GET https://hbr.cn-hangzhou.aliyuncs.com/ failed');
+    expect(sanitizeDetail('GET https://hbr.cn-hangzhou.aliyuncs.com/?Signature=abc&AccessKeyId=x failed')).toBe(
+      'GET https://hbr.cn-hangzhou.aliyuncs.com/ failed',
+    );
     expect(sanitizeDetail('x'.repeat(1000)).length).toBe(300);
   });
 });

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommand } from '../../../src/slack/slash-command-parser.js';
+import { blockKitProblems } from '../../../sandbox/block-kit-limits.js';
+import type { BackupClientState } from '../../../src/domain/client-status.js';
+import type { Operation } from '../../../src/domain/operation.js';
+import { SUBMISSION_UNANSWERED, SUBMISSION_UNCERTAIN } from '../../../src/domain/outcome.js';
 import type { HbrRequest, RequestStatus } from '../../../src/domain/request.js';
 import { APPROVE_ACTION, REJECT_ACTION } from '../../../src/slack/messages/action-ids.js';
 import type { ActionsBlock, Block, SlackMessage } from '../../../src/slack/messages/blocks.js';
 import { clamp, packLines } from '../../../src/slack/messages/blocks.js';
+import { formatDuration } from '../../../src/slack/messages/durations.js';
 import {
   alreadyDecidedMessage,
   invalidCommandMessage,
@@ -15,20 +19,25 @@ import {
   temporarilyUnavailableMessage,
   unknownRequestMessage,
 } from '../../../src/slack/messages/error-replies.js';
-import { formatDuration } from '../../../src/slack/messages/durations.js';
 import { code, codeListPieces, escapeMrkdwn, mentionApprover, slackDate } from '../../../src/slack/messages/format.js';
 import { helpMessage } from '../../../src/slack/messages/help.js';
+import { operationWords } from '../../../src/slack/messages/operation-words.js';
 import { progressMessage } from '../../../src/slack/messages/progress.js';
 import { requestMessage, requestPostedMessage } from '../../../src/slack/messages/request.js';
 import { finalResultMessage } from '../../../src/slack/messages/result.js';
 import { requestDetailsMessage, unknownRequestIdMessage } from '../../../src/slack/messages/show.js';
-import { clientStatusFailedMessage, clientStatusMessage, clientStatuses } from '../../../src/slack/messages/status.js';
-import type { BackupClientState } from '../../../src/domain/client-status.js';
-import type { Operation } from '../../../src/domain/operation.js';
-import { operationWords } from '../../../src/slack/messages/operation-words.js';
-import { SUBMISSION_UNANSWERED, SUBMISSION_UNCERTAIN } from '../../../src/domain/outcome.js';
-import { blockKitProblems } from '../../../sandbox/block-kit-limits.js';
-import { APPROVER, REQUESTER, T0, instanceIds, pendingRequest, poll, submit, withStatus } from '../../support/request-fixtures.js';
+import { clientStatuses, clientStatusFailedMessage, clientStatusMessage } from '../../../src/slack/messages/status.js';
+import { parseCommand } from '../../../src/slack/slash-command-parser.js';
+import {
+  APPROVER,
+  instanceIds,
+  pendingRequest,
+  poll,
+  REQUESTER,
+  submit,
+  T0,
+  withStatus,
+} from '../../support/request-fixtures.js';
 
 const APPROVERS = ['U0APPROVER', 'S0OPSTEAM'];
 
@@ -85,7 +94,16 @@ function requestIn(status: RequestStatus, n: number, operation: Operation = 'ins
   }
 }
 
-const STATUSES: RequestStatus[] = ['pending', 'approved', 'submitting', 'polling', 'rejected', 'expired', 'finished', 'failed'];
+const STATUSES: RequestStatus[] = [
+  'pending',
+  'approved',
+  'submitting',
+  'polling',
+  'rejected',
+  'expired',
+  'finished',
+  'failed',
+];
 const SIZES = [1, 20, 200];
 
 describe('format helpers', () => {
@@ -114,7 +132,10 @@ describe('format helpers', () => {
 
   it('clamps without splitting a surrogate pair and packs lines under the limit', () => {
     expect(clamp('😀😀😀', 4)).toBe('😀…');
-    const texts = packLines(Array.from({ length: 100 }, () => 'x'.repeat(100)), 1000);
+    const texts = packLines(
+      Array.from({ length: 100 }, () => 'x'.repeat(100)),
+      1000,
+    );
     expect(texts.every((t) => t.length <= 1000)).toBe(true);
     expect(texts.join('\n').split('\n')).toHaveLength(100);
   });
@@ -155,7 +176,9 @@ describe('requestMessage', () => {
     expect(reject).toMatchObject({ action_id: REJECT_ACTION, value: request.id });
     const text = allText(message);
     expect(text).toContain('*Pending:* waiting for approval by <@U0APPROVER> or <!subteam^S0OPSTEAM>');
-    expect(text).toContain(`<!date^${Math.floor(request.expiresAt / 1000)}^{date_short_pretty} {time}|2025-01-15 10:30 UTC>`);
+    expect(text).toContain(
+      `<!date^${Math.floor(request.expiresAt / 1000)}^{date_short_pretty} {time}|2025-01-15 10:30 UTC>`,
+    );
     expect(text).toContain('`i-bp100000000000000000`, `i-bp100000000000000001`');
     expect(message.text).toContain('waiting for approval');
   });
@@ -178,21 +201,31 @@ describe('requestMessage', () => {
     expect(allText(requestMessage(requestIn('approved', 2), { approvers: APPROVERS }))).toMatch(
       new RegExp(`Approved by <@${APPROVER}> at <!date\\^\\d+\\^`),
     );
-    expect(allText(requestMessage(requestIn('polling', 20), { approvers: APPROVERS }))).toContain('Installing: 2 of 20 done');
+    expect(allText(requestMessage(requestIn('polling', 20), { approvers: APPROVERS }))).toContain(
+      'Installing: 2 of 20 done',
+    );
     expect(allText(requestMessage(requestIn('rejected', 2), { approvers: APPROVERS }))).toMatch(
       new RegExp(`Rejected by <@${APPROVER}> at <!date`),
     );
-    expect(allText(requestMessage(requestIn('expired', 2), { approvers: APPROVERS }))).toContain('Expired: nobody decided within 1 hour');
+    expect(allText(requestMessage(requestIn('expired', 2), { approvers: APPROVERS }))).toContain(
+      'Expired: nobody decided within 1 hour',
+    );
     const finished = allText(requestMessage(requestIn('finished', 20), { approvers: APPROVERS }));
     expect(finished).toMatch(new RegExp(`Approved by <@${APPROVER}> at .* · \\*Installed on 18 of 20 — 2 failed\\*`));
     const failed = requestMessage(requestIn('failed', 45), { approvers: APPROVERS });
-    expect(allText(failed)).toContain('*Failed:* the RAM user lacks the hbr:InstallBackupClients permission (code `Forbidden.RAM`, HBR RequestId `473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E`)');
+    expect(allText(failed)).toContain(
+      '*Failed:* the RAM user lacks the hbr:InstallBackupClients permission (code `Forbidden.RAM`, HBR RequestId `473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E`)',
+    );
     expect(failed.text).toContain('failed: the RAM user lacks');
   });
 
   it('posted note: id, approvers, duplicates, permalink only when it is a Slack https link', () => {
     const request = pendingRequest(2);
-    const message = requestPostedMessage(request, { approvers: APPROVERS, permalink: 'https://acme.slack.com/archives/C1/p1', duplicates: 1 });
+    const message = requestPostedMessage(request, {
+      approvers: APPROVERS,
+      permalink: 'https://acme.slack.com/archives/C1/p1',
+      duplicates: 1,
+    });
     expectValid(message);
     const text = allText(message);
     expect(text).toContain('Request `rabcdefghijkm` posted');
@@ -201,7 +234,9 @@ describe('requestMessage', () => {
     expect(text).toContain('<https://acme.slack.com/archives/C1/p1|Open the request>');
     const odd = allText(requestPostedMessage(request, { approvers: APPROVERS, permalink: 'javascript:alert(1)>' }));
     expect(odd).not.toContain('javascript');
-    expect(allText(requestPostedMessage(request, { approvers: APPROVERS, permalink: null }))).not.toContain('Open the request');
+    expect(allText(requestPostedMessage(request, { approvers: APPROVERS, permalink: null }))).not.toContain(
+      'Open the request',
+    );
   });
 });
 
@@ -213,7 +248,10 @@ describe('progressMessage', () => {
   it('explains refusals with instance, code and sentence, and shows task progress', () => {
     const ids = instanceIds(25);
     const request = poll(
-      submit(withStatus(pendingRequest(25), 'polling'), { [ids[3] ?? '']: 'InstanceNotRunning', [ids[21] ?? '']: 'InstanceNotExists' }),
+      submit(withStatus(pendingRequest(25), 'polling'), {
+        [ids[3] ?? '']: 'InstanceNotRunning',
+        [ids[21] ?? '']: 'InstanceNotExists',
+      }),
       'running',
       () => null,
       35,
@@ -222,7 +260,9 @@ describe('progressMessage', () => {
     expectValid(message);
     const text = allText(message);
     expect(text).toContain('*HBR refused 2 instances at once:*');
-    expect(text).toContain('`InstanceNotRunning`: instance is not running — start it and request again: `i-bp100000000000000003`');
+    expect(text).toContain(
+      '`InstanceNotRunning`: instance is not running — start it and request again: `i-bp100000000000000003`',
+    );
     expect(text).toContain('`InstanceNotExists`: no such instance in this region');
     expect(text).toContain('Batch 1/2 (20 instances) · task `t-task0` · running · 25%+');
     expect(text).toContain(':no_entry_sign: 2 refused by HBR');
@@ -250,10 +290,14 @@ describe('progressMessage', () => {
     const ids = instanceIds(25);
     const lost = Object.fromEntries(ids.slice(0, 20).map((id) => [id, SUBMISSION_UNANSWERED]));
     const unanswered = allText(progressMessage(submit(withStatus(pendingRequest(25), 'polling'), lost)));
-    expect(unanswered).toContain("Batch 1/2 (20 instances): outcome unknown — hbr-bot lost HBR's answer (no answer in time, the connection was cut, or an error page came back instead)");
+    expect(unanswered).toContain(
+      "Batch 1/2 (20 instances): outcome unknown — hbr-bot lost HBR's answer (no answer in time, the connection was cut, or an error page came back instead)",
+    );
     expect(unanswered).toContain('Batch 2/2 (5 instances) · task `t-task1`');
     expect(unanswered).not.toContain('refused');
-    const restarted = allText(progressMessage(submit(withStatus(pendingRequest(1), 'finished'), { [ids[0] ?? '']: SUBMISSION_UNCERTAIN })));
+    const restarted = allText(
+      progressMessage(submit(withStatus(pendingRequest(1), 'finished'), { [ids[0] ?? '']: SUBMISSION_UNCERTAIN })),
+    );
     expect(restarted).toContain('Batch 1/1 (1 instance): outcome unknown — hbr-bot restarted while it was asking HBR');
   });
 
@@ -344,7 +388,10 @@ describe('finalResultMessage', () => {
 
 describe('ephemeral error replies', () => {
   it('invalid command: each token in code, escaped, with its reason', () => {
-    const parsed = parseCommand('<@U012ABC|bob> I-BP1ABCDEFGHIJK12345 `--x` a&b', { maxInstances: 5, defaultRegion: 'cn-hangzhou' });
+    const parsed = parseCommand('<@U012ABC|bob> I-BP1ABCDEFGHIJK12345 `--x` a&b', {
+      maxInstances: 5,
+      defaultRegion: 'cn-hangzhou',
+    });
     if (parsed.kind !== 'invalid') throw new Error('expected invalid');
     const message = invalidCommandMessage(parsed.problems);
     expectValid(message);
@@ -401,7 +448,12 @@ describe('ephemeral error replies', () => {
 
 describe('helpMessage', () => {
   it('shows usage, an example, the limit, the approvers and the regions', () => {
-    const message = helpMessage({ command: '/hbr-install', defaultRegion: 'cn-hangzhou', maxInstances: 200, approvers: APPROVERS });
+    const message = helpMessage({
+      command: '/hbr-install',
+      defaultRegion: 'cn-hangzhou',
+      maxInstances: 200,
+      approvers: APPROVERS,
+    });
     expectValid(message);
     const text = allText(message);
     expect(text).toContain('`/hbr-install <instance IDs> [--region <region>]`');
@@ -419,7 +471,9 @@ describe('an uninstall request reads as one', () => {
     const base = withStatus(pendingRequest(n, 'cn-hangzhou', 'uninstall'), status);
     if (status !== 'finished') return base;
     return poll(submit({ ...base, finishedAt: T0 + 20 * 60_000 }), 'completed', (id) =>
-      id.endsWith('3') ? { clientStatus: 'UNINSTALL_FAILED', errorCode: 'UninstallClientFailed' } : { clientStatus: 'NOT_INSTALLED' },
+      id.endsWith('3')
+        ? { clientStatus: 'UNINSTALL_FAILED', errorCode: 'UninstallClientFailed' }
+        : { clientStatus: 'NOT_INSTALLED' },
     );
   }
 
@@ -429,7 +483,9 @@ describe('an uninstall request reads as one', () => {
     const [approve, reject] = actionsOf(message)?.elements ?? [];
     expect(approve).toMatchObject({ action_id: APPROVE_ACTION, style: 'danger', confirm: { style: 'danger' } });
     expect(approve?.confirm?.title.text).toBe('Approve the uninstall?');
-    expect(approve?.confirm?.text.text).toMatch(/^Uninstall the HBR backup client from 3 instances in cn-hangzhou\? HBR stops backing them up/);
+    expect(approve?.confirm?.text.text).toMatch(
+      /^Uninstall the HBR backup client from 3 instances in cn-hangzhou\? HBR stops backing them up/,
+    );
     expect(reject?.style).toBeUndefined();
     expect(allText(message)).toContain('HBR backup client uninstall: 3 instances in cn-hangzhou');
     expect(message.text).toContain('asks to uninstall the HBR backup client from 3 instances');
@@ -439,9 +495,15 @@ describe('an uninstall request reads as one', () => {
     for (const status of STATUSES) {
       for (const n of SIZES) {
         const request = uninstallIn(status, n);
-        for (const message of [requestMessage(request, { approvers: APPROVERS }), progressMessage(request), finalResultMessage(request)]) {
+        for (const message of [
+          requestMessage(request, { approvers: APPROVERS }),
+          progressMessage(request),
+          finalResultMessage(request),
+        ]) {
           expectValid(message);
-          const text = allText(message).replace(operationWords('uninstall').consequence, '').replace(/uninstall/gi, '');
+          const text = allText(message)
+            .replace(operationWords('uninstall').consequence, '')
+            .replace(/uninstall/gi, '');
           expect(text).not.toMatch(/install/i);
         }
       }
@@ -451,10 +513,16 @@ describe('an uninstall request reads as one', () => {
   it('results: uninstalled, the failure in uninstall words, the summary', () => {
     const message = finalResultMessage(uninstallIn('finished', 20));
     const text = allText(message);
-    expect(message.text).toBe(`<@${REQUESTER}> HBR uninstall request rabcdefghijkm finished: Uninstalled from 18 of 20 — 2 failed`);
+    expect(message.text).toBe(
+      `<@${REQUESTER}> HBR uninstall request rabcdefghijkm finished: Uninstalled from 18 of 20 — 2 failed`,
+    );
     expect(text).toContain(':white_check_mark: `i-bp100000000000000000` uninstalled');
-    expect(text).toContain(':x: `i-bp100000000000000003` failed — `UNINSTALL_FAILED UninstallClientFailed`: the uninstall failed');
-    expect(allText(requestMessage(uninstallIn('rejected', 2), { approvers: APPROVERS }))).toContain('Nothing was uninstalled.');
+    expect(text).toContain(
+      ':x: `i-bp100000000000000003` failed — `UNINSTALL_FAILED UninstallClientFailed`: the uninstall failed',
+    );
+    expect(allText(requestMessage(uninstallIn('rejected', 2), { approvers: APPROVERS }))).toContain(
+      'Nothing was uninstalled.',
+    );
   });
 });
 
@@ -476,12 +544,16 @@ describe('show: requestDetailsMessage', () => {
   }
 
   it('says where a request stands, who decided, and why it failed', () => {
-    expect(allText(requestDetailsMessage(requestIn('pending', 2), { approvers: APPROVERS }))).toContain('*Status:* waiting for approval by <@U0APPROVER>');
+    expect(allText(requestDetailsMessage(requestIn('pending', 2), { approvers: APPROVERS }))).toContain(
+      '*Status:* waiting for approval by <@U0APPROVER>',
+    );
     const finished = allText(requestDetailsMessage(requestIn('finished', 20), { approvers: APPROVERS }));
     expect(finished).toContain('*Status:* Installed on 18 of 20 — 2 failed');
     expect(finished).toContain(`Approved by <@${APPROVER}>`);
     const failed = allText(requestDetailsMessage(requestIn('failed', 3), { approvers: APPROVERS }));
-    expect(failed).toContain('*Failed:* the RAM user lacks the hbr:InstallBackupClients permission (code `Forbidden.RAM`');
+    expect(failed).toContain(
+      '*Failed:* the RAM user lacks the hbr:InstallBackupClients permission (code `Forbidden.RAM`',
+    );
   });
 
   it('an unknown id is named, with how long requests are kept', () => {
@@ -506,23 +578,39 @@ describe('status: clientStatusMessage', () => {
   it('one line per instance and one hint per problem', () => {
     const ids = instanceIds(4);
     const message = clientStatusMessage(
-      clientStatuses(ids, [client(ids[0] ?? '', {}), client(ids[1] ?? '', { status: 'STOPPED' }), client(ids[2] ?? '', { status: 'STOPPED' })], T0),
+      clientStatuses(
+        ids,
+        [
+          client(ids[0] ?? '', {}),
+          client(ids[1] ?? '', { status: 'STOPPED' }),
+          client(ids[2] ?? '', { status: 'STOPPED' }),
+        ],
+        T0,
+      ),
       'cn-hangzhou',
     );
     expectValid(message);
     const text = allText(message);
-    expect(text).toContain(':white_check_mark: `i-bp100000000000000000` *protected* · client `2.13.2`, outdated (`2.14.0` available) · last heartbeat 3 minutes ago');
+    expect(text).toContain(
+      ':white_check_mark: `i-bp100000000000000000` *protected* · client `2.13.2`, outdated (`2.14.0` available) · last heartbeat 3 minutes ago',
+    );
     expect(text).toContain(':x: `i-bp100000000000000001` *stopped* `STOPPED`');
     expect(text).toContain(':heavy_minus_sign: `i-bp100000000000000003` *no backup client*');
     expect(text).toContain('*What to do:*');
     expect(text).toContain('• *stopped* (2 instances): backup client is stopped');
-    expect(message.text).toBe('HBR backup client status in cn-hangzhou: 1 protected · 2 stopped · 1 no backup client · 3 outdated');
+    expect(message.text).toBe(
+      'HBR backup client status in cn-hangzhou: 1 protected · 2 stopped · 1 no backup client · 3 outdated',
+    );
   });
 
   it('200 instances, each with its own long odd status and version, stay valid and all listed', () => {
     const ids = instanceIds(200);
     const clients = ids.map((id, i) =>
-      client(id, { status: `ODD_${i}_${'<&>'.repeat(40)}`, clientVersion: `${i}.${'9'.repeat(50)}`, maxClientVersion: `${i + 1}.0` }),
+      client(id, {
+        status: `ODD_${i}_${'<&>'.repeat(40)}`,
+        clientVersion: `${i}.${'9'.repeat(50)}`,
+        maxClientVersion: `${i + 1}.0`,
+      }),
     );
     const message = clientStatusMessage(clientStatuses(ids, clients, T0), 'cn-hangzhou');
     expectValid(message);
@@ -534,7 +622,9 @@ describe('status: clientStatusMessage', () => {
   it('an HBR failure names the code and RequestId', () => {
     const message = clientStatusFailedMessage(FAILURE, 'cn-hangzhou');
     expectValid(message);
-    expect(allText(message)).toContain('Could not read the HBR backup client status in `cn-hangzhou`: the RAM user lacks');
+    expect(allText(message)).toContain(
+      'Could not read the HBR backup client status in `cn-hangzhou`: the RAM user lacks',
+    );
     expect(allText(message)).toContain('HBR RequestId `473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E`');
   });
 });
@@ -544,7 +634,11 @@ describe('helpMessage: every command and subcommand', () => {
 
   it.each<[string, 'install' | 'uninstall' | 'status' | 'show', string]>([
     ['/hbr-uninstall', 'uninstall', '`/hbr-uninstall <instance IDs> [--region <region>]`'],
-    ['/hbr-status', 'status', '`/hbr-status <instance IDs> [--region <region>]` or `/hbr-install status <instance IDs> [--region <region>]`'],
+    [
+      '/hbr-status',
+      'status',
+      '`/hbr-status <instance IDs> [--region <region>]` or `/hbr-install status <instance IDs> [--region <region>]`',
+    ],
     ['/hbr-install', 'show', '`/hbr-install show <request id>`'],
   ])('%s, topic %s', (command, topic, usage) => {
     const message = helpMessage({ ...base, command, topic });
@@ -554,7 +648,12 @@ describe('helpMessage: every command and subcommand', () => {
 
   it('every usage names the other commands', () => {
     const text = allText(helpMessage({ ...base, command: '/hbr-install' }));
-    for (const other of ['/hbr-uninstall <instance IDs>', '/hbr-status <instance IDs>', '/hbr-install show <request id>']) expect(text).toContain(other);
+    for (const other of [
+      '/hbr-uninstall <instance IDs>',
+      '/hbr-status <instance IDs>',
+      '/hbr-install show <request id>',
+    ])
+      expect(text).toContain(other);
   });
 });
 
@@ -563,10 +662,45 @@ describe('auditMessage', () => {
     const { auditMessage } = await import('../../../src/slack/messages/audit.js');
     const at = Date.UTC(2026, 10, 27, 12, 0, 0);
     const records = [
-      { type: 'request.finished' as const, requestId: 'rabcdefghijkm', operation: 'install' as const, status: 'finished', summary: 'Installed on 1 of 2 — 1 failed', succeeded: 1, failed: 1, failureCode: null, hbrRequestIds: ['REQ-1'], at: at + 3 },
-      { type: 'request.submitted' as const, requestId: 'rabcdefghijkm', operation: 'install' as const, taskIds: ['t-1'], hbrRequestIds: ['REQ-1'], refused: 1, at: at + 2 },
-      { type: 'request.decided' as const, requestId: 'rabcdefghijkm', operation: 'install' as const, actor: 'UAPPROVER', outcome: 'approved' as const, at: at + 1 },
-      { type: 'request.created' as const, requestId: 'rabcdefghijkm', operation: 'uninstall' as const, actor: 'UREQ', channel: 'COPS', region: 'cn-hangzhou', instances: 2, at },
+      {
+        type: 'request.finished' as const,
+        requestId: 'rabcdefghijkm',
+        operation: 'install' as const,
+        status: 'finished',
+        summary: 'Installed on 1 of 2 — 1 failed',
+        succeeded: 1,
+        failed: 1,
+        failureCode: null,
+        hbrRequestIds: ['REQ-1'],
+        at: at + 3,
+      },
+      {
+        type: 'request.submitted' as const,
+        requestId: 'rabcdefghijkm',
+        operation: 'install' as const,
+        taskIds: ['t-1'],
+        hbrRequestIds: ['REQ-1'],
+        refused: 1,
+        at: at + 2,
+      },
+      {
+        type: 'request.decided' as const,
+        requestId: 'rabcdefghijkm',
+        operation: 'install' as const,
+        actor: 'UAPPROVER',
+        outcome: 'approved' as const,
+        at: at + 1,
+      },
+      {
+        type: 'request.created' as const,
+        requestId: 'rabcdefghijkm',
+        operation: 'uninstall' as const,
+        actor: 'UREQ',
+        channel: 'COPS',
+        region: 'cn-hangzhou',
+        instances: 2,
+        at,
+      },
     ];
     const message = auditMessage(records, 4);
     const text = JSON.stringify(message.blocks);
@@ -576,7 +710,11 @@ describe('auditMessage', () => {
     expect(text).toContain('<@UREQ> asked to uninstall on 2 instances');
     expect(text).toContain('1 refused at once');
     expect(auditMessage([], 20).text).toMatch(/empty/);
-    const many = Array.from({ length: 100 }, (_, i) => ({ ...records[3]!, requestId: `r${String(i).padStart(12, 'a')}`, at: at + i }));
+    const many = Array.from({ length: 100 }, (_, i) => ({
+      ...records[3]!,
+      requestId: `r${String(i).padStart(12, 'a')}`,
+      at: at + i,
+    }));
     expect(blockKitProblems(auditMessage(many, 100))).toEqual([]);
   });
 });
@@ -585,7 +723,17 @@ describe('progressStep', () => {
   it('rounds progress down to quarters so the reply changes a handful of times per task', async () => {
     const { progressStep } = await import('../../../src/slack/messages/progress.js');
     expect([0, 10, 24, 25, 49, 50, 74, 75, 99, 100, 130].map(progressStep)).toEqual([
-      'starting', 'starting', 'starting', '25%+', '25%+', '50%+', '50%+', '75%+', '75%+', '100%', '100%',
+      'starting',
+      'starting',
+      'starting',
+      '25%+',
+      '25%+',
+      '50%+',
+      '50%+',
+      '75%+',
+      '75%+',
+      '100%',
+      '100%',
     ]);
     expect(new Set(Array.from({ length: 101 }, (_, p) => progressStep(p))).size).toBe(5);
   });

@@ -5,7 +5,7 @@
  */
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { Logger } from 'pino';
-import { checkDecider, REQUEST_ID_PATTERN, type HbrRequest } from '../../../domain/request.js';
+import { checkDecider, type HbrRequest, REQUEST_ID_PATTERN } from '../../../domain/request.js';
 import { APPROVE_ACTION } from '../../messages/action-ids.js';
 import {
   alreadyDecidedMessage,
@@ -22,15 +22,21 @@ type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareAr
 export function decideAction(deps: ListenerDeps) {
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
-    const log = deps.logger.child({ action: args.action.action_id, user: args.body.user.id, requestId: (args.action.value ?? '').slice(0, 40) });
+    const log = deps.logger.child({
+      action: args.action.action_id,
+      user: args.body.user.id,
+      requestId: (args.action.value ?? '').slice(0, 40),
+    });
     try {
       await decide(deps, args, log);
     } catch (error) {
       const reference = errorReference();
       log.error({ err: error, reference }, 'decision failed');
-      await args.respond(ephemeral(somethingWentWrongMessage(reference))).catch((respondError: unknown) =>
-        log.error({ err: respondError, reference }, 'could not tell the user about the failure'),
-      );
+      await args
+        .respond(ephemeral(somethingWentWrongMessage(reference)))
+        .catch((respondError: unknown) =>
+          log.error({ err: respondError, reference }, 'could not tell the user about the failure'),
+        );
     }
   };
 }
@@ -77,7 +83,10 @@ async function decide(deps: ListenerDeps, { body, action, respond }: ButtonArgs,
   await deps.activity.decided(decided.request);
   // The click's response_url replaces the request message for everyone, sparing chat.update's Tier 3
   // budget (a 429 there pauses every Web API call of the bot); chat.update only if the post fails.
-  const showDecision = () => deps.publisher.editRequestMessageViaResponseUrl(decided.request, (message) => respond({ replace_original: true, ...message }));
+  const showDecision = () =>
+    deps.publisher.editRequestMessageViaResponseUrl(decided.request, (message) =>
+      respond({ replace_original: true, ...message }),
+    );
   if (outcome === 'expired') {
     await showDecision();
     await respond(ephemeral(alreadyDecidedMessage({ outcome, by: null, at: deps.now() })));

@@ -4,18 +4,19 @@
  * does what the text asks (post a request, ask HBR for the clients' status, read a request from
  * Redis). Everything before the ack is pure and local.
  */
-import { parseCommand, type CommandName, type ParsedCommand } from '../../slash-command-parser.js';
+
 import { SlackDirectory } from '../../directory.js';
-import { helpMessage } from '../../messages/help.js';
 import {
   invalidCommandMessage,
   notAllowedInChannelMessage,
   notARequesterMessage,
   somethingWentWrongMessage,
 } from '../../messages/error-replies.js';
+import { helpMessage } from '../../messages/help.js';
+import { type CommandName, type ParsedCommand, parseCommand } from '../../slash-command-parser.js';
 import { ephemeral, errorReference, type ListenerDeps } from '../deps.js';
-import { requestOperation } from './request.js';
 import { answerAudit } from './audit.js';
+import { requestOperation } from './request.js';
 import { answerShow } from './show.js';
 import { answerStatus } from './status.js';
 import type { CommandArgs, CommandOutcome } from './types.js';

@@ -4,12 +4,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { ParsedCommand } from '../../slash-command-parser.js';
-import { newRequest, type HbrRequest } from '../../../domain/request.js';
+import { type HbrRequest, newRequest } from '../../../domain/request.js';
 import { somethingWentWrongMessage, temporarilyUnavailableMessage } from '../../messages/error-replies.js';
 import { explainSlackError } from '../../messages/failure-words.js';
 import { operationWords } from '../../messages/operation-words.js';
 import { requestPostedMessage } from '../../messages/request.js';
+import type { ParsedCommand } from '../../slash-command-parser.js';
 import { isSlackApiError, slackErrorCode } from '../../web-api-errors.js';
 import { ephemeral, type ListenerDeps } from '../deps.js';
 import type { CommandArgs, CommandOutcome } from './types.js';
@@ -65,17 +65,30 @@ async function createAndPost(
   } catch (error) {
     if (!isSlackApiError(error)) {
       // Not Slack's answer but a fault of ours: end the request and let the caller report it.
-      await deps.store.fail(request.id, { code: 'InternalError', explanation: 'the request message could not be built', hbrRequestId: null }, deps.now());
+      await deps.store.fail(
+        request.id,
+        { code: 'InternalError', explanation: 'the request message could not be built', hbrRequestId: null },
+        deps.now(),
+      );
       throw error;
     }
     const reason = explainSlackError(slackErrorCode(error));
     rlog.warn({ err: error, postChannel: channel }, `could not post the request message: ${reason}`);
-    await deps.store.fail(request.id, { code: slackErrorCode(error) ?? 'SlackUnreachable', explanation: reason, hbrRequestId: null }, deps.now());
+    await deps.store.fail(
+      request.id,
+      { code: slackErrorCode(error) ?? 'SlackUnreachable', explanation: reason, hbrRequestId: null },
+      deps.now(),
+    );
     const nothing = `Nothing was ${operationWords(request.operation).pastTense}.`;
-    await respond(ephemeral(somethingWentWrongMessage(request.id, `The request could not be posted: ${reason}. ${nothing}`)));
+    await respond(
+      ephemeral(somethingWentWrongMessage(request.id, `The request could not be posted: ${reason}. ${nothing}`)),
+    );
     return 'post_failed';
   }
-  rlog.info({ instances: request.instanceIds.length, region: request.region, postChannel: message.channel, ts: message.ts }, 'request posted');
+  rlog.info(
+    { instances: request.instanceIds.length, region: request.region, postChannel: message.channel, ts: message.ts },
+    'request posted',
+  );
   // Only now, with the message posted, may the pre-flight job edit it; it never holds up the request.
   if (deps.config.preflight.enabled) {
     await deps.queues.enqueuePreflight(request.id).catch((error: unknown) => {
@@ -91,6 +104,8 @@ async function createAndPost(
           rlog.warn({ err: error }, 'could not fetch the request permalink');
           return null;
         });
-  await respond(ephemeral(requestPostedMessage(request, { approvers: deps.config.access.approvers, permalink, duplicates })));
+  await respond(
+    ephemeral(requestPostedMessage(request, { approvers: deps.config.access.approvers, permalink, duplicates })),
+  );
   return 'posted';
 }

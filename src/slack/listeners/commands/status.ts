@@ -4,10 +4,10 @@
  * approval: it changes nothing.
  */
 import type { Logger } from 'pino';
-import type { ParsedCommand } from '../../slash-command-parser.js';
 import { HbrError } from '../../../hbr/errors.js';
 import { explainApiFailure } from '../../messages/failure-words.js';
-import { clientStatusFailedMessage, clientStatusMessage, clientStatuses } from '../../messages/status.js';
+import { clientStatuses, clientStatusFailedMessage, clientStatusMessage } from '../../messages/status.js';
+import type { ParsedCommand } from '../../slash-command-parser.js';
 import { ephemeral, type ListenerDeps } from '../deps.js';
 import type { CommandArgs, CommandOutcome } from './types.js';
 
@@ -24,7 +24,10 @@ export async function answerStatus(
   } catch (error) {
     if (!(error instanceof HbrError)) throw error;
     const explanation = explainApiFailure(error);
-    log.warn({ code: error.code, hbrRequestId: error.requestId, region }, `DescribeBackupClients failed: ${explanation}`);
+    log.warn(
+      { code: error.code, hbrRequestId: error.requestId, region },
+      `DescribeBackupClients failed: ${explanation}`,
+    );
     const failure = { code: error.code, explanation, hbrRequestId: error.requestId };
     await respond(ephemeral(clientStatusFailedMessage(failure, region)));
     return 'status';
