@@ -10,7 +10,7 @@ import type { RequestActivity, RequestMessages } from './ports.js';
 import type { RequestJobData } from './queues.js';
 
 export interface ExpireJobDeps {
-  store: RequestStore;
+  store: Pick<RequestStore, 'decide'>;
   messages: RequestMessages;
   activity: RequestActivity;
   now: () => number;
@@ -18,7 +18,7 @@ export interface ExpireJobDeps {
 }
 
 export function createExpireProcessor(deps: ExpireJobDeps) {
-  return async function processExpire(job: Job<RequestJobData>): Promise<void> {
+  return async function processExpire(job: Pick<Job<RequestJobData>, 'data'>): Promise<void> {
     const decided = await deps.store.decide(job.data.requestId, { outcome: 'expired', by: null, at: deps.now() });
     if (decided.ok) {
       deps.logger.info({ requestId: job.data.requestId }, 'request expired without a decision');

@@ -13,7 +13,7 @@ import type { RequestStore } from '../store/requests.js';
 import type { ExplainFailure, RequestActivity, RequestMessages } from './ports.js';
 
 export interface FinishDeps {
-  store: RequestStore;
+  store: Pick<RequestStore, 'get' | 'transition' | 'awaitFinalReply' | 'setTrackedTasks' | 'recordClientCheck'>;
   hbr: Pick<HbrClient, 'describeBackupClients'>;
   messages: RequestMessages;
   activity: RequestActivity;

@@ -19,13 +19,13 @@ import { type HbrRequest, type TaskProgress, withTasks } from '../domain/request
 import type { HbrClient } from '../hbr/client.js';
 import { HbrError } from '../hbr/errors.js';
 import type { RequestStore } from '../store/requests.js';
-import { finishRequest } from './finish.js';
+import { type FinishDeps, finishRequest } from './finish.js';
 import type { ExplainFailure, RequestActivity, RequestMessages } from './ports.js';
 import type { PollJobData } from './queues.js';
 
 export interface PollJobDeps {
-  store: RequestStore;
-  hbr: HbrClient;
+  store: FinishDeps['store'] & Pick<RequestStore, 'recordTasks' | 'recordFailure'>;
+  hbr: FinishDeps['hbr'] & Pick<HbrClient, 'describeTask'>;
   messages: RequestMessages;
   activity: RequestActivity;
   explainFailure: ExplainFailure;
@@ -35,8 +35,11 @@ export interface PollJobDeps {
   logger: Logger;
 }
 
+/** What the processor uses of its BullMQ job: its data, and the step-job moves. */
+type PollJob = Pick<Job<PollJobData>, 'id' | 'data' | 'updateData' | 'moveToDelayed'>;
+
 export function createPollProcessor(deps: PollJobDeps) {
-  return async function processPoll(job: Job<PollJobData>, token?: string): Promise<void> {
+  return async function processPoll(job: PollJob, token?: string): Promise<void> {
     const log = deps.logger.child({ requestId: job.data.requestId, job: job.id, tick: job.data.tick });
     const request = await deps.store.get(job.data.requestId);
     if (request === null) {

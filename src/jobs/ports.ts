@@ -1,6 +1,10 @@
 /**
  * What the jobs call outside their own layer, as narrow interfaces: the composition root (bot.ts)
  * hands them implementations from the Slack side and from ops/, which the jobs never import.
+ *
+ * Of the layers below (the request store, the queues, the HBR and ECS clients) each processor's
+ * deps name only the methods it calls, as a Pick of the class, and of its BullMQ job only the
+ * members it reads: the unit tests hand in small fakes (test/support/fakes/).
  */
 import type { AlibabaApiError } from '../alibaba/errors.js';
 import type { HbrRequest, SlackMessageRef, Submission } from '../domain/request.js';

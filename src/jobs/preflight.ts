@@ -25,8 +25,8 @@ import type { ExplainFailure, RequestMessages } from './ports.js';
 import type { RequestJobData } from './queues.js';
 
 export interface PreflightJobDeps {
-  store: RequestStore;
-  ecs: EcsClient;
+  store: Pick<RequestStore, 'get' | 'recordPreflight'>;
+  ecs: Pick<EcsClient, 'describeInstances' | 'describeCloudAssistantStatus'>;
   messages: RequestMessages;
   explainFailure: ExplainFailure;
   /** HBR_PREFLIGHT: when false, jobs left in the queue are dropped without calling ECS. */
@@ -38,8 +38,11 @@ export interface PreflightJobDeps {
 /** Refreshes of the request message one job makes at most while the record keeps changing under it. */
 const MAX_REFRESHES = 3;
 
+/** What the processor reads of its BullMQ job. */
+type PreflightJob = Pick<Job<RequestJobData>, 'id' | 'data' | 'attemptsMade' | 'opts'>;
+
 export function createPreflightProcessor(deps: PreflightJobDeps) {
-  return async function processPreflight(job: Job<RequestJobData>): Promise<void> {
+  return async function processPreflight(job: PreflightJob): Promise<void> {
     const requestId = job.data.requestId;
     const log = deps.logger.child({ requestId, job: job.id });
     if (!deps.enabled) {
@@ -60,7 +63,7 @@ export function createPreflightProcessor(deps: PreflightJobDeps) {
   };
 }
 
-function isLastAttempt(job: Job): boolean {
+function isLastAttempt(job: Pick<Job, 'attemptsMade' | 'opts'>): boolean {
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 

@@ -16,15 +16,24 @@ import type { HbrClient } from '../hbr/client.js';
 import { HbrError } from '../hbr/errors.js';
 import { type InstallSubmission, MAX_INSTANCES_PER_CALL } from '../hbr/types.js';
 import type { RequestStore } from '../store/requests.js';
-import { finishRequest } from './finish.js';
+import { type FinishDeps, finishRequest } from './finish.js';
 import type { ExplainFailure, RequestActivity, RequestMessages } from './ports.js';
 import type { JobQueues, RequestJobData } from './queues.js';
 
 export interface SubmitJobDeps {
-  store: RequestStore;
-  hbr: HbrClient;
+  store: FinishDeps['store'] &
+    Pick<
+      RequestStore,
+      | 'chunkInFlight'
+      | 'markChunkInFlight'
+      | 'clearChunkInFlight'
+      | 'recordSubmission'
+      | 'recordSubmissionIfAbsent'
+      | 'recordFailure'
+    >;
+  hbr: FinishDeps['hbr'] & Pick<HbrClient, 'installBackupClients' | 'uninstallBackupClients'>;
   messages: RequestMessages;
-  queues: JobQueues;
+  queues: Pick<JobQueues, 'startPolling'>;
   activity: RequestActivity;
   explainFailure: ExplainFailure;
   firstPollDelayMs: number;
@@ -37,8 +46,11 @@ const INSTANCE_LEVEL_CODES = new Set(['CloudAssistNotRunningOnInstance', 'Instan
 
 type SubmitCall = (instanceIds: string[], region: string) => Promise<InstallSubmission[]>;
 
+/** What the processor reads of its BullMQ job. */
+type SubmitJob = Pick<Job<RequestJobData>, 'id' | 'data' | 'attemptsMade' | 'opts'>;
+
 /** The HbrClient method behind an operation's HBR action. */
-function hbrCall(hbr: HbrClient, action: OperationSpec['hbrAction']): SubmitCall {
+function hbrCall(hbr: SubmitJobDeps['hbr'], action: OperationSpec['hbrAction']): SubmitCall {
   switch (action) {
     case 'InstallBackupClients':
       return (ids, region) => hbr.installBackupClients(ids, region);
@@ -48,7 +60,7 @@ function hbrCall(hbr: HbrClient, action: OperationSpec['hbrAction']): SubmitCall
 }
 
 export function createSubmitProcessor(deps: SubmitJobDeps) {
-  return async function processSubmit(job: Job<RequestJobData>): Promise<void> {
+  return async function processSubmit(job: SubmitJob): Promise<void> {
     const log = deps.logger.child({ requestId: job.data.requestId, job: job.id });
     let request = await deps.store.get(job.data.requestId);
     if (request === null) {
@@ -97,7 +109,7 @@ export function createSubmitProcessor(deps: SubmitJobDeps) {
   };
 }
 
-function isLastAttempt(job: Job): boolean {
+function isLastAttempt(job: Pick<Job, 'attemptsMade' | 'opts'>): boolean {
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 

@@ -9,17 +9,19 @@
  */
 import type { Logger } from 'pino';
 import type { HbrRequest, SlackMessageRef } from '../domain/request.js';
-import type { HbrClient } from '../hbr/client.js';
 import type { RequestStore } from '../store/requests.js';
-import { finishRequest } from './finish.js';
+import { type FinishDeps, finishRequest } from './finish.js';
 import type { ExplainFailure, RequestActivity, RequestMessages } from './ports.js';
 import type { JobQueues } from './queues.js';
 
 export interface SweepDeps {
-  store: RequestStore;
-  queues: JobQueues;
+  store: FinishDeps['store'] & Pick<RequestStore, 'openRequestIds' | 'unreportedRequestIds' | 'forgetUnreported'>;
+  queues: Pick<
+    JobQueues,
+    'reviveIfFailed' | 'scheduleExpiry' | 'enqueuePreflight' | 'enqueueSubmit' | 'startPolling' | 'hasLiveJob'
+  >;
   messages: RequestMessages;
-  hbr: Pick<HbrClient, 'describeBackupClients'>;
+  hbr: FinishDeps['hbr'];
   activity: RequestActivity;
   explainFailure: ExplainFailure;
   firstPollDelayMs: number;

@@ -24,16 +24,23 @@ export interface AuditReader {
   recent(count: number): Promise<AuditRecord[]>;
 }
 
-/** What the listeners need; built once in the composition root. */
+/**
+ * What the listeners need; built once in the composition root. Of the store, the queues, the
+ * publisher and the directory only the methods the listeners call, so the unit tests can hand in
+ * small fakes (test/support/fakes/).
+ */
 export interface ListenerDeps {
   config: Config;
   /** On a fail-fast Redis connection: a Slack handler must never hang on Redis. */
-  store: RequestStore;
-  queues: JobQueues;
-  publisher: RequestPublisher;
+  store: Pick<RequestStore, 'create' | 'get' | 'decide' | 'fail'>;
+  queues: Pick<JobQueues, 'scheduleExpiry' | 'enqueuePreflight' | 'enqueueSubmit'>;
+  publisher: Pick<
+    RequestPublisher,
+    'requestChannel' | 'postRequest' | 'permalink' | 'editRequestMessageViaResponseUrl'
+  >;
   /** For the status command, which asks HBR directly (read-only, no job). */
   hbr: Pick<HbrClient, 'describeBackupClients'>;
-  directory: SlackDirectory;
+  directory: Pick<SlackDirectory, 'isListed'>;
   activity: ListenerActivity;
   auditTrail: AuditReader;
   now: () => number;

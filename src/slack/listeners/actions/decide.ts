@@ -3,7 +3,7 @@
  * clicks, Slack retries and restarts give exactly one decision; only its winner enqueues the
  * submit job (whose id is derived from the request, so even a second enqueue would be ignored).
  */
-import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { checkDecider, type HbrRequest, REQUEST_ID_PATTERN } from '../../../domain/request.js';
 import { APPROVE_ACTION } from '../../messages/action-ids.js';
@@ -17,7 +17,16 @@ import {
 } from '../../messages/error-replies.js';
 import { ephemeral, errorReference, type ListenerDeps } from '../deps.js';
 
-type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
+type BoltButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction>;
+
+/** What the listener reads of the arguments Bolt hands it for a click on Approve or Reject. */
+export interface ButtonArgs extends Pick<BoltButtonArgs, 'ack' | 'respond'> {
+  action: Pick<BoltButtonArgs['action'], 'action_id' | 'value'>;
+  body: {
+    user: Pick<BlockButtonAction['user'], 'id'>;
+    message?: Pick<NonNullable<BlockButtonAction['message']>, 'ts'>;
+  };
+}
 
 export function decideAction(deps: ListenerDeps) {
   return async (args: ButtonArgs): Promise<void> => {

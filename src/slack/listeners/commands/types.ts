@@ -3,10 +3,12 @@
  * audit) share. Each of them imports this module, and it imports none of them, so they never
  * import each other back.
  */
-import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { SlackCommandMiddlewareArgs, SlashCommand } from '@slack/bolt';
 
-/** What Bolt hands a slash command listener. */
-export type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+/** What the slash command listener reads of the arguments Bolt hands it. */
+export interface CommandArgs extends Pick<SlackCommandMiddlewareArgs, 'ack' | 'respond'> {
+  command: Pick<SlashCommand, 'command' | 'text' | 'user_id' | 'channel_id'>;
+}
 
 /** What came of a slash command: the `outcome` label of the commands metric. */
 export type CommandOutcome =
