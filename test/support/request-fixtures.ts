@@ -7,6 +7,7 @@ import type {
   Decision,
   HbrRequest,
   RequestStatus,
+  SlackMessageRef,
   Submission,
   TaskInstanceResult,
   TaskPhase,
@@ -34,6 +35,14 @@ export function pendingRequest(n: number, region = 'cn-hangzhou', operation: Ope
     now: T0,
     approvalTtlMs: 60 * 60 * 1000,
   });
+}
+
+/** Where a request's message was posted. */
+export const REQUEST_MESSAGE: SlackMessageRef = { channel: 'C0CHANNEL', ts: '1736933400.000100' };
+
+/** The request with its request message posted and recorded. */
+export function posted(request: HbrRequest): HbrRequest {
+  return { ...request, message: REQUEST_MESSAGE };
 }
 
 const APPROVED: Decision = { outcome: 'approved', by: APPROVER, at: T0 + 5 * 60_000 };
