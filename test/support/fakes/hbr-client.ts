@@ -44,7 +44,7 @@ export function taskReport(
 export class FakeHbrClient implements Pick<HbrClient, FakedMethod> {
   readonly submitCalls: HbrSubmitCall[] = [];
   readonly describeTaskCalls: string[] = [];
-  readonly describeBackupClientsCalls: string[][] = [];
+  readonly describeBackupClientsCalls: Array<{ instanceIds: string[]; region: string | undefined }> = [];
   /** HBR's answer to the `n`th submission (from 0); throw from it for a failed call. */
   answerSubmission: (call: HbrSubmitCall, n: number) => InstallSubmission = acceptEveryInstance;
   /** DescribeTask's answer per task: a report, or an error it throws. */
@@ -74,8 +74,8 @@ export class FakeHbrClient implements Pick<HbrClient, FakedMethod> {
     return answer;
   }
 
-  async describeBackupClients(instanceIds: string[]): Promise<BackupClientInfo[]> {
-    this.describeBackupClientsCalls.push([...instanceIds]);
+  async describeBackupClients(instanceIds: string[], region?: string): Promise<BackupClientInfo[]> {
+    this.describeBackupClientsCalls.push({ instanceIds: [...instanceIds], region });
     if (this.backupClients instanceof HbrError) throw this.backupClients;
     return this.backupClients.filter((client) => instanceIds.includes(client.instanceId));
   }

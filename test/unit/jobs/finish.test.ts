@@ -115,7 +115,7 @@ describe('finishing a request: instances whose submission is unknown', () => {
     await finish();
     await finish();
 
-    expect(world.hbr.describeBackupClientsCalls).toEqual([[unknownId]]);
+    expect(world.hbr.describeBackupClientsCalls).toEqual([{ instanceIds: [unknownId], region: request.region }]);
     expect(world.store.peek(request.id).clientCheck).toEqual({
       checkedAt: world.clock.time,
       statuses: { [unknownId]: 'ACTIVATED' },

@@ -28,6 +28,7 @@ import { finalResultMessage } from '../../../src/slack/messages/result.js';
 import { requestDetailsMessage, unknownRequestIdMessage } from '../../../src/slack/messages/show.js';
 import { clientStatuses, clientStatusFailedMessage, clientStatusMessage } from '../../../src/slack/messages/status.js';
 import { parseCommand } from '../../../src/slack/slash-command-parser.js';
+import { messageText } from '../../support/message-text.js';
 import {
   APPROVER,
   instanceIds,
@@ -51,20 +52,9 @@ function expectValid(message: SlackMessage): void {
   expect(json).not.toMatch(/undefined|\[object Object\]|NaN/);
 }
 
-/** Every mrkdwn/plain text of the message, joined. */
+/** Every mrkdwn/plain text of the message's blocks, joined. */
 function allText(message: SlackMessage): string {
-  const texts: string[] = [];
-  const visit = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(visit);
-    else if (value && typeof value === 'object') {
-      for (const [key, v] of Object.entries(value)) {
-        if (key === 'text' && typeof v === 'string') texts.push(v);
-        else visit(v);
-      }
-    }
-  };
-  visit(message.blocks);
-  return texts.join('\n');
+  return messageText(message.blocks);
 }
 
 function actionsOf(message: SlackMessage): ActionsBlock | undefined {
