@@ -13,11 +13,18 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // A Redis for the suite when no service runs (test/support/global-redis.ts).
-    globalSetup: ['test/support/global-redis.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: UNIT } },
-      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: UNIT } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: UNIT,
+          // A Redis for these tests when no service runs (test/support/global-redis.ts); the unit tier needs none.
+          globalSetup: ['test/support/global-redis.ts'],
+        },
+      },
     ],
   },
 });
