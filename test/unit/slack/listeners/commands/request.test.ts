@@ -100,36 +100,38 @@ describe('a request: the way through', () => {
 });
 
 describe('a request: refused in the ack, nothing stored', () => {
-  it('invalid input: every bad token quoted', async () => {
-    const answers = await world.deliverCommand('install', `${IDS[0]} web-01 i-bp1…****`, REQUESTER);
+  it.each<{ refusal: string; env: Record<string, string>; text: string; says: string[]; outcome: string }>([
+    {
+      refusal: 'invalid input: every bad token quoted',
+      env: {},
+      text: `${IDS[0]} web-01 i-bp1…****`,
+      says: ['Nothing was requested', 'web-01'],
+      outcome: 'invalid',
+    },
+    {
+      refusal: 'a channel not in HBR_ALLOWED_CHANNELS: the channels that are',
+      env: { HBR_ALLOWED_CHANNELS: 'C0OPS' },
+      text: IDS.join(' '),
+      says: ['does not take requests in this channel. Send the command in <#C0OPS>'],
+      outcome: 'refused',
+    },
+    {
+      refusal: 'a user not in HBR_REQUESTERS (users only: known without asking Slack)',
+      env: { HBR_REQUESTERS: 'U0SOMEONE' },
+      text: IDS.join(' '),
+      says: ['You are not allowed to request'],
+      outcome: 'refused',
+    },
+  ])('$refusal', async ({ env, text, says, outcome }) => {
+    world = fakeListenerWorld(env);
+
+    const answers = await world.deliverCommand('install', text, REQUESTER);
 
     expect(answers.order()).toEqual(['ack']);
-    expect(answers.text()).toContain('Nothing was requested');
-    expect(answers.text()).toContain('web-01');
-    expect(world.store.recorder.calls).toEqual([]);
-    expect(world.activity.commands.map((c) => c.outcome)).toEqual(['invalid']);
-  });
-
-  it('a channel not in HBR_ALLOWED_CHANNELS: the channels that are', async () => {
-    world = fakeListenerWorld({ HBR_ALLOWED_CHANNELS: 'C0OPS' });
-
-    const answers = await world.deliverCommand('install', IDS.join(' '), REQUESTER);
-
-    expect(answers.order()).toEqual(['ack']);
-    expect(answers.text()).toContain('does not take requests in this channel. Send the command in <#C0OPS>');
-    expect(world.store.recorder.calls).toEqual([]);
-    expect(world.activity.commands.map((c) => c.outcome)).toEqual(['refused']);
-  });
-
-  it('a user not in HBR_REQUESTERS (users only: decided before the ack)', async () => {
-    world = fakeListenerWorld({ HBR_REQUESTERS: 'U0SOMEONE' });
-
-    const answers = await world.deliverCommand('install', IDS.join(' '), REQUESTER);
-
-    expect(answers.order()).toEqual(['ack']);
-    expect(answers.text()).toContain('You are not allowed to request');
+    for (const words of says) expect(answers.text()).toContain(words);
     expect(world.directory.recorder.calls).toEqual([]);
     expect(world.store.recorder.calls).toEqual([]);
+    expect(world.activity.commands.map((c) => c.outcome)).toEqual([outcome]);
   });
 });
 
