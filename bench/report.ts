@@ -10,6 +10,12 @@ import type { EconomyResult } from './suites/economy.js';
 import type { PipelineResult } from './suites/pipeline.js';
 import type { StartupResult } from './suites/startup.js';
 
+/**
+ * The progress reply shows quarter steps (starting, 25 %+, 50 %+, 75 %+, 100 %), so however many polls a
+ * task takes, its progress edits add at most this many Slack calls to a request.
+ */
+const PROGRESS_STEP_EDITS = 4;
+
 export type Status = 'met' | 'MISSED' | '';
 
 export interface Row {
@@ -279,8 +285,8 @@ export function buildReport(input: ReportInput): Report {
         bot: of.map((r) => `${r.slackCallsTotal}+${r.responseUrlPosts}`).join(' / '),
         floor: '',
         ratio: '',
-        target: 'does not grow with polls',
-        status: status(growth.extraSlackCalls === 0),
+        target: `≤ fewest-polls calls + ${PROGRESS_STEP_EDITS}`,
+        status: status(growth.extraSlackCalls <= PROGRESS_STEP_EDITS),
       });
     }
     const all = economy.requests;
@@ -307,16 +313,16 @@ export function buildReport(input: ReportInput): Report {
       target: '⌈instances / 20⌉',
       status: status(all.every((r) => r.installCalls === Math.ceil(r.instances / 20))),
     });
-    const grows = economy.growthWithPolls.filter((g) => g.extraSlackCalls > 0);
+    const grows = economy.growthWithPolls.filter((g) => g.extraSlackCalls > PROGRESS_STEP_EDITS);
     targets.push({
-      target: 'Slack Web API calls per request do not grow with the number of polls',
+      target: `Slack Web API calls per request do not grow with the number of polls (at most ${PROGRESS_STEP_EDITS} quarter-step progress edits more than with the fewest polls)`,
       status: status(grows.length === 0),
-      detail:
-        grows.length === 0
-          ? 'constant'
-          : grows
-              .map((g) => `${g.instances} inst: +${g.extraSlackCalls} calls from ${g.fromPolls} to ${g.toPolls} polls`)
-              .join('; '),
+      detail: economy.growthWithPolls
+        .map(
+          (g) =>
+            `${g.instances} inst: at most ${g.extraSlackCalls >= 0 ? '+' : ''}${g.extraSlackCalls} calls over ${g.fromPolls} to ${g.toPolls} polls`,
+        )
+        .join('; '),
     });
     if (economy.peak !== null) {
       const peak = economy.peak;
