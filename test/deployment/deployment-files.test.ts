@@ -48,6 +48,12 @@ interface Manifest {
 describe('manifest.yml', () => {
   const manifest = parse(read('manifest.yml')) as Manifest;
 
+  it('counts in its Socket Mode note as many url/request_url lines as it has', () => {
+    const text = read('manifest.yml');
+    const said = Number(/delete the (\d+)\s*#?\s*`url`\/`request_url` lines/.exec(text)?.[1]);
+    expect(said).toBe(text.split('\n').filter((line) => /^\s+(url|request_url):/.test(line)).length);
+  });
+
   it('declares exactly the slash commands the code registers, all pointing at /slack/events', () => {
     const registered = new Set([...botCode.matchAll(/'(\/hbr-[a-z-]+)'/g)].map((m) => m[1]));
     expect(registered.size).toBeGreaterThan(0);
