@@ -3,9 +3,9 @@
  * stopped by SIGINT; the one message a newcomer without Redis gets; and with NODE_ENV=production the
  * ordinary configuration error instead of a sandbox.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.js';
 
 interface Started {
@@ -43,6 +43,12 @@ function killGroup(started: Started): void {
 }
 
 describe('npm start without Slack variables', () => {
+  // The compile npm start runs first is incremental: done once here, each start below only checks it.
+  beforeAll(() => {
+    const build = spawnSync('npm', ['run', 'build:sandbox', '--silent'], { encoding: 'utf8' });
+    expect(build.status, build.stdout + build.stderr).toBe(0);
+  }, 180_000);
+
   it('starts the sandbox, prints one line with its URL, serves the page and stops on SIGINT', async () => {
     const started = start({
       PORT: '0',
