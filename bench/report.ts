@@ -38,8 +38,27 @@ export interface Report {
   targets: Array<{ target: string; status: Status; detail: string }>;
   ack: AckResult | null;
   pipeline: PipelineResult | null;
+  /** The ack and pipeline suites again on a Redis Cluster, when the run had one. */
+  cluster: ClusterResults | null;
+  /** The ack and pipeline figures on one Redis beside the Cluster's. */
+  topologies: TopologyRow[];
   economy: EconomyResult | null;
   startup: StartupResult | null;
+}
+
+export interface ClusterResults {
+  /** "Redis Cluster, 3 masters". */
+  label: string;
+  ack: AckResult | null;
+  pipeline: PipelineResult | null;
+}
+
+/** One figure on one Redis beside the same on a Cluster. */
+export interface TopologyRow {
+  figure: string;
+  single: string;
+  cluster: string;
+  ratio: string;
 }
 
 export interface ReportInput {
@@ -47,6 +66,7 @@ export interface ReportInput {
   options: BenchOptions;
   ack: AckResult | null;
   pipeline: PipelineResult | null;
+  cluster: ClusterResults | null;
   economy: EconomyResult | null;
   startup: StartupResult | null;
   elapsedSeconds: number;
@@ -66,210 +86,15 @@ export function buildReport(input: ReportInput): Report {
   const rows: Row[] = [];
   const targets: Report['targets'] = [];
   const { ack, pipeline, economy, startup } = input;
-
   const others = (cores: number) => (Number.isFinite(cores) ? `${cores.toFixed(2)} cores` : 'n/a');
-  if (ack !== null) {
-    const section = `Ack latency, ${ack.concurrency} concurrent senders, ${int(ack.requestsPerRound)} requests of each kind per round × ${ack.roundCount} rounds, medians`;
-    for (const figure of ack.figures) {
-      const name = figure.kind === 'command' ? 'slash command' : 'button click';
-      rows.push({
-        section,
-        figure: `${name} ack p50 (ms)`,
-        bot: ms(figure.bot.p50),
-        floor: ms(figure.bare.p50),
-        ratio: x(figure.p50Ratio),
-        target: '',
-        status: '',
-      });
-      rows.push({
-        section,
-        figure: `${name} ack p95 (ms)`,
-        bot: ms(figure.bot.p95),
-        floor: ms(figure.bare.p95),
-        ratio: x(figure.bot.p95 / figure.bare.p95),
-        target: '',
-        status: '',
-      });
-      const met = figure.p99Ratio <= 1.2 && figure.bot.p99 < 100;
-      rows.push({
-        section,
-        figure: `${name} ack p99 (ms)`,
-        bot: ms(figure.bot.p99),
-        floor: ms(figure.bare.p99),
-        ratio: x(figure.p99Ratio),
-        target: '≤ 1.2× bare and < 100 ms',
-        status: status(met),
-      });
-      rows.push({
-        section,
-        figure: `${name}s per second (closed loop)`,
-        bot: int(figure.bot.requestsPerSecond),
-        floor: int(figure.bare.requestsPerSecond),
-        ratio: x(figure.bot.requestsPerSecond / figure.bare.requestsPerSecond),
-        target: '',
-        status: '',
-      });
-      rows.push({
-        section,
-        figure: `CPU per ${name}, incl. work after the ack`,
-        bot: cpu(figure.bot.cpuMsPerRequest),
-        floor: cpu(figure.bare.cpuMsPerRequest),
-        ratio: x(figure.bot.cpuMsPerRequest / figure.bare.cpuMsPerRequest),
-        target: '',
-        status: '',
-      });
-      targets.push({
-        target: `${name} ack p99 ≤ 1.2× bare Bolt and < 100 ms`,
-        status: status(met),
-        detail: `${ms(figure.bot.p99)} ms vs ${ms(figure.bare.p99)} ms (${x(figure.p99Ratio)})`,
-      });
-    }
-    rows.push({
-      section,
-      figure: 'CPU used by other processes meanwhile (median)',
-      bot: others(ack.othersCores),
-      floor: '',
-      ratio: '',
-      target: '',
-      status: '',
-    });
-    if (ack.paced !== null) {
-      const pacedSection = `Ack latency, open loop at ${ack.paced.rate} requests/s (${int(ack.paced.requests)} of each kind, one round)`;
-      for (const figure of ack.paced.figures) {
-        const name = figure.kind === 'command' ? 'slash command' : 'button click';
-        for (const p of ['p50', 'p95', 'p99'] as const) {
-          rows.push({
-            section: pacedSection,
-            figure: `${name} ack ${p} (ms)`,
-            bot: ms(figure.bot[p]),
-            floor: ms(figure.bare[p]),
-            ratio: x(figure.bot[p] / figure.bare[p]),
-            target: '',
-            status: '',
-          });
-        }
-      }
-    }
-  }
 
-  if (pipeline !== null) {
-    for (const figure of pipeline.figures) {
-      const section = `Poll pipeline, ${int(figure.tasks)} tasks on a ${figure.intervalMs / 1000} s cadence (offered ${int((figure.tasks * 1000) / figure.intervalMs)} polls/s; floor: bare BullMQ step jobs)`;
-      rows.push({
-        section,
-        figure: 'polls per second sustained',
-        bot: int(figure.bot.pollsPerSecond),
-        floor: int(figure.bare.pollsPerSecond),
-        ratio: x(figure.bot.pollsPerSecond / figure.bare.pollsPerSecond),
-        target: '',
-        status: '',
-      });
-      rows.push({
-        section,
-        figure: 'poll lag p50 (ms)',
-        bot: ms(figure.bot.lagP50),
-        floor: ms(figure.bare.lagP50),
-        ratio: x(figure.bot.lagP50 / figure.bare.lagP50),
-        target: '',
-        status: '',
-      });
-      rows.push({
-        section,
-        figure: 'poll lag p99 (ms)',
-        bot: ms(figure.bot.lagP99),
-        floor: ms(figure.bare.lagP99),
-        ratio: x(figure.bot.lagP99 / figure.bare.lagP99),
-        target: '',
-        status: '',
-      });
-      rows.push({
-        section,
-        figure: 'worker CPU per poll',
-        bot: cpu(figure.bot.cpuMsPerPoll),
-        floor: cpu(figure.bare.cpuMsPerPoll),
-        ratio: x(figure.cpuPerPollRatio),
-        target: '≤ 1.5× bare',
-        status: status(figure.cpuPerPollRatio <= 1.5),
-      });
-      rows.push({
-        section,
-        figure: 'stand-ins per poll (HBR call / Slack)',
-        bot: `${cpu(figure.standIns.hbrCpuMsPerCall)} / ${cpu(figure.standIns.slackCpuMsPerPoll)}`,
-        floor: '',
-        ratio: '',
-        target: '',
-        status: '',
-      });
-      rows.push({
-        section,
-        figure: 'CPU used by other processes meanwhile (median)',
-        bot: others(figure.othersCores),
-        floor: '',
-        ratio: '',
-        target: '',
-        status: '',
-      });
-      targets.push({
-        target: `per-poll overhead ≤ 1.5× bare at ${int(figure.tasks)} tasks`,
-        status: status(figure.cpuPerPollRatio <= 1.5),
-        detail: `${cpu(figure.bot.cpuMsPerPoll)} vs ${cpu(figure.bare.cpuMsPerPoll)} CPU per poll (${x(figure.cpuPerPollRatio)})`,
-      });
-    }
-    const slow = pipeline.slowCadence;
-    if (slow !== null) {
-      const section = `Poll pipeline, ${int(slow.tasks)} tasks on a ${slow.intervalMs / 1000} s cadence (one full cycle)`;
-      rows.push({
-        section,
-        figure: 'poll lag p50 (ms)',
-        bot: ms(slow.lagP50),
-        floor: '',
-        ratio: '',
-        target: '',
-        status: '',
-      });
-      const met = slow.lagP99 < 1000;
-      rows.push({
-        section,
-        figure: 'poll lag p99 (ms)',
-        bot: ms(slow.lagP99),
-        floor: '',
-        ratio: '',
-        target: '< 1000 ms',
-        status: status(met),
-      });
-      rows.push({
-        section,
-        figure: 'poll lag p99 by sixth of the cycle (ms)',
-        bot: slow.lagP99ByDue.map((v) => ms(v)).join(' / '),
-        floor: '',
-        ratio: '',
-        target: '',
-        status: '',
-      });
-      rows.push({
-        section,
-        figure: 'bot CPU (share of one core)',
-        bot: `${(slow.cpuShare * 100).toFixed(0)}%`,
-        floor: '',
-        ratio: '',
-        target: '',
-        status: '',
-      });
-      rows.push({
-        section,
-        figure: 'CPU used by other processes meanwhile',
-        bot: others(slow.othersCores),
-        floor: '',
-        ratio: '',
-        target: '',
-        status: '',
-      });
-      targets.push({
-        target: `poll lag p99 < 1 s at ${int(slow.tasks)} tasks on a ${slow.intervalMs / 1000} s cadence`,
-        status: status(met),
-        detail: `${ms(slow.lagP99)} ms over ${int(slow.polls)} polls (${slow.method}${slow.overdueAtEnd > 0 ? `; ${slow.overdueAtEnd} still waiting at the end, counted with their lag so far` : ''})`,
-      });
-    }
+  rows.push(...ackRows(ack, '', targets));
+  rows.push(...pipelineRows(pipeline, '', targets));
+  const cluster = input.cluster;
+  if (cluster !== null) {
+    const suffix = ` — on a ${cluster.label}`;
+    rows.push(...ackRows(cluster.ack, suffix, targets));
+    rows.push(...pipelineRows(cluster.pipeline, suffix, targets));
   }
 
   if (economy !== null) {
@@ -374,7 +199,7 @@ export function buildReport(input: ReportInput): Report {
 
   const footprint = pipeline?.footprint ?? null;
   if (footprint !== null) {
-    const section = `Footprint at ${int(footprint.trackedTasks)} tracked tasks (1 task per request)`;
+    const section = `Footprint at ${int(footprint.trackedTasks)} tracked tasks (1 task per request)${input.cluster === null ? '' : ', one Redis'}`;
     rows.push({
       section,
       figure: 'Redis per tracked task (MEMORY USAGE of its keys)',
@@ -490,9 +315,266 @@ export function buildReport(input: ReportInput): Report {
     targets,
     ack,
     pipeline,
+    cluster: input.cluster,
+    topologies: input.cluster === null ? [] : topologyRows({ label: 'one Redis', ack, pipeline }, input.cluster),
     economy,
     startup,
   };
+}
+
+const others = (cores: number) => (Number.isFinite(cores) ? `${cores.toFixed(2)} cores` : 'n/a');
+
+/** The ack rows (and targets), their sections ending in `suffix` (e.g. " — on a Redis Cluster, 3 masters"). */
+function ackRows(ack: AckResult | null, suffix: string, targets: Report['targets']): Row[] {
+  const rows: Row[] = [];
+  if (ack === null) return rows;
+
+  const section = `Ack latency, ${ack.concurrency} concurrent senders, ${int(ack.requestsPerRound)} requests of each kind per round × ${ack.roundCount} rounds, medians${suffix}`;
+  for (const figure of ack.figures) {
+    const name = figure.kind === 'command' ? 'slash command' : 'button click';
+    rows.push({
+      section,
+      figure: `${name} ack p50 (ms)`,
+      bot: ms(figure.bot.p50),
+      floor: ms(figure.bare.p50),
+      ratio: x(figure.p50Ratio),
+      target: '',
+      status: '',
+    });
+    rows.push({
+      section,
+      figure: `${name} ack p95 (ms)`,
+      bot: ms(figure.bot.p95),
+      floor: ms(figure.bare.p95),
+      ratio: x(figure.bot.p95 / figure.bare.p95),
+      target: '',
+      status: '',
+    });
+    const met = figure.p99Ratio <= 1.2 && figure.bot.p99 < 100;
+    rows.push({
+      section,
+      figure: `${name} ack p99 (ms)`,
+      bot: ms(figure.bot.p99),
+      floor: ms(figure.bare.p99),
+      ratio: x(figure.p99Ratio),
+      target: '≤ 1.2× bare and < 100 ms',
+      status: status(met),
+    });
+    rows.push({
+      section,
+      figure: `${name}s per second (closed loop)`,
+      bot: int(figure.bot.requestsPerSecond),
+      floor: int(figure.bare.requestsPerSecond),
+      ratio: x(figure.bot.requestsPerSecond / figure.bare.requestsPerSecond),
+      target: '',
+      status: '',
+    });
+    rows.push({
+      section,
+      figure: `CPU per ${name}, incl. work after the ack`,
+      bot: cpu(figure.bot.cpuMsPerRequest),
+      floor: cpu(figure.bare.cpuMsPerRequest),
+      ratio: x(figure.bot.cpuMsPerRequest / figure.bare.cpuMsPerRequest),
+      target: '',
+      status: '',
+    });
+    targets.push({
+      target: `${name} ack p99 ≤ 1.2× bare Bolt and < 100 ms${suffix}`,
+      status: status(met),
+      detail: `${ms(figure.bot.p99)} ms vs ${ms(figure.bare.p99)} ms (${x(figure.p99Ratio)})`,
+    });
+  }
+  rows.push({
+    section,
+    figure: 'CPU used by other processes meanwhile (median)',
+    bot: others(ack.othersCores),
+    floor: '',
+    ratio: '',
+    target: '',
+    status: '',
+  });
+  if (ack.paced !== null) {
+    const pacedSection = `Ack latency, open loop at ${ack.paced.rate} requests/s (${int(ack.paced.requests)} of each kind, one round)${suffix}`;
+    for (const figure of ack.paced.figures) {
+      const name = figure.kind === 'command' ? 'slash command' : 'button click';
+      for (const p of ['p50', 'p95', 'p99'] as const) {
+        rows.push({
+          section: pacedSection,
+          figure: `${name} ack ${p} (ms)`,
+          bot: ms(figure.bot[p]),
+          floor: ms(figure.bare[p]),
+          ratio: x(figure.bot[p] / figure.bare[p]),
+          target: '',
+          status: '',
+        });
+      }
+    }
+  }
+
+  return rows;
+}
+
+/** The pipeline rows (and targets), their sections ending in `suffix` (e.g. " — on a Redis Cluster, 3 masters"). */
+function pipelineRows(pipeline: PipelineResult | null, suffix: string, targets: Report['targets']): Row[] {
+  const rows: Row[] = [];
+  if (pipeline === null) return rows;
+
+  for (const figure of pipeline.figures) {
+    const section = `Poll pipeline, ${int(figure.tasks)} tasks on a ${figure.intervalMs / 1000} s cadence (offered ${int((figure.tasks * 1000) / figure.intervalMs)} polls/s; floor: bare BullMQ step jobs)${suffix}`;
+    rows.push({
+      section,
+      figure: 'polls per second sustained',
+      bot: int(figure.bot.pollsPerSecond),
+      floor: int(figure.bare.pollsPerSecond),
+      ratio: x(figure.bot.pollsPerSecond / figure.bare.pollsPerSecond),
+      target: '',
+      status: '',
+    });
+    rows.push({
+      section,
+      figure: 'poll lag p50 (ms)',
+      bot: ms(figure.bot.lagP50),
+      floor: ms(figure.bare.lagP50),
+      ratio: x(figure.bot.lagP50 / figure.bare.lagP50),
+      target: '',
+      status: '',
+    });
+    rows.push({
+      section,
+      figure: 'poll lag p99 (ms)',
+      bot: ms(figure.bot.lagP99),
+      floor: ms(figure.bare.lagP99),
+      ratio: x(figure.bot.lagP99 / figure.bare.lagP99),
+      target: '',
+      status: '',
+    });
+    rows.push({
+      section,
+      figure: 'worker CPU per poll',
+      bot: cpu(figure.bot.cpuMsPerPoll),
+      floor: cpu(figure.bare.cpuMsPerPoll),
+      ratio: x(figure.cpuPerPollRatio),
+      target: '≤ 1.5× bare',
+      status: status(figure.cpuPerPollRatio <= 1.5),
+    });
+    rows.push({
+      section,
+      figure: 'stand-ins per poll (HBR call / Slack)',
+      bot: `${cpu(figure.standIns.hbrCpuMsPerCall)} / ${cpu(figure.standIns.slackCpuMsPerPoll)}`,
+      floor: '',
+      ratio: '',
+      target: '',
+      status: '',
+    });
+    rows.push({
+      section,
+      figure: 'CPU used by other processes meanwhile (median)',
+      bot: others(figure.othersCores),
+      floor: '',
+      ratio: '',
+      target: '',
+      status: '',
+    });
+    targets.push({
+      target: `per-poll overhead ≤ 1.5× bare at ${int(figure.tasks)} tasks${suffix}`,
+      status: status(figure.cpuPerPollRatio <= 1.5),
+      detail: `${cpu(figure.bot.cpuMsPerPoll)} vs ${cpu(figure.bare.cpuMsPerPoll)} CPU per poll (${x(figure.cpuPerPollRatio)})`,
+    });
+  }
+  const slow = pipeline.slowCadence;
+  if (slow !== null) {
+    const section = `Poll pipeline, ${int(slow.tasks)} tasks on a ${slow.intervalMs / 1000} s cadence (one full cycle)${suffix}`;
+    rows.push({
+      section,
+      figure: 'poll lag p50 (ms)',
+      bot: ms(slow.lagP50),
+      floor: '',
+      ratio: '',
+      target: '',
+      status: '',
+    });
+    const met = slow.lagP99 < 1000;
+    rows.push({
+      section,
+      figure: 'poll lag p99 (ms)',
+      bot: ms(slow.lagP99),
+      floor: '',
+      ratio: '',
+      target: '< 1000 ms',
+      status: status(met),
+    });
+    rows.push({
+      section,
+      figure: 'poll lag p99 by sixth of the cycle (ms)',
+      bot: slow.lagP99ByDue.map((v) => ms(v)).join(' / '),
+      floor: '',
+      ratio: '',
+      target: '',
+      status: '',
+    });
+    rows.push({
+      section,
+      figure: 'bot CPU (share of one core)',
+      bot: `${(slow.cpuShare * 100).toFixed(0)}%`,
+      floor: '',
+      ratio: '',
+      target: '',
+      status: '',
+    });
+    rows.push({
+      section,
+      figure: 'CPU used by other processes meanwhile',
+      bot: others(slow.othersCores),
+      floor: '',
+      ratio: '',
+      target: '',
+      status: '',
+    });
+    targets.push({
+      target: `poll lag p99 < 1 s at ${int(slow.tasks)} tasks on a ${slow.intervalMs / 1000} s cadence${suffix}`,
+      status: status(met),
+      detail: `${ms(slow.lagP99)} ms over ${int(slow.polls)} polls (${slow.method}${slow.overdueAtEnd > 0 ? `; ${slow.overdueAtEnd} still waiting at the end, counted with their lag so far` : ''})`,
+    });
+  }
+
+  return rows;
+}
+
+/** The ack and pipeline figures on one Redis beside the same figures on the Cluster (hbr-bot only). */
+function topologyRows(single: ClusterResults, cluster: ClusterResults): TopologyRow[] {
+  const rows: TopologyRow[] = [];
+  const add = (figure: string, a: number, b: number, format: (v: number) => string) =>
+    rows.push({ figure, single: format(a), cluster: format(b), ratio: x(b / a) });
+  for (const kind of ['command', 'click'] as const) {
+    const one = single.ack?.figures.find((f) => f.kind === kind);
+    const other = cluster.ack?.figures.find((f) => f.kind === kind);
+    if (one === undefined || other === undefined) continue;
+    const name = kind === 'command' ? 'slash command' : 'button click';
+    add(`${name} ack p50 (ms)`, one.bot.p50, other.bot.p50, ms);
+    add(`${name} ack p99 (ms)`, one.bot.p99, other.bot.p99, ms);
+    add(`${name}s per second (closed loop)`, one.bot.requestsPerSecond, other.bot.requestsPerSecond, int);
+    add(`CPU per ${name}, incl. work after the ack`, one.bot.cpuMsPerRequest, other.bot.cpuMsPerRequest, cpu);
+  }
+  for (const figure of single.pipeline?.figures ?? []) {
+    const other = cluster.pipeline?.figures.find((f) => f.tasks === figure.tasks && f.intervalMs === figure.intervalMs);
+    if (other === undefined) continue;
+    const at = `${int(figure.tasks)} tasks @${figure.intervalMs / 1000} s`;
+    add(`polls per second sustained, ${at}`, figure.bot.pollsPerSecond, other.bot.pollsPerSecond, int);
+    add(`poll lag p50 (ms), ${at}`, figure.bot.lagP50, other.bot.lagP50, ms);
+    add(`poll lag p99 (ms), ${at}`, figure.bot.lagP99, other.bot.lagP99, ms);
+    add(`worker CPU per poll, ${at}`, figure.bot.cpuMsPerPoll, other.bot.cpuMsPerPoll, cpu);
+  }
+  const slowOne = single.pipeline?.slowCadence;
+  const slowOther = cluster.pipeline?.slowCadence;
+  if (slowOne && slowOther && slowOne.tasks === slowOther.tasks) {
+    const at = `${int(slowOne.tasks)} tasks @${slowOne.intervalMs / 1000} s`;
+    add(`poll lag p99 (ms), ${at}`, slowOne.lagP99, slowOther.lagP99, ms);
+  }
+  const footOne = single.pipeline?.footprint;
+  const footOther = cluster.pipeline?.footprint;
+  if (footOne && footOther)
+    add('Redis per tracked task (MEMORY USAGE)', footOne.redisBytesPerTask, footOther.redisBytesPerTask, kb);
+  return rows;
 }
 
 /** The table as Markdown (readable in a terminal, pasted as is into README.md). */
@@ -515,6 +597,15 @@ function renderTable(rows: readonly Row[]): string {
   return lines.join('\n');
 }
 
+/** hbr-bot's ack and pipeline figures on one Redis and on the Cluster, side by side. */
+function renderTopologies(rows: readonly TopologyRow[], clusterLabel: string): string {
+  const header = ['hbr-bot', 'one Redis', clusterLabel, 'Cluster ÷ one Redis'];
+  const all = rows.map((r) => [r.figure, r.single, r.cluster, r.ratio]);
+  const widths = header.map((h, i) => Math.max(h.length, ...all.map((cells) => cells[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...all.map(line)].join('\n');
+}
+
 export function renderReport(report: Report): string {
   const m = report.machine;
   const out: string[] = [];
@@ -529,6 +620,10 @@ export function renderReport(report: Report): string {
   out.push('');
   out.push(renderTable(report.table));
   out.push('');
+  if (report.topologies.length > 0 && report.cluster !== null) {
+    out.push(renderTopologies(report.topologies, report.cluster.label));
+    out.push('');
+  }
   for (const t of report.targets) out.push(`${t.status === 'met' ? 'met   ' : 'MISSED'}  ${t.target}: ${t.detail}`);
   return out.join('\n');
 }

@@ -5,6 +5,8 @@
  *   npm run bench                        everything (under 5 minutes on 2 cores)
  *   npm run bench -- --quick             fewer rounds and smaller sizes (a smoke run, ~1½ minutes)
  *   npm run bench -- --suites=ack,economy   only some suites (ack, pipeline, economy, startup)
+ *   npm run bench -- --redis=single      ack and pipeline on one Redis only (default: also on a 3-master
+ *                                        Redis Cluster the bench starts from redis-server, side by side)
  *   npm run bench -- --profile           also CPU-profile the bot (acks, polls) into bench/results/*.cpuprofile.json
  *   npm run bench -- --log-level=silent  bot log level (default info, as in production)
  *   npm run bench -- --rounds=1 --ack-requests=500 --poll-sizes=1000 --slow=10000,30000   (experiments; --rounds also sets the starts per way of `startup`)
@@ -21,13 +23,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { createConnection } from '../src/redis/connections.js';
+import { type RedisClusterSet, startRedisCluster } from '../test/support/redis-topologies.js';
 import { killAllChildren, startChild } from './lib/child.js';
 import { REDIS_URL } from './lib/constants.js';
-import type { BenchContext, BenchOptions } from './lib/context.js';
+import type { BenchContext, BenchOptions, BenchRedis, RedisKind } from './lib/context.js';
 import { machineInfo } from './lib/machine.js';
 import { deletePrefix } from './lib/redis.js';
 import { checkoutDir } from './lib/src-path.js';
-import { buildReport, renderReport } from './report.js';
+import { buildReport, type ClusterResults, renderReport } from './report.js';
 import { runAckSuite } from './suites/ack.js';
 import { runEconomySuite } from './suites/economy.js';
 import { runPipelineSuite } from './suites/pipeline.js';
@@ -39,9 +43,14 @@ function parseOptions(argv: string[]): BenchOptions {
   const quick = flag('quick');
   const suites = new Set((value('suites') ?? 'ack,pipeline,economy,startup').split(',').map((s) => s.trim()));
   const numbers = (name: string) => value(name)?.split(',').map(Number);
+  const redis = (value('redis') ?? 'single,cluster')
+    .split(',')
+    .map((kind) => kind.trim())
+    .filter((kind): kind is RedisKind => kind === 'single' || kind === 'cluster');
   const options: BenchOptions = {
     quick,
     suites,
+    redis,
     logLevel: value('log-level') ?? 'info',
     profile: flag('profile'),
     ack: quick
@@ -81,16 +90,46 @@ function parseOptions(argv: string[]): BenchOptions {
 const prefixes = new Set<string>();
 let cleanUp: () => Promise<void> = async () => undefined;
 
+/** A 3-master Redis Cluster of the bench's own (test/support/redis-topologies.ts), for the suites to run on too. */
+async function startBenchCluster(): Promise<{ setup: BenchRedis; cluster: RedisClusterSet }> {
+  const cluster = await startRedisCluster();
+  const target = { mode: 'cluster' as const, nodes: cluster.nodes, username: null, password: null, tls: false };
+  const connection = createConnection(target, 'patient', 'hbr-bench');
+  await new Promise((resolve) => connection.once('ready', resolve));
+  return {
+    cluster,
+    setup: {
+      kind: 'cluster',
+      label: `Redis Cluster, ${cluster.nodes.length} masters`,
+      env: { REDIS_CLUSTER_NODES: cluster.nodeList },
+      target,
+      connection,
+    },
+  };
+}
+
 async function main(): Promise<number> {
   const started = performance.now();
   const options = parseOptions(process.argv.slice(2));
   const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(resultsDir, { recursive: true });
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+  const single: BenchRedis = {
+    kind: 'single',
+    label: 'one Redis',
+    env: { REDIS_URL },
+    target: { mode: 'single', url: REDIS_URL, username: null, password: null },
+    connection: redis,
+  };
+  let cluster: { setup: BenchRedis; cluster: RedisClusterSet } | null = null;
   cleanUp = async () => {
     for (const prefix of prefixes) await deletePrefix(redis, prefix).catch(() => undefined);
     prefixes.clear();
     await redis.quit().catch(() => undefined);
+    // The Cluster goes with its keys.
+    cluster?.setup.connection.disconnect();
+    await cluster?.cluster.destroy();
+    cluster = null;
   };
   const log = (message: string) =>
     process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${message}\n`);
@@ -102,7 +141,11 @@ async function main(): Promise<number> {
     );
     const tag = randomBytes(4).toString('hex');
     // Each suite gets fresh stand-ins, so one suite's recorded messages and tasks never slow the next.
-    const withStandIns = async <T>(name: string, suite: (ctx: BenchContext) => Promise<T>): Promise<T | null> => {
+    const withStandIns = async <T>(
+      name: string,
+      setup: BenchRedis,
+      suite: (ctx: BenchContext) => Promise<T>,
+    ): Promise<T | null> => {
       if (!options.suites.has(name)) return null;
       const start = async () => {
         const [slack, hbr] = await Promise.all([
@@ -114,7 +157,8 @@ async function main(): Promise<number> {
       const ctx: BenchContext = {
         options,
         tag,
-        redis,
+        redis: setup.connection,
+        redisSetup: setup,
         ...(await start()),
         prefixes,
         resultsDir,
@@ -130,12 +174,27 @@ async function main(): Promise<number> {
         await Promise.allSettled([ctx.slack.close(), ctx.hbr.close()]);
       }
     };
-    const ack = await withStandIns('ack', runAckSuite);
-    const pipeline = await withStandIns('pipeline', runPipelineSuite);
-    const economy = await withStandIns('economy', runEconomySuite);
+    const ack = options.redis.includes('single') ? await withStandIns('ack', single, runAckSuite) : null;
+    const pipeline = options.redis.includes('single') ? await withStandIns('pipeline', single, runPipelineSuite) : null;
+    // The same two suites on a Cluster of the bench's own, so their figures stand side by side.
+    let onCluster: ClusterResults | null = null;
+    if (options.redis.includes('cluster') && (options.suites.has('ack') || options.suites.has('pipeline'))) {
+      cluster = await startBenchCluster();
+      log(`${cluster.setup.label} started at ${cluster.cluster.nodeList}`);
+      const { setup } = cluster;
+      const clusterPrefixes = new Set(prefixes);
+      onCluster = {
+        label: setup.label,
+        ack: await withStandIns('ack', setup, runAckSuite),
+        pipeline: await withStandIns('pipeline', setup, runPipelineSuite),
+      };
+      // Cluster keys go with the Cluster; the clean-up of the single Redis skips them.
+      for (const prefix of prefixes) if (!clusterPrefixes.has(prefix)) prefixes.delete(prefix);
+    }
+    const economy = await withStandIns('economy', single, runEconomySuite);
     // Its stand-ins run in this process: the bot under test is a plain `node` process, not a bench server.
     const startup = options.suites.has('startup')
-      ? await runStartupSuite({ options, tag, redis, prefixes, log })
+      ? await runStartupSuite({ options, tag, redis, redisSetup: single, prefixes, log })
       : null;
 
     const elapsedSeconds = (performance.now() - started) / 1000;
@@ -144,6 +203,7 @@ async function main(): Promise<number> {
       options,
       ack,
       pipeline,
+      cluster: onCluster,
       economy,
       startup,
       elapsedSeconds,

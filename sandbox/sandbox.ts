@@ -3,10 +3,15 @@
  * stand-ins, and a web page that behaves like a Slack channel. `npm start` runs it when no Slack
  * variable is set; the browser test starts it in-process.
  */
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type BotOptions, type RunningBot, startHbrBot } from '../src/bot.js';
-import { isBlank, redactUrlPassword } from '../src/config.js';
+import { describeRedisTarget, isBlank, type RedisTarget } from '../src/config.js';
+import {
+  createFastConnection,
+  deleteKeysMatching,
+  type RedisConnection,
+  waitUntilReady,
+} from '../src/redis/connections.js';
 import { StartupError } from '../src/startup-error.js';
 import { loadSandboxConfig, SANDBOX_DEFAULTS, type SandboxConfig } from './config.js';
 import { type EcsStandIn, startEcsStandIn } from './ecs-api-server.js';
@@ -34,13 +39,16 @@ import {
 import { type SlackStandIn, startSlackStandIn } from './slack-api-server.js';
 
 export interface SandboxOptions {
-  /** The environment: PORT (the page), REDIS_URL, HBR_QUEUE_PREFIX (+ "-sandbox"), timings, LOG_LEVEL. */
+  /**
+   * The environment: PORT (the page), REDIS_URL (or REDIS_SENTINELS / REDIS_CLUSTER_NODES and the rest
+   * of the Redis variables), HBR_QUEUE_PREFIX (+ "-sandbox"), timings, LOG_LEVEL.
+   */
   env: NodeJS.ProcessEnv;
   /** Builds the bot's logger once the configuration (and so the level) is known. */
   logger: (level: string) => Logger;
   /** Extra bot options (tests shorten retries). */
   bot?: Omit<BotOptions, 'logger'>;
-  /** Where to look for Redis when REDIS_URL is not set (tests point it at a port where nothing answers). */
+  /** Where to look for Redis when no Redis variable is set (tests point it at a port where nothing answers). */
   defaultRedisUrl?: string;
 }
 
@@ -68,26 +76,35 @@ const HOW_TO_GET_REDIS =
   'Install redis-server (Debian/Ubuntu: `sudo apt-get install redis-server`; macOS: `brew install redis`) and start again: ' +
   'the sandbox then runs one of its own. Or set REDIS_URL to a Redis that runs.';
 
+/** The variables that name a Redis: with none of them set the sandbox may run a redis-server of its own. */
+const REDIS_LOCATION_VARIABLES = ['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'] as const;
+
 /** The Redis the sandbox uses, and the private redis-server it started for that, if any. */
 interface ChosenRedis {
-  url: string;
+  target: RedisTarget;
   privateRedis: PrivateRedis | null;
 }
 
 /**
- * REDIS_URL when set; otherwise the default address when something answers there; otherwise a
- * redis-server of the sandbox's own (data under HBR_SANDBOX_DATA or the OS temp dir).
+ * The configured Redis (one node, Sentinel or Cluster) when a Redis variable is set; otherwise the
+ * default address when something answers there; otherwise a redis-server of the sandbox's own (data
+ * under HBR_SANDBOX_DATA or the OS temp dir).
  */
-async function chooseRedis(env: NodeJS.ProcessEnv, configuredUrl: string, defaultUrl: string): Promise<ChosenRedis> {
-  if (!isBlank(env.REDIS_URL)) return { url: configuredUrl, privateRedis: null };
-  if (await redisAnswers(defaultUrl)) return { url: defaultUrl, privateRedis: null };
+async function chooseRedis(env: NodeJS.ProcessEnv, configured: RedisTarget, defaultUrl: string): Promise<ChosenRedis> {
+  if (REDIS_LOCATION_VARIABLES.some((name) => !isBlank(env[name]))) return { target: configured, privateRedis: null };
+  const single: RedisTarget =
+    configured.mode === 'single' ? configured : { mode: 'single', url: defaultUrl, username: null, password: null };
+  if (await redisAnswers(defaultUrl)) return { target: { ...single, url: defaultUrl }, privateRedis: null };
   try {
     const dataDir = isBlank(env.HBR_SANDBOX_DATA) ? undefined : env.HBR_SANDBOX_DATA;
     const privateRedis = await startPrivateRedis({
       ...(dataDir === undefined ? {} : { dataDir }),
       ...(env.PATH === undefined ? {} : { path: env.PATH }),
     });
-    return { url: privateRedis.url, privateRedis };
+    return {
+      target: { mode: 'single', url: privateRedis.url, username: null, password: null },
+      privateRedis,
+    };
   } catch (error) {
     if (error instanceof RedisServerMissingError) {
       throw new SandboxStartError(
@@ -98,35 +115,41 @@ async function chooseRedis(env: NodeJS.ProcessEnv, configuredUrl: string, defaul
   }
 }
 
-/** Deletes every key under the sandbox's prefix: its state is meaningless without the stand-ins that held its messages. */
-async function clearSandboxKeys(redis: Redis, prefix: string): Promise<void> {
+/**
+ * Deletes every key under the sandbox's prefix, on every data node (each master of a Cluster): its
+ * state is meaningless without the stand-ins that held its messages.
+ */
+async function clearSandboxKeys(redis: RedisConnection, prefix: string): Promise<void> {
   if (!prefix.endsWith(SANDBOX_DEFAULTS.prefixSuffix))
     throw new Error(`refusing to clear ${prefix}: not a sandbox prefix`);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    if (keys.length > 0) await redis.unlink(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  await deleteKeysMatching(redis, `${prefix}:*`);
+}
+
+/** A short-lived connection, ready within a few seconds or an explanation of what does not answer. */
+async function quickConnection(target: RedisTarget): Promise<RedisConnection> {
+  const redis = createFastConnection(target, 'hbr-sandbox');
+  // The first error (connection refused, NOAUTH, …) is the answer: no reconnecting for seconds first.
+  const failed = new Promise<never>((_, reject) => redis.once('error', reject));
+  failed.catch(() => undefined);
+  redis.on('error', () => undefined);
+  try {
+    await Promise.race([waitUntilReady(redis, target, 3000), failed]);
+    return redis;
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
 }
 
 /** One quick connection: a sandbox without Redis says at once how to start one, then clears its old keys. */
-async function prepareRedis(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 2000,
-    retryStrategy: () => null,
-  });
-  redis.on('error', () => undefined);
+async function prepareRedis(target: RedisTarget, prefix: string): Promise<void> {
+  let redis: RedisConnection;
   try {
-    await redis.connect();
+    redis = await quickConnection(target);
     await redis.ping();
   } catch (error) {
-    redis.disconnect();
     throw new SandboxStartError(
-      `hbr-bot sandbox needs Redis, and ${redactUrlPassword(url)} does not answer (${error instanceof Error ? error.message : String(error)}). ` +
+      `hbr-bot sandbox needs Redis, and ${describeRedisTarget(target)} does not answer (${error instanceof Error ? error.message : String(error)}). ` +
         'Start it, set REDIS_URL to one that runs, or unset REDIS_URL: the sandbox then runs a redis-server of its own.',
     );
   }
@@ -137,19 +160,15 @@ async function prepareRedis(url: string, prefix: string): Promise<void> {
   }
 }
 
-async function wipeOnStop(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  redis.on('error', () => undefined);
+async function wipeOnStop(target: RedisTarget, prefix: string): Promise<void> {
+  let redis: RedisConnection | null = null;
   try {
-    await new Promise<void>((resolve, reject) => {
-      redis.once('ready', resolve);
-      redis.once('end', () => reject(new Error('Redis went away')));
-    });
+    redis = await quickConnection(target);
     await clearSandboxKeys(redis, prefix);
   } catch {
     // Best effort: the next start clears them anyway.
   } finally {
-    redis.disconnect();
+    redis?.disconnect();
   }
 }
 
@@ -210,11 +229,11 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       }
       throw error;
     }
-    const chosen = await chooseRedis(options.env, loaded.bot.redisUrl, options.defaultRedisUrl ?? DEFAULT_REDIS_URL);
+    const chosen = await chooseRedis(options.env, loaded.bot.redis, options.defaultRedisUrl ?? DEFAULT_REDIS_URL);
     privateRedis = chosen.privateRedis;
-    const config: SandboxConfig = { ...loaded, bot: { ...loaded.bot, redisUrl: chosen.url } };
-    const { redisUrl, queuePrefix } = config.bot;
-    await prepareRedis(redisUrl, queuePrefix);
+    const config: SandboxConfig = { ...loaded, bot: { ...loaded.bot, redis: chosen.target } };
+    const { redis, queuePrefix } = config.bot;
+    await prepareRedis(redis, queuePrefix);
 
     // The bot's default credential chain reads the sandbox AccessKey from the environment, as it would
     // read a real one; nothing else in the chain is consulted (no instance metadata, no STS token).
@@ -226,7 +245,9 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     bot = await startHbrBot(config.bot, { ...options.bot, logger, listenHost: '127.0.0.1' });
     const ignored = config.ignored.length === 0 ? '' : `; ignoring ${config.ignored.join(', ')}`;
     const whichRedis =
-      privateRedis === null ? redactUrlPassword(redisUrl) : `${redisUrl}, a redis-server of its own, stopped with it`;
+      privateRedis === null
+        ? describeRedisTarget(redis)
+        : `${describeRedisTarget(redis)}, a redis-server of its own, stopped with it`;
     const banner = `hbr-bot sandbox: open ${page.url} (no Slack or Alibaba account used; Redis at ${whichRedis}, keys under ${queuePrefix}:${ignored})`;
     return {
       url: page.url,
@@ -240,7 +261,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       async stop() {
         if (privateRedis === null) {
           await stopAll();
-          await wipeOnStop(redisUrl, queuePrefix);
+          await wipeOnStop(redis, queuePrefix);
         } else {
           await stopAll();
         }

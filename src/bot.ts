@@ -8,9 +8,8 @@
  */
 import type { webApi } from '@slack/bolt';
 import { type Job, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { type Config, redactUrlPassword } from './config.js';
+import type { Config } from './config.js';
 import { EcsClient, type EcsClientOptions } from './ecs/client.js';
 import { HbrClient, type HbrClientOptions } from './hbr/client.js';
 import { createExpireProcessor } from './jobs/expire.js';
@@ -24,14 +23,21 @@ import { AuditTrail } from './ops/audit.js';
 import { opsRoutes } from './ops/http-routes.js';
 import { BotMetrics } from './ops/metrics.js';
 import { Readiness, redisAnswers } from './ops/readiness.js';
-import { createFastConnection, createWorkerConnection, waitUntilReady } from './redis/connections.js';
+import {
+  createFastConnection,
+  createWorkerConnection,
+  type RedisConnection,
+  waitUntilReady,
+} from './redis/connections.js';
+import { EvictionPolicyCheck } from './redis/eviction-policy.js';
+import { createWriteGuard, type WriteGuard } from './redis/write-guard.js';
 import { createSlackApp, createSlackClient, type SlackApp } from './slack/app.js';
 import { DeliveryLedger } from './slack/delivery-ledger.js';
 import { SlackDirectory } from './slack/directory.js';
 import { EditBudget } from './slack/edit-budget.js';
 import { ackTimer } from './slack/listeners/ack-timer.js';
 import { registerListeners } from './slack/listeners/index.js';
-import { explainApiFailure } from './slack/messages/failure-words.js';
+import { explainApiFailure, explainApprovalRefusal } from './slack/messages/failure-words.js';
 import { summaryLine } from './slack/messages/outcome-text.js';
 import { RequestPublisher } from './slack/request-publisher.js';
 import { SlackTokenCheck } from './slack/token-check.js';
@@ -56,6 +62,13 @@ export interface BotOptions {
     retryBackoffMs?: number;
     concurrency?: number;
     pollConcurrency?: number;
+    /**
+     * How old another run's claim on a chunk must be before a submit job takes it for a dead one and
+     * reports the chunk unknown (never asking HBR again); younger, it waits for that run's answer.
+     * At least the longest an HBR call can take (connect and read timeouts, retries before the
+     * request was sent): 90 s.
+     */
+    claimStaleMs?: number;
   };
   /** Slack Web API retries (tests shorten them). */
   slackRetry?: webApi.RetryOptions;
@@ -81,9 +94,15 @@ interface Shared {
   logger: Logger;
   now: () => number;
   /** Fails fast: Slack handlers must never hang on Redis (redis/connections.ts). */
-  fast: Redis;
+  fast: RedisConnection;
   /** Waits through an outage: the workers'. */
-  patient: Redis;
+  patient: RedisConnection;
+  /** Redis must not evict keys: asked at start and by readiness (redis/eviction-policy.ts). */
+  evictionPolicy: EvictionPolicyCheck;
+  /** Confirms the writes before acts that must not be repeated survive a failover (redis/write-guard.ts). */
+  writeGuard: WriteGuard;
+  /** Whether a user may approve: listed in HBR_APPROVERS, directly or through a user group. */
+  directory: SlackDirectory;
   queues: JobQueues;
   /** The workers' request store, on the patient connection (the Slack side has its own on the fast one). */
   jobStore: RequestStore;
@@ -111,6 +130,7 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
   const workers = await startWorkers(shared);
   const closeConnections = async () => {
     await queues.close();
+    shared.writeGuard.close();
     await Promise.allSettled([fast.quit(), patient.quit()]);
   };
   let port: number;
@@ -135,6 +155,7 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
     },
     async crash() {
       await slack.stop();
+      shared.writeGuard.close();
       fast.disconnect();
       patient.disconnect();
       await workers.abandon();
@@ -147,9 +168,8 @@ export async function startHbrBot(config: Config, options: BotOptions): Promise<
 async function buildShared(config: Config, options: BotOptions): Promise<Shared> {
   const { logger } = options;
   const now = options.now ?? Date.now;
-  const redisUrl = redactUrlPassword(config.redisUrl);
-  const fast = createFastConnection(config.redisUrl, `${config.queuePrefix}:slack`);
-  const patient = createWorkerConnection(config.redisUrl, `${config.queuePrefix}:jobs`);
+  const fast = createFastConnection(config.redis, `${config.queuePrefix}:slack`);
+  const patient = createWorkerConnection(config.redis, `${config.queuePrefix}:jobs`);
   for (const [name, connection] of [
     ['slack', fast],
     ['jobs', patient],
@@ -158,7 +178,15 @@ async function buildShared(config: Config, options: BotOptions): Promise<Shared>
       logger.warn({ connection: name, err: error.message }, 'Redis connection error'),
     );
   }
-  await Promise.all([waitUntilReady(fast, redisUrl), waitUntilReady(patient, redisUrl)]);
+  await Promise.all([waitUntilReady(fast, config.redis), waitUntilReady(patient, config.redis)]).catch(
+    (error: unknown) => {
+      fast.disconnect();
+      patient.disconnect();
+      throw error;
+    },
+  );
+  const evictionPolicy = new EvictionPolicyCheck(fast, logger);
+  await evictionPolicy.logAtStart();
 
   const retryBackoffMs = options.jobs?.retryBackoffMs ?? 5000;
   const queues = new JobQueues({
@@ -167,7 +195,8 @@ async function buildShared(config: Config, options: BotOptions): Promise<Shared>
     approvalTtlMs: config.approvalTtlMs,
     retryBackoffMs,
   });
-  const jobStore = new RequestStore(patient, config.queuePrefix);
+  const writeGuard = createWriteGuard(config.redis);
+  const jobStore = new RequestStore(patient, config.queuePrefix, writeGuard);
   const metrics = new BotMetrics({
     depths: () => queues.depths(),
     trackedTasks: () => jobStore.trackedTaskCount(),
@@ -206,6 +235,9 @@ async function buildShared(config: Config, options: BotOptions): Promise<Shared>
     now,
     fast,
     patient,
+    evictionPolicy,
+    writeGuard,
+    directory: new SlackDirectory(slackClient, now),
     queues,
     jobStore,
     metrics,
@@ -225,7 +257,12 @@ async function buildShared(config: Config, options: BotOptions): Promise<Shared>
 async function createSlackSide(shared: Shared): Promise<SlackApp> {
   const { config, logger, now, fast, metrics } = shared;
   const token = new SlackTokenCheck(shared.slackClient, logger, now);
-  const readiness = new Readiness([() => token.readinessProblem(), redisAnswers(fast)]);
+  const readiness = new Readiness([
+    () => token.readinessProblem(),
+    redisAnswers(fast),
+    () => shared.evictionPolicy.problem(),
+    () => shared.writeGuard.problem(fast),
+  ]);
   const identity = await token.verify();
   const ledger = new DeliveryLedger(fast, config.queuePrefix);
   const slack = createSlackApp(
@@ -235,7 +272,7 @@ async function createSlackSide(shared: Shared): Promise<SlackApp> {
     identity,
     ledger,
   );
-  const store = new RequestStore(fast, config.queuePrefix);
+  const store = new RequestStore(fast, config.queuePrefix, shared.writeGuard);
   registerListeners(
     slack.app,
     {
@@ -244,7 +281,7 @@ async function createSlackSide(shared: Shared): Promise<SlackApp> {
       queues: shared.queues,
       publisher: shared.publisherOn(store),
       hbr: shared.hbr,
-      directory: new SlackDirectory(shared.slackClient, now),
+      directory: shared.directory,
       activity: shared.activity,
       auditTrail: shared.audit,
       now,
@@ -270,6 +307,12 @@ async function startWorkers(shared: Shared): Promise<RunningWorkers> {
     explainFailure: explainApiFailure,
     now,
     logger,
+  };
+  // What a submit job checks before calling HBR: the approval in the record is one a person allowed to approve gave.
+  const approvals = {
+    isApprover: (userId: string) => shared.directory.isListed(userId, config.access.approvers),
+    allowSelfApproval: config.access.allowSelfApproval,
+    explainRefusal: explainApprovalRefusal,
   };
   const sweepDeps: SweepDeps = {
     ...jobDeps,
@@ -301,7 +344,12 @@ async function startWorkers(shared: Shared): Promise<RunningWorkers> {
   const workers = [
     new Worker(
       QUEUE_NAMES.submit,
-      createSubmitProcessor({ ...jobDeps, firstPollDelayMs: config.poll.firstDelayMs }),
+      createSubmitProcessor({
+        ...jobDeps,
+        approvals,
+        firstPollDelayMs: config.poll.firstDelayMs,
+        claimStaleMs: options.jobs?.claimStaleMs ?? 90_000,
+      }),
       workerOptions,
     ),
     new Worker(

@@ -16,7 +16,8 @@ export interface Config {
     apiUrl: string;
     port: number;
   };
-  redisUrl: string;
+  /** Where Redis is: one node, a Sentinel set or a Cluster (redis/connections.ts builds every connection from it). */
+  redis: RedisTarget;
   queuePrefix: string;
   hbr: {
     defaultRegion: string;
@@ -56,6 +57,32 @@ export interface Config {
   auditMaxLength: number;
 }
 
+/** A Redis node or sentinel as `host:port`. */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/**
+ * The Redis the bot uses, by topology. The data nodes' credentials and TLS are the same in every
+ * mode; in single-node mode the URL's own credentials and REDIS_USERNAME/REDIS_PASSWORD are merged
+ * (`url` keeps neither, so it can be logged).
+ */
+export type RedisTarget =
+  | { mode: 'single'; url: string; username: string | null; password: string | null }
+  | {
+      mode: 'sentinel';
+      sentinels: RedisNode[];
+      /** The name the sentinels monitor the primary under (REDIS_SENTINEL_NAME). */
+      name: string;
+      sentinelPassword: string | null;
+      username: string | null;
+      password: string | null;
+      /** TLS to the data nodes and to the sentinels. */
+      tls: boolean;
+    }
+  | { mode: 'cluster'; nodes: RedisNode[]; username: string | null; password: string | null; tls: boolean };
+
 export class ConfigError extends StartupError {
   override name = 'ConfigError';
 
@@ -70,6 +97,15 @@ const SLACK_PRINCIPAL = /^[UWS][A-Z0-9]{2,}$/;
 const SLACK_CHANNEL = /^[CGD][A-Z0-9]{2,}$/;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const SANDBOX_FLAG_MESSAGE = 'must be 1, true, 0 or false';
+
+/** Letters, digits, dots, dashes, underscores, and at most one hash tag `{…}` (what Redis Cluster hashes). */
+const QUEUE_PREFIX = /^[A-Za-z0-9_.-]*(?:\{[A-Za-z0-9_.-]+\})?[A-Za-z0-9_.-]*$/;
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** Whether a key prefix carries a Redis Cluster hash tag, so every key under it hashes to one slot. */
+function hasHashTag(prefix: string): boolean {
+  return /\{[^{}]+\}/.test(prefix);
+}
 
 const optionalText = z
   .string()
@@ -120,13 +156,40 @@ function url(defaultValue: string | null) {
   });
 }
 
-/** `true` or `false`, with a default. */
-function flag(defaultValue: boolean) {
-  return optionalText.transform((value, ctx) => {
+/** `true` or `false`, with a default (`undefined`: unset stays unset, for rules across variables). */
+function flag<T extends boolean | undefined>(defaultValue: T) {
+  return optionalText.transform((value, ctx): boolean | T => {
     if (value === undefined) return defaultValue;
     if (value === 'true' || value === 'false') return value === 'true';
     ctx.addIssue({ code: 'custom', message: 'must be true or false' });
     return z.NEVER;
+  });
+}
+
+/** `host:port,host:port,…` (an IPv6 host in brackets: `[::1]:6379`). */
+function nodeList(what: string) {
+  return optionalText.transform((value, ctx): RedisNode[] | undefined => {
+    if (value === undefined) return undefined;
+    const entries = value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '');
+    const nodes: RedisNode[] = [];
+    const bad: string[] = [];
+    for (const entry of entries) {
+      const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9_.-]+)):(\d{1,5})$/.exec(entry);
+      const port = Number(match?.[3]);
+      if (match === null || port < 1 || port > 65535) bad.push(entry);
+      else nodes.push({ host: match[1] ?? match[2] ?? '', port });
+    }
+    if (bad.length > 0 || nodes.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a comma list of ${what} as host:port${bad.length > 0 ? `; ${bad.map((entry) => JSON.stringify(entry)).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not` : ''}`,
+      });
+      return z.NEVER;
+    }
+    return nodes;
   });
 }
 
@@ -151,14 +214,24 @@ const environmentSchema = z.object({
     }
     return port;
   }),
-  REDIS_URL: optionalText
-    .refine((value) => value === undefined || /^rediss?:\/\//.test(value), {
-      message: 'must be a redis:// or rediss:// URL',
-    })
-    .transform((value) => value ?? 'redis://127.0.0.1:6379'),
+  REDIS_URL: optionalText.refine((value) => value === undefined || validRedisUrl(value), {
+    message: 'must be a redis:// or rediss:// URL (redis://[user:password@]host:port[/db])',
+  }),
+  REDIS_SENTINELS: nodeList('sentinels'),
+  REDIS_SENTINEL_NAME: optionalText.refine((value) => value === undefined || /^[A-Za-z0-9_.-]{1,128}$/.test(value), {
+    message: 'must be the name the sentinels monitor the primary under (letters, digits, dots, dashes, underscores)',
+  }),
+  REDIS_SENTINEL_PASSWORD: secret(null, 'the password of the sentinels'),
+  REDIS_CLUSTER_NODES: nodeList('cluster nodes'),
+  REDIS_USERNAME: optionalText.refine((value) => value === undefined || /^\S{1,256}$/.test(value), {
+    message: 'must be a Redis ACL user name (no spaces)',
+  }),
+  REDIS_PASSWORD: secret(null, 'the Redis password'),
+  REDIS_TLS: flag(undefined),
   HBR_QUEUE_PREFIX: optionalText
-    .refine((value) => value === undefined || /^[A-Za-z0-9_.-]{1,64}$/.test(value), {
-      message: 'must be 1-64 letters, digits, dots, dashes or underscores',
+    .refine((value) => value === undefined || (value.length <= 64 && QUEUE_PREFIX.test(value)), {
+      message:
+        'must be 1-64 letters, digits, dots, dashes or underscores, with at most one hash tag in braces (e.g. hbr or {hbr})',
     })
     .transform((value) => value ?? 'hbr'),
   HBR_REGION: optionalText
@@ -222,8 +295,46 @@ export const CONFIG_REFERENCE: Record<ConfigVariable, VariableReference> = {
   },
   SLACK_API_URL: { meaning: 'base URL of the Slack Web API' },
   PORT: { meaning: 'HTTP port; Slack requests at `POST /slack/events`, `GET /healthz`' },
-  REDIS_URL: { meaning: 'Redis for BullMQ and request state' },
-  HBR_QUEUE_PREFIX: { meaning: 'BullMQ/Redis key prefix (isolates deployments and tests)' },
+  REDIS_URL: {
+    meaning:
+      'one Redis node for BullMQ and request state, `redis://` or `rediss://` (TLS), user and password allowed; not with `REDIS_SENTINELS` or `REDIS_CLUSTER_NODES` ([topologies](docs/deployment.md#redis))',
+    defaultText: `\`${DEFAULT_REDIS_URL}\` when neither \`REDIS_SENTINELS\` nor \`REDIS_CLUSTER_NODES\` is set`,
+  },
+  REDIS_SENTINELS: {
+    meaning: 'Redis Sentinel: the sentinels as `host:port,host:port,…`; the bot follows the primary they name',
+    defaultText: 'unset',
+  },
+  REDIS_SENTINEL_NAME: {
+    meaning: 'the name the sentinels monitor the primary under (`sentinel monitor <name> …`)',
+    defaultText: 'required with `REDIS_SENTINELS`',
+  },
+  REDIS_SENTINEL_PASSWORD: {
+    meaning: "the sentinels' own password (`requirepass` of the sentinels)",
+    defaultText: 'unset',
+  },
+  REDIS_CLUSTER_NODES: {
+    meaning:
+      'Redis Cluster: some of its nodes as `host:port,…` (the rest are discovered); requires a hash tag in `HBR_QUEUE_PREFIX`',
+    defaultText: 'unset',
+  },
+  REDIS_USERNAME: {
+    meaning: 'ACL user of the Redis data nodes (Sentinel, Cluster; or to complete a `REDIS_URL` that has none)',
+    defaultText: 'unset (`default`)',
+  },
+  REDIS_PASSWORD: {
+    meaning:
+      "password of the Redis data nodes (Sentinel, Cluster; or to complete a `REDIS_URL` that has none; docker-compose's Redis `requirepass`)",
+    defaultText: 'unset',
+  },
+  REDIS_TLS: {
+    meaning:
+      '`true`: TLS to the data nodes and the sentinels (Sentinel, Cluster); with `REDIS_URL` the scheme says it (`rediss://`)',
+    defaultText: '`false`',
+  },
+  HBR_QUEUE_PREFIX: {
+    meaning:
+      'BullMQ/Redis key prefix (isolates deployments and tests); may carry one hash tag, e.g. `{hbr}`, which Redis Cluster requires',
+  },
   HBR_REGION: { meaning: 'default region for requests' },
   HBR_ENDPOINT: {
     meaning: 'full URL overriding the regional endpoint, e.g. `http://127.0.0.1:9100`',
@@ -314,16 +425,114 @@ function missingVariables(env: NodeJS.ProcessEnv): string[] {
   return problems;
 }
 
+function validRedisUrl(value: string): boolean {
+  if (!/^rediss?:\/\//.test(value)) return false;
+  try {
+    return new URL(value).hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+type ParsedEnvironment = z.infer<typeof environmentSchema>;
+
+const TOPOLOGIES =
+  'set one of REDIS_URL (one node), REDIS_SENTINELS with REDIS_SENTINEL_NAME (Sentinel) or REDIS_CLUSTER_NODES (Cluster)';
+
+/**
+ * The Redis topology from the variables, or the problems of their combination (each naming the
+ * variables involved). Run on the parsed values, so a malformed value is reported once, by its field.
+ */
+function redisTarget(e: ParsedEnvironment): { target: RedisTarget | null; problems: string[] } {
+  const problems: string[] = [];
+  const url = e.REDIS_URL;
+  const sentinels = e.REDIS_SENTINELS;
+  const cluster = e.REDIS_CLUSTER_NODES;
+  const chosen = [
+    ...(url === undefined ? [] : ['REDIS_URL']),
+    ...(sentinels === undefined ? [] : ['REDIS_SENTINELS']),
+    ...(cluster === undefined ? [] : ['REDIS_CLUSTER_NODES']),
+  ];
+  if (chosen.length > 1) problems.push(`${chosen.join(', ')}: ${TOPOLOGIES}, not several`);
+  if (sentinels !== undefined && e.REDIS_SENTINEL_NAME === undefined)
+    problems.push(
+      'REDIS_SENTINEL_NAME: required with REDIS_SENTINELS: the name the sentinels monitor the primary under',
+    );
+  if (sentinels === undefined) {
+    for (const name of ['REDIS_SENTINEL_NAME', 'REDIS_SENTINEL_PASSWORD'] as const)
+      if (e[name] !== undefined) problems.push(`${name}: applies only with REDIS_SENTINELS, which is not set`);
+  }
+  if (cluster !== undefined && !hasHashTag(e.HBR_QUEUE_PREFIX)) {
+    problems.push(
+      `HBR_QUEUE_PREFIX: Redis Cluster (REDIS_CLUSTER_NODES) needs a hash tag in the prefix, e.g. HBR_QUEUE_PREFIX={${e.HBR_QUEUE_PREFIX}}: ` +
+        "BullMQ and the bot's Lua scripts and transactions touch several keys at once, and a Cluster runs those only when every key hashes to one slot; " +
+        'the part in braces is what Redis hashes',
+    );
+  }
+  const username = e.REDIS_USERNAME ?? null;
+  const password = e.REDIS_PASSWORD ?? null;
+  if (url !== undefined) {
+    const parsed = new URL(url);
+    const tlsByScheme = parsed.protocol === 'rediss:';
+    if (e.REDIS_TLS !== undefined && e.REDIS_TLS !== tlsByScheme)
+      problems.push(
+        `REDIS_TLS, REDIS_URL: with REDIS_URL the scheme chooses TLS (rediss:// with, redis:// without); REDIS_TLS=${e.REDIS_TLS} contradicts it`,
+      );
+    const urlUser = decodeURIComponent(parsed.username);
+    const urlPassword = decodeURIComponent(parsed.password);
+    if (urlPassword !== '' && password !== null && urlPassword !== password)
+      problems.push('REDIS_PASSWORD, REDIS_URL: both give a Redis password and they differ; keep one');
+    if (urlUser !== '' && username !== null && urlUser !== username)
+      problems.push('REDIS_USERNAME, REDIS_URL: both give a Redis user and they differ; keep one');
+    parsed.username = '';
+    parsed.password = '';
+    if (problems.length > 0) return { target: null, problems };
+    return {
+      target: {
+        mode: 'single',
+        url: parsed.toString(),
+        username: urlUser === '' ? username : urlUser,
+        password: urlPassword === '' ? password : urlPassword,
+      },
+      problems,
+    };
+  }
+  if (problems.length > 0) return { target: null, problems };
+  const tls = e.REDIS_TLS ?? false;
+  if (sentinels !== undefined) {
+    return {
+      target: {
+        mode: 'sentinel',
+        sentinels,
+        name: e.REDIS_SENTINEL_NAME ?? '',
+        sentinelPassword: e.REDIS_SENTINEL_PASSWORD ?? null,
+        username,
+        password,
+        tls,
+      },
+      problems,
+    };
+  }
+  if (cluster !== undefined) return { target: { mode: 'cluster', nodes: cluster, username, password, tls }, problems };
+  if (tls)
+    problems.push(
+      `REDIS_TLS: with the default Redis (${DEFAULT_REDIS_URL}) set REDIS_URL=rediss://… instead, or REDIS_SENTINELS / REDIS_CLUSTER_NODES`,
+    );
+  return { target: { mode: 'single', url: DEFAULT_REDIS_URL, username, password }, problems };
+}
+
 /** Reads and validates `env`; throws ConfigError naming every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const result = environmentSchema.safeParse(env);
+  const redis = result.success ? redisTarget(result.data) : { target: null, problems: [] };
   const problems = [
     ...missingVariables(env),
     ...(result.success
       ? []
       : result.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`)),
+    ...redis.problems,
   ];
-  if (!result.success || problems.length > 0) throw new ConfigError([...new Set(problems)]);
+  if (!result.success || redis.target === null || problems.length > 0) throw new ConfigError([...new Set(problems)]);
   const e = result.data;
   return {
     slack: {
@@ -333,7 +542,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       apiUrl: e.SLACK_API_URL ?? 'https://slack.com/api/',
       port: e.PORT,
     },
-    redisUrl: e.REDIS_URL,
+    redis: redis.target,
     queuePrefix: e.HBR_QUEUE_PREFIX,
     hbr: { defaultRegion: e.HBR_REGION, endpoint: e.HBR_ENDPOINT },
     preflight: { enabled: e.HBR_PREFLIGHT, ecsEndpoint: e.ECS_ENDPOINT },
@@ -374,12 +583,39 @@ export function redactedConfig(config: Config): Record<string, unknown> {
       appToken: presence(config.slack.appToken),
     },
     metricsToken: presence(config.metricsToken),
-    redisUrl: redactUrlPassword(config.redisUrl),
+    redis: redactedRedisTarget(config.redis),
   };
 }
 
+/** The Redis target as it may be logged: passwords replaced by whether they are set. */
+function redactedRedisTarget(target: RedisTarget): Record<string, unknown> {
+  const redacted: Record<string, unknown> = {
+    ...target,
+    password: presence(target.password),
+  };
+  if (target.mode === 'single') redacted.url = redactUrlPassword(target.url);
+  if (target.mode === 'sentinel') redacted.sentinelPassword = presence(target.sentinelPassword);
+  return redacted;
+}
+
+/** Where Redis is, in a few words for messages ("redis://host:6379", "Sentinel set …"); no password. */
+export function describeRedisTarget(target: RedisTarget): string {
+  const list = (nodes: readonly RedisNode[]) =>
+    nodes
+      .map((node) => (node.host.includes(':') ? `[${node.host}]:${node.port}` : `${node.host}:${node.port}`))
+      .join(',');
+  switch (target.mode) {
+    case 'single':
+      return redactUrlPassword(target.url);
+    case 'sentinel':
+      return `the primary of Sentinel set "${target.name}" (sentinels ${list(target.sentinels)})`;
+    case 'cluster':
+      return `Redis Cluster at ${list(target.nodes)}`;
+  }
+}
+
 /** A Redis URL may carry a password (redis://:secret@host): keep the rest readable. */
-export function redactUrlPassword(value: string): string {
+function redactUrlPassword(value: string): string {
   try {
     const parsed = new URL(value);
     if (parsed.password !== '') parsed.password = 'redacted';

@@ -8,9 +8,9 @@
  * the bot writes; the state path from `pending` to `polling` is read from the domain's TRANSITIONS.
  */
 import { Agent, request as httpRequest } from 'node:http';
-import type { Redis } from 'ioredis';
 import type { HbrClient } from '../../src/hbr/client.js';
 import type { JobQueues } from '../../src/jobs/queues.js';
+import type { RedisConnection } from '../../src/redis/connections.js';
 import type { RequestStore } from '../../src/store/requests.js';
 import { ACCESS_KEY_ID, ACCESS_KEY_SECRET, APPROVER, BOT_TOKEN, CHANNEL, REGION, REQUESTER } from './constants.js';
 import { importFromCheckout } from './src-path.js';
@@ -70,7 +70,7 @@ function pathToPolling(domain: RequestModule): StatusName[] {
 }
 
 export interface SeedOptions {
-  redis: Redis;
+  redis: RedisConnection;
   prefix: string;
   hbrUrl: string;
   slackApiUrl: string;

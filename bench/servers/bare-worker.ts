@@ -5,17 +5,28 @@
  * point with the bot's own `nextPollAt`, save the tick and move itself back to delayed.
  */
 import { DelayedError, type Job, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisTarget } from '../../src/config.js';
 import type { PollJobData } from '../../src/jobs/queues.js';
-import { REDIS_URL } from '../lib/constants.js';
+import type { RedisConnection } from '../../src/redis/connections.js';
 import { serve, usage } from '../lib/serve.js';
 import { importFromCheckout } from '../lib/src-path.js';
 
 const { nextPollAt } = await importFromCheckout<typeof import('../../src/jobs/poll.js')>('src/jobs/poll.js');
-const { createWorkerConnection } =
+const connections =
   await importFromCheckout<typeof import('../../src/redis/connections.js')>('src/redis/connections.js');
 
+/** The bot's worker connection; a checkout from before Redis targets (HBR_BENCH_CHECKOUT) takes a URL. */
+function workerConnection(target: RedisTarget, name: string): RedisConnection {
+  if (typeof (connections as { createConnection?: unknown }).createConnection === 'function')
+    return connections.createWorkerConnection(target, name);
+  if (target.mode !== 'single') throw new Error('this checkout of the bot runs on one Redis only');
+  const byUrl = connections.createWorkerConnection as unknown as (url: string, name: string) => RedisConnection;
+  return byUrl(target.url, name);
+}
+
 export interface BareWorkerOptions {
+  /** The Redis the bot under test uses (one node or a Cluster). */
+  redis: RedisTarget;
   prefix: string;
   queue: string;
   intervalMs: number;
@@ -23,7 +34,7 @@ export interface BareWorkerOptions {
 }
 
 let worker: Worker<PollJobData> | null = null;
-let connection: Redis | null = null;
+let connection: RedisConnection | null = null;
 /** Request id (job data) and start time of every run. */
 const runs = { id: [] as string[], at: [] as number[] };
 
@@ -32,7 +43,8 @@ serve(
     async start(options: BareWorkerOptions) {
       if (worker !== null) throw new Error('already started');
       runs.id.length = runs.at.length = 0;
-      connection = createWorkerConnection(REDIS_URL, `${options.prefix}:bare`);
+      const patient = workerConnection(options.redis, `${options.prefix}:bare`);
+      connection = patient;
       worker = new Worker<PollJobData>(
         options.queue,
         async (job: Job<PollJobData>, token?: string) => {
@@ -44,7 +56,7 @@ serve(
           throw new DelayedError();
         },
         {
-          connection,
+          connection: patient,
           prefix: options.prefix,
           concurrency: options.concurrency,
           lockDuration: 30_000,

@@ -25,6 +25,9 @@ const { blockActionPayload, FORM_CONTENT_TYPE, slashCommandBody } =
 const { APPROVE_ACTION } = await importFromCheckout<typeof import('../../src/slack/messages/action-ids.js')>(
   'src/slack/messages/action-ids.js',
 );
+// The queue an approval adds its job to (`submit`; `install` in versions before uninstall existed).
+const { QUEUE_NAMES } = await importFromCheckout<{ QUEUE_NAMES: Record<string, string> }>('src/jobs/queues.js');
+const SUBMIT_QUEUE = QUEUE_NAMES.submit ?? QUEUE_NAMES.install ?? 'submit';
 
 export type AckTarget = 'bot' | 'bare';
 export type AckKind = 'command' | 'click';
@@ -122,7 +125,7 @@ export async function runAckSuite(ctx: BenchContext): Promise<AckResult> {
       if (round > 1) await ctx.freshStandIns();
       const prefix = newPrefix(ctx, `ack${round}`);
       await installQueue?.close();
-      installQueue = new Queue('install', { connection: ctx.redis, prefix });
+      installQueue = new Queue(SUBMIT_QUEUE, { connection: ctx.redis, prefix });
       const env = botEnv(ctx, prefix, { HBR_POLL_FIRST_DELAY_MS: '3600000', HBR_MAX_INSTANCES: '200' });
       const [bot, bare] = await Promise.all([
         botServer.call<{ url: string }>('start', env),

@@ -429,7 +429,13 @@ async function bareRun(
   const t0 = firstPollAt(set.tasks.length);
   const grid = await addPollJobs(queues, set.tasks, t0, intervalMs);
   await queues.close();
-  await bare.call('start', { prefix: set.barePrefix, queue: 'poll', intervalMs, concurrency: 10 });
+  await bare.call('start', {
+    redis: ctx.redisSetup.target,
+    prefix: set.barePrefix,
+    queue: 'poll',
+    intervalMs,
+    concurrency: 10,
+  });
   const windowStart = t0 + warmupMs;
   const windowEnd = windowStart + windowMs;
   await delay(Math.max(0, windowStart - Date.now()));

@@ -86,7 +86,7 @@ export interface StartupResult {
 }
 
 /** What the suite needs of the run: it starts its own stand-ins, in this process. */
-export type StartupContext = Pick<BenchContext, 'options' | 'tag' | 'redis' | 'prefixes' | 'log'>;
+export type StartupContext = Pick<BenchContext, 'options' | 'tag' | 'redis' | 'redisSetup' | 'prefixes' | 'log'>;
 
 export async function runStartupSuite(ctx: StartupContext): Promise<StartupResult> {
   const { rounds: roundCount, idleMs } = ctx.options.startup;
@@ -129,9 +129,13 @@ export async function runStartupSuite(ctx: StartupContext): Promise<StartupResul
           ALIBABA_CLOUD_ACCESS_KEY_ID: ACCESS_KEY_ID,
           ALIBABA_CLOUD_ACCESS_KEY_SECRET: ACCESS_KEY_SECRET,
           ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true',
-          ...botEnv({ options: ctx.options, slackApiUrl: slack.apiUrl, hbrUrl: hbr.url }, prefix, {
-            PORT: String(await freePort()),
-          }),
+          ...botEnv(
+            { options: ctx.options, slackApiUrl: slack.apiUrl, hbrUrl: hbr.url, redisSetup: ctx.redisSetup },
+            prefix,
+            {
+              PORT: String(await freePort()),
+            },
+          ),
         };
         const measured = await startAndMeasure(commands[way], env, checkout, idleMs);
         await deletePrefix(ctx.redis, prefix);

@@ -28,6 +28,15 @@ export type AuditEvent =
       refused: number;
     }
   | {
+      /** The submit job refused the approval in the record (written by hand, approver removed since): nothing went to HBR. */
+      type: 'request.refused';
+      requestId: string;
+      operation: Operation;
+      /** Who the record says approved, if anyone. */
+      actor: string | null;
+      reason: 'no_approval' | 'not_approver' | 'self_approval';
+    }
+  | {
       type: 'request.finished';
       requestId: string;
       operation: Operation;

@@ -201,6 +201,16 @@ export const TRANSITIONS: Readonly<Record<RequestStatus, readonly RequestStatus[
   failed: [],
 };
 
+/**
+ * Why a submit job refuses the approval a request record carries (a record written by hand, or an
+ * approver removed since): no approval at all, a decider who is not an approver, or the requester
+ * approving their own request.
+ */
+export type ApprovalRefusal = { reason: 'no_approval' } | { reason: 'not_approver' | 'self_approval'; by: string };
+
+/** The failure code of a request whose approval the submit job refused. */
+export const APPROVAL_NOT_VALID = 'ApprovalNotValid';
+
 export type ApprovalCheck = { allowed: true } | { allowed: false; reason: 'not_approver' | 'self_approval' };
 
 /** Whether `userId` may approve or reject `request`, given whether they are an approver at all. */

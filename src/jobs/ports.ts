@@ -7,7 +7,7 @@
  * members it reads: the unit tests hand in small fakes (test/support/fakes/).
  */
 import type { AlibabaApiError } from '../alibaba/errors.js';
-import type { HbrRequest, SlackMessageRef, Submission } from '../domain/request.js';
+import type { ApprovalRefusal, HbrRequest, SlackMessageRef, Submission } from '../domain/request.js';
 
 /**
  * A request's Slack messages, as the jobs bring them up to date from the record. Implemented by
@@ -34,6 +34,8 @@ export interface RequestMessages {
 export interface RequestActivity {
   decided(request: HbrRequest): Promise<void>;
   submitted(request: HbrRequest, submission: Submission): Promise<void>;
+  /** The submit job refused the approval in the record: nothing goes to HBR. */
+  refused(request: HbrRequest, refusal: ApprovalRefusal): Promise<void>;
   /** Once per request, by whoever moved it to its final status. */
   finished(request: HbrRequest): Promise<void>;
 }
@@ -43,3 +45,18 @@ export interface RequestActivity {
  * client check, its pre-flight). Implemented by slack/messages/failure-words.ts.
  */
 export type ExplainFailure = (error: AlibabaApiError) => string;
+
+/**
+ * Who may approve, asked again by the submit job before anything goes to HBR, the way the decision
+ * listener asks: an approval in the record that the listener would not have accepted (a record
+ * written by hand, an approver removed since) is refused. Implemented by the composition root with
+ * slack/directory.ts and the configuration.
+ */
+export interface ApprovalPolicy {
+  /** Listed in HBR_APPROVERS, directly or as a member of a listed user group. */
+  isApprover(userId: string): Promise<boolean>;
+  /** HBR_ALLOW_SELF_APPROVAL. */
+  allowSelfApproval: boolean;
+  /** The refusal in words a Slack user reads, stored as the request's failure. */
+  explainRefusal(refusal: ApprovalRefusal): string;
+}

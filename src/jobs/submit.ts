@@ -2,41 +2,58 @@
  * Processor for the submit job: one per approved request (job id `submit-<request id>`), whatever
  * its operation. Submits the instances to the operation's HBR action (InstallBackupClients or
  * UninstallBackupClients, from the operation table) in chunks of at most 20, recording each chunk's
- * answer before the next call, so a retried job never submits a recorded chunk again. A chunk HBR
- * may have taken without the bot knowing (a process died while asking, or HBR's answer was lost) is
- * recorded with its instances unknown and never asked again.
+ * answer before the next call, so a retried job never submits a recorded chunk again. Each chunk is
+ * claimed atomically before the call (set-if-absent, in the script that checks it still needs one),
+ * so two runs of the job at once (a lost lock, a stalled job) never both ask HBR about it: the second
+ * waits for the first's answer. A chunk HBR may have taken without the bot knowing (a process died
+ * while asking, or HBR's answer was lost) is recorded with its instances unknown and never asked again.
+ *
+ * Before the first call the approval in the record is checked again, the way the decision listener
+ * checks a click: a record written to Redis by hand cannot make the bot call HBR.
  */
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { chunk } from '../domain/instance-ids.js';
 import { type OperationSpec, operationSpec } from '../domain/operation.js';
 import { SUBMISSION_UNANSWERED, SUBMISSION_UNCERTAIN } from '../domain/outcome.js';
-import type { HbrRequest, Submission } from '../domain/request.js';
+import {
+  APPROVAL_NOT_VALID,
+  type ApprovalRefusal,
+  checkDecider,
+  type HbrRequest,
+  type Submission,
+} from '../domain/request.js';
 import type { HbrClient } from '../hbr/client.js';
 import { HbrError } from '../hbr/errors.js';
 import { type InstallSubmission, MAX_INSTANCES_PER_CALL } from '../hbr/types.js';
+import { UnconfirmedWriteError } from '../redis/write-guard.js';
 import type { RequestStore } from '../store/requests.js';
 import { type FinishDeps, finishRequest } from './finish.js';
-import type { ExplainFailure, RequestActivity, RequestMessages } from './ports.js';
+import type { ApprovalPolicy, ExplainFailure, RequestActivity, RequestMessages } from './ports.js';
 import type { JobQueues, RequestJobData } from './queues.js';
 
 export interface SubmitJobDeps {
   store: FinishDeps['store'] &
     Pick<
       RequestStore,
-      | 'chunkInFlight'
-      | 'markChunkInFlight'
-      | 'clearChunkInFlight'
-      | 'recordSubmission'
-      | 'recordSubmissionIfAbsent'
-      | 'recordFailure'
+      'claimChunk' | 'releaseChunk' | 'recordSubmission' | 'recordSubmissionIfAbsent' | 'recordFailure'
     >;
   hbr: FinishDeps['hbr'] & Pick<HbrClient, 'installBackupClients' | 'uninstallBackupClients'>;
   messages: RequestMessages;
   queues: Pick<JobQueues, 'startPolling'>;
   activity: RequestActivity;
   explainFailure: ExplainFailure;
+  approvals: ApprovalPolicy;
   firstPollDelayMs: number;
+  /**
+   * Another run's claim on a chunk older than this is taken for a dead run's: the chunk is reported
+   * unknown. Younger, this run waits for the other's answer. At least the longest an HBR call can take.
+   */
+  claimStaleMs: number;
+  /** How often to look again while another run holds a chunk's claim. */
+  claimPollMs?: number;
   now: () => number;
   logger: Logger;
 }
@@ -86,27 +103,106 @@ export function createSubmitProcessor(deps: SubmitJobDeps) {
     // A run after a crash skips what is recorded: submitted chunks, and everything after a failure.
     if (request.status === 'submitting' && request.failure === null) {
       const chunks = chunk(request.instanceIds, MAX_INSTANCES_PER_CALL);
-      for (const [index, instanceIds] of chunks.entries()) {
-        if (request.submissions.some((s) => s.index === index)) continue;
-        if (await deps.store.chunkInFlight(request.id, index)) {
-          log.warn(
-            { chunk: index, code: SUBMISSION_UNCERTAIN },
-            'a process died while asking HBR about this chunk; not asking again, reporting its instances as unknown',
-          );
-          await recordUnknownChunk(
-            deps,
-            request,
-            chunkWithoutTask(deps, index, instanceIds, SUBMISSION_UNCERTAIN, null),
-          );
-          continue;
+      const recorded = new Set(request.submissions.map((s) => s.index));
+      const refusal = chunks.length > recorded.size ? await approvalRefusal(deps.approvals, request) : null;
+      if (refusal !== null) {
+        await refuse(deps, request, refusal, log);
+      } else {
+        // This run's claims: a claim it made (or one Redis saw twice, a reconnect re-sending it) is its own.
+        const token = randomBytes(8).toString('hex');
+        for (const [index, instanceIds] of chunks.entries()) {
+          if (recorded.has(index)) continue;
+          const claim = await claimChunk(deps, request.id, index, token, log);
+          if (claim === 'recorded') continue;
+          if (claim === 'stopped') break;
+          if (claim === 'stale') {
+            log.warn(
+              { chunk: index, code: SUBMISSION_UNCERTAIN },
+              'a process died while asking HBR about this chunk; not asking again, reporting its instances as unknown',
+            );
+            await recordUnknownChunk(
+              deps,
+              request,
+              chunkWithoutTask(deps, index, instanceIds, SUBMISSION_UNCERTAIN, null),
+            );
+            continue;
+          }
+          const outcome = await submitChunk(deps, request, { index, instanceIds, token }, isLastAttempt(job), log);
+          if (outcome === 'stop') break;
         }
-        await deps.store.markChunkInFlight(request.id, index, deps.now());
-        const outcome = await submitChunk(deps, request, index, instanceIds, isLastAttempt(job), log);
-        if (outcome === 'stop') break;
       }
     }
     await afterSubmission(deps, request.id, log);
   };
+}
+
+/**
+ * Why the approval in the record does not let the request go to HBR, or null when it does: an
+ * approval by someone the decision listener would have accepted (an approver, not the requester
+ * unless self-approval is allowed).
+ */
+async function approvalRefusal(policy: ApprovalPolicy, request: HbrRequest): Promise<ApprovalRefusal | null> {
+  const by = request.decision?.outcome === 'approved' ? request.decision.by : null;
+  if (by === null) return { reason: 'no_approval' };
+  const check = checkDecider(request, by, await policy.isApprover(by), policy.allowSelfApproval, 'approve');
+  return check.allowed ? null : { reason: check.reason, by };
+}
+
+/** Records the refusal as the request's failure (nothing is sent; afterSubmission ends the request). */
+async function refuse(deps: SubmitJobDeps, request: HbrRequest, refusal: ApprovalRefusal, log: Logger): Promise<void> {
+  log.warn(
+    { refusal: refusal.reason, decidedBy: 'by' in refusal ? refusal.by : null, code: APPROVAL_NOT_VALID },
+    'not sending the request to HBR: the approval in its record is not one hbr-bot accepts',
+  );
+  await deps.store.recordFailure(request.id, {
+    code: APPROVAL_NOT_VALID,
+    explanation: deps.approvals.explainRefusal(refusal),
+    hbrRequestId: null,
+  });
+  await deps.activity.refused(request, refusal);
+}
+
+/** How long a claim Redis cannot confirm durable (a Sentinel failover under way) is tried again before the job backs off. */
+const UNCONFIRMED_CLAIM_MS = 10_000;
+
+/**
+ * Claims a chunk for this run. Claimed by another run and not yet answered: that run is asking HBR
+ * (two runs of one job at once), so this one waits for its answer; a claim older than
+ * `claimStaleMs` is a dead run's ('stale'). A claim Redis cannot confirm durable is claimed again
+ * (same token) until it is, for a while; then the claim is released and the job fails this attempt:
+ * HBR is never called on a claim a failover could lose.
+ */
+async function claimChunk(
+  deps: SubmitJobDeps,
+  requestId: string,
+  index: number,
+  token: string,
+  log: Logger,
+): Promise<'claimed' | 'recorded' | 'stopped' | 'stale'> {
+  const waitStarted = Date.now();
+  let said = false;
+  for (;;) {
+    const claim = await deps.store.claimChunk(requestId, index, token, deps.now());
+    if (claim.outcome === 'missing') return 'stopped';
+    if (claim.outcome === 'unconfirmed') {
+      if (Date.now() - waitStarted >= UNCONFIRMED_CLAIM_MS) {
+        await deps.store.releaseChunk(requestId, index, token).catch(() => undefined);
+        throw new UnconfirmedWriteError(
+          `could not confirm the claim of chunk ${index} in Redis for ${UNCONFIRMED_CLAIM_MS} ms (a failover under way?); HBR not called, trying again later`,
+        );
+      }
+      await sleep(deps.claimPollMs ?? 250);
+      continue;
+    }
+    if (claim.outcome !== 'taken') return claim.outcome;
+    const age = deps.now() - claim.at;
+    if (age >= deps.claimStaleMs || Date.now() - waitStarted >= deps.claimStaleMs) return 'stale';
+    if (!said) {
+      said = true;
+      log.info({ chunk: index, claimAgeMs: age }, 'another run is asking HBR about this chunk; waiting for its answer');
+    }
+    await sleep(Math.max(10, Math.min(deps.claimPollMs ?? 250, deps.claimStaleMs - age)));
+  }
 }
 
 function isLastAttempt(job: Pick<Job, 'attemptsMade' | 'opts'>): boolean {
@@ -116,8 +212,7 @@ function isLastAttempt(job: Pick<Job, 'attemptsMade' | 'opts'>): boolean {
 async function submitChunk(
   deps: SubmitJobDeps,
   request: HbrRequest,
-  index: number,
-  instanceIds: string[],
+  { index, instanceIds, token }: { index: number; instanceIds: string[]; token: string },
   lastAttempt: boolean,
   log: Logger,
 ): Promise<'next' | 'stop'> {
@@ -150,7 +245,7 @@ async function submitChunk(
     if (error.outcomeUnknown) {
       // HBR may have taken the chunk (its answer was lost): asking again, now or in a BullMQ retry,
       // could run the operation twice. Recorded as unknown before anything else, like a success,
-      // so the in-flight mark stays and no later run asks either.
+      // so the claim stays and no later run asks either.
       log.warn(
         { chunk: index, code: error.code, hbrRequestId: error.requestId },
         `${action} got no usable answer; not asking again, reporting its instances as unknown`,
@@ -163,8 +258,8 @@ async function submitChunk(
       return 'next';
     }
     // HBR refused (or was never reached): a retry may ask again. Anything else (Redis down after
-    // HBR took the chunk) leaves the in-flight mark, and the retry will not ask twice.
-    await deps.store.clearChunkInFlight(request.id, index);
+    // HBR took the chunk) leaves the claim, and the retry will not ask twice.
+    await deps.store.releaseChunk(request.id, index, token);
     // BullMQ retries the job with backoff; on the last attempt a transient error ends the request.
     if (error.transient && !lastAttempt) throw error;
     if (INSTANCE_LEVEL_CODES.has(error.code)) {
@@ -204,8 +299,8 @@ function chunkWithoutTask(
 }
 
 /**
- * A chunk HBR may have taken without hbr-bot knowing: a dead process was asking about it (marked in
- * flight, no answer recorded: SUBMISSION_UNCERTAIN), or HBR's answer was lost (SUBMISSION_UNANSWERED).
+ * A chunk HBR may have taken without hbr-bot knowing: a dead process was asking about it (claimed,
+ * no answer recorded: SUBMISSION_UNCERTAIN), or HBR's answer was lost (SUBMISSION_UNANSWERED).
  * Asking again could run the operation twice, so it is not asked again; its instances are reported
  * as unknown, with what to check. Never replaces an answer another run recorded meanwhile.
  */

@@ -7,7 +7,7 @@
 
 import type { Operation } from '../domain/operation.js';
 import { instanceOutcomes, OUTCOME_KINDS, type OutcomeSummary, summarize } from '../domain/outcome.js';
-import type { HbrRequest, Submission } from '../domain/request.js';
+import type { ApprovalRefusal, HbrRequest, Submission } from '../domain/request.js';
 import type { AuditTrail } from './audit.js';
 import type { BotMetrics } from './metrics.js';
 
@@ -62,6 +62,16 @@ export class ActivityRecorder {
       taskIds: submission.taskId === null ? [] : [submission.taskId],
       hbrRequestIds: submission.hbrRequestId === '' ? [] : [submission.hbrRequestId],
       refused: submission.instances.filter((instance) => !instance.valid).length,
+    });
+  }
+
+  async refused(request: HbrRequest, refusal: ApprovalRefusal): Promise<void> {
+    await this.audit.record({
+      type: 'request.refused',
+      requestId: request.id,
+      operation: request.operation,
+      actor: 'by' in refusal ? refusal.by : null,
+      reason: refusal.reason,
     });
   }
 

@@ -3,13 +3,14 @@
  * (`<prefix>:audit`) and logged as one line, so "who asked for what, who approved it, what
  * happened" can be answered from Slack (`/hbr-install audit`) and from the logs.
  */
-import type { Redis } from 'ioredis';
+
 import type { Logger } from 'pino';
 import type { AuditEvent, AuditRecord } from '../domain/audit-event.js';
+import type { RedisConnection } from '../redis/connections.js';
 
 export class AuditTrail {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
     private readonly maxLength: number,
     private readonly logger: Logger,

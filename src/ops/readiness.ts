@@ -3,7 +3,7 @@
  * asked, is handed in by the composition root as checks (Redis here, the Slack token from
  * slack/token-check.ts), so ops/ knows nothing of Slack.
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/connections.js';
 
 /** One dependency: resolves to null when it is ready, else to why not (a reason /readyz lists). */
 export type ReadinessCheck = () => Promise<string | null>;
@@ -30,7 +30,7 @@ export class Readiness {
 }
 
 /** Redis answers a PING within a second. */
-export function redisAnswers(redis: Redis): ReadinessCheck {
+export function redisAnswers(redis: RedisConnection): ReadinessCheck {
   return async () => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<string>((resolve) => {

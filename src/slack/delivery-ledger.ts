@@ -12,8 +12,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { RedisConnection } from '../redis/connections.js';
 import { SLACK_TIMESTAMP_TOLERANCE_SECONDS } from './request-guard.js';
 
 /** A signed request is acceptable for at most twice the tolerance; the ledger remembers it longer. */
@@ -36,7 +36,7 @@ export function envelopeDeliveryKeyOf(envelope: { body: unknown }): { deliveryKe
 /** Bodies seen recently, in Redis so that every process behind a load balancer shares them. */
 export class DeliveryLedger {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
     /** A ledger that cannot answer this fast lets the request through: the decision itself is atomic. */
     private readonly answerWithinMs = 1000,

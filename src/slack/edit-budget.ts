@@ -9,7 +9,7 @@
  * request's end, edits with newer content); edits that carry a decision or a final state never
  * wait for it.
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/connections.js';
 
 // KEYS[1] = bucket hash; ARGV[1] = capacity, ARGV[2] = tokens per ms, ARGV[3] = now (ms).
 // Takes one token if there is one; the hash expires once it would be full again anyway.
@@ -35,7 +35,7 @@ const MAX_BURST = 10;
 
 export class EditBudget {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
     private readonly perMinute: number,
     private readonly now: () => number = Date.now,

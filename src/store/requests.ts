@@ -5,8 +5,12 @@
  * separate hash fields, so concurrent writers never overwrite each other. Status changes go through
  * one Lua script that checks the allowed `from` statuses and writes atomically: five simultaneous
  * approve clicks on any number of processes still produce exactly one decision.
+ *
+ * Writes that come before an act the bot must not repeat (creating a request, a decision, claiming a
+ * chunk before HBR is called, marking a reply before it is posted) are confirmed durable with the
+ * write guard (redis/write-guard.ts): in a Sentinel failover they either survive or are refused.
  */
-import type { Redis } from 'ioredis';
+
 import type { PreflightResult } from '../domain/preflight.js';
 import {
   type BotMessageKind,
@@ -23,6 +27,8 @@ import {
   TRANSITIONS,
   withTasks,
 } from '../domain/request.js';
+import type { RedisConnection } from '../redis/connections.js';
+import { UnconfirmedWriteError, type WriteGuard } from '../redis/write-guard.js';
 
 /**
  * Status names earlier versions wrote, read as today's: a request an older process left half-way
@@ -71,11 +77,66 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 `;
 
+// KEYS[1] = request hash; ARGV[1] = chunk index, ARGV[2] = claim token, ARGV[3] = now (ms).
+// Claims a chunk for one call to HBR, set-if-absent in the same step that checks it still needs one:
+// two runs of one submit job (a lost lock, a stalled job) can never both claim it. A claim is
+// "<at> <token>" (an older version wrote "<at>"); the run holding the token gets 'claimed' again.
+const CLAIM_CHUNK_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
+if redis.call('HEXISTS', KEYS[1], 'submission:' .. ARGV[1]) == 1 then return {'recorded'} end
+local status = redis.call('HGET', KEYS[1], 'status')
+if (status ~= 'submitting' and status ~= 'installing') or redis.call('HEXISTS', KEYS[1], 'failure') == 1 then
+  return {'stopped'}
+end
+local field = 'inflight:' .. ARGV[1]
+local claim = redis.call('HGET', KEYS[1], field)
+if claim then
+  local at, token = string.match(claim, '^(%d+) ?(.*)$')
+  if token == ARGV[2] then return {'claimed'} end
+  return {'taken', at or '0'}
+end
+redis.call('HSET', KEYS[1], field, ARGV[3] .. ' ' .. ARGV[2])
+return {'claimed'}
+`;
+
+// KEYS[1] = request hash; ARGV[1] = field, ARGV[2] = claim token: removed only if the claim is that token's.
+const RELEASE_CLAIM_SCRIPT = `
+local claim = redis.call('HGET', KEYS[1], ARGV[1])
+if claim and string.match(claim, ' (.*)$') == ARGV[2] then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  return 1
+end
+return 0
+`;
+
+/** What claiming a chunk found (see claimChunk). */
+export type ChunkClaim =
+  | { outcome: 'claimed' }
+  /** Claimed, but the claim could not be confirmed durable (a failover under way): claim again later with the same token. */
+  | { outcome: 'unconfirmed' }
+  /** Its answer is recorded: nothing to do. */
+  | { outcome: 'recorded' }
+  /** The request stopped submitting (moved on, failed, or a failure was recorded): call nothing. */
+  | { outcome: 'stopped' }
+  | { outcome: 'missing' }
+  /** Another run claimed it at `at` and has recorded no answer yet: it is asking HBR, or died doing so. */
+  | { outcome: 'taken'; at: number };
+
+/** No failover to guard against (one node, a test): every write counts at once. */
+const UNGUARDED: Pick<WriteGuard, 'confirm'> = { confirm: async () => true };
+
 export class RequestStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
+    private readonly guard: Pick<WriteGuard, 'confirm'> = UNGUARDED,
   ) {}
+
+  /** Throws UnconfirmedWriteError unless this connection's writes so far would survive a failover. */
+  private async confirm(what: string): Promise<void> {
+    if (!(await this.guard.confirm(this.redis)))
+      throw new UnconfirmedWriteError(`Redis could not confirm ${what} (a failover under way?); try again`);
+  }
 
   private key(id: string): string {
     return `${this.prefix}:request:${id}`;
@@ -127,6 +188,7 @@ export class RequestStore {
       .zadd(this.openKey, request.createdAt, request.id)
       .exec();
     if (created?.[0]?.[1] !== 1) throw new Error(`request ${request.id} already exists`);
+    await this.confirm('the new request');
   }
 
   async get(id: string): Promise<HbrRequest | null> {
@@ -158,8 +220,11 @@ export class RequestStore {
     return outcome === 'ok' ? { ok: true, request } : { ok: false, reason: 'conflict', request };
   }
 
-  decide(id: string, decision: Decision): Promise<TransitionResult> {
-    return this.transition(id, decision.outcome, { decision: JSON.stringify(decision) });
+  /** The decision, confirmed durable when it was made (it may enqueue the submission and show on the message). */
+  async decide(id: string, decision: Decision): Promise<TransitionResult> {
+    const decided = await this.transition(id, decision.outcome, { decision: JSON.stringify(decision) });
+    if (decided.ok) await this.confirm('the decision');
+    return decided;
   }
 
   fail(id: string, failure: RequestFailure, at: number): Promise<TransitionResult> {
@@ -175,20 +240,38 @@ export class RequestStore {
   }
 
   /**
-   * Written just before a chunk goes to HBR and removed once HBR answered (or refused): a chunk
-   * marked but not recorded means a process died while HBR was being asked, so nobody knows whether
-   * HBR took it.
+   * Claims chunk `index` for one call to HBR, atomically: only when the request is still submitting,
+   * the chunk has no recorded answer and nobody claimed it (or `token`, this run, did). The claim stays
+   * once HBR answered (the answer is recorded next to it) and is released when HBR refused: a chunk
+   * claimed but not recorded means a run is asking HBR, or died doing so, and nobody knows whether HBR
+   * took it.
    */
-  async markChunkInFlight(id: string, index: number, at: number): Promise<void> {
-    await this.redis.hset(this.key(id), `inflight:${index}`, String(at));
+  async claimChunk(id: string, index: number, token: string, at: number): Promise<ChunkClaim> {
+    const [outcome, claimedAt] = (await this.redis.eval(
+      CLAIM_CHUNK_SCRIPT,
+      1,
+      this.key(id),
+      String(index),
+      token,
+      String(Math.floor(at)),
+    )) as [string, string | undefined];
+    switch (outcome) {
+      case 'claimed':
+        return (await this.guard.confirm(this.redis)) ? { outcome } : { outcome: 'unconfirmed' };
+      case 'recorded':
+      case 'stopped':
+      case 'missing':
+        return { outcome };
+      case 'taken':
+        return { outcome, at: Number(claimedAt ?? 0) };
+      default:
+        throw new Error(`unexpected chunk claim answer ${String(outcome)}`);
+    }
   }
 
-  async chunkInFlight(id: string, index: number): Promise<boolean> {
-    return (await this.redis.hexists(this.key(id), `inflight:${index}`)) === 1;
-  }
-
-  async clearChunkInFlight(id: string, index: number): Promise<void> {
-    await this.redis.hdel(this.key(id), `inflight:${index}`);
+  /** Releases this run's claim (HBR refused the chunk, so a later run may ask again); another run's stays. */
+  async releaseChunk(id: string, index: number, token: string): Promise<void> {
+    await this.redis.eval(RELEASE_CLAIM_SCRIPT, 1, this.key(id), `inflight:${index}`, token);
   }
 
   /** Like recordSubmission, but never replaces an answer another run recorded meanwhile. */
@@ -228,7 +311,9 @@ export class RequestStore {
    * an earlier attempt may have reached Slack unrecorded. Returns whether an earlier attempt had begun.
    */
   async markPosting(id: string, kind: BotMessageKind, at: number): Promise<boolean> {
-    return (await this.redis.hsetnx(this.key(id), `posting:${kind}`, String(at))) === 0;
+    const began = (await this.redis.hsetnx(this.key(id), `posting:${kind}`, String(at))) === 0;
+    if (!began) await this.confirm(`the mark before posting the ${kind} message`);
+    return began;
   }
 
   async postingStarted(id: string, kind: BotMessageKind): Promise<boolean> {

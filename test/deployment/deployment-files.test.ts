@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { CONFIG_VARIABLES } from '../../src/config.js';
+import { CONFIG_VARIABLES, loadConfig } from '../../src/config.js';
 
 const root = process.cwd();
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -100,10 +100,14 @@ describe('docker-compose.yml', () => {
     volumes: Record<string, unknown>;
   };
 
+  const redis = compose.services.redis ?? {};
+  const command = (redis.command as string[]).join(' ');
+  /** `${REDIS_PASSWORD:?message}`: compose refuses to start without the variable, saying the message. */
+  const requiredPassword = /\$\{REDIS_PASSWORD:\?([^}]+)\}/;
+
   it('runs Redis with append-only persistence on a named volume, with a health check', () => {
-    const redis = compose.services.redis ?? {};
     expect(String(redis.image)).toMatch(/^redis:7/);
-    expect((redis.command as string[]).join(' ')).toMatch(/--appendonly yes/);
+    expect(command).toMatch(/--appendonly yes/);
     const volumes = redis.volumes as string[];
     expect(volumes.some((v) => v.endsWith(':/data'))).toBe(true);
     const volumeName = volumes[0]?.split(':')[0] ?? '';
@@ -111,13 +115,32 @@ describe('docker-compose.yml', () => {
     expect((redis.healthcheck as { test: string[] }).test.join(' ')).toContain('redis-cli ping');
   });
 
-  it('runs the bot from .env, on Redis in the compose network, after Redis is healthy', () => {
+  it('runs Redis that never evicts keys, behind a password .env must give, which the health check uses', () => {
+    expect(command).toMatch(/--maxmemory-policy noeviction/);
+    const args = redis.command as string[];
+    const password = args[args.indexOf('--requirepass') + 1] ?? '';
+    const message = requiredPassword.exec(password)?.[1] ?? '';
+    expect(message).toMatch(/set REDIS_PASSWORD in \.env/);
+    expect((redis.environment as Record<string, string>).REDISCLI_AUTH).toMatch(requiredPassword);
+  });
+
+  it('runs the bot from .env, on Redis in the compose network with the password, after Redis is healthy', () => {
     const bot = compose.services['hbr-bot'] ?? {};
     expect(bot.build).toBe('.');
     expect(bot.env_file).toBe('.env');
-    expect((bot.environment as Record<string, string>).REDIS_URL).toBe('redis://redis:6379');
+    const url = (bot.environment as Record<string, string>).REDIS_URL ?? '';
+    expect(url).toMatch(/^redis:\/\/:\$\{REDIS_PASSWORD:\?[^}]+\}@redis:6379$/);
     expect(bot.ports).toEqual(['3000:3000']);
     expect((bot.depends_on as Record<string, { condition: string }>).redis?.condition).toBe('service_healthy');
+    // What the bot then reads: REDIS_URL with the password, and REDIS_PASSWORD itself from .env. They agree.
+    const config = loadConfig({
+      SLACK_BOT_TOKEN: 'xoxb-compose',
+      SLACK_SIGNING_SECRET: 'compose',
+      HBR_APPROVERS: 'U0COMPOSE',
+      REDIS_PASSWORD: '0123abcd',
+      REDIS_URL: url.replace(requiredPassword, '0123abcd'),
+    });
+    expect(config.redis).toEqual({ mode: 'single', url: 'redis://redis:6379', username: null, password: '0123abcd' });
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * Kill -9 at the worst moments: 20 requests (124 instances, 24 HBR calls) in flight while the bot
- * process is killed six times, each time at a point anchored on what the stand-ins see:
+ * process is killed six times — on the suite's single Redis, and again (18 requests) on a 3-master
+ * Redis Cluster of the test's own, with the hash-tagged key prefix a Cluster requires — each time at a point anchored on what the stand-ins see:
  *
  *   1. before install        the n-th request message turning "Approved by" (decisions recorded,
  *                            submit jobs queued, other clicks acknowledged but not yet decided);
@@ -21,7 +22,6 @@
  * one final reply — also the one Slack accepted in the moment before a kill, whose answer the dead
  * process never recorded: the next process finds it in the thread instead of posting it again.
  */
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { currentContent, type PostedMessage } from '../../sandbox/slack-api-server.js';
 import { instanceOutcomes } from '../../src/domain/outcome.js';
@@ -29,6 +29,8 @@ import { RequestStore } from '../../src/store/requests.js';
 import { instanceIdsFor, REQUESTER } from '../support/bot-harness.js';
 import type { BotProcess } from '../support/bot-process.js';
 import { type ProcessWorld, requestIdOf, startProcessWorld } from '../support/process-world.js';
+import { clusterRedis, singleRedis, type TestRedis } from '../support/redis-target.js';
+import { startRedisCluster } from '../support/redis-topologies.js';
 import { type SlackFaultProxy, startSlackFaultProxy } from '../support/slack-fault-proxy.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -58,20 +60,49 @@ interface KillPoint {
 
 let world: ProcessWorld | undefined;
 let proxy: SlackFaultProxy | undefined;
+let stopRedis: (() => Promise<void>) | undefined;
 afterEach(async () => {
   await world?.close();
   await proxy?.close();
+  await stopRedis?.();
   world = undefined;
   proxy = undefined;
+  stopRedis = undefined;
 });
+
+interface Topology {
+  label: string;
+  /** How many requests: every fifth one has 23 instances (two HBR calls), the others 2. */
+  requests: number;
+  /** Approvals per kill point (they add up to `requests`; at least 3, the highest n a point waits for). */
+  groups: number[];
+  start(): Promise<TestRedis>;
+}
+
+const TOPOLOGIES: Topology[] = [
+  { label: 'a single Redis', requests: 20, groups: [4, 3, 3, 3, 4, 3], start: async () => singleRedis() },
+  {
+    label: 'a Redis Cluster',
+    requests: 18,
+    groups: [3, 3, 3, 3, 3, 3],
+    async start() {
+      const cluster = await startRedisCluster();
+      stopRedis = () => cluster.destroy();
+      return clusterRedis(cluster);
+    },
+  },
+];
 
 const isFinalReply = (m: PostedMessage) => m.threadTs !== null && m.text.includes(`<@${REQUESTER}>`);
 
-describe('kill -9 at random points of 20 in-flight requests', () => {
-  it('every request ends once, with one final reply, and no install is repeated', { timeout: 150_000 }, async () => {
+describe.each(TOPOLOGIES)('kill -9 at random points of in-flight requests, on $label', (topology) => {
+  it(`every one of ${topology.requests} requests ends once, with one final reply, and no install is repeated`, {
+    timeout: 150_000,
+  }, async () => {
     const pick = seeded(SEED);
     let finalPostsSent = 0;
     world = await startProcessWorld({
+      redis: await topology.start(),
       hbr: { pollsToComplete: 3 },
       env: { HBR_POLL_FIRST_DELAY_MS: '700', HBR_POLL_INTERVAL_MS: '400' },
       slackApiUrl: async (standIn) => {
@@ -148,19 +179,25 @@ describe('kill -9 at random points of 20 in-flight requests', () => {
       return w.spawn({}, ENTRY);
     };
 
-    // Twenty requests: every fifth one has 23 instances (two HBR calls), the others 2.
+    // Every fifth request has 23 instances (two HBR calls), the others 2.
     current = await spawn();
-    const sizes = Array.from({ length: 20 }, (_, i) => (i % 5 === 0 ? 23 : 2));
-    const allIds = instanceIdsFor(124, 'k');
+    const sizes = Array.from({ length: topology.requests }, (_, i) => (i % 5 === 0 ? 23 : 2));
+    const allIds = instanceIdsFor(
+      sizes.reduce((sum, size) => sum + size, 0),
+      'k',
+    );
     let offset = 0;
     for (const size of sizes) {
       expect((await w.command(current, allIds.slice(offset, offset + size).join(' '))).status).toBe(200);
       offset += size;
     }
-    const messages = await waitFor(() => (w.requestMessages().length === 20 ? w.requestMessages() : undefined), {
-      message: '20 request messages',
-      timeoutMs: 10_000,
-    });
+    const messages = await waitFor(
+      () => (w.requestMessages().length === topology.requests ? w.requestMessages() : undefined),
+      {
+        message: `${topology.requests} request messages`,
+        timeoutMs: 10_000,
+      },
+    );
 
     // Approvals come in groups, one before each kill point, so each point has work left.
     const approvable = new Set<PostedMessage>();
@@ -168,7 +205,7 @@ describe('kill -9 at random points of 20 in-flight requests', () => {
       const pending = [...approvable].filter((m) => JSON.stringify(currentContent(m).blocks).includes('hbr_approve'));
       await Promise.all(pending.map((m) => w.click(target, 'approve', m).catch(() => undefined)));
     };
-    const groups = [4, 3, 3, 3, 4, 3];
+    const { groups } = topology;
     let approved = 0;
     for (const [stage, point] of killPoints.entries()) {
       if (current.child.exitCode !== null || current.child.signalCode !== null) current = await spawn();
@@ -198,7 +235,7 @@ describe('kill -9 at random points of 20 in-flight requests', () => {
       intervalMs: 100,
     }).catch(async (error: unknown) => {
       // Say where each request without a final reply is stuck, so a failing seed can be understood.
-      const redis = new Redis(w.redisUrl);
+      const redis = w.connect();
       for (const message of messages.filter((m) => w.finalReplies(m).length === 0)) {
         const id = requestIdOf(message);
         const fields = await redis.hgetall(`${w.prefix}:request:${id}`);
@@ -244,7 +281,7 @@ describe('kill -9 at random points of 20 in-flight requests', () => {
     }
     for (const [id, times] of acceptedTimes) if (times > 1) problems.push(`${id}: accepted by HBR ${times} times`);
 
-    const redis = new Redis(w.redisUrl);
+    const redis = w.connect();
     try {
       const store = new RequestStore(redis, w.prefix);
       for (const message of messages) {
@@ -264,7 +301,7 @@ describe('kill -9 at random points of 20 in-flight requests', () => {
     }
     const adopted = w.slack.callsOf('conversations.replies').length;
     console.log(
-      `crash test: ${log()}; instances reported unknown: ${unknown}; threads searched for an unrecorded reply: ${adopted}`,
+      `crash test on ${topology.label}: ${log()}; instances reported unknown: ${unknown}; threads searched for an unrecorded reply: ${adopted}`,
     );
     expect(problems, log()).toEqual([]);
     expect(kills).toHaveLength(killPoints.length);

@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { APPROVER, REQUESTER } from '../support/bot-harness.js';
 import { type ProcessWorld, startProcessWorld } from '../support/process-world.js';
 import { type OwnRedis, startOwnRedis } from '../support/redis-server.js';
+import { singleRedis } from '../support/redis-target.js';
 import { waitFor } from '../support/wait-for.js';
 
 const OUTAGE_MS = 20_000;
@@ -32,7 +33,7 @@ describe('Redis outages', () => {
   }, async () => {
     redis = await startOwnRedis();
     world = await startProcessWorld({
-      redisUrl: redis.url,
+      redis: singleRedis(redis.url),
       hbr: { pollsToComplete: 4 },
       env: { HBR_POLL_FIRST_DELAY_MS: '500', HBR_POLL_INTERVAL_MS: '1000', HBR_TASK_TIMEOUT_MS: '120000' },
     });

@@ -55,7 +55,7 @@ describe('sandbox mode', () => {
     });
     expect(bot.poll).toEqual({ firstDelayMs: 3000, intervalMs: 3000, taskTimeoutMs: 60_000 });
     expect(bot.queuePrefix).toBe('hbr-sandbox');
-    expect(bot.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(bot.redis).toEqual({ mode: 'single', url: 'redis://127.0.0.1:6379', username: null, password: null });
     expect(bot.logLevel).toBe('warn');
     expect(ignored).toEqual([]);
   });
@@ -80,7 +80,11 @@ describe('sandbox mode', () => {
     expect(bot.slack.botToken).toBe('xoxb-sandbox');
     expect(bot.access.approvers).toEqual(SUPPLIED.approvers);
     expect(bot.access.allowedChannels).toEqual([]);
-    expect(bot).toMatchObject({ redisUrl: 'redis://cache:6380/1', queuePrefix: 'prod-sandbox', logLevel: 'debug' });
+    expect(bot).toMatchObject({
+      redis: { mode: 'single', url: 'redis://cache:6380/1' },
+      queuePrefix: 'prod-sandbox',
+      logLevel: 'debug',
+    });
     expect(bot.hbr.defaultRegion).toBe('cn-shanghai');
     expect(bot.poll).toEqual({ firstDelayMs: 3000, intervalMs: 5000, taskTimeoutMs: 60_000 });
     expect(ignored).toEqual(['SLACK_BOT_TOKEN', 'HBR_APPROVERS', 'HBR_ALLOWED_CHANNELS']);

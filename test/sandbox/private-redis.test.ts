@@ -51,7 +51,8 @@ describe('the sandbox without a Redis service', () => {
       logger: quiet,
       defaultRedisUrl: NO_REDIS,
     });
-    const url = sandbox.config.bot.redisUrl;
+    const target = sandbox.config.bot.redis;
+    const url = target.mode === 'single' ? target.url : '';
     try {
       expect(sandbox.banner).toContain(`Redis at ${url}, a redis-server of its own, stopped with it`);
       expect(url).not.toBe(NO_REDIS);

@@ -4,7 +4,6 @@
  * timings, and drives it as Slack would.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { type EcsStandIn, type EcsStandInOptions, startEcsStandIn } from '../../sandbox/ecs-api-server.js';
 import { type HbrStandIn, type HbrStandInOptions, startHbrStandIn } from '../../sandbox/hbr-api-server.js';
 import {
@@ -27,8 +26,12 @@ import type { EnvelopeType, SocketModeStandIn } from '../../sandbox/socket-mode-
 import { type BotOptions, type RunningBot, startHbrBot } from '../../src/bot.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import type { RedisConnection } from '../../src/redis/connections.js';
 import { APPROVE_ACTION, REJECT_ACTION } from '../../src/slack/messages/action-ids.js';
+import { connectTo, deleteKeysUnder, singleRedis, type TestRedis } from './redis-target.js';
 import { waitFor } from './wait-for.js';
+
+export { REDIS_URL } from './redis-target.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const BOT_TOKEN = 'xoxb-test-bot-token';
@@ -40,7 +43,6 @@ export const APPROVER = 'UAPPROVER01';
 export const SECOND_APPROVER = 'UAPPROVER02';
 export const STRANGER = 'USTRANGER01';
 export const CHANNEL = 'COPSCHAN001';
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** `count` distinct instance IDs of the usual 20 characters, `tag` keeping one test's apart from another's. */
 export function instanceIdsFor(count: number, tag: string): string[] {
@@ -48,6 +50,8 @@ export function instanceIdsFor(count: number, tag: string): string[] {
 }
 
 export interface HarnessOptions {
+  /** Which Redis the bot runs on (default: the suite's single node). */
+  redis?: TestRedis;
   /** Environment variables on top of the harness defaults (HBR_APPROVERS, poll timings, …). */
   env?: Record<string, string>;
   hbr?: Omit<HbrStandInOptions, 'accessKeyId' | 'accessKeySecret'>;
@@ -75,8 +79,10 @@ export interface Harness {
   ecs: EcsStandIn;
   config: Config;
   bot: RunningBot;
-  /** Redis for assertions on the bot's keys. */
-  redis: Redis;
+  /** Redis for assertions on the bot's keys (a Cluster connection on a Cluster). */
+  redis: RedisConnection;
+  /** The bot's key prefix (with a hash tag on a Cluster). */
+  prefix: string;
   /** Every log line the bot wrote (JSON, level debug and up), oldest first. */
   logs: string[];
   /** HTTP mode's Slack endpoint. */
@@ -157,7 +163,8 @@ async function deliverOverSocket(
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const logs: string[] = [];
   const logger = capturingLogger(logs);
-  const prefix = `hbrtest-${randomBytes(5).toString('hex')}`;
+  const target = options.redis ?? singleRedis();
+  const prefix = target.prefix(`hbrtest-${randomBytes(5).toString('hex')}`);
   const socketMode = options.socketMode === true;
   const slack = await startSlackStandIn({
     botToken: BOT_TOKEN,
@@ -180,7 +187,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(socketMode ? { SLACK_APP_TOKEN: APP_TOKEN } : { SLACK_SIGNING_SECRET: SIGNING_SECRET }),
     SLACK_API_URL: options.slackApiUrl === undefined ? slack.apiUrl : await options.slackApiUrl(slack),
     PORT: '0',
-    REDIS_URL,
+    ...target.env,
     HBR_QUEUE_PREFIX: prefix,
     HBR_ENDPOINT: hbr.url,
     ECS_ENDPOINT: ecs.url,
@@ -194,13 +201,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger,
     hbr: { retry: { retries: 3, minTimeoutMs: 10, maxTimeoutMs: 50 }, ...options.hbrTimeouts },
     slackRetry: { retries: 2, minTimeout: 10, maxTimeout: 50 },
-    jobs: { lockDurationMs: 2000, stalledIntervalMs: 500, retryBackoffMs: 50, ...options.jobs },
+    jobs: { lockDurationMs: 2000, stalledIntervalMs: 500, retryBackoffMs: 50, claimStaleMs: 1000, ...options.jobs },
   };
   let bot = await startHbrBot(config, botOptions).catch(async (error: unknown) => {
     await Promise.all([slack.close(), hbr.close(), ecs.close()]);
     throw error;
   });
-  const redis = new Redis(REDIS_URL);
+  const redis = connectTo(target);
   const send = (extra?: Partial<SendOptions>): SendOptions => ({ signingSecret: SIGNING_SECRET, ...extra });
   const socket = slack.socketMode;
   const slashCommand = (fields: SlashCommandFields, extra?: Partial<SendOptions>) =>
@@ -221,6 +228,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return bot;
     },
     redis,
+    prefix,
     logs,
     get eventsUrl() {
       return `${bot.url}/slack/events`;
@@ -291,8 +299,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const refusedResponses = slack.responseUrlPosts.filter(
         (p) => p.response.error === 'invalid_blocks' || p.response.error === 'invalid_payload',
       );
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length > 0) await redis.del(...keys);
+      await deleteKeysUnder(redis, prefix);
       await redis.quit();
       await Promise.all([slack.close(), hbr.close(), ecs.close()]);
       if (refused.length > 0 || refusedResponses.length > 0) {

@@ -5,12 +5,13 @@
  * line of every process is scanned for the world's (real-looking) secrets.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { type HbrStandIn, type HbrStandInOptions, startHbrStandIn } from '../../sandbox/hbr-api-server.js';
 import { type PostedMessage, type SlackStandIn, startSlackStandIn } from '../../sandbox/slack-api-server.js';
 import { type BotResponse, sendBlockAction, sendSlashCommand } from '../../sandbox/slack-requests.js';
-import { APPROVER, CHANNEL, leakedSecrets, REDIS_URL, REQUESTER, SECOND_APPROVER } from './bot-harness.js';
+import type { RedisConnection } from '../../src/redis/connections.js';
+import { APPROVER, CHANNEL, leakedSecrets, REQUESTER, SECOND_APPROVER } from './bot-harness.js';
 import { type BotProcess, spawnBot } from './bot-process.js';
+import { connectTo, deleteKeysUnder, singleRedis, type TestRedis } from './redis-target.js';
 
 const SECRETS = {
   botToken: `xoxb-${'5'.repeat(12)}-${'8'.repeat(13)}-Hk3vQ9mWc2LpR7sTn4YbZ1aF`,
@@ -23,7 +24,9 @@ export interface ProcessWorld {
   slack: SlackStandIn;
   hbr: HbrStandIn;
   prefix: string;
-  redisUrl: string;
+  redis: TestRedis;
+  /** A new connection to the world's Redis, for assertions (the caller disconnects it). */
+  connect(): RedisConnection;
   /** Every bot process started so far, running or not. */
   bots: BotProcess[];
   /** `entry`: see spawnBot (default src/main.ts). */
@@ -47,7 +50,8 @@ export async function startProcessWorld(
   options: {
     hbr?: Omit<HbrStandInOptions, 'accessKeyId' | 'accessKeySecret'>;
     env?: Record<string, string>;
-    redisUrl?: string;
+    /** Which Redis the bots run on (default: the suite's single node). */
+    redis?: TestRedis;
     /** The Slack Web API URL the bots get, e.g. a proxy in front of the stand-in. */
     slackApiUrl?: (standIn: SlackStandIn) => string | Promise<string>;
   } = {},
@@ -58,14 +62,14 @@ export async function startProcessWorld(
     accessKeySecret: SECRETS.accessKeySecret,
     ...options.hbr,
   });
-  const prefix = `hbrhard-${randomBytes(5).toString('hex')}`;
-  const redisUrl = options.redisUrl ?? REDIS_URL;
+  const redis = options.redis ?? singleRedis();
+  const prefix = redis.prefix(`hbrhard-${randomBytes(5).toString('hex')}`);
   const env: Record<string, string> = {
     SLACK_BOT_TOKEN: SECRETS.botToken,
     SLACK_SIGNING_SECRET: SECRETS.signingSecret,
     SLACK_API_URL: options.slackApiUrl === undefined ? slack.apiUrl : await options.slackApiUrl(slack),
     PORT: '0',
-    REDIS_URL: redisUrl,
+    ...redis.env,
     HBR_QUEUE_PREFIX: prefix,
     HBR_ENDPOINT: hbr.url,
     HBR_APPROVERS: `${APPROVER},${SECOND_APPROVER}`,
@@ -87,7 +91,8 @@ export async function startProcessWorld(
     slack,
     hbr,
     prefix,
-    redisUrl,
+    redis,
+    connect: () => connectTo(redis),
     bots,
     async spawn(extraEnv = {}, entry) {
       const bot = await spawnBot({ ...env, ...extraEnv }, 20_000, entry);
@@ -121,10 +126,12 @@ export async function startProcessWorld(
       slack.threadReplies(message.channel, message.ts).filter((r) => r.text.includes(`<@${REQUESTER}>`)),
     async close() {
       await Promise.all(bots.map((bot) => bot.stop('SIGKILL')));
-      const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-      const keys = await redis.keys(`${prefix}:*`).catch(() => []);
-      if (keys.length > 0) await redis.del(...keys);
-      redis.disconnect();
+      const connection = connectTo(redis);
+      await Promise.race([
+        deleteKeysUnder(connection, prefix).catch(() => undefined),
+        new Promise((resolve) => setTimeout(resolve, 5000)),
+      ]);
+      connection.disconnect();
       await Promise.all([slack.close(), hbr.close()]);
       const leaks = leakedSecrets([SECRETS.botToken, SECRETS.signingSecret, SECRETS.accessKeySecret], {
         'process logs': bots.flatMap((bot) => bot.lines).join('\n'),

@@ -169,11 +169,23 @@ async function primaryAt(sentinelPort: number, name: string): Promise<HostPort> 
   return { host: answer[0], port: Number(answer[1]) };
 }
 
+export interface SentinelSetOptions {
+  /** What the sentinels monitor the primary as (default `hbrprimary`). */
+  name?: string;
+  /**
+   * `min-replicas-to-write` of the data nodes (default 0, Redis' own): with 1, a primary that lost its
+   * replica (promoted in a failover) refuses writes at once instead of accepting writes that the
+   * failover then throws away, as docs/deployment.md advises.
+   */
+  minReplicasToWrite?: number;
+}
+
 /**
  * A primary, a replica of it, and three sentinels (quorum 2) that notice a failure within a second.
  * Resolves once every sentinel knows the replica and the other two sentinels, so a failover can run.
  */
-export async function startRedisSentinelSet(name = 'hbrprimary'): Promise<RedisSentinelSet> {
+export async function startRedisSentinelSet(options: SentinelSetOptions = {}): Promise<RedisSentinelSet> {
+  const name = options.name ?? 'hbrprimary';
   const dir = mkdtempSync(join(tmpdir(), 'hbr-sentinel-'));
   const [primaryPort, replicaPort, ...sentinelPorts] = await freeNodePorts(5);
   const children: ChildProcess[] = [];
@@ -190,6 +202,13 @@ export async function startRedisSentinelSet(name = 'hbrprimary'): Promise<RedisS
     'no',
     '--dbfilename',
     `dump-${port}.rdb`,
+    // A replica in sync at once, not after the 5 s a diskless full sync waits for more replicas by default.
+    '--repl-diskless-sync-delay',
+    '0',
+    '--min-replicas-to-write',
+    String(options.minReplicasToWrite ?? 0),
+    '--min-replicas-max-lag',
+    '10',
   ];
   try {
     children.push(await startServer(dataArgs(primaryPort!), primaryPort!));

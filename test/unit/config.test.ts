@@ -21,7 +21,7 @@ describe('configuration', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig(VALID);
     expect(config.slack).toMatchObject({ apiUrl: 'https://slack.com/api/', port: 3000, appToken: null });
-    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(config.redis).toEqual({ mode: 'single', url: 'redis://127.0.0.1:6379', username: null, password: null });
     expect(config.queuePrefix).toBe('hbr');
     expect(config.hbr).toEqual({ defaultRegion: 'cn-hangzhou', endpoint: null });
     expect(config.access).toEqual({
@@ -138,5 +138,146 @@ describe('configuration', () => {
     for (const value of [VALID.SLACK_BOT_TOKEN, VALID.SLACK_SIGNING_SECRET, 'SECRET4', 'SECRET5'])
       expect(view).not.toContain(value);
     expect(view).toContain('(set)');
+  });
+});
+
+describe('the Redis topology', () => {
+  it('reads one node from REDIS_URL, its credentials kept apart from the URL, completed by REDIS_USERNAME/REDIS_PASSWORD', () => {
+    expect(loadConfig({ ...VALID, REDIS_URL: 'rediss://bot:s%40cret@cache:6380/2' }).redis).toEqual({
+      mode: 'single',
+      url: 'rediss://cache:6380/2',
+      username: 'bot',
+      password: 's@cret',
+    });
+    expect(
+      loadConfig({ ...VALID, REDIS_URL: 'redis://cache:6379', REDIS_USERNAME: 'bot', REDIS_PASSWORD: 'pw' }).redis,
+    ).toEqual({ mode: 'single', url: 'redis://cache:6379', username: 'bot', password: 'pw' });
+    // docker-compose passes REDIS_PASSWORD from .env and puts the same one in REDIS_URL.
+    expect(loadConfig({ ...VALID, REDIS_URL: 'redis://:pw@redis:6379', REDIS_PASSWORD: 'pw' }).redis).toMatchObject({
+      password: 'pw',
+    });
+    expect(loadConfig({ ...VALID, REDIS_PASSWORD: 'pw' }).redis).toEqual({
+      mode: 'single',
+      url: 'redis://127.0.0.1:6379',
+      username: null,
+      password: 'pw',
+    });
+  });
+
+  it('reads a Sentinel set and a Cluster, with the data nodes’ credentials and TLS', () => {
+    expect(
+      loadConfig({
+        ...VALID,
+        REDIS_SENTINELS: 's1:26379, s2:26379,[::1]:26380',
+        REDIS_SENTINEL_NAME: 'mymaster',
+        REDIS_SENTINEL_PASSWORD: 'spw',
+        REDIS_PASSWORD: 'pw',
+        REDIS_TLS: 'true',
+      }).redis,
+    ).toEqual({
+      mode: 'sentinel',
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: 's2', port: 26379 },
+        { host: '::1', port: 26380 },
+      ],
+      name: 'mymaster',
+      sentinelPassword: 'spw',
+      username: null,
+      password: 'pw',
+      tls: true,
+    });
+    const cluster = loadConfig({
+      ...VALID,
+      REDIS_CLUSTER_NODES: '10.0.0.1:7000,10.0.0.2:7000',
+      REDIS_USERNAME: 'hbr',
+      HBR_QUEUE_PREFIX: '{hbr}',
+    });
+    expect(cluster.redis).toEqual({
+      mode: 'cluster',
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: '10.0.0.2', port: 7000 },
+      ],
+      username: 'hbr',
+      password: null,
+      tls: false,
+    });
+    expect(cluster.queuePrefix).toBe('{hbr}');
+  });
+
+  it('accepts a hash tag in HBR_QUEUE_PREFIX in every mode, and nothing else new', () => {
+    for (const prefix of ['{hbr}', 'prod{hbr}', '{hbr}-sandbox', 'a.b_c-d'])
+      expect(loadConfig({ ...VALID, HBR_QUEUE_PREFIX: prefix }).queuePrefix).toBe(prefix);
+    for (const prefix of ['{}', '{a}{b}', 'hbr}', '{hbr', 'a b', 'x:y', `{${'a'.repeat(64)}}`])
+      expect(problemsOf({ ...VALID, HBR_QUEUE_PREFIX: prefix }), prefix).toEqual([
+        expect.stringMatching(/^HBR_QUEUE_PREFIX: .*hash tag/),
+      ]);
+  });
+
+  it('refuses a Cluster without a hash tag in the prefix, saying why', () => {
+    const problems = problemsOf({ ...VALID, REDIS_CLUSTER_NODES: '127.0.0.1:7000', HBR_QUEUE_PREFIX: 'prod' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^HBR_QUEUE_PREFIX: .*REDIS_CLUSTER_NODES.*HBR_QUEUE_PREFIX=\{prod\}.*one slot/);
+    expect(problemsOf({ ...VALID, REDIS_CLUSTER_NODES: '127.0.0.1:7000' })[0]).toContain('HBR_QUEUE_PREFIX={hbr}');
+  });
+
+  it('refuses conflicting and incomplete combinations in one message naming the variables', () => {
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [
+        { REDIS_URL: 'redis://a:6379', REDIS_SENTINELS: 's:26379', REDIS_SENTINEL_NAME: 'm' },
+        /^REDIS_URL, REDIS_SENTINELS: /,
+      ],
+      [
+        { REDIS_URL: 'redis://a:6379', REDIS_CLUSTER_NODES: 'c:7000', HBR_QUEUE_PREFIX: '{h}' },
+        /^REDIS_URL, REDIS_CLUSTER_NODES: /,
+      ],
+      [
+        {
+          REDIS_SENTINELS: 's:26379',
+          REDIS_SENTINEL_NAME: 'm',
+          REDIS_CLUSTER_NODES: 'c:7000',
+          HBR_QUEUE_PREFIX: '{h}',
+        },
+        /^REDIS_SENTINELS, REDIS_CLUSTER_NODES: /,
+      ],
+      [{ REDIS_SENTINELS: 's:26379' }, /^REDIS_SENTINEL_NAME: required with REDIS_SENTINELS/],
+      [{ REDIS_SENTINEL_NAME: 'm' }, /^REDIS_SENTINEL_NAME: applies only with REDIS_SENTINELS/],
+      [{ REDIS_SENTINEL_PASSWORD: 'x' }, /^REDIS_SENTINEL_PASSWORD: applies only with REDIS_SENTINELS/],
+      [{ REDIS_URL: 'redis://:a@r:6379', REDIS_PASSWORD: 'b' }, /^REDIS_PASSWORD, REDIS_URL: .*differ/],
+      [{ REDIS_URL: 'redis://u1@r:6379', REDIS_USERNAME: 'u2' }, /^REDIS_USERNAME, REDIS_URL: .*differ/],
+      [{ REDIS_URL: 'redis://r:6379', REDIS_TLS: 'true' }, /^REDIS_TLS, REDIS_URL: .*rediss:\/\//],
+      [{ REDIS_TLS: 'true' }, /^REDIS_TLS: /],
+      [{ REDIS_SENTINELS: 's1,s2:x', REDIS_SENTINEL_NAME: 'm' }, /^REDIS_SENTINELS: .*host:port.*"s1", "s2:x"/],
+      [{ REDIS_CLUSTER_NODES: 'c:70000', HBR_QUEUE_PREFIX: '{h}' }, /^REDIS_CLUSTER_NODES: .*"c:70000"/],
+      [{ REDIS_URL: 'redis://' }, /^REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/],
+      [{ REDIS_TLS: 'yes' }, /^REDIS_TLS: must be true or false/],
+    ];
+    for (const [env, expected] of cases) {
+      const problems = problemsOf({ ...VALID, ...env });
+      expect(problems, JSON.stringify(env)).toHaveLength(1);
+      expect(problems[0], JSON.stringify(env)).toMatch(expected);
+    }
+    // Every problem at once, field errors beside the combination's.
+    const problems = problemsOf({ ...VALID, PORT: 'x', REDIS_URL: 'redis://a:1', REDIS_CLUSTER_NODES: 'c:1' });
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['PORT']);
+  });
+
+  it('never shows a Redis password in the logged configuration', () => {
+    const views = [
+      { REDIS_URL: 'redis://u:SECRET1@r:6379' },
+      { REDIS_PASSWORD: 'SECRET1' },
+      {
+        REDIS_SENTINELS: 's:26379',
+        REDIS_SENTINEL_NAME: 'm',
+        REDIS_SENTINEL_PASSWORD: 'SECRET2',
+        REDIS_PASSWORD: 'SECRET1',
+      },
+      { REDIS_CLUSTER_NODES: 'c:7000', HBR_QUEUE_PREFIX: '{h}', REDIS_PASSWORD: 'SECRET1' },
+    ].map((env) => JSON.stringify(redactedConfig(loadConfig({ ...VALID, ...env }))));
+    for (const view of views) {
+      expect(view).not.toMatch(/SECRET\d/);
+      expect(view).toContain('"password":"(set)"');
+    }
   });
 });

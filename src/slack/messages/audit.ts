@@ -16,6 +16,8 @@ function describe(record: AuditRecord): string {
         : `${mentionUser(record.actor)} ${record.outcome} ${id}`;
     case 'request.submitted':
       return `HBR accepted ${id}: ${plural(record.taskIds.length, 'task')}${record.refused > 0 ? `, ${record.refused} refused at once` : ''} · RequestId ${record.hbrRequestIds.map((r) => code(r, 60)).join(', ') || '—'}`;
+    case 'request.refused':
+      return `${id} was not sent to HBR: ${record.actor === null ? 'its record holds no approval' : `its record says ${mentionUser(record.actor)} approved it, ${record.reason === 'self_approval' ? 'who requested it' : 'who is not an approver'}`}`;
     case 'request.finished':
       return `${id} ended ${record.status}: ${escapeMrkdwn(record.summary)}${record.failureCode === null ? '' : ` (${code(record.failureCode, 60)})`}`;
   }

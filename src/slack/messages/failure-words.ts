@@ -4,6 +4,7 @@
  * slack/web-api-errors.ts); the jobs store these sentences on a request through the composition root.
  */
 import type { AlibabaApiError } from '../../alibaba/errors.js';
+import type { ApprovalRefusal } from '../../domain/request.js';
 import { instanceErrorSentence } from './hbr-sentences.js';
 
 /** The sentence for a failed HBR or ECS call. Never contains secrets: errors carry none. */
@@ -144,4 +145,20 @@ const SLACK_ERROR_SENTENCES: Record<string, string> = {
 export function explainSlackError(code: string | null): string {
   if (code === null) return 'Slack could not be reached';
   return SLACK_ERROR_SENTENCES[code] ?? `Slack answered \`${code}\``;
+}
+
+/**
+ * Why a submit job refused the approval in a request's record: nothing was sent to HBR. Stored as the
+ * request's failure, which is shown escaped, so the user is named by ID, not mentioned.
+ */
+export function explainApprovalRefusal(refusal: ApprovalRefusal): string {
+  const nothingSent = 'nothing was sent to HBR; request again and have an approver approve it';
+  switch (refusal.reason) {
+    case 'no_approval':
+      return `the request's record holds no approval, so hbr-bot did not act on it — ${nothingSent}`;
+    case 'not_approver':
+      return `the request's record says user ${refusal.by} approved it, who is not in HBR_APPROVERS — ${nothingSent}`;
+    case 'self_approval':
+      return `the request's record says its requester (user ${refusal.by}) approved it, and self-approval is off — ${nothingSent}`;
+  }
 }

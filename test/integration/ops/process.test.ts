@@ -1,15 +1,17 @@
 /**
  * The bot as a real process: graceful SIGTERM mid-poll with the job resumed by the next process,
- * two processes sharing one Redis, and no secret in any log line or Slack message.
+ * two processes sharing one Redis (a single node, and a 3-master Redis Cluster of the test's own),
+ * and no secret in any log line or Slack message.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type HbrStandIn, type HbrStandInOptions, startHbrStandIn } from '../../../sandbox/hbr-api-server.js';
 import { type PostedMessage, type SlackStandIn, startSlackStandIn } from '../../../sandbox/slack-api-server.js';
 import { sendBlockAction, sendSlashCommand } from '../../../sandbox/slack-requests.js';
-import { APPROVER, CHANNEL, REDIS_URL, REQUESTER, SECOND_APPROVER } from '../../support/bot-harness.js';
+import { APPROVER, CHANNEL, REQUESTER, SECOND_APPROVER } from '../../support/bot-harness.js';
 import { type BotProcess, spawnBot } from '../../support/bot-process.js';
+import { clusterRedis, connectTo, deleteKeysUnder, singleRedis, type TestRedis } from '../../support/redis-target.js';
+import { type RedisClusterSet, startRedisCluster } from '../../support/redis-topologies.js';
 import { waitFor } from '../../support/wait-for.js';
 
 // Real-looking secrets: none of them may ever show up in a log line or a Slack message.
@@ -23,22 +25,26 @@ interface World {
   slack: SlackStandIn;
   hbr: HbrStandIn;
   prefix: string;
+  redis: TestRedis;
   bots: BotProcess[];
   env: Record<string, string>;
 }
 
 let world: World | undefined;
 
-async function startWorld(hbrOptions: Omit<HbrStandInOptions, 'accessKeyId' | 'accessKeySecret'> = {}): Promise<World> {
+async function startWorld(
+  hbrOptions: Omit<HbrStandInOptions, 'accessKeyId' | 'accessKeySecret'> = {},
+  redis: TestRedis = singleRedis(),
+): Promise<World> {
   const slack = await startSlackStandIn({ botToken: BOT_TOKEN });
   const hbr = await startHbrStandIn({ accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET, ...hbrOptions });
-  const prefix = `hbrproc-${randomBytes(5).toString('hex')}`;
+  const prefix = redis.prefix(`hbrproc-${randomBytes(5).toString('hex')}`);
   const env = {
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: slack.apiUrl,
     PORT: '0',
-    REDIS_URL,
+    ...redis.env,
     HBR_QUEUE_PREFIX: prefix,
     HBR_ENDPOINT: hbr.url,
     HBR_APPROVERS: `${APPROVER},${SECOND_APPROVER}`,
@@ -52,7 +58,7 @@ async function startWorld(hbrOptions: Omit<HbrStandInOptions, 'accessKeyId' | 'a
     ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true',
     LOG_LEVEL: 'debug',
   };
-  return { slack, hbr, prefix, bots: [], env };
+  return { slack, hbr, prefix, redis, bots: [], env };
 }
 
 async function spawn(w: World): Promise<BotProcess> {
@@ -64,9 +70,8 @@ async function spawn(w: World): Promise<BotProcess> {
 afterEach(async () => {
   if (world === undefined) return;
   await Promise.all(world.bots.map((bot) => bot.stop('SIGKILL')));
-  const redis = new Redis(REDIS_URL);
-  const keys = await redis.keys(`${world.prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
+  const redis = connectTo(world.redis);
+  await deleteKeysUnder(redis, world.prefix);
   await redis.quit();
   await Promise.all([world.slack.close(), world.hbr.close()]);
   world = undefined;
@@ -120,6 +125,25 @@ function finalReplies(w: World, message: PostedMessage): PostedMessage[] {
   return w.slack.threadReplies(message.channel, message.ts).filter((r) => r.text.includes(`<@${REQUESTER}>`));
 }
 
+/** Two processes on one Redis, six requests each approved on both at once. */
+async function twoProcesses(redis: TestRedis): Promise<void> {
+  world = await startWorld({ pollsToComplete: 3 }, redis);
+  const w = world;
+  const [a, b] = [await spawn(w), await spawn(w)];
+  const messages: PostedMessage[] = [];
+  for (let i = 0; i < 6; i += 1)
+    messages.push(await request(w, i % 2 === 0 ? a! : b!, `i-bp1scalescalescale${String(i).padStart(2, '0')}`));
+  // Every request is approved on both processes at once.
+  await Promise.all(messages.flatMap((m) => [approve(w, a!, m, APPROVER), approve(w, b!, m, SECOND_APPROVER)]));
+  for (const message of messages) {
+    await waitFor(() => finalReplies(w, message)[0], { message: 'final reply', timeoutMs: 15_000 });
+  }
+  expect(w.hbr.callsOf('InstallBackupClients')).toHaveLength(6);
+  for (const message of messages) expect(finalReplies(w, message)).toHaveLength(1);
+  // Polls of one task never overlap: a task completes after 3 polls, so 3 per task in all.
+  expect(w.hbr.callsOf('DescribeTask')).toHaveLength(6 * 3);
+}
+
 describe('the bot as a process', () => {
   it('on SIGTERM mid-poll exits 0, and the next process resumes the poll and reports once', async () => {
     world = await startWorld({ pollsToComplete: 4 });
@@ -144,21 +168,7 @@ describe('the bot as a process', () => {
   });
 
   it('two processes on one Redis handle each request, install and poll once', async () => {
-    world = await startWorld({ pollsToComplete: 3 });
-    const w = world;
-    const [a, b] = [await spawn(w), await spawn(w)];
-    const messages: PostedMessage[] = [];
-    for (let i = 0; i < 6; i += 1)
-      messages.push(await request(w, i % 2 === 0 ? a! : b!, `i-bp1scalescalescale${String(i).padStart(2, '0')}`));
-    // Every request is approved on both processes at once.
-    await Promise.all(messages.flatMap((m) => [approve(w, a!, m, APPROVER), approve(w, b!, m, SECOND_APPROVER)]));
-    for (const message of messages) {
-      await waitFor(() => finalReplies(w, message)[0], { message: 'final reply', timeoutMs: 15_000 });
-    }
-    expect(w.hbr.callsOf('InstallBackupClients')).toHaveLength(6);
-    for (const message of messages) expect(finalReplies(w, message)).toHaveLength(1);
-    // Polls of one task never overlap: a task completes after 3 polls, so 3 per task in all.
-    expect(w.hbr.callsOf('DescribeTask')).toHaveLength(6 * 3);
+    await twoProcesses(singleRedis());
   });
 
   it('never writes a secret to a log line or a Slack message, errors included', async () => {
@@ -211,5 +221,19 @@ describe('the bot as a process', () => {
     // The bad input above is quoted back, so the scan really looked at user-facing text.
     expect(slackText).toContain('i-bad');
     expect(bot.lines.length).toBeGreaterThan(10);
+  });
+});
+
+describe('the bot as a process on a 3-master Redis Cluster', () => {
+  let cluster: RedisClusterSet | undefined;
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.destroy();
+  });
+
+  it('two processes handle each request, install and poll once', async () => {
+    await twoProcesses(clusterRedis(cluster!));
   });
 });

@@ -9,7 +9,7 @@ import type { ListenerActivity } from '../../../src/slack/listeners/deps.js';
 
 /** One report about a request, with its status when reported. */
 export interface RequestReport {
-  kind: 'requestCreated' | 'decided' | 'submitted' | 'finished';
+  kind: 'requestCreated' | 'decided' | 'submitted' | 'refused' | 'finished';
   requestId: string;
   status: HbrRequest['status'];
   /** The chunk, for `submitted`. */
@@ -40,6 +40,10 @@ export class FakeActivityRecorder implements RequestActivity, ListenerActivity {
 
   async submitted(request: HbrRequest, submission: Submission): Promise<void> {
     this.reports.push({ kind: 'submitted', requestId: request.id, status: request.status, chunk: submission.index });
+  }
+
+  async refused(request: HbrRequest): Promise<void> {
+    this.reports.push({ kind: 'refused', requestId: request.id, status: request.status });
   }
 
   async finished(request: HbrRequest): Promise<void> {

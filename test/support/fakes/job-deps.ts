@@ -46,6 +46,13 @@ export function fakeJobWorld() {
     messages,
     activity,
     explainFailure,
+    approvals: {
+      isApprover: async () => true,
+      allowSelfApproval: false,
+      explainRefusal: (refusal) => `refused: ${refusal.reason}`,
+    },
+    // A claim held by a run that died is taken as stale at once: these tests have one run at a time.
+    claimStaleMs: 0,
     firstPollDelayMs: POLL_TIMINGS.firstPollDelayMs,
     intervalMs: POLL_TIMINGS.intervalMs,
     taskTimeoutMs: POLL_TIMINGS.taskTimeoutMs,

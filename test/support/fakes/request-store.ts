@@ -17,7 +17,7 @@ import {
   TRANSITIONS,
   withTasks,
 } from '../../../src/domain/request.js';
-import type { RequestStore, TransitionResult } from '../../../src/store/requests.js';
+import type { ChunkClaim, RequestStore, TransitionResult } from '../../../src/store/requests.js';
 import { CallRecorder } from './call-recorder.js';
 
 type FakedMethod =
@@ -29,9 +29,8 @@ type FakedMethod =
   | 'setMessage'
   | 'recordSubmission'
   | 'recordSubmissionIfAbsent'
-  | 'markChunkInFlight'
-  | 'chunkInFlight'
-  | 'clearChunkInFlight'
+  | 'claimChunk'
+  | 'releaseChunk'
   | 'recordTasks'
   | 'recordClientCheck'
   | 'recordFailure'
@@ -60,7 +59,8 @@ export class FakeRequestStore implements Pick<RequestStore, FakedMethod> {
   readonly recorder = new CallRecorder<FakedMethod>();
   private readonly records = new Map<string, HbrRequest>();
   /** `<request id>:<chunk index>` of the chunks marked in flight. */
-  private readonly inFlight = new Set<string>();
+  /** Chunk claims by `<request id>:<chunk>`: which run claimed it, when. */
+  private readonly claims = new Map<string, { token: string; at: number }>();
   /** Per request, its HBR tasks still polled (the tracked-tasks gauge). */
   readonly trackedTasks = new Map<string, number>();
   /** Ended requests waiting for their final reply. */
@@ -83,13 +83,13 @@ export class FakeRequestStore implements Pick<RequestStore, FakedMethod> {
     return structuredClone(request);
   }
 
-  /** Marks a chunk in flight as a process that died while asking HBR would have left it; no call recorded. */
+  /** Claims a chunk as a process that died while asking HBR would have left it (long ago); no call recorded. */
   putChunkInFlight(id: string, index: number): void {
-    this.inFlight.add(`${id}:${index}`);
+    this.claims.set(`${id}:${index}`, { token: 'a run that died', at: 0 });
   }
 
   isChunkInFlight(id: string, index: number): boolean {
-    return this.inFlight.has(`${id}:${index}`);
+    return this.claims.has(`${id}:${index}`);
   }
 
   private update(id: string, change: (request: HbrRequest) => HbrRequest): void {
@@ -158,19 +158,22 @@ export class FakeRequestStore implements Pick<RequestStore, FakedMethod> {
     }));
   }
 
-  async markChunkInFlight(id: string, index: number): Promise<void> {
-    this.recorder.enter('markChunkInFlight');
-    this.inFlight.add(`${id}:${index}`);
+  /** The store's claim rules (store/requests.ts CLAIM_CHUNK_SCRIPT), without the atomicity only Redis gives. */
+  async claimChunk(id: string, index: number, token: string, at: number): Promise<ChunkClaim> {
+    this.recorder.enter('claimChunk');
+    const request = this.records.get(id);
+    if (request === undefined) return { outcome: 'missing' };
+    if (request.submissions.some((submission) => submission.index === index)) return { outcome: 'recorded' };
+    if (request.status !== 'submitting' || request.failure !== null) return { outcome: 'stopped' };
+    const claim = this.claims.get(`${id}:${index}`);
+    if (claim !== undefined && claim.token !== token) return { outcome: 'taken', at: claim.at };
+    this.claims.set(`${id}:${index}`, { token, at });
+    return { outcome: 'claimed' };
   }
 
-  async chunkInFlight(id: string, index: number): Promise<boolean> {
-    this.recorder.enter('chunkInFlight');
-    return this.inFlight.has(`${id}:${index}`);
-  }
-
-  async clearChunkInFlight(id: string, index: number): Promise<void> {
-    this.recorder.enter('clearChunkInFlight');
-    this.inFlight.delete(`${id}:${index}`);
+  async releaseChunk(id: string, index: number, token: string): Promise<void> {
+    this.recorder.enter('releaseChunk');
+    if (this.claims.get(`${id}:${index}`)?.token === token) this.claims.delete(`${id}:${index}`);
   }
 
   async recordTasks(id: string, tasks: readonly TaskProgress[]): Promise<void> {

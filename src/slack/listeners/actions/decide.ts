@@ -81,7 +81,15 @@ async function decide(deps: ListenerDeps, { body, action, respond }: ButtonArgs,
   // Past its TTL a request is expired even if the expiry job has not run yet (workers down).
   const expired = deps.now() >= request.expiresAt;
   const outcome = expired ? 'expired' : verdict === 'approve' ? 'approved' : 'rejected';
-  const decided = await deps.store.decide(request.id, { outcome, by: expired ? null : userId, at: deps.now() });
+  let decided: Awaited<ReturnType<ListenerDeps['store']['decide']>>;
+  try {
+    decided = await deps.store.decide(request.id, { outcome, by: expired ? null : userId, at: deps.now() });
+  } catch (error) {
+    // Redis down, or the decision not confirmed durable (a failover under way): the click may be repeated.
+    log.error({ err: error }, 'request store unavailable for the decision');
+    await respond(ephemeral(temporarilyUnavailableMessage()));
+    return;
+  }
   if (!decided.ok) {
     log.info({ status: decided.reason === 'conflict' ? decided.request.status : 'missing' }, 'lost the decision race');
     const decision = decided.reason === 'conflict' ? decided.request.decision : null;

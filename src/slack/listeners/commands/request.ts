@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { type HbrRequest, newRequest } from '../../../domain/request.js';
+import { UnconfirmedWriteError } from '../../../redis/write-guard.js';
 import { somethingWentWrongMessage, temporarilyUnavailableMessage } from '../../messages/error-replies.js';
 import { explainSlackError } from '../../messages/failure-words.js';
 import { operationWords } from '../../messages/operation-words.js';
@@ -63,6 +64,15 @@ async function createAndPost(
   try {
     message = await deps.publisher.postRequest(request);
   } catch (error) {
+    if (error instanceof UnconfirmedWriteError) {
+      // Redis could not confirm the mark that comes before the post (a failover under way): nothing posted.
+      rlog.error({ err: error }, 'request store unavailable before posting');
+      await deps.store
+        .fail(request.id, { code: 'RedisUnavailable', explanation: error.message, hbrRequestId: null }, deps.now())
+        .catch(() => undefined);
+      await respond(ephemeral(temporarilyUnavailableMessage()));
+      return 'unavailable';
+    }
     if (!isSlackApiError(error)) {
       // Not Slack's answer but a fault of ours: end the request and let the caller report it.
       await deps.store.fail(

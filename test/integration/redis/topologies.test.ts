@@ -1,7 +1,7 @@
 /** The test's own Cluster and Sentinel set start, answer as they should, fail over, and stop. */
 import { Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { startRedisCluster, startRedisSentinelSet } from '../support/redis-topologies.js';
+import { startRedisCluster, startRedisSentinelSet } from '../../support/redis-topologies.js';
 
 describe('test Redis topologies', () => {
   it('a 3-master Cluster serves keys on every node and is removed by destroy()', async () => {
