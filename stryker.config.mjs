@@ -8,8 +8,24 @@ const config = {
   vitest: { configFile: 'vitest.mutation.config.ts' },
   checkers: ['typescript'],
   tsconfigFile: 'tsconfig.json',
-  mutate: ['src/domain/**/*.ts'],
+  // The core (issue #23): rules, jobs, the store, the request guard, the decision listener, the
+  // publisher's post-once logic and the HBR client's retry/outcome classification.
+  mutate: [
+    'src/domain/**/*.ts',
+    'src/jobs/**/*.ts',
+    'src/store/**/*.ts',
+    'src/slack/request-guard.ts',
+    'src/slack/delivery-ledger.ts',
+    'src/slack/listeners/actions/decide.ts',
+    'src/slack/request-publisher.ts',
+    'src/hbr/client.ts',
+    'src/alibaba/errors.ts',
+    'src/alibaba/rpc-client.ts',
+  ],
   coverageAnalysis: 'perTest',
+  // Module-level constants run every test per mutant: 9 % of the mutants for 63 % of the time. They are
+  // left out of the score (reported as ignored); the tests pin the tables that matter directly.
+  ignoreStatic: true,
   incremental: true,
   incrementalFile: 'reports/stryker-incremental.json',
   reporters: ['clear-text', 'progress', 'html', 'json'],
