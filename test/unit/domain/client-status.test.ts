@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type BackupClientState, compareVersions } from '../../../src/domain/client-status.js';
+import { type BackupClientState, clientStates, compareVersions } from '../../../src/domain/client-status.js';
 import { formatDuration, timeAgo } from '../../../src/slack/messages/durations.js';
 import { CLIENT_STATUS_SENTENCES } from '../../../src/slack/messages/hbr-sentences.js';
 import {
@@ -132,5 +132,50 @@ describe('clientStatuses', () => {
       { health: 'problem', words: 'stopped', count: 2 },
       { health: 'no_client', words: 'no backup client', count: 1 },
     ]);
+  });
+});
+
+describe('compareVersions', () => {
+  it.each([
+    [' V2.1 ', '2.1', 0],
+    ['1.2', '1', 1],
+    ['1', '1.0.0', 0],
+    ['2.13.9', '2.14', -1],
+    ['1.v2', '1.2', null],
+    ['2.x1', '2.1', null],
+    ['abc', '1', null],
+    ['1', '', null],
+  ] as const)('%j against %j is %j', (a, b, expected) => {
+    const result = compareVersions(a, b);
+    expect(result === null ? null : Math.sign(result)).toBe(expected);
+  });
+});
+
+describe('clientStates', () => {
+  it('gives an instance without a client no status, no versions and no heartbeat', () => {
+    expect(clientStates(['i-aaaaaaaa1'], [])).toEqual([
+      {
+        instanceId: 'i-aaaaaaaa1',
+        health: 'no_client',
+        status: '',
+        version: '',
+        latestVersion: '',
+        outdated: false,
+        lastHeartBeatTime: null,
+      },
+    ]);
+  });
+
+  it('among installed clients keeps the latest heard from, the first listed on a tie', () => {
+    const latestFirst = [
+      client('i-aaaaaaaa1', { status: 'ACTIVATED', lastHeartBeatTime: NOW }),
+      client('i-aaaaaaaa1', { status: 'STOPPED', lastHeartBeatTime: NOW - MINUTE }),
+    ];
+    const tie = [
+      client('i-aaaaaaaa1', { status: 'ACTIVATED', lastHeartBeatTime: NOW }),
+      client('i-aaaaaaaa1', { status: 'STOPPED', lastHeartBeatTime: NOW }),
+    ];
+    expect(clientStates(['i-aaaaaaaa1'], latestFirst)[0]?.status).toBe('ACTIVATED');
+    expect(clientStates(['i-aaaaaaaa1'], tie)[0]?.status).toBe('ACTIVATED');
   });
 });

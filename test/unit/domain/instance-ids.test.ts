@@ -74,7 +74,8 @@ describe('INSTANCE_ID_PATTERN and chunk', () => {
         20,
       ).map((c) => c.length),
     ).toEqual([20, 20, 1]);
-    expect(() => chunk([1], 0)).toThrow(RangeError);
+    expect(chunk([1, 2], 1)).toEqual([[1], [2]]);
+    expect(() => chunk([1], 0)).toThrow('chunk size must be a whole number of at least 1, got 0');
     expect(() => chunk([1], -1)).toThrow(RangeError);
     expect(() => chunk([1], Number.NaN)).toThrow(RangeError);
   });

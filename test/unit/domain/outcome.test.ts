@@ -482,3 +482,57 @@ describe('allTasksEnded', () => {
     },
   );
 });
+
+describe('instanceOutcomes: what they carry without an answer from HBR', () => {
+  const one = (status: HbrRequest['status']) => submit(withStatus(pendingRequest(1), status));
+  const kindsAndCodes = (request: HbrRequest) => instanceOutcomes(request).map((o) => [o.kind, o.code, o.reason.type]);
+  const withoutTask = (request: HbrRequest): HbrRequest => ({
+    ...request,
+    submissions: request.submissions.map((s) => ({ ...s, taskId: null })),
+  });
+
+  it('has no code while waiting, in progress, or ended without a result', () => {
+    expect(kindsAndCodes(pendingRequest(1))).toEqual([['waiting', '', 'waiting']]);
+    expect(kindsAndCodes(withStatus(pendingRequest(1), 'failed'))).toEqual([['not_submitted', '', 'not_sent']]);
+    expect(kindsAndCodes(withoutTask(one('polling')))).toEqual([['in_progress', '', 'no_task']]);
+    expect(kindsAndCodes(withoutTask(one('finished')))).toEqual([['failed', '', 'no_task']]);
+    expect(kindsAndCodes(one('polling'))).toEqual([['in_progress', '', 'task_not_polled']]);
+    expect(kindsAndCodes(one('finished'))).toEqual([['failed', '', 'task_not_polled']]);
+    expect(kindsAndCodes(poll(one('polling'), 'running', () => null))).toEqual([['in_progress', '', 'task_running']]);
+    expect(kindsAndCodes(poll(one('finished'), 'completed', () => null))[0]?.slice(1)).toEqual(['', 'no_result']);
+  });
+
+  it('takes the last result when a task lists an instance twice', () => {
+    const request = poll(one('finished'), 'completed', () => ({ clientStatus: 'INSTALL_FAILED', errorCode: 'E' }));
+    const [task] = request.tasks;
+    const [first] = task?.results ?? [];
+    if (task === undefined || first === undefined) throw new Error('fixture has no result');
+    const twice = { ...request, tasks: [{ ...task, results: [first, { ...first, clientStatus: 'ACTIVATED' }] }] };
+    expect(instanceOutcomes(twice)[0]?.kind).toBe('succeeded');
+  });
+
+  it('judges an instance by the first submission that names it, or that HBR answered for', () => {
+    const base = poll(one('finished'), 'completed', () => ({ clientStatus: 'ACTIVATED' }));
+    const [submission] = base.submissions;
+    if (submission === undefined) throw new Error('fixture has no submission');
+    const resubmitted = { ...submission, index: 1, taskId: 't-never-polled' };
+    expect(instanceOutcomes({ ...base, submissions: [submission, resubmitted] })[0]?.kind).toBe('succeeded');
+    const answeredOnly = { ...submission, instanceIds: [] };
+    expect(instanceOutcomes({ ...base, submissions: [answeredOnly, resubmitted] })[0]?.kind).toBe('succeeded');
+  });
+});
+
+describe('uncertainInstanceIds', () => {
+  it('names only instances HBR refused with an unknown-submission code', () => {
+    const [, refused, uncertain] = instanceIds(3);
+    const request = submit(withStatus(pendingRequest(3), 'finished'), {
+      [refused ?? '']: 'InvalidInstance',
+      [uncertain ?? '']: SUBMISSION_UNANSWERED,
+    });
+    expect(uncertainInstanceIds(request)).toEqual([uncertain]);
+  });
+});
+
+it('allTasksEnded looks at the task of each submission, not another one', () => {
+  expect(allTasksEnded(poll(submit(withStatus(pendingRequest(1), 'polling')), 'completed', () => null))).toBe(true);
+});

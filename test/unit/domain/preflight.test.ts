@@ -237,3 +237,19 @@ describe('the request message with pre-flight details', () => {
     expect(shown + Number(omitted?.[1] ?? 0)).toBe(200);
   });
 });
+
+it('combineFacts gives an instance ECS did not return blank facts and no Cloud Assistant state', () => {
+  expect(combineFacts(['i-missing01'], [], [])).toEqual([
+    {
+      instanceId: 'i-missing01',
+      found: false,
+      instanceName: '',
+      status: '',
+      osType: '',
+      osName: '',
+      instanceType: '',
+      tags: [],
+      cloudAssistant: null,
+    },
+  ]);
+});
