@@ -222,7 +222,7 @@ async function buildShared(config: Config, options: BotOptions): Promise<Shared>
     new RequestPublisher({
       client: slackClient,
       store,
-      approvers: config.access.approvers,
+      approval: config.access,
       approvalChannel: config.access.approvalChannel,
       progressEdits,
       logger,

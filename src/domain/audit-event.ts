@@ -1,4 +1,6 @@
 import type { Operation } from './operation.js';
+import type { InstanceOutcomeKind } from './outcome.js';
+import type { Decision } from './request.js';
 
 /** What the audit trail records: who asked for what, who decided, what HBR was asked, what came of it. */
 
@@ -17,7 +19,7 @@ export type AuditEvent =
       requestId: string;
       operation: Operation;
       actor: string | null;
-      outcome: 'approved' | 'rejected' | 'expired';
+      outcome: Decision['outcome'];
     }
   | {
       type: 'request.submitted';
@@ -41,9 +43,10 @@ export type AuditEvent =
       requestId: string;
       operation: Operation;
       status: string;
+      /** The request's headline, as its messages show it. */
       summary: string;
-      succeeded: number;
-      failed: number;
+      /** How many instances came to each kind of outcome (kinds with none left out): they add up to the request's instances. */
+      outcomes: Partial<Record<InstanceOutcomeKind, number>>;
       failureCode: string | null;
       hbrRequestIds: string[];
     };

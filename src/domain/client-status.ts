@@ -28,6 +28,8 @@ const KNOWN: ReadonlySet<string> = new Set<string>(KNOWN_CLIENT_STATUSES);
 export interface BackupClientState {
   clientId: string;
   instanceId: string;
+  /** The instance's name as HBR lists it; '' when it gave none. */
+  instanceName: string;
   /** Raw Status, e.g. ACTIVATED. */
   status: string;
   clientVersion: string;
@@ -53,6 +55,8 @@ export const CLIENT_HEALTH_ORDER: readonly ClientHealth[] = [
 /** One instance's backup client as the status command reports it. */
 export interface InstanceClientState {
   instanceId: string;
+  /** As HBR lists it; '' when unknown (always for an instance without a client). */
+  instanceName: string;
   health: ClientHealth;
   /** Raw Status; '' when the instance has no client. */
   status: string;
@@ -108,6 +112,7 @@ function stateOf(instanceId: string, client: BackupClientState | undefined): Ins
   if (client === undefined) {
     return {
       instanceId,
+      instanceName: '',
       health: 'no_client',
       status: '',
       version: '',
@@ -118,6 +123,7 @@ function stateOf(instanceId: string, client: BackupClientState | undefined): Ins
   }
   return {
     instanceId,
+    instanceName: client.instanceName,
     health: healthOf(client.status),
     status: client.status,
     version: client.clientVersion,

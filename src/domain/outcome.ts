@@ -209,43 +209,35 @@ export function instanceOutcomes(request: HbrRequest): InstanceOutcome[] {
 // ---------------------------------------------------------------------------------------------
 // Summaries
 
+/** How many instances came to one kind of outcome. */
+export interface OutcomeCount {
+  kind: InstanceOutcomeKind;
+  count: number;
+}
+
+/**
+ * A request's outcomes counted once, for every headline, breakdown and audit line: each instance is
+ * in exactly one kind, so the counts always add up to `total`.
+ */
 export interface OutcomeSummary {
   total: number;
   succeeded: number;
-  /** failed + refused + timed_out + unknown + not_submitted */
-  failed: number;
-  /** Of `failed`: instances HBR may or may not have taken (never asked twice), to be checked. */
-  uncertain: number;
   /** waiting + in_progress */
   inProgress: number;
   byKind: Record<InstanceOutcomeKind, number>;
-}
-
-/** An outcome code naming an unknown submission, alone or followed by the client status HBR showed. */
-function isUncertainCode(code: string): boolean {
-  // Stryker disable next-line StringLiteral: split always yields a first element; `?? ''` only satisfies the type checker
-  return isUnknownSubmissionCode(code.split(' ')[0] ?? '');
+  /** The kinds with at least one instance, in OUTCOME_KINDS order. */
+  tally: OutcomeCount[];
 }
 
 export function summarize(outcomes: readonly InstanceOutcome[]): OutcomeSummary {
-  const byKind: Record<InstanceOutcomeKind, number> = {
-    waiting: 0,
-    in_progress: 0,
-    succeeded: 0,
-    failed: 0,
-    refused: 0,
-    timed_out: 0,
-    unknown: 0,
-    not_submitted: 0,
-  };
+  const byKind = Object.fromEntries(OUTCOME_KINDS.map((kind) => [kind, 0])) as Record<InstanceOutcomeKind, number>;
   for (const o of outcomes) byKind[o.kind]++;
   return {
     total: outcomes.length,
     succeeded: byKind.succeeded,
-    failed: byKind.failed + byKind.refused + byKind.timed_out + byKind.unknown + byKind.not_submitted,
-    uncertain: outcomes.filter((o) => o.kind === 'unknown' && isUncertainCode(o.code)).length,
     inProgress: byKind.waiting + byKind.in_progress,
     byKind,
+    tally: OUTCOME_KINDS.filter((kind) => byKind[kind] > 0).map((kind) => ({ kind, count: byKind[kind] })),
   };
 }
 

@@ -161,3 +161,9 @@ export function preflightCounts(instances: readonly InstanceFacts[]): PreflightC
   for (const facts of instances) counts[instanceReadiness(facts).level] += 1;
   return counts;
 }
+
+/** The instance names ECS gave the pre-flight, by instance ID; empty when it was not looked up. */
+export function preflightNames(preflight: PreflightResult | null): ReadonlyMap<string, string> {
+  if (preflight?.outcome !== 'checked') return new Map();
+  return new Map(preflight.instances.filter((i) => i.instanceName !== '').map((i) => [i.instanceId, i.instanceName]));
+}

@@ -4,8 +4,9 @@
  * Pure: no I/O. The Redis store persists these records and applies transitions atomically.
  *
  *   pending ──approve──▶ approved ──submit job──▶ submitting ──tasks submitted──▶ polling ──▶ finished
- *      │  └──reject──▶ rejected                       │                               │
- *      ├──ttl──▶ expired                              └──permanent error──▶ failed
+ *      │  ├──reject──▶ rejected                       │                               │
+ *      │  └──withdraw (the requester)──▶ withdrawn    └──permanent error──▶ failed
+ *      ├──ttl──▶ expired
  *      └──request message could not be posted──▶ failed
  */
 import type { Operation } from './operation.js';
@@ -21,17 +22,25 @@ export type RequestStatus =
   | 'pending'
   | 'approved'
   | 'rejected'
+  | 'withdrawn'
   | 'expired'
   | 'submitting'
   | 'polling'
   | 'finished'
   | 'failed';
 
-export const FINAL_STATUSES: ReadonlySet<RequestStatus> = new Set(['rejected', 'expired', 'finished', 'failed']);
+export const FINAL_STATUSES: ReadonlySet<RequestStatus> = new Set([
+  'rejected',
+  'withdrawn',
+  'expired',
+  'finished',
+  'failed',
+]);
 
 /** Who decided and when; present once a request leaves `pending` by a person or by the TTL. */
 export interface Decision {
-  outcome: 'approved' | 'rejected' | 'expired';
+  /** `withdrawn`: its requester took the request back. */
+  outcome: 'approved' | 'rejected' | 'withdrawn' | 'expired';
   /** Slack user ID, or null for an expiry. */
   by: string | null;
   at: number;
@@ -191,11 +200,12 @@ export function isFinal(status: RequestStatus): boolean {
 /** Which statuses each status may move to. The store enforces these atomically. */
 export const TRANSITIONS: Readonly<Record<RequestStatus, readonly RequestStatus[]>> = {
   // pending → failed: the request message could not be posted, so nobody can ever decide.
-  pending: ['approved', 'rejected', 'expired', 'failed'],
+  pending: ['approved', 'rejected', 'withdrawn', 'expired', 'failed'],
   approved: ['submitting', 'failed'],
   submitting: ['polling', 'finished', 'failed'],
   polling: ['finished', 'failed'],
   rejected: [],
+  withdrawn: [],
   expired: [],
   finished: [],
   failed: [],
@@ -213,18 +223,57 @@ export const APPROVAL_NOT_VALID = 'ApprovalNotValid';
 
 export type ApprovalCheck = { allowed: true } | { allowed: false; reason: 'not_approver' | 'self_approval' };
 
-/** Whether `userId` may approve or reject `request`, given whether they are an approver at all. */
-export function checkDecider(
+/**
+ * Whether `userId` may approve `request`, given whether they are an approver at all: approving
+ * one's own request is what the four-eyes rule forbids unless self-approval is allowed.
+ */
+export function checkApprover(
   request: Pick<HbrRequest, 'requesterId'>,
   userId: string,
   isApprover: boolean,
   allowSelfApproval: boolean,
-  action: 'approve' | 'reject',
 ): ApprovalCheck {
   if (!isApprover) return { allowed: false, reason: 'not_approver' };
-  // Withdrawing one's own request is harmless; approving it is what the four-eyes rule forbids.
-  if (action === 'approve' && request.requesterId === userId && !allowSelfApproval) {
-    return { allowed: false, reason: 'self_approval' };
-  }
+  if (request.requesterId === userId && !allowSelfApproval) return { allowed: false, reason: 'self_approval' };
   return { allowed: true };
+}
+
+/** The buttons of a pending request. */
+export type DecisionAction = 'approve' | 'reject' | 'withdraw';
+
+export type DecisionCheck =
+  | { allowed: true; outcome: 'approved' | 'rejected' | 'withdrawn' }
+  | { allowed: false; reason: 'not_approver' | 'self_approval' | 'not_requester' };
+
+/**
+ * What `action` by `userId` does to `request`, given whether they are an approver at all. The
+ * requester may always take their own request back: Withdraw, or Reject on it, is a withdrawal;
+ * approving is checkApprover's.
+ */
+export function checkDecision(
+  request: Pick<HbrRequest, 'requesterId'>,
+  userId: string,
+  isApprover: boolean,
+  allowSelfApproval: boolean,
+  action: DecisionAction,
+): DecisionCheck {
+  if (action !== 'approve' && request.requesterId === userId) return { allowed: true, outcome: 'withdrawn' };
+  if (action === 'withdraw') return { allowed: false, reason: 'not_requester' };
+  if (action === 'reject') {
+    return isApprover ? { allowed: true, outcome: 'rejected' } : { allowed: false, reason: 'not_approver' };
+  }
+  const approval = checkApprover(request, userId, isApprover, allowSelfApproval);
+  return approval.allowed ? { allowed: true, outcome: 'approved' } : approval;
+}
+
+/**
+ * The approvers (user and user-group IDs) who may decide this request: without self-approval, not
+ * its requester. A group stays listed: its other members may decide. Empty when nobody can.
+ */
+export function eligibleApprovers(
+  request: Pick<HbrRequest, 'requesterId'>,
+  approvers: readonly string[],
+  allowSelfApproval: boolean,
+): string[] {
+  return allowSelfApproval ? [...approvers] : approvers.filter((id) => id !== request.requesterId);
 }

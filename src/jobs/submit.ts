@@ -21,7 +21,7 @@ import { SUBMISSION_UNANSWERED, SUBMISSION_UNCERTAIN } from '../domain/outcome.j
 import {
   APPROVAL_NOT_VALID,
   type ApprovalRefusal,
-  checkDecider,
+  checkApprover,
   type HbrRequest,
   type Submission,
 } from '../domain/request.js';
@@ -144,7 +144,7 @@ export function createSubmitProcessor(deps: SubmitJobDeps) {
 async function approvalRefusal(policy: ApprovalPolicy, request: HbrRequest): Promise<ApprovalRefusal | null> {
   const by = request.decision?.outcome === 'approved' ? request.decision.by : null;
   if (by === null) return { reason: 'no_approval' };
-  const check = checkDecider(request, by, await policy.isApprover(by), policy.allowSelfApproval, 'approve');
+  const check = checkApprover(request, by, await policy.isApprover(by), policy.allowSelfApproval);
   return check.allowed ? null : { reason: check.reason, by };
 }
 

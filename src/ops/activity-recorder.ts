@@ -6,7 +6,7 @@
  */
 
 import type { Operation } from '../domain/operation.js';
-import { instanceOutcomes, OUTCOME_KINDS, type OutcomeSummary, summarize } from '../domain/outcome.js';
+import { instanceOutcomes, type OutcomeSummary, summarize } from '../domain/outcome.js';
 import type { ApprovalRefusal, HbrRequest, Submission } from '../domain/request.js';
 import type { AuditTrail } from './audit.js';
 import type { BotMetrics } from './metrics.js';
@@ -78,9 +78,8 @@ export class ActivityRecorder {
   /** Called once per request, by whoever moved it to its final status. */
   async finished(request: HbrRequest): Promise<void> {
     const summary = summarize(instanceOutcomes(request));
-    for (const kind of OUTCOME_KINDS) {
-      if (summary.byKind[kind] > 0)
-        this.metrics.instanceOutcomes.inc({ operation: request.operation, outcome: kind }, summary.byKind[kind]);
+    for (const { kind, count } of summary.tally) {
+      this.metrics.instanceOutcomes.inc({ operation: request.operation, outcome: kind }, count);
     }
     await this.audit.record({
       type: 'request.finished',
@@ -88,8 +87,7 @@ export class ActivityRecorder {
       operation: request.operation,
       status: request.status,
       summary: this.summaryLine(summary, request.operation),
-      succeeded: summary.succeeded,
-      failed: summary.failed,
+      outcomes: Object.fromEntries(summary.tally.map(({ kind, count }) => [kind, count])),
       failureCode: request.failure?.code ?? null,
       hbrRequestIds: [
         ...request.submissions.map((s) => s.hbrRequestId).filter((id) => id !== ''),

@@ -33,7 +33,9 @@ export class BotMetrics {
       'Slash commands by command and outcome (posted, help, invalid, refused, …)',
       ['command', 'outcome'],
     );
-    this.decisions = counter('hbr_bot_decisions_total', 'Request decisions: approved, rejected, expired', ['outcome']);
+    this.decisions = counter('hbr_bot_decisions_total', 'Request decisions: approved, rejected, withdrawn, expired', [
+      'outcome',
+    ]);
     this.hbrCalls = counter(
       'hbr_bot_hbr_calls_total',
       'HBR OpenAPI calls by action and result code ("200" for success)',

@@ -18,7 +18,7 @@ import type { RequestStore } from '../store/requests.js';
 import type { EditBudget } from './edit-budget.js';
 import type { SlackMessage } from './messages/blocks.js';
 import { progressMessage } from './messages/progress.js';
-import { requestMessage } from './messages/request.js';
+import { type ApprovalRules, requestMessage } from './messages/request.js';
 import { finalResultMessage } from './messages/result.js';
 import { responseUrlFailure, slackErrorCode } from './web-api-errors.js';
 
@@ -43,7 +43,8 @@ interface MessagePage {
 export interface PublisherDeps {
   client: webApi.WebClient;
   store: RequestStore;
-  approvers: string[];
+  /** Who may approve: the request message names them. */
+  approval: ApprovalRules;
   /** HBR_APPROVAL_CHANNEL: where every request message goes; null: the channel of the command. */
   approvalChannel: string | null;
   /** Workspace-wide budget the polls' progress edits draw from. */
@@ -55,7 +56,7 @@ export interface PublisherDeps {
 export class RequestPublisher implements RequestMessages {
   private readonly client: webApi.WebClient;
   private readonly store: RequestStore;
-  private readonly approvers: string[];
+  private readonly approval: ApprovalRules;
   private readonly approvalChannel: string | null;
   private readonly progressEdits: EditBudget;
   private readonly logger: Logger;
@@ -64,7 +65,7 @@ export class RequestPublisher implements RequestMessages {
   constructor(deps: PublisherDeps) {
     this.client = deps.client;
     this.store = deps.store;
-    this.approvers = deps.approvers;
+    this.approval = deps.approval;
     this.approvalChannel = deps.approvalChannel;
     this.progressEdits = deps.progressEdits;
     this.logger = deps.logger;
@@ -72,7 +73,7 @@ export class RequestPublisher implements RequestMessages {
   }
 
   private render(request: HbrRequest): SlackMessage {
-    return requestMessage(request, { approvers: this.approvers });
+    return requestMessage(request, this.approval);
   }
 
   /** The channel a request message goes to. */

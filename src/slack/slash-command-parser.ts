@@ -37,11 +37,12 @@ export type ParsedCommand =
   | { kind: 'status'; instanceIds: string[]; region: string; duplicates: number }
   | { kind: 'show'; requestId: string }
   | { kind: 'audit'; count: number }
-  | { kind: 'invalid'; problems: CommandProblem[] };
+  /** `topic`: what the command asked for (a request, or a look-up that changes nothing). */
+  | { kind: 'invalid'; topic: HelpTopic; problems: CommandProblem[] };
 
 export interface CommandProblem {
-  /** The token as typed, truncated to 60 characters with …. */
-  token: string;
+  /** The token as typed, truncated to 60 characters with …; null for a problem of the whole command. */
+  token: string | null;
   /** Words an operator acts on. */
   reason: string;
 }
@@ -130,8 +131,6 @@ const LEADING_JUNK = new Set([
   '{',
   '<',
   '>',
-  '_',
-  '~',
   '「',
   '『',
   '（',
@@ -151,8 +150,6 @@ const TRAILING_JUNK = new Set([
   ')',
   '}',
   '>',
-  '_',
-  '~',
   ',',
   ':',
   ';',
@@ -162,6 +159,12 @@ const TRAILING_JUNK = new Set([
   '】',
   '。',
 ]);
+
+/**
+ * Slack's emphasis marks (*bold*, _italic_, ~struck~), stripped only as a pair around a token: a
+ * lone one is a typo (or, for *, a masked ID) and is refused, never dropped.
+ */
+const EMPHASIS_MARKS = new Set(['*', '_', '~']);
 
 /** Tokens that carry nothing: bullets, list numbers, a lone -- . */
 const FILLER = /^(?:[-–—•·*>]+|\d{1,3}[.)])$/;
@@ -187,8 +190,7 @@ function clean(raw: string): Cleaned {
       end--;
       changed = true;
     }
-    // *bold* is stripped only as a pair: a trailing run of * is how consoles mask IDs.
-    if (end - start > 1 && raw[start] === '*' && raw[end - 1] === '*') {
+    if (end - start > 1 && EMPHASIS_MARKS.has(raw[start] ?? '') && raw[start] === raw[end - 1]) {
       start++;
       end--;
       changed = true;
@@ -268,6 +270,13 @@ function tokenReason(cleaned: Cleaned): string {
   if (/^i-/i.test(value) && value.includes('*')) {
     return 'looks masked (contains *) — copy the full instance ID from the ECS console';
   }
+  // An ID with characters no ID has around or inside it: a typo, never silently cut away.
+  const start = value.indexOf('i-');
+  const strays = [...new Set((value.slice(0, start) + value.slice(start + 2)).replace(/[a-z0-9]/g, ''))];
+  if (start >= 0 && !/[a-z0-9]/.test(value.slice(0, start)) && strays.length > 0) {
+    const named = strays.map((c) => `"${echo(c, 2)}"`).join(' and ');
+    return `${named} ${strays.length === 1 ? 'is' : 'are'} not part of any instance ID — check the ID and send it again`;
+  }
   if (isHbrRegion(lower) || regionOfZone(lower)) {
     return `looks like a region — write it as --region ${regionOfZone(lower) ?? lower}`;
   }
@@ -311,7 +320,7 @@ export function parseCommand(text: string, options: ParseOptions): ParsedCommand
   const wanted: CommandName = subcommand ?? command;
   const parsed = parseInstances(rest, options);
   if (parsed.kind === 'help') return { kind: 'help', topic: wanted };
-  if (parsed.kind === 'invalid') return parsed;
+  if (parsed.kind === 'invalid') return { kind: 'invalid', topic: wanted, problems: parsed.problems };
   const { instanceIds, region, duplicates } = parsed;
   return wanted === 'status'
     ? { kind: 'status', instanceIds, region, duplicates }
@@ -349,7 +358,7 @@ function parseShow(tokens: readonly Token[]): ParsedCommand {
   }
   const [requestId] = ids;
   if (problems.length > 0 || requestId === undefined)
-    return { kind: 'invalid', problems: capProblems(dedupeProblems(problems)) };
+    return { kind: 'invalid', topic: 'show', problems: capProblems(dedupeProblems(problems)) };
   return { kind: 'show', requestId };
 }
 
@@ -368,7 +377,7 @@ function parseAudit(tokens: readonly Token[]): ParsedCommand {
     });
   }
   for (const token of extra) problems.push({ token: echo(token), reason: 'audit takes one number at most' });
-  return problems.length > 0 ? { kind: 'invalid', problems } : { kind: 'audit', count };
+  return problems.length > 0 ? { kind: 'invalid', topic: 'audit', problems } : { kind: 'audit', count };
 }
 
 type ParsedInstances =
@@ -454,10 +463,10 @@ function parseInstances(tokens: readonly Token[], options: ParseOptions): Parsed
   }
 
   if (ids.length > options.maxInstances) {
-    const firstOver = ids[Math.max(0, Math.floor(options.maxInstances))] ?? ids[ids.length - 1] ?? '';
+    // No one ID is at fault, so none is quoted.
     problems.unshift({
-      token: echo(firstOver),
-      reason: `${ids.length} instances, at most ${options.maxInstances} per request — split them over several requests`,
+      token: null,
+      reason: `${ids.length} instances given, at most ${options.maxInstances} per request — split them over several requests`,
     });
   }
 
@@ -481,6 +490,6 @@ function capProblems(problems: CommandProblem[]): CommandProblem[] {
   const more = problems.length - MAX_LISTED_PROBLEMS;
   return [
     ...problems.slice(0, MAX_LISTED_PROBLEMS),
-    { token: '…', reason: `and ${more} more problem${more === 1 ? '' : 's'}` },
+    { token: null, reason: `…and ${more} more problem${more === 1 ? '' : 's'}` },
   ];
 }

@@ -67,7 +67,7 @@ function answersFor(parsed: ParsedCommand, command: string, maxInstances: number
         helpMessage({ command, topic: parsed.topic, defaultRegion: 'cn-hangzhou', maxInstances, approvers: APPROVERS }),
       ];
     case 'invalid':
-      return [invalidCommandMessage(parsed.problems, command)];
+      return [invalidCommandMessage(parsed, command)];
     case 'request': {
       const request = newRequest({
         id: 'rabcdefghijkm',
@@ -80,14 +80,18 @@ function answersFor(parsed: ParsedCommand, command: string, maxInstances: number
         approvalTtlMs: 86_400_000,
       });
       return [
-        requestMessage(request, { approvers: APPROVERS }),
-        requestPostedMessage(request, { approvers: APPROVERS, duplicates: parsed.duplicates }),
+        requestMessage(request, { approvers: APPROVERS, allowSelfApproval: false }),
+        requestPostedMessage(request, {
+          approvers: APPROVERS,
+          allowSelfApproval: false,
+          duplicates: parsed.duplicates,
+        }),
       ];
     }
     case 'show':
       return [unknownRequestIdMessage(parsed.requestId, REQUEST_RETENTION_MS)];
     case 'audit':
-      return [auditMessage([], parsed.count)];
+      return [auditMessage([], parsed.count, '/hbr-install')];
     case 'status':
       return [];
   }
@@ -109,7 +113,7 @@ function checkParse(parsed: ParsedCommand, maxInstances: number): void {
       expect(parsed.problems.length).toBeGreaterThan(0);
       expect(parsed.problems.length).toBeLessThanOrEqual(31);
       for (const problem of parsed.problems) {
-        expect(Array.from(problem.token).length).toBeLessThanOrEqual(60);
+        expect(Array.from(problem.token ?? '').length).toBeLessThanOrEqual(60);
         expect(problem.reason.length).toBeGreaterThan(0);
       }
       break;
@@ -309,6 +313,7 @@ const requestRecord = fc
 const clientState: fc.Arbitrary<BackupClientState> = fc.record({
   clientId: hbrText,
   instanceId: fc.oneof(validInstanceId, hbrText),
+  instanceName: hbrText,
   status: hbrText,
   clientVersion: hbrText,
   maxClientVersion: hbrText,
@@ -319,17 +324,24 @@ describe('every message the bot builds, for any request and any HBR answer', () 
   it('fits Block Kit: request, progress, final reply, show, posted note', () => {
     fc.assert(
       fc.property(requestRecord, (request) => {
-        expectWithinLimits(requestMessage(request, { approvers: APPROVERS }), 'request message');
         expectWithinLimits(
-          requestMessage(request, { approvers: APPROVERS, now: request.expiresAt + 1 }),
+          requestMessage(request, { approvers: APPROVERS, allowSelfApproval: false }),
+          'request message',
+        );
+        expectWithinLimits(
+          requestMessage(request, { approvers: APPROVERS, allowSelfApproval: false, now: request.expiresAt + 1 }),
           'request message, past its TTL',
         );
         expectWithinLimits(progressMessage(request), 'progress reply');
         expectWithinLimits(finalResultMessage(request), 'final reply');
-        expectWithinLimits(requestDetailsMessage(request, { approvers: APPROVERS, now: T0 + 700_000 }), 'show');
+        expectWithinLimits(
+          requestDetailsMessage(request, { approvers: APPROVERS, allowSelfApproval: false, now: T0 + 700_000 }),
+          'show',
+        );
         expectWithinLimits(
           requestPostedMessage(request, {
             approvers: APPROVERS,
+            allowSelfApproval: false,
             permalink: 'https://x.slack.com/archives/C1/p1',
             duplicates: 3,
           }),
@@ -359,13 +371,12 @@ describe('every message the bot builds, for any request and any HBR answer', () 
             operation: 'install',
             status: 'finished',
             summary: c.status,
-            succeeded: i,
-            failed: 1,
+            outcomes: { succeeded: i, failed: 1 },
             failureCode: c.clientVersion,
             hbrRequestIds: [c.clientId],
             at: T0 + i,
           }));
-          expectWithinLimits(auditMessage(records, 100), 'audit listing');
+          expectWithinLimits(auditMessage(records, 100, '/hbr-install'), 'audit listing');
         },
       ),
       { numRuns: 150 },

@@ -55,7 +55,7 @@ const progressOf = (h: Harness, message: PostedMessage) =>
   h.threadReplies(message).find((r) => !r.text.includes(`<@${REQUESTER}>`));
 
 async function finishedOnce(h: Harness, message: PostedMessage, timeoutMs = 15_000): Promise<PostedMessage> {
-  await waitFor(() => /Installed on (all )?1/.test(h.textOf(message)) || undefined, {
+  await waitFor(() => /Installed on 1 of 1 instance/.test(h.textOf(message)) || undefined, {
     message: 'request message shows the result',
     timeoutMs,
   });
@@ -105,7 +105,7 @@ describe('Slack faults, end to end', () => {
     h.slack.failNext('chat.update', { status: 429, retryAfterSeconds: 1 });
     await finishedOnce(h, message);
     expect(h.slack.calls.filter((c) => c.method === 'chat.update' && c.status === 429)).toHaveLength(2);
-    expect(h.textOf(progressOf(h, message)!)).toMatch(/Installed on (all )?1/);
+    expect(h.textOf(progressOf(h, message)!)).toMatch(/Installed on 1 of 1 instance/);
   });
 
   it('retries 5xx answers: within the client for a few, through the job for more, and posts the final reply once', async () => {
@@ -213,7 +213,7 @@ describe('Slack faults, end to end', () => {
       message: 'the final reply, posted by the sweep',
       timeoutMs: 10_000,
     });
-    await waitFor(() => /Installed on (all )?1/.test(h.textOf(lasting.message)) || undefined, {
+    await waitFor(() => /Installed on 1 of 1 instance/.test(h.textOf(lasting.message)) || undefined, {
       message: 'request message updated by the sweep',
     });
     // Recorded as posted, so no later sweep picks it up again.
@@ -236,12 +236,12 @@ describe('Slack faults, end to end', () => {
       message: 'final reply despite the failing edits',
       timeoutMs: 15_000,
     });
-    expect(h.textOf(final)).toMatch(/Installed on (all )?1/);
+    expect(h.textOf(final)).toMatch(/Installed on 1 of 1 instance/);
     expect(h.hbr.tasks()[0]?.polls).toBeGreaterThanOrEqual(10);
     expect(h.logs.filter((line) => line.includes('could not update the progress reply')).length).toBeGreaterThanOrEqual(
       5,
     );
-    await waitFor(() => /Installed on (all )?1/.test(h.textOf(message)) || undefined, {
+    await waitFor(() => /Installed on 1 of 1 instance/.test(h.textOf(message)) || undefined, {
       message: 'request message updated in the end',
     });
     expect(finalsOf(h, message)).toHaveLength(1);

@@ -1,5 +1,8 @@
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sendBlockAction, slackSignature } from '../../sandbox/slack-requests.js';
+import { JobQueues } from '../../src/jobs/queues.js';
+import { AuditTrail } from '../../src/ops/audit.js';
 import {
   APPROVER,
   type Harness,
@@ -33,7 +36,14 @@ describe('approval', () => {
     const response = await harness.click('approve', requestId, STRANGER);
     expect(response.status).toBe(200);
     await waitFor(
-      () => harness?.slack.ephemerals(STRANGER).find((e) => /not an approver for hbr-bot/.test(JSON.stringify(e))),
+      () =>
+        harness?.slack
+          .ephemerals(STRANGER)
+          .find((e) =>
+            JSON.stringify(e).includes(
+              `Only <@${APPROVER}> or <@${SECOND_APPROVER}> can approve this request, and you are not an hbr-bot approver`,
+            ),
+          ),
       {
         message: 'stranger told they are not an approver',
       },
@@ -59,6 +69,105 @@ describe('approval', () => {
     await waitFor(() => harness?.hbr.callsOf('InstallBackupClients').length === 1 || undefined, {
       message: 'self-approved install',
     });
+  });
+
+  it('names only those who may decide, never the requester, and says so when nobody may', async () => {
+    harness = await startHarness({ env: { HBR_APPROVERS: `${REQUESTER},${APPROVER}` } });
+    const first = await postedRequest(harness);
+    const pending = harness.textOf(first.message);
+    expect(pending).toContain(`waiting for approval by <@${APPROVER}>.`);
+    expect(pending).not.toContain(`<@${REQUESTER}> or`);
+    const posted = await waitFor(() => harness?.repliesTo(REQUESTER).find((r) => r.includes('posted')));
+    expect(posted).toContain(`waiting for approval by <@${APPROVER}>.`);
+    await harness.click('approve', first.requestId, REQUESTER);
+    await waitFor(() =>
+      harness
+        ?.repliesTo(REQUESTER)
+        .find((r) =>
+          r.includes(`You cannot approve your own request: <@${APPROVER}> can. To take it back, click *Withdraw*.`),
+        ),
+    );
+    await harness.close();
+
+    harness = await startHarness({ env: { HBR_APPROVERS: REQUESTER } });
+    const alone = await postedRequest(harness);
+    expect(harness.textOf(alone.message)).toContain(
+      'no one can approve it: its requester is the only hbr-bot approver, and an hbr-bot admin can add another to HBR_APPROVERS',
+    );
+    await waitFor(() =>
+      harness
+        ?.repliesTo(REQUESTER)
+        .find((r) => r.includes('posted') && r.includes('no one can approve it: you are the only hbr-bot approver')),
+    );
+  });
+
+  it('lets the requester withdraw a pending request; others are refused, and the pending jobs leave it withdrawn', async () => {
+    // The pre-flight answers after the withdrawal, and the request expires soon after it.
+    harness = await startHarness({ env: { HBR_APPROVAL_TTL_MS: '4000' } });
+    const h = harness;
+    h.ecs.injectFaults('DescribeInstances', { kind: 'slow', delayMs: 2500 });
+    const { message, requestId } = await postedRequest(h);
+    expect(h.textOf(message)).toContain('hbr_withdraw');
+
+    for (const other of [STRANGER, APPROVER]) {
+      await h.click('withdraw', requestId, other);
+      await waitFor(() =>
+        h.slack
+          .ephemerals(other)
+          .find((e) =>
+            JSON.stringify(e).includes(
+              `Only <@${REQUESTER}>, who made this request, can withdraw it. Nothing was changed.`,
+            ),
+          ),
+      );
+    }
+    await h.click('withdraw', requestId, REQUESTER);
+    await waitFor(
+      () => /Withdrawn by <@UREQUESTER1> at .*Nothing was installed\./.test(h.textOf(message)) || undefined,
+      {
+        message: 'request message shows the withdrawal',
+      },
+    );
+    expect(h.textOf(message)).not.toContain('hbr_approve');
+    expect(h.textOf(message)).not.toMatch(/Pre-flight/);
+    const key = `${h.config.queuePrefix}:request:${requestId}`;
+    expect(await h.redis.hget(key, 'status')).toBe('withdrawn');
+    expect(JSON.parse((await h.redis.hget(key, 'decision')) ?? '{}')).toMatchObject({
+      outcome: 'withdrawn',
+      by: REQUESTER,
+    });
+
+    await h.click('approve', requestId, APPROVER);
+    await waitFor(() =>
+      h.slack.ephemerals(APPROVER).find((e) => JSON.stringify(e).includes(`already withdrawn by <@${REQUESTER}>`)),
+    );
+
+    // The pre-flight and the expiry run after the withdrawal and leave it as it is.
+    const queues = new JobQueues({
+      connection: h.redis,
+      prefix: h.config.queuePrefix,
+      approvalTtlMs: h.config.approvalTtlMs,
+      retryBackoffMs: 10,
+    });
+    try {
+      for (const queue of ['preflight', 'expire'] as const) {
+        await waitFor(async () => (await queues[queue].getJob(`${queue}-${requestId}`))?.isCompleted(), {
+          message: `${queue} job done`,
+          timeoutMs: 10_000,
+        });
+      }
+    } finally {
+      await queues.close();
+    }
+    expect(h.textOf(message)).toMatch(/Pre-flight \(ECS, before approval\)/);
+    expect(h.textOf(message)).toContain('Withdrawn by <@UREQUESTER1>');
+    expect(h.textOf(message)).not.toContain('hbr_approve');
+    expect(await h.redis.hget(key, 'status')).toBe('withdrawn');
+    const trail = new AuditTrail(h.redis, h.config.queuePrefix, 100, pino({ level: 'silent' }));
+    expect(
+      (await trail.recent(10)).map((r) => (r.type === 'request.decided' ? `decided:${r.outcome}` : r.type)),
+    ).toEqual(['decided:withdrawn', 'request.created']);
+    expect(h.hbr.calls).toHaveLength(0);
   });
 
   it('lets members of an approver user group decide', async () => {

@@ -48,7 +48,7 @@ describe('install and polling', () => {
     expect((polls[0]?.at ?? 0) - (install[0]?.at ?? 0)).toBeGreaterThanOrEqual(300 - 5);
 
     expect(h.textOf(final)).toContain(a);
-    await waitFor(() => /Installed on all 2|Installed on 2 of 2/i.test(h.textOf(message)) || undefined, {
+    await waitFor(() => /Installed on 2 of 2 instances/.test(h.textOf(message)) || undefined, {
       message: 'request message shows the final status',
     });
     expect(h.threadReplies(message).filter((r) => h.textOf(r).includes(`<@${REQUESTER}>`))).toHaveLength(1);
@@ -85,9 +85,13 @@ describe('install and polling', () => {
     expect(finalText).toContain('INSTALL_FAILED');
     expect(finalText).toContain(String(failing));
     expect(finalText).toContain(String(stopped));
-    await waitFor(() => /Installed on 1 of 5 — 4 failed/.test(h.textOf(message)) || undefined, {
-      message: 'final status on the request',
-    });
+    // One instance installed, three refused, one failed: the headline's parts add up to the five.
+    await waitFor(
+      () => /Installed on 1 of 5 instances — 3 refused by HBR, 1 failed/.test(h.textOf(message)) || undefined,
+      {
+        message: 'final status on the request',
+      },
+    );
   });
 
   it('splits 45 instances into three calls of at most 20', async () => {
@@ -112,7 +116,9 @@ describe('install and polling', () => {
     const count = h.hbr.callsOf('DescribeTask').length;
     await new Promise((resolve) => setTimeout(resolve, 3 * h.config.poll.intervalMs));
     expect(h.hbr.callsOf('DescribeTask')).toHaveLength(count);
-    await waitFor(() => /Installed on 0 of 1/.test(h.textOf(message)) || undefined, { message: 'final status' });
+    await waitFor(() => /Installed on 0 of 1 instance/.test(h.textOf(message)) || undefined, {
+      message: 'final status',
+    });
   });
 
   it('retries throttling and 503s on both calls', async () => {
@@ -123,7 +129,7 @@ describe('install and polling', () => {
     await h.command(ids(1, 'j').join(' '));
     const { message, requestId } = await h.waitForRequest();
     await h.click('approve', requestId, APPROVER);
-    await waitFor(() => /Installed on all 1|Installed on 1 of 1/.test(h.textOf(message)) || undefined, {
+    await waitFor(() => /Installed on 1 of 1 instance/.test(h.textOf(message)) || undefined, {
       message: 'installed despite faults',
       timeoutMs: 10_000,
     });
@@ -189,7 +195,7 @@ describe('install and polling', () => {
     await h.click('approve', requestId, APPROVER);
     await waitFor(() => h.hbr.callsOf('DescribeTask').length >= 1 || undefined, { message: 'first poll' });
     await h.restart();
-    await waitFor(() => /Installed on all 2|Installed on 2 of 2/.test(h.textOf(message)) || undefined, {
+    await waitFor(() => /Installed on 2 of 2 instances/.test(h.textOf(message)) || undefined, {
       message: 'finished after restart',
       timeoutMs: 15_000,
     });
@@ -213,7 +219,7 @@ describe('install and polling', () => {
       JSON.stringify({ outcome: 'approved', by: APPROVER, at: Date.now() }),
     );
     await h.restart();
-    await waitFor(() => /Installed on 1 of 1/.test(h.textOf(message)) || undefined, {
+    await waitFor(() => /Installed on 1 of 1 instance/.test(h.textOf(message)) || undefined, {
       message: 'finished after the upgrade',
     });
     expect(h.hbr.callsOf('InstallBackupClients')).toHaveLength(1);

@@ -38,7 +38,7 @@ describe('pre-flight: the approver sees what they approve', () => {
     const text = await waitFor(() => (h.textOf(message).includes(PREFLIGHT) ? h.textOf(message) : undefined), {
       message: 'request message edited with the pre-flight details',
     });
-    expect(text).toContain('all 2 ready');
+    expect(text).toContain('2 of 2 ready');
     for (const id of [a, b]) {
       expect(text).toContain(id);
       expect(text).toContain(`web-${(id ?? '').slice(-4)}`);
@@ -70,7 +70,7 @@ describe('pre-flight: the approver sees what they approve', () => {
     const text = await waitFor(() => (h.textOf(message).includes(PREFLIGHT) ? h.textOf(message) : undefined), {
       message: 'pre-flight details',
     });
-    expect(text).toContain('1 ready, 3 will be refused');
+    expect(text).toContain('1 of 4 ready, 3 will be refused');
     expect(text).toContain('stopped — will be refused');
     expect(text).toContain('not found in cn-hangzhou — will be refused');
     expect(text).toContain('Cloud Assistant not running — will be refused');
@@ -78,8 +78,8 @@ describe('pre-flight: the approver sees what they approve', () => {
     const blocks = JSON.stringify(message.updates.at(-1)?.blocks);
     expect(blocks.indexOf(stopped ?? '')).toBeLessThan(blocks.indexOf(ok ?? ''));
     // The notification text and the confirm dialog say it too; Approve is still there.
-    expect(message.updates.at(-1)?.text).toContain('Pre-flight: 1 ready, 3 will be refused.');
-    expect(blocks).toContain('Pre-flight: 1 ready, 3 will be refused.');
+    expect(message.updates.at(-1)?.text).toContain('Pre-flight: 1 of 4 ready, 3 will be refused.');
+    expect(blocks).toContain('Pre-flight: 1 of 4 ready, 3 will be refused.');
     expect(hasButtons(message.updates.at(-1)?.blocks ?? [])).toBe(true);
 
     await h.click('approve', requestId, APPROVER);
@@ -87,7 +87,7 @@ describe('pre-flight: the approver sees what they approve', () => {
     const result = h.textOf(final);
     for (const code of ['InstanceNotRunning', 'InstanceNotExists', 'CloudAssistNotRunningOnInstance'])
       expect(result).toContain(code);
-    expect(result).toContain('Installed on 1 of 4');
+    expect(result).toContain('Installed on 1 of 4 instances — 3 refused by HBR');
     // The decided message keeps the details.
     expect(h.textOf(message)).toContain('stopped — will be refused');
   });
@@ -155,7 +155,7 @@ describe('pre-flight: the approver sees what they approve', () => {
     expect(text).toContain(
       "Cloud Assistant states unavailable: the AccessKey's RAM identity lacks ecs:DescribeCloudAssistantStatus (optional; see README)",
     );
-    expect(text).toContain('0 ready, 1 to check');
+    expect(text).toContain('0 of 1 ready, 1 to check');
   });
 
   it('does not make the ack or the first post wait for ECS (an ECS answering after 5 s)', async () => {
@@ -201,7 +201,7 @@ describe('pre-flight: the approver sees what they approve', () => {
     const last = message.updates.at(-1);
     expect(hasButtons(last?.blocks ?? [])).toBe(false);
     expect(h.textOf(message)).toMatch(/Installed on/);
-    expect(h.textOf(message)).toContain(`${PREFLIGHT}:* 1 ready`);
+    expect(h.textOf(message)).toContain(`${PREFLIGHT}:* 1 of 1 ready`);
   });
 
   it('keeps a large request within Block Kit limits, flagged instances listed first', async () => {
@@ -214,7 +214,7 @@ describe('pre-flight: the approver sees what they approve', () => {
     const text = await waitFor(() => (h.textOf(message).includes(PREFLIGHT) ? h.textOf(message) : undefined), {
       message: 'details',
     });
-    expect(text).toContain('180 ready, 20 will be refused');
+    expect(text).toContain('180 of 200 ready, 20 will be refused');
     expect(text).toContain('Ready (180)');
     for (const id of stopped) expect(text).toContain(id);
     const blocks = message.updates.at(-1)?.blocks ?? [];

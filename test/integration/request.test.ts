@@ -33,7 +33,7 @@ describe('/hbr-install: the request', () => {
         elements?: Array<{ value?: string; confirm?: unknown; action_id: string }>;
       }>
     ).find((b) => b.type === 'actions');
-    expect(actions?.elements?.map((e) => e.action_id)).toEqual(['hbr_approve', 'hbr_reject']);
+    expect(actions?.elements?.map((e) => e.action_id)).toEqual(['hbr_approve', 'hbr_reject', 'hbr_withdraw']);
     expect(actions?.elements?.every((e) => e.value === requestId)).toBe(true);
     expect(actions?.elements?.[0]?.confirm).toBeDefined();
 
@@ -74,7 +74,9 @@ describe('/hbr-install: the request', () => {
     harness = await startHarness({ env: { HBR_MAX_INSTANCES: '3' } });
     const ids = Array.from({ length: 4 }, (_, i) => `i-bp1bbbbbbbbbbbbbbbb${i}`);
     const response = await harness.command(ids.join(' '));
-    expect(ackText(response)).toMatch(/4 instances, at most 3/);
+    expect(ackText(response)).toMatch(/4 instances given, at most 3 per request/);
+    // No one ID is at fault, so none is quoted as if it were.
+    for (const id of ids) expect(ackText(response)).not.toContain(id);
     expect(harness.slack.callsOf('chat.postMessage')).toHaveLength(0);
   });
 

@@ -38,14 +38,16 @@ describe('/hbr-install show <request id>', () => {
     expect(pending).toContain(`<@${REQUESTER}>`);
     expect(pending).not.toContain('hbr_approve'); // read-only: no buttons
 
+    await waitFor(() => h.textOf(message).includes('Pre-flight') || undefined, { message: 'pre-flight shown' });
     await h.click('approve', requestId, APPROVER);
-    await waitFor(() => /Installed on 1 of 2 — 1 failed/.test(h.textOf(message)) || undefined, {
+    await waitFor(() => /Installed on 1 of 2 instances — 1 failed/.test(h.textOf(message)) || undefined, {
       message: 'request finished',
     });
     const finished = await shown(h, requestId);
-    expect(finished).toContain('Installed on 1 of 2 — 1 failed');
-    expect(finished).toContain(`\`${GOOD}\` installed`);
-    expect(finished).toContain(`\`${BAD}\` failed — \`INSTALL_FAILED InstallClientFailed\``);
+    expect(finished).toContain('Installed on 1 of 2 instances — 1 failed');
+    // The names the pre-flight learnt from ECS, beside the IDs.
+    expect(finished).toContain(`web-${GOOD.slice(-4)} \`${GOOD}\` installed`);
+    expect(finished).toContain(`web-${BAD.slice(-4)} \`${BAD}\` failed — \`INSTALL_FAILED InstallClientFailed\``);
     expect(finished).toContain(`Approved by <@${APPROVER}>`);
     // Read from Redis only: nothing more was asked of HBR, nothing was posted.
     expect(h.hbr.callsOf('DescribeBackupClients')).toHaveLength(0);

@@ -51,6 +51,8 @@ describe('status: /hbr-status and /hbr-install status', () => {
       expect(JSON.parse(call.form.InstanceIds ?? '[]')).toHaveLength(7);
     }
     expect(text).toContain('cn-hangzhou');
+    // The name HBR lists beside the ID.
+    expect(text).toContain(`web-${current!.slice(-4)} \`${current}\` *protected*`);
     expect(text).toMatch(
       new RegExp(`${current}\`? \\*protected\\* · client \`2\\.14\\.0\` · last heartbeat 3 minutes ago`),
     );
@@ -85,7 +87,10 @@ describe('status: /hbr-status and /hbr-install status', () => {
     const text = await statusReply(h);
     expect(h.hbr.callsOf('DescribeBackupClients')).toHaveLength(2); // 150 clients, 99 per page
     for (const id of many) expect(text).toContain(id);
-    expect(text).toMatch(/50 protected · 50 stopped · 50 unrecognised status · 50 no backup client · 150 outdated/);
+    // Each instance counted once; "outdated" qualifies the counts it belongs to.
+    expect(text).toContain(
+      '50 protected (50 outdated) · 50 stopped (50 outdated) · 50 unrecognised status (50 outdated) · 50 no backup client',
+    );
     expect(text).toContain('ODD_STATUS_3');
     // The harness fails the test if Slack would have refused the reply.
   });

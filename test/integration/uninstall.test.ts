@@ -47,10 +47,10 @@ describe('/hbr-uninstall', () => {
     const buttons =
       (message.blocks as Array<{ type: string; elements?: Button[] }>).find((b) => b.type === 'actions')?.elements ??
       [];
-    expect(buttons.map((e) => e.action_id)).toEqual(['hbr_approve', 'hbr_reject']);
+    expect(buttons.map((e) => e.action_id)).toEqual(['hbr_approve', 'hbr_reject', 'hbr_withdraw']);
     expect(buttons[0]).toMatchObject({ style: 'danger', confirm: { style: 'danger' } });
     expect(buttons[0]?.confirm?.text.text).toBe(
-      `Uninstall the HBR backup client from 2 instances in cn-hangzhou? ${operationWords('uninstall').consequence}`,
+      `Uninstall the HBR backup client from 2 instances in cn-hangzhou? ${operationWords('uninstall').consequence(2)}`,
     );
     expect(buttons[1]?.style).toBeUndefined();
 
@@ -62,10 +62,10 @@ describe('/hbr-uninstall', () => {
     expect((firstPoll?.at ?? 0) - (calls[0]?.at ?? 0)).toBeGreaterThanOrEqual(300 - 5);
 
     const finalText = h.textOf(final);
-    expect(finalText).toContain('Uninstalled from all 2');
+    expect(finalText).toContain('Uninstalled from 2 of 2 instances');
     expect(finalText).toContain(`\`${a}\` uninstalled`);
     expect(finalText).toContain('HBR backup client uninstall');
-    await waitFor(() => /Uninstalled from all 2/.test(h.textOf(message)) || undefined, {
+    await waitFor(() => /Uninstalled from 2 of 2 instances/.test(h.textOf(message)) || undefined, {
       message: 'request message shows the result',
     });
     expect(h.threadReplies(message)[0] && h.textOf(h.threadReplies(message)[0]!)).toContain('Uninstall progress');
@@ -82,13 +82,16 @@ describe('/hbr-uninstall', () => {
       [ok!, failing!, stopped!],
     );
     const text = h.textOf(final);
-    expect(text).toContain('Uninstalled from 1 of 3 — 2 failed');
+    expect(text).toContain('Uninstalled from 1 of 3 instances — 1 refused by HBR, 1 failed');
     expect(text).toContain(`\`${failing}\` failed — \`UNINSTALL_FAILED UninstallClientFailed\``);
     expect(text).toContain(operationWords('uninstall').resultSentences.UNINSTALL_FAILED);
     expect(text).toContain(`\`${stopped}\` refused by HBR — \`InstanceNotRunning\``);
-    await waitFor(() => /Uninstalled from 1 of 3 — 2 failed/.test(h.textOf(message)) || undefined, {
-      message: 'final status on the request',
-    });
+    await waitFor(
+      () => /Uninstalled from 1 of 3 instances — 1 refused by HBR, 1 failed/.test(h.textOf(message)) || undefined,
+      {
+        message: 'final status on the request',
+      },
+    );
     expect(h.hbr.clients().map((c) => c.instanceId)).toContain(failing);
   });
 

@@ -25,9 +25,10 @@ import {
 import type { EnvelopeType, SocketModeStandIn } from '../../sandbox/socket-mode-server.js';
 import { type BotOptions, type RunningBot, startHbrBot } from '../../src/bot.js';
 import { type Config, loadConfig } from '../../src/config.js';
+import type { DecisionAction } from '../../src/domain/request.js';
 import { createLogger } from '../../src/logger.js';
 import type { RedisConnection } from '../../src/redis/connections.js';
-import { APPROVE_ACTION, REJECT_ACTION } from '../../src/slack/messages/action-ids.js';
+import { APPROVE_ACTION, REJECT_ACTION, WITHDRAW_ACTION } from '../../src/slack/messages/action-ids.js';
 import { connectTo, deleteKeysUnder, singleRedis, type TestRedis } from './redis-target.js';
 import { waitFor } from './wait-for.js';
 
@@ -48,6 +49,12 @@ export const CHANNEL = 'COPSCHAN001';
 export function instanceIdsFor(count: number, tag: string): string[] {
   return Array.from({ length: count }, (_, i) => `i-bp1${tag.repeat(12)}${String(i).padStart(5, '0')}`);
 }
+
+const DECISION_ACTION_IDS: Readonly<Record<DecisionAction, string>> = {
+  approve: APPROVE_ACTION,
+  reject: REJECT_ACTION,
+  withdraw: WITHDRAW_ACTION,
+};
 
 export interface HarnessOptions {
   /** Which Redis the bot runs on (default: the suite's single node). */
@@ -93,12 +100,7 @@ export interface Harness {
   slash(command: string, text: string, user?: string, channel?: string): Promise<BotResponse>;
   /** The ephemeral replies `user` got through response_url (after the ack), oldest first, as text. */
   repliesTo(user?: string): string[];
-  click(
-    verdict: 'approve' | 'reject',
-    requestId: string,
-    user: string,
-    options?: Partial<SendOptions>,
-  ): Promise<BotResponse>;
+  click(verdict: DecisionAction, requestId: string, user: string, options?: Partial<SendOptions>): Promise<BotResponse>;
   /** Request messages the bot posted (top-level, not thread replies), oldest first. */
   requestMessages(): PostedMessage[];
   /** Waits for the next request message and returns it with its request id. */
@@ -256,7 +258,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if (message === undefined) throw new Error(`no request message carries ${requestId}`);
       return blockAction(
         {
-          action_id: verdict === 'approve' ? APPROVE_ACTION : REJECT_ACTION,
+          action_id: DECISION_ACTION_IDS[verdict],
           value: requestId,
           user_id: user,
           channel_id: message.channel,

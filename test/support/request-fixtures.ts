@@ -53,9 +53,11 @@ export function withStatus(request: HbrRequest, status: RequestStatus, extra: Pa
       ? null
       : status === 'rejected'
         ? { outcome: 'rejected', by: APPROVER, at: T0 + 60_000 }
-        : status === 'expired'
-          ? { outcome: 'expired', by: null, at: request.expiresAt }
-          : APPROVED;
+        : status === 'withdrawn'
+          ? { outcome: 'withdrawn', by: request.requesterId, at: T0 + 60_000 }
+          : status === 'expired'
+            ? { outcome: 'expired', by: null, at: request.expiresAt }
+            : APPROVED;
   return { ...request, status, decision, ...extra };
 }
 

@@ -1,5 +1,5 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
-import { APPROVE_ACTION, REJECT_ACTION, SLASH_COMMANDS } from '../messages/action-ids.js';
+import { APPROVE_ACTION, REJECT_ACTION, SLASH_COMMANDS, WITHDRAW_ACTION } from '../messages/action-ids.js';
 import type { AckTimer } from './ack-timer.js';
 import { decideAction } from './actions/decide.js';
 import { hbrCommand } from './commands/hbr-command.js';
@@ -12,4 +12,5 @@ export function registerListeners(app: App, deps: ListenerDeps, timed: AckTimer)
   const decide = timed('action', decideAction(deps));
   app.action<BlockButtonAction>(APPROVE_ACTION, decide);
   app.action<BlockButtonAction>(REJECT_ACTION, decide);
+  app.action<BlockButtonAction>(WITHDRAW_ACTION, decide);
 }

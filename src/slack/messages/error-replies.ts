@@ -2,29 +2,44 @@
  * Ephemeral replies that explain why hbr-bot did not do what a user asked.
  */
 
-import type { Decision } from '../../domain/request.js';
-import type { CommandProblem } from '../slash-command-parser.js';
+import {
+  type Decision,
+  type DecisionAction,
+  type DecisionCheck,
+  eligibleApprovers,
+  type HbrRequest,
+} from '../../domain/request.js';
+import type { CommandProblem, ParsedCommand } from '../slash-command-parser.js';
 import type { SlackMessage } from './blocks.js';
 import { context, packLines, section, slackMessage } from './blocks.js';
-import { code, escapeMrkdwn, listOr, mentionChannel, mentionUser, plural, slackDate } from './format.js';
+import { approverList, code, escapeMrkdwn, listOr, mentionChannel, mentionUser, plural, slackDate } from './format.js';
+import { type ApprovalRules, nobodyCanApprove } from './request.js';
 
 function oneSection(text: string, fallback: string = text): SlackMessage {
   return slackMessage(fallback, [section(text)]);
 }
 
-/** Why a command was refused: every problem's token in code with its reason. */
-export function invalidCommandMessage(problems: readonly CommandProblem[], command = '/hbr-install'): SlackMessage {
-  const lines = problems.map((p) => `• ${code(p.token, 80)} — ${escapeMrkdwn(p.reason)}`);
-  const counted = problems.filter((p) => p.token !== '…').length;
+/** Why a command was refused: every problem, with the token it is about in code. */
+export function invalidCommandMessage(
+  invalid: Extract<ParsedCommand, { kind: 'invalid' }>,
+  command = '/hbr-install',
+): SlackMessage {
+  const { problems } = invalid;
+  const about = (p: CommandProblem, token: (t: string) => string) =>
+    `${p.token === null ? '' : `${token(p.token)} — `}${escapeMrkdwn(p.reason)}`;
+  const lines = problems.map((p) => `• ${about(p, (t) => code(t, 80))}`);
+  // A command that only looks something up requested nothing.
+  const lookup = invalid.topic !== 'install' && invalid.topic !== 'uninstall';
+  const nothing = lookup ? 'Nothing was looked up' : 'Nothing was requested';
   const intro =
     problems.length === 0
-      ? 'Nothing was requested: the command could not be read.'
-      : `Nothing was requested — fix ${counted === 1 && problems.length === 1 ? 'this' : 'these'} and send the command again:`;
+      ? `${nothing}: the command could not be read.`
+      : `${nothing} — fix ${problems.length === 1 ? 'this' : 'these'} and send the command again:`;
   const texts = packLines([intro, ...lines]);
   const first = problems[0];
   const fallback = first
-    ? `Nothing was requested: ${escapeMrkdwn(first.token)} — ${escapeMrkdwn(first.reason)}${problems.length > 1 ? ` (and ${plural(problems.length - 1, 'more problem')})` : ''}`
-    : 'Nothing was requested: the command could not be read.';
+    ? `${nothing}: ${about(first, escapeMrkdwn)}${problems.length > 1 ? ` (and ${plural(problems.length - 1, 'more problem')})` : ''}`
+    : `${nothing}: the command could not be read.`;
   return slackMessage(fallback, [...texts.map(section), context(`Type \`${escapeMrkdwn(command)} help\` for usage.`)]);
 }
 
@@ -47,14 +62,43 @@ export function notARequesterMessage(): SlackMessage {
   );
 }
 
-export function notAnApproverMessage(): SlackMessage {
-  return oneSection('Sorry, you are not an approver for hbr-bot, so this button is not for you. Nothing was changed.');
+/** `/hbr-install audit` from someone who is not an approver: the command, and who may use it. */
+export function auditForApproversMessage(command: string, approvers: readonly string[]): SlackMessage {
+  return oneSection(
+    `Only hbr-bot approvers (${approverList(approvers)}) can read the audit trail with \`${escapeMrkdwn(command)} audit\`, and you are not one.`,
+    'Only hbr-bot approvers can read the audit trail.',
+  );
 }
 
-export function selfApprovalMessage(): SlackMessage {
-  return oneSection(
-    'You cannot approve your own request: another approver has to. You can still reject it to withdraw it.',
-  );
+/** A request's button refused to the user who clicked it: which button, and who may use it. */
+export function decisionRefusedMessage(
+  reason: Extract<DecisionCheck, { allowed: false }>['reason'],
+  action: DecisionAction,
+  request: Pick<HbrRequest, 'requesterId'>,
+  rules: ApprovalRules,
+): SlackMessage {
+  const deciders = eligibleApprovers(request, rules.approvers, rules.allowSelfApproval);
+  switch (reason) {
+    case 'not_requester':
+      return oneSection(
+        `Only ${mentionUser(request.requesterId)}, who made this request, can withdraw it. Nothing was changed.`,
+        'Only the requester can withdraw this request.',
+      );
+    case 'self_approval': {
+      const others = deciders.length === 0 ? `, and ${nobodyCanApprove(true)}` : `: ${approverList(deciders)} can`;
+      return oneSection(
+        `You cannot approve your own request${others}. To take it back, click *Withdraw*.`,
+        'You cannot approve your own request.',
+      );
+    }
+    case 'not_approver': {
+      const who = deciders.length === 0 ? 'an hbr-bot approver' : approverList(deciders);
+      return oneSection(
+        `Only ${who} can ${action} this request, and you are not an hbr-bot approver. Nothing was changed.`,
+        `Only hbr-bot approvers can ${action} this request.`,
+      );
+    }
+  }
 }
 
 /** A button pressed after someone (or the TTL) already decided. */
@@ -69,6 +113,11 @@ export function alreadyDecidedMessage(decision: Decision): SlackMessage {
       return oneSection(
         `This request was already rejected by ${mentionUser(decision.by)} at ${slackDate(decision.at)}. Nothing was changed.`,
         'This request was already rejected.',
+      );
+    case 'withdrawn':
+      return oneSection(
+        `This request was already withdrawn by ${mentionUser(decision.by)} at ${slackDate(decision.at)}. Nothing was changed.`,
+        'This request was already withdrawn.',
       );
     case 'expired':
       return oneSection(

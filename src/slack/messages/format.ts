@@ -26,6 +26,15 @@ function codeBlock(body: string): string {
   return `\`\`\`\n${escapeMrkdwn(body).replace(/```/g, 'ˋˋˋ')}\n\`\`\``;
 }
 
+/** Instance names by instance ID, where known (the pre-flight's ECS look-up, DescribeBackupClients). */
+export type InstanceNames = ReadonlyMap<string, string>;
+
+/** "web-01 `i-bp1…`" when the instance's name is known, else "`i-bp1…`". */
+export function instanceLabel(instanceId: string, name = ''): string {
+  const shown = oneLine(name).trim();
+  return shown === '' ? code(instanceId, 40) : `${escapeMrkdwn(clamp(shown, 80))} ${code(instanceId, 40)}`;
+}
+
 const USER_ID = /^[UW][A-Z0-9]+$/;
 const GROUP_ID = /^S[A-Z0-9]+$/;
 const CHANNEL_ID = /^[CGD][A-Z0-9]+$/;
@@ -131,16 +140,25 @@ export interface IdGroup {
   ids: readonly string[];
 }
 
+export interface IdGroupOptions {
+  /** Groups of at most this many instances are listed inline. */
+  inlineUpTo: number;
+  /** Names shown beside the IDs listed inline. */
+  names?: InstanceNames;
+  max?: number;
+}
+
 /**
- * Groups of instance IDs: a small group on one line with its IDs in inline code, a larger one as
- * a heading over a space-separated code block (easy to copy into a new command).
+ * Groups of instance IDs: a small group on one line with its instances named inline, a larger one
+ * as a heading over a space-separated code block of bare IDs (easy to copy into a new command).
  */
-export function idGroupPieces(groups: readonly IdGroup[], inlineUpTo = 5, max: number = LIMITS.sectionText): Piece[] {
+export function idGroupPieces(groups: readonly IdGroup[], options: IdGroupOptions): Piece[] {
+  const { inlineUpTo, names, max = LIMITS.sectionText } = options;
   const pieces: Piece[] = [];
   for (const group of groups) {
     if (group.ids.length === 0) continue;
     if (group.ids.length <= inlineUpTo) {
-      const line = `${group.heading}: ${group.ids.map((id) => code(id, 40)).join(', ')}`;
+      const line = `${group.heading}: ${group.ids.map((id) => instanceLabel(id, names?.get(id))).join(', ')}`;
       if (line.length <= max) {
         pieces.push({ text: line, count: group.ids.length });
         continue;

@@ -25,7 +25,7 @@ export interface OperationWords {
    * A sentence for the confirm dialog after "Uninstall the HBR backup client from 3 instances in
    * cn-hangzhou?" when approving does more than the question says; '' when it does not.
    */
-  consequence: string;
+  consequence: (instances: number) => string;
 }
 
 const OPERATION_WORDS: Readonly<Record<Operation, OperationWords>> = {
@@ -38,7 +38,7 @@ const OPERATION_WORDS: Readonly<Record<Operation, OperationWords>> = {
       NOT_INSTALLED: 'backup client is not installed — HBR did not get to install it',
     },
     approveStyle: 'primary',
-    consequence: '',
+    consequence: () => '',
   },
   uninstall: {
     verb: 'uninstall',
@@ -52,7 +52,8 @@ const OPERATION_WORDS: Readonly<Record<Operation, OperationWords>> = {
       ACTIVATED: 'the backup client is still installed and active — HBR did not remove it',
     },
     approveStyle: 'danger',
-    consequence: 'HBR stops backing them up until the client is installed again.',
+    consequence: (instances) =>
+      `HBR stops backing ${instances === 1 ? 'it' : 'them'} up until the client is installed again.`,
   },
 };
 

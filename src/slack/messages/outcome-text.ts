@@ -1,7 +1,8 @@
 /**
  * How instance outcomes read in messages: the sentence for each outcome's facts, labels (in the
  * words of the request's operation), emoji, the summary line, count lines and groups of instances
- * that share a fate. Shared by the progress, result, request and show messages.
+ * that share a fate. Shared by the progress, result, request and show messages and the audit
+ * trail, so every one of them counts with the same words from the same tally.
  */
 
 import type { Operation } from '../../domain/operation.js';
@@ -9,13 +10,14 @@ import {
   type InstanceOutcome,
   type InstanceOutcomeKind,
   instanceOutcomes,
-  OUTCOME_KINDS,
+  type OutcomeCount,
   type OutcomeSummary,
   summarize,
 } from '../../domain/outcome.js';
+import { preflightNames } from '../../domain/preflight.js';
 import type { HbrRequest } from '../../domain/request.js';
-import type { IdGroup } from './format.js';
-import { code, escapeMrkdwn } from './format.js';
+import type { IdGroup, InstanceNames } from './format.js';
+import { code, escapeMrkdwn, instanceLabel, plural } from './format.js';
 import {
   clientStatusSentence,
   instanceErrorSentence,
@@ -38,12 +40,13 @@ const KIND_EMOJI: Readonly<Record<InstanceOutcomeKind, string>> = {
   not_submitted: ':heavy_minus_sign:',
 };
 
+/** The one word (or few) for each kind, in headlines, breakdowns, instance lines and the audit trail. */
 const FIXED_LABELS: Readonly<Record<Exclude<InstanceOutcomeKind, 'succeeded' | 'in_progress'>, string>> = {
   waiting: 'waiting',
   refused: 'refused by HBR',
   failed: 'failed',
   timed_out: 'timed out',
-  unknown: 'unknown status',
+  unknown: 'unknown',
   not_submitted: 'not sent',
 };
 
@@ -109,26 +112,23 @@ export function outcomeDetail(o: InstanceOutcome, operation: Operation): string 
 }
 
 /**
- * "Installed on all 3", "Installed on 18 of 20 — 2 failed", "… — 1 failed, 1 unknown", while
- * running "Installing: 5 of 20 done" (plus " — 1 failed" once something has failed); for an
- * uninstall "Uninstalled from all 3", "Uninstalling: 5 of 20 done". Unknown instances are named
- * apart: they may well be installed, and the operator checks them rather than requests again.
+ * The headline, every instance counted once in the words of countsLine. Once HBR is done:
+ * "Installed on 3 of 3 instances", "Installed on 1 of 4 instances — 2 refused by HBR, 1 failed";
+ * while it works: "Installing on 20 instances: 5 installed, 15 installing"; for an uninstall
+ * "Uninstalled from …", "Uninstalling from …".
  */
 export function summaryLine(summary: OutcomeSummary, operation: Operation): string {
-  const { total, succeeded, failed, uncertain, inProgress } = summary;
+  if (summary.total === 0) return 'No instances';
   const words = operationWords(operation);
-  const done = `${capitalized(words.pastTense)} ${words.preposition}`;
-  const problems = [
-    failed - uncertain > 0 ? `${failed - uncertain} failed` : '',
-    uncertain > 0 ? `${uncertain} unknown` : '',
-  ]
-    .filter((part) => part !== '')
-    .join(', ');
-  const tail = problems === '' ? '' : ` — ${problems}`;
-  if (total === 0) return 'No instances';
-  if (inProgress > 0) return `${capitalized(words.progressive)}: ${total - inProgress} of ${total} done${tail}`;
-  if (succeeded === total) return total === 1 ? `${done} 1 of 1` : `${done} all ${total}`;
-  return `${done} ${succeeded} of ${total}${tail}`;
+  const counted = (kinds: readonly OutcomeCount[]) =>
+    kinds.map(({ kind, count }) => `${count} ${kindLabel(kind, operation)}`).join(', ');
+  const instances = plural(summary.total, 'instance');
+  if (summary.inProgress > 0) {
+    return `${capitalized(words.progressive)} ${words.preposition} ${instances}: ${counted(summary.tally)}`;
+  }
+  const done = `${capitalized(words.pastTense)} ${words.preposition} ${summary.succeeded} of ${instances}`;
+  const rest = summary.tally.filter(({ kind }) => kind !== 'succeeded');
+  return rest.length === 0 ? done : `${done} — ${counted(rest)}`;
 }
 
 export interface RequestSummary {
@@ -136,20 +136,25 @@ export interface RequestSummary {
   summary: OutcomeSummary;
   /** summaryLine() of the request's operation. */
   line: string;
+  /** The instances' names, where the pre-flight learnt them. */
+  names: InstanceNames;
 }
 
-/** A request's outcomes, their counts and its summary line in one go. */
+/** A request's outcomes, their counts, its summary line and its instances' names in one go. */
 export function requestSummary(request: HbrRequest): RequestSummary {
   const outcomes = instanceOutcomes(request);
   const summary = summarize(outcomes);
-  return { outcomes, summary, line: summaryLine(summary, request.operation) };
+  return {
+    outcomes,
+    summary,
+    line: summaryLine(summary, request.operation),
+    names: preflightNames(request.preflight),
+  };
 }
 
-/** ":white_check_mark: 12 installed · :x: 2 failed": the non-zero kinds, in a fixed order. */
+/** ":white_check_mark: 12 installed · :x: 2 failed": the breakdown, in the headline's words and order. */
 export function countsLine(summary: OutcomeSummary, operation: Operation): string {
-  const parts = OUTCOME_KINDS.filter((kind) => summary.byKind[kind] > 0).map(
-    (kind) => `${KIND_EMOJI[kind]} ${summary.byKind[kind]} ${kindLabel(kind, operation)}`,
-  );
+  const parts = summary.tally.map(({ kind, count }) => `${KIND_EMOJI[kind]} ${count} ${kindLabel(kind, operation)}`);
   return parts.length > 0 ? parts.join(' · ') : 'no instances';
 }
 
@@ -159,17 +164,18 @@ function outcomeReason(o: InstanceOutcome, operation: Operation): string {
   return o.code === '' ? detail : `${code(o.code, 60)}: ${detail}`;
 }
 
-/** One instance on one line: ":x: `i-…` failed — `INSTALL_FAILED`: installation failed — …". */
-export function outcomeLine(o: InstanceOutcome, operation: Operation): string {
-  const base = `${KIND_EMOJI[o.kind]} ${code(o.instanceId, 40)} ${kindLabel(o.kind, operation)}`;
+/** One instance on one line: ":x: build-01 `i-…` failed — `INSTALL_FAILED`: installation failed — …". */
+export function outcomeLine(o: InstanceOutcome, operation: Operation, names?: InstanceNames): string {
+  const base = `${KIND_EMOJI[o.kind]} ${instanceLabel(o.instanceId, names?.get(o.instanceId))} ${kindLabel(o.kind, operation)}`;
   return o.kind === 'succeeded' ? base : `${base} — ${outcomeReason(o, operation)}`;
 }
 
 /**
- * Outcomes grouped by kind, code and sentence, in order of first appearance: each group's heading
- * names the kind, the code, the sentence and the count.
+ * Outcomes grouped by kind, code and sentence, in order of first appearance. Each group's heading
+ * names the count and kind ("*2 failed*"), unless `sameKind` says the groups are all of one kind
+ * that a heading above them already names; then it says only what happened.
  */
-export function outcomeGroups(outcomes: readonly InstanceOutcome[], operation: Operation): IdGroup[] {
+export function outcomeGroups(outcomes: readonly InstanceOutcome[], operation: Operation, sameKind = false): IdGroup[] {
   const groups = new Map<string, { first: InstanceOutcome; ids: string[] }>();
   for (const o of outcomes) {
     const key = `${o.kind}\u0000${o.code}\u0000${outcomeDetail(o, operation)}`;
@@ -178,7 +184,9 @@ export function outcomeGroups(outcomes: readonly InstanceOutcome[], operation: O
     else groups.set(key, { first: o, ids: [o.instanceId] });
   }
   return [...groups.values()].map(({ first, ids }) => ({
-    heading: `${KIND_EMOJI[first.kind]} *${ids.length} ${kindLabel(first.kind, operation)}* — ${outcomeReason(first, operation)}`,
+    heading: sameKind
+      ? `${KIND_EMOJI[first.kind]} ${outcomeReason(first, operation)}`
+      : `${KIND_EMOJI[first.kind]} *${ids.length} ${kindLabel(first.kind, operation)}* — ${outcomeReason(first, operation)}`,
     ids,
   }));
 }

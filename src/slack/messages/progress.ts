@@ -55,7 +55,7 @@ export function progressStep(progress: number): string {
 /** The thread reply with the request's progress; fits Slack's limits for any request size. */
 export function progressMessage(request: HbrRequest): SlackMessage {
   const { verb } = operationWords(request.operation);
-  const { outcomes, summary, line } = requestSummary(request);
+  const { outcomes, summary, line, names } = requestSummary(request);
 
   const head: Block[] = [
     section(
@@ -77,7 +77,7 @@ export function progressMessage(request: HbrRequest): SlackMessage {
       ? []
       : packPieces([
           { text: `*HBR refused ${plural(refused.length, 'instance')} at once:*`, count: 0 },
-          ...idGroupPieces(outcomeGroups(refused, request.operation), 10),
+          ...idGroupPieces(outcomeGroups(refused, request.operation, true), { inlineUpTo: 10, names }),
         ]);
 
   // Tasks are few (one per 20 instances); refusals take what room is left.

@@ -12,8 +12,8 @@ import {
   type Readiness,
   type ReadinessLevel,
 } from '../../domain/preflight.js';
-import type { HbrRequest, RequestFailure } from '../../domain/request.js';
-import { APPROVE_ACTION, DECISION_BLOCK_ID, REJECT_ACTION } from './action-ids.js';
+import { eligibleApprovers, type HbrRequest, type RequestFailure } from '../../domain/request.js';
+import { APPROVE_ACTION, DECISION_BLOCK_ID, REJECT_ACTION, WITHDRAW_ACTION } from './action-ids.js';
 import type { Block, Piece, SlackMessage } from './blocks.js';
 import {
   actions,
@@ -28,18 +28,47 @@ import {
   slackMessage,
 } from './blocks.js';
 import { formatDuration } from './durations.js';
-import { approverList, code, codeListPieces, escapeMrkdwn, mentionUser, plural, slackDate } from './format.js';
+import {
+  approverList,
+  code,
+  codeListPieces,
+  escapeMrkdwn,
+  instanceLabel,
+  mentionUser,
+  plural,
+  slackDate,
+} from './format.js';
 import { capitalized, type OperationWords, operationWords } from './operation-words.js';
 import { requestSummary } from './outcome-text.js';
 
 /** Up to this many instances are listed inline; more go in a code block. */
 const INLINE_INSTANCES_UP_TO = 20;
 
-export interface RequestMessageContext {
+/** Who may approve, as configured: HBR_APPROVERS and HBR_ALLOW_SELF_APPROVAL (config.access fits it). */
+export interface ApprovalRules {
   /** Slack user (U…/W…) or user group (S…) ids. */
   approvers: readonly string[];
+  allowSelfApproval: boolean;
+}
+
+export interface RequestMessageContext extends ApprovalRules {
   /** When given, a pending request past its expiry renders as expired, without buttons. */
   now?: number;
+}
+
+/** That nobody may approve a request, why, and who can change that; said to its requester or of them. */
+export function nobodyCanApprove(toRequester: boolean): string {
+  const who = toRequester ? 'you are' : 'its requester is';
+  return `no one can approve it: ${who} the only hbr-bot approver, and an hbr-bot admin can add another to HBR_APPROVERS`;
+}
+
+/**
+ * "waiting for approval by <@A> or <@B>", naming only those who may decide this request; when
+ * nobody may, says so, to the channel or (`toRequester`) to the requester.
+ */
+function awaitingApproval(request: HbrRequest, rules: ApprovalRules, toRequester: boolean): string {
+  const deciders = eligibleApprovers(request, rules.approvers, rules.allowSelfApproval);
+  return deciders.length > 0 ? `waiting for approval by ${approverList(deciders)}` : nobodyCanApprove(toRequester);
 }
 
 function instancesNoun(n: number): string {
@@ -89,17 +118,16 @@ export function readinessWords(readiness: Readiness, facts: InstanceFacts, regio
   }
 }
 
-/** "18 ready, 2 will be refused", "all 3 ready", "1 ready", "0 ready, 1 to check". */
+/** "18 of 20 ready, 2 will be refused", "3 of 3 ready", "0 of 1 ready, 1 to check". */
 export function preflightCountLine(counts: PreflightCounts): string {
   const total = counts.ready + counts.refused + counts.check;
-  if (total > 1 && counts.ready === total) return `all ${total} ready`;
-  const parts = [`${counts.ready} ready`];
+  const parts = [`${counts.ready} of ${total} ready`];
   if (counts.refused > 0) parts.push(`${counts.refused} will be refused`);
   if (counts.check > 0) parts.push(`${counts.check} to check`);
   return parts.join(', ');
 }
 
-/** "web-01 · Alibaba Cloud Linux 3 · Running · Cloud Assistant 2.2.3 · app=web": what ECS said, without the verdict. */
+/** "Alibaba Cloud Linux 3 · Running · Cloud Assistant 2.2.3 · app=web": what ECS said, without the name or verdict. */
 function describedFacts(facts: InstanceFacts): string {
   const agent =
     facts.cloudAssistant === null
@@ -112,7 +140,6 @@ function describedFacts(facts: InstanceFacts): string {
     .map((t) => `${t.key}=${t.value}`)
     .join(', ');
   return [
-    facts.instanceName === '' ? null : `*${escapeMrkdwn(facts.instanceName.slice(0, 80))}*`,
     escapeMrkdwn((facts.osName || facts.osType).slice(0, 80)) || null,
     facts.status === '' ? null : escapeMrkdwn(facts.status.slice(0, 40)),
     agent,
@@ -123,9 +150,10 @@ function describedFacts(facts: InstanceFacts): string {
 }
 
 function detailLine(facts: InstanceFacts, readiness: Readiness, region: string): string {
-  const described = facts.found ? ` ${describedFacts(facts)}` : '';
+  const described = facts.found ? describedFacts(facts) : '';
   const verdict = readiness.level === 'ready' ? '' : ` — *${escapeMrkdwn(readinessWords(readiness, facts, region))}*`;
-  return `${LEVEL_ICONS[readiness.level]} ${code(facts.instanceId, 40)}${described}${verdict}`;
+  const label = instanceLabel(facts.instanceId, facts.instanceName);
+  return `${LEVEL_ICONS[readiness.level]} ${label}${described === '' ? '' : ` · ${described}`}${verdict}`;
 }
 
 /** The instance list with what ECS said about each instance, flagged ones first. */
@@ -186,6 +214,8 @@ export function decisionLine(request: HbrRequest): string | null {
       return `Approved by ${mentionUser(d.by)} at ${slackDate(d.at)}`;
     case 'rejected':
       return `Rejected by ${mentionUser(d.by)} at ${slackDate(d.at)}`;
+    case 'withdrawn':
+      return `Withdrawn by ${mentionUser(d.by)} at ${slackDate(d.at)}`;
     case 'expired':
       return `Expired at ${slackDate(d.at)}`;
   }
@@ -220,10 +250,16 @@ interface StatusView {
   blocks: Block[];
 }
 
-/** The buttons of a pending request: Approve (with a confirm dialog naming what it does) and Reject. */
+/**
+ * The buttons of a pending request: Approve (with a confirm dialog naming what it does), Reject,
+ * and Withdraw, which everyone sees and only the requester may use.
+ */
 function decisionButtons(request: HbrRequest, words: OperationWords) {
-  const what = `${capitalized(words.verb)} the HBR backup client ${words.preposition} ${instancesNoun(request.instanceIds.length)} in ${request.region}?`;
-  const confirmText = [what, words.consequence, preflightWarning(request)].filter((part) => part !== '').join(' ');
+  const count = request.instanceIds.length;
+  const what = `${capitalized(words.verb)} the HBR backup client ${words.preposition} ${instancesNoun(count)} in ${request.region}?`;
+  const confirmText = [what, words.consequence(count), preflightWarning(request)]
+    .filter((part) => part !== '')
+    .join(' ');
   // Red is for the button that does damage: Approve for an uninstall, otherwise Reject.
   const rejectStyle = words.approveStyle === 'danger' ? {} : { style: 'danger' as const };
   return actions(
@@ -242,6 +278,7 @@ function decisionButtons(request: HbrRequest, words: OperationWords) {
       },
     }),
     button({ actionId: REJECT_ACTION, text: 'Reject', value: request.id, ...rejectStyle }),
+    button({ actionId: WITHDRAW_ACTION, text: 'Withdraw', value: request.id }),
   );
 }
 
@@ -260,11 +297,11 @@ function statusView(request: HbrRequest, ctx: RequestMessageContext): StatusView
           blocks: [section(`:hourglass: Expired: nobody decided within ${ttl}. ${nothingDone}`)],
         };
       }
-      const who = approverList(ctx.approvers);
+      const waiting = awaitingApproval(request, ctx, false);
       return {
-        sentence: `waiting for approval by ${who}`,
+        sentence: waiting,
         blocks: [
-          section(`:raised_hand: *Pending:* waiting for approval by ${who}. Expires ${slackDate(request.expiresAt)}.`),
+          section(`:raised_hand: *Pending:* ${waiting}. Expires ${slackDate(request.expiresAt)}.`),
           decisionButtons(request, words),
         ],
       };
@@ -300,6 +337,11 @@ function statusView(request: HbrRequest, ctx: RequestMessageContext): StatusView
         sentence: `rejected, nothing was ${words.pastTense}`,
         blocks: [section(`:no_entry: ${decided ?? 'Rejected'}. ${nothingDone}`)],
       };
+    case 'withdrawn':
+      return {
+        sentence: `withdrawn by its requester, nothing was ${words.pastTense}`,
+        blocks: [section(`:leftwards_arrow_with_hook: ${decided ?? 'Withdrawn'}. ${nothingDone}`)],
+      };
     case 'expired': {
       const at = request.decision?.at ?? request.expiresAt;
       return {
@@ -309,7 +351,7 @@ function statusView(request: HbrRequest, ctx: RequestMessageContext): StatusView
     }
     case 'finished': {
       const { summary, line } = requestSummary(request);
-      const icon = summary.failed === 0 ? ':white_check_mark:' : ':warning:';
+      const icon = summary.succeeded === summary.total ? ':white_check_mark:' : ':warning:';
       return {
         sentence: line,
         blocks: [section(`${icon} ${decided ?? 'Approved'} · *${line}* — details in the thread.`)],
@@ -358,8 +400,7 @@ export function requestMessage(request: HbrRequest, ctx: RequestMessageContext):
   return slackMessage(text, [...top, ...list, ...status.blocks]);
 }
 
-export interface RequestPostedContext {
-  approvers: readonly string[];
+export interface RequestPostedContext extends ApprovalRules {
   /** Link to the request message when it was posted in another channel. */
   permalink?: string | null;
   /** Repeated IDs that were dropped from the command. */
@@ -374,11 +415,9 @@ export function requestPostedMessage(request: HbrRequest, ctx: RequestPostedCont
     ctx.duplicates && ctx.duplicates > 0
       ? ` ${plural(ctx.duplicates, 'repeated ID was', 'repeated IDs were')} ignored.`
       : '';
+  const waiting = awaitingApproval(request, ctx, true);
   const text =
     `Request ${code(request.id, 60)} posted (${instancesNoun(request.instanceIds.length)} in ${code(request.region, 60)}), ` +
-    `waiting for approval by ${approverList(ctx.approvers)}.${duplicates}${link}`;
-  return slackMessage(
-    `Request ${escapeMrkdwn(request.id)} posted, waiting for approval by ${approverList(ctx.approvers)}.`,
-    [section(text)],
-  );
+    `${waiting}.${duplicates}${link}`;
+  return slackMessage(`Request ${escapeMrkdwn(request.id)} posted, ${waiting}.`, [section(text)]);
 }

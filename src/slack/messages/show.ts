@@ -20,7 +20,7 @@ import { outcomeListBlocks } from './result.js';
 
 export function requestDetailsMessage(request: HbrRequest, ctx: RequestMessageContext): SlackMessage {
   const sentence = requestStatusSentence(request, ctx);
-  const { outcomes, summary } = requestSummary(request);
+  const summarized = requestSummary(request);
   const facts = [
     request.message === null ? null : `posted in ${mentionChannel(request.message.channel)}`,
     decisionLine(request),
@@ -39,7 +39,7 @@ export function requestDetailsMessage(request: HbrRequest, ctx: RequestMessageCo
     ...(request.failure !== null && request.status !== 'failed' ? [section(`:x: ${failureText(request)}`)] : []),
     ...(facts.length > 0 ? [context(facts.join(' · '))] : []),
   ];
-  const listed = outcomeListBlocks(outcomes, summary, request.operation, LIMITS.blocks - head.length);
+  const listed = outcomeListBlocks(summarized, request.operation, LIMITS.blocks - head.length);
   return slackMessage(`Request ${escapeMrkdwn(request.id)} (${escapeMrkdwn(requestTitle(request))}): ${sentence}`, [
     ...head,
     ...listed,

@@ -1,7 +1,9 @@
 /**
- * The ephemeral answer to the status command: one line per instance (client status in words,
- * version and whether it is outdated, last heartbeat), then what to do about each problem, once
- * per kind of problem. Fits Slack's limits for any number of instances.
+ * The ephemeral answer to the status command: a headline counting each instance once by its
+ * client's state ("outdated" a qualifier of those counts, not a state of its own), one line per
+ * instance (its name where HBR gave one, client status in words, version and whether it is
+ * outdated, last heartbeat), then what to do about each problem, once per kind of problem. Fits
+ * Slack's limits for any number of instances.
  */
 
 import {
@@ -16,7 +18,7 @@ import type { RequestFailure } from '../../domain/request.js';
 import type { Block, SlackMessage } from './blocks.js';
 import { context, fitPieces, LIMITS, packLines, section, slackMessage } from './blocks.js';
 import { timeAgo } from './durations.js';
-import { code, escapeMrkdwn, plural } from './format.js';
+import { code, escapeMrkdwn, instanceLabel, plural } from './format.js';
 import { clientStatusSentence } from './hbr-sentences.js';
 import { explainedFailure } from './request.js';
 
@@ -85,16 +87,22 @@ export interface ClientStatusCount {
   health: ClientHealth;
   words: string;
   count: number;
+  /** Of `count`: clients older than the newest version HBR offers. */
+  outdated: number;
 }
 
-/** How many instances are in each state, grouped by health in CLIENT_HEALTH_ORDER, then by words. */
+/**
+ * How many instances are in each state, grouped by health in CLIENT_HEALTH_ORDER, then by words:
+ * every instance in exactly one state, so the counts add up to the instances asked about.
+ */
 export function countClientStatuses(statuses: readonly InstanceClientStatus[]): ClientStatusCount[] {
   const counts = new Map<string, ClientStatusCount>();
   for (const s of statuses) {
     const key = `${s.health}\u0000${s.words}`;
-    const known = counts.get(key);
-    if (known) known.count++;
-    else counts.set(key, { health: s.health, words: s.words, count: 1 });
+    const known = counts.get(key) ?? { health: s.health, words: s.words, count: 0, outdated: 0 };
+    known.count++;
+    if (s.outdated) known.outdated++;
+    counts.set(key, known);
   }
   return [...counts.values()].sort(
     (a, b) => CLIENT_HEALTH_ORDER.indexOf(a.health) - CLIENT_HEALTH_ORDER.indexOf(b.health),
@@ -112,10 +120,12 @@ const HEALTH_EMOJI: Readonly<Record<ClientHealth, string>> = {
 /** Blocks kept for the hints, so the instance lines always have most of the message. */
 const HINT_BLOCKS_AT_MOST = 12;
 
-/** ":x: `i-…` *install failed* `INSTALL_FAILED` · client `2.13.2`, outdated (`2.14.0` available) · last heartbeat 2 days ago". */
+/** ":x: web-01 `i-…` *install failed* `INSTALL_FAILED` · client `2.13.2`, outdated (`2.14.0` available) · last heartbeat 2 days ago". */
 function clientStatusLine(s: InstanceClientStatus): string {
   const raw = s.health === 'problem' || s.health === 'unrecognised' ? ` ${code(s.status, 60)}` : '';
-  const parts = [`${HEALTH_EMOJI[s.health]} ${code(s.instanceId, 40)} *${escapeMrkdwn(s.words)}*${raw}`];
+  const parts = [
+    `${HEALTH_EMOJI[s.health]} ${instanceLabel(s.instanceId, s.instanceName)} *${escapeMrkdwn(s.words)}*${raw}`,
+  ];
   if (s.version !== '') {
     parts.push(
       s.outdated
@@ -142,12 +152,16 @@ function hintLines(statuses: readonly InstanceClientStatus[]): string[] {
   );
 }
 
+/** "2 protected (1 outdated) · 3 no backup client": each instance counted once. */
+export function clientStatusOverview(statuses: readonly InstanceClientStatus[]): string {
+  const counts = countClientStatuses(statuses).map(
+    (c) => `${c.count} ${c.words}${c.outdated > 0 ? ` (${c.outdated} outdated)` : ''}`,
+  );
+  return counts.length === 0 ? 'no instances' : counts.join(' · ');
+}
+
 export function clientStatusMessage(statuses: readonly InstanceClientStatus[], region: string): SlackMessage {
-  const counts = countClientStatuses(statuses)
-    .map((c) => `${c.count} ${c.words}`)
-    .join(' · ');
-  const outdated = statuses.filter((s) => s.outdated).length;
-  const overview = `${counts === '' ? 'no instances' : counts}${outdated > 0 ? ` · ${outdated} outdated` : ''}`;
+  const overview = clientStatusOverview(statuses);
   const head: Block[] = [
     section(
       `*HBR backup client status* in ${code(region, 60)} (${plural(statuses.length, 'instance')}): ${escapeMrkdwn(overview)}`,

@@ -34,7 +34,7 @@ const client = new webApi.WebClient('xoxb-recover', { slackApiUrl: slack.apiUrl,
 const publisher = new RequestPublisher({
   client,
   store,
-  approvers: ['UAPP'],
+  approval: { approvers: ['UAPP'], allowSelfApproval: false },
   approvalChannel: null,
   progressEdits: new EditBudget(redis, prefix, 40),
   logger,
@@ -232,10 +232,13 @@ describe('the sweep', () => {
     const final = slack
       .messages()
       .find((m) => m.metadata?.event_type === 'hbr_bot_final_reply' && m.metadata.event_payload.request_id === id);
-    expect(final?.text).toContain('Installed on 1 of 2 — 1 unknown');
+    expect(final?.text).toContain('Installed on 1 of 2 instances — 1 unknown');
     const shown = JSON.stringify(final?.blocks);
     expect(shown).toMatch(new RegExp(`white_check_mark: \`${active}\` installed`));
-    expect(shown).toContain(`${absent}\` unknown status — \`SubmissionUnanswered\`: hbr-bot lost HBR's answer`);
+    expect(shown).toContain(`${absent}\` unknown — \`SubmissionUnanswered\`: hbr-bot lost HBR's answer`);
     expect(shown).toContain('at the end HBR listed no backup client for it — check it again with /hbr-status');
+    // Advice that fits an unknown outcome: check it, rather than fix a cause and retry.
+    expect(shown).toContain('check the unknown instance with `/hbr-status` before requesting it again');
+    expect(shown).not.toContain('to retry');
   });
 });

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuditTrail } from '../../../src/ops/audit.js';
-import { APPROVER, type Harness, REQUESTER, startHarness } from '../../support/bot-harness.js';
+import { APPROVER, type Harness, REQUESTER, SECOND_APPROVER, startHarness } from '../../support/bot-harness.js';
 import { waitFor } from '../../support/wait-for.js';
 
 let harness: Harness | undefined;
@@ -38,7 +38,12 @@ describe('audit trail', () => {
     ]);
     expect(records.every((r) => r.requestId === requestId)).toBe(true);
     const hbrRequestId = h.hbr.callsOf('InstallBackupClients')[0]?.requestId ?? '';
-    expect(records[0]).toMatchObject({ status: 'finished', succeeded: 2, failed: 0, hbrRequestIds: [hbrRequestId] });
+    expect(records[0]).toMatchObject({
+      status: 'finished',
+      summary: 'Installed on 2 of 2 instances',
+      outcomes: { succeeded: 2 },
+      hbrRequestIds: [hbrRequestId],
+    });
     expect(records[2]).toMatchObject({ actor: APPROVER, outcome: 'approved' });
     expect(records[3]).toMatchObject({ actor: REQUESTER, instances: 2, region: 'cn-hangzhou' });
 
@@ -50,14 +55,26 @@ describe('audit trail', () => {
       },
     );
     const text = JSON.stringify(shown.blocks);
-    expect(text.indexOf('ended finished')).toBeLessThan(text.indexOf(`<@${APPROVER}> approved`));
+    expect(text.indexOf(`\`${requestId}\` finished: Installed on 2 of 2 instances`)).toBeLessThan(
+      text.indexOf(`<@${APPROVER}> approved`),
+    );
     expect(text).toContain(hbrRequestId);
     expect(text).not.toContain('asked to install');
+    expect(text).toContain('`/hbr-install audit 6` shows more');
 
     await h.command('audit', REQUESTER);
-    await waitFor(() => h.slack.ephemerals(REQUESTER).find((e) => /not an approver/.test(JSON.stringify(e))), {
-      message: 'requester refused',
-    });
+    // The refusal names the command and who may use it.
+    await waitFor(
+      () =>
+        h.slack
+          .ephemerals(REQUESTER)
+          .find((e) =>
+            JSON.stringify(e).includes(
+              `Only hbr-bot approvers (<@${APPROVER}> or <@${SECOND_APPROVER}>) can read the audit trail with \`/hbr-install audit\`, and you are not one.`,
+            ),
+          ),
+      { message: 'requester refused' },
+    );
   });
 
   it('caps the stream at HBR_AUDIT_MAX_LENGTH and refuses a bad count', async () => {

@@ -27,7 +27,14 @@ let publisher: RequestPublisher;
 let counter = 0;
 
 function publisherDeps(client: webApi.WebClient, logger: pino.Logger) {
-  return { client, store, approvers: ['U0APPROVER'], approvalChannel: null, logger, now: Date.now };
+  return {
+    client,
+    store,
+    approval: { approvers: ['U0APPROVER'], allowSelfApproval: false },
+    approvalChannel: null,
+    logger,
+    now: Date.now,
+  };
 }
 
 beforeAll(async () => {

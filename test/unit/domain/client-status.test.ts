@@ -16,6 +16,7 @@ function client(instanceId: string, fields: Partial<BackupClientState> = {}): Ba
   return {
     clientId: `c-${instanceId.slice(2)}`,
     instanceId,
+    instanceName: '',
     status: 'ACTIVATED',
     clientVersion: '2.14.0',
     maxClientVersion: '2.14.0',
@@ -128,9 +129,9 @@ describe('clientStatuses', () => {
       NOW,
     );
     expect(countClientStatuses(statuses)).toEqual([
-      { health: 'protected', words: 'protected', count: 1 },
-      { health: 'problem', words: 'stopped', count: 2 },
-      { health: 'no_client', words: 'no backup client', count: 1 },
+      { health: 'protected', words: 'protected', count: 1, outdated: 0 },
+      { health: 'problem', words: 'stopped', count: 2, outdated: 0 },
+      { health: 'no_client', words: 'no backup client', count: 1, outdated: 0 },
     ]);
   });
 });
@@ -152,10 +153,11 @@ describe('compareVersions', () => {
 });
 
 describe('clientStates', () => {
-  it('gives an instance without a client no status, no versions and no heartbeat', () => {
+  it('gives an instance without a client no name, status, versions or heartbeat', () => {
     expect(clientStates(['i-aaaaaaaa1'], [])).toEqual([
       {
         instanceId: 'i-aaaaaaaa1',
+        instanceName: '',
         health: 'no_client',
         status: '',
         version: '',

@@ -22,7 +22,7 @@ function installOf(text: string): { instanceIds: string[]; region: string; dupli
   return parsed;
 }
 
-function problemsOf(text: string, options = OPTIONS): { token: string; reason: string }[] {
+function problemsOf(text: string, options = OPTIONS): { token: string | null; reason: string }[] {
   const parsed = parse(text, options);
   if (parsed.kind !== 'invalid')
     throw new Error(`expected invalid for ${JSON.stringify(text)}, got ${JSON.stringify(parsed)}`);
@@ -157,6 +157,16 @@ describe('parseCommand: refused tokens', () => {
     expect(problems[0]?.reason).toMatch(reason);
   });
 
+  it.each<[string, RegExp]>([
+    ['i-bp1web02c3n8v5tz1fa_', /^"_" is not part of any instance ID — check the ID and send it again$/],
+    ['_i-bp1web02c3n8v5tz1fay', /^"_" is not part of any instance ID/],
+    ['i-bp1web02c3n8v5tz1fa~', /^"~" is not part of any instance ID/],
+    ['i-bp1web02c3n8v5tz1f_a', /^"_" is not part of any instance ID/],
+    ['i-bp1web02=c3n8v5tz1f#', /^"=" and "#" are not part of any instance ID/],
+  ])('refuses %j, a character it would otherwise drop, quoting the token', (token, reason) => {
+    expect(problemsOf(`${A} ${token}`)).toEqual([{ token, reason: expect.stringMatching(reason) }]);
+  });
+
   it('refuses the whole command when any token is bad, even with valid IDs', () => {
     const problems = problemsOf(`${A} ${B} oops ${C}`);
     expect(problems).toEqual([{ token: 'oops', reason: expect.stringContaining('not an ECS instance ID') }]);
@@ -170,7 +180,7 @@ describe('parseCommand: refused tokens', () => {
     const long = '😀'.repeat(100);
     const [problem] = problemsOf(long);
     expect(Array.from(problem?.token ?? '')).toHaveLength(60);
-    expect(problem?.token.endsWith('…')).toBe(true);
+    expect(problem?.token?.endsWith('…')).toBe(true);
     expect(problem?.token).toBe(`${'😀'.repeat(59)}…`);
     const [short] = problemsOf('😀'.repeat(40));
     expect(short?.token).toBe('😀'.repeat(40));
@@ -246,11 +256,11 @@ describe('parseCommand: limits', () => {
     expect(parsed.duplicates).toBe(5);
   });
 
-  it('refuses more unique IDs than maxInstances, naming the first one over', () => {
-    const ids = many(201);
+  it('refuses more unique IDs than maxInstances, saying how many and the limit, and quoting no ID', () => {
+    const ids = many(300);
     const problems = problemsOf(ids.join('\n'), { maxInstances: 200, defaultRegion: 'cn-hangzhou' });
     expect(problems).toEqual([
-      { token: ids[200], reason: '201 instances, at most 200 per request — split them over several requests' },
+      { token: null, reason: '300 instances given, at most 200 per request — split them over several requests' },
     ]);
   });
 
@@ -258,14 +268,14 @@ describe('parseCommand: limits', () => {
     const junk = Array.from({ length: 45 }, (_, i) => `junk${i}`);
     const problems = problemsOf([...many(7), ...junk].join(' '));
     expect(problems).toHaveLength(MAX_LISTED_PROBLEMS + 1);
-    expect(problems[0]?.reason).toMatch(/^7 instances, at most 5 per request/);
+    expect(problems[0]).toMatchObject({ token: null, reason: expect.stringMatching(/^7 instances given, at most 5/) });
     expect(problems[1]?.token).toBe('junk0');
-    expect(problems[30]).toEqual({ token: '…', reason: 'and 16 more problems' });
+    expect(problems[30]).toEqual({ token: null, reason: '…and 16 more problems' });
   });
 
   it('says "1 more problem" in the singular', () => {
     const junk = Array.from({ length: 31 }, (_, i) => `junk${i}`);
-    expect(problemsOf(junk.join(' '))[30]).toEqual({ token: '…', reason: 'and 1 more problem' });
+    expect(problemsOf(junk.join(' '))[30]).toEqual({ token: null, reason: '…and 1 more problem' });
   });
 
   it('keeps a 4,000-character paste readable', () => {
@@ -276,7 +286,7 @@ describe('parseCommand: limits', () => {
     expect(paste.length).toBeGreaterThan(4000);
     const problems = problemsOf(paste);
     expect(problems).toHaveLength(31);
-    expect(problems.every((p) => p.token.length <= 60)).toBe(true);
+    expect(problems.every((p) => (p.token ?? '').length <= 60)).toBe(true);
   });
 });
 
@@ -345,7 +355,7 @@ describe('parseCommand: never throws', () => {
         expect(parsed.problems.length).toBeGreaterThan(0);
         expect(parsed.problems.length).toBeLessThanOrEqual(31);
         for (const p of parsed.problems) {
-          expect(Array.from(p.token).length).toBeLessThanOrEqual(60);
+          expect(Array.from(p.token ?? '').length).toBeLessThanOrEqual(60);
           // biome-ignore lint/suspicious/noControlCharactersInRegex: the property is that no control character is echoed
           expect(p.token).not.toMatch(/[\u0000-\u001f]/);
           expect(p.reason.length).toBeGreaterThan(0);

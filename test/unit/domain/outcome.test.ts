@@ -145,7 +145,7 @@ describe("instanceOutcomes: every clientStatus, judged by the operation's target
     const outcome = single('finished', 'completed', 'HIBERNATING');
     expect(outcome).toMatchObject({ kind: 'unknown', code: 'HIBERNATING' });
     expect(outcome.detail).toContain('HIBERNATING');
-    expect(summarize([outcome])).toMatchObject({ succeeded: 0, failed: 1 });
+    expect(summarize([outcome])).toMatchObject({ succeeded: 0, tally: [{ kind: 'unknown', count: 1 }] });
   });
 
   it('a non-terminal status in an ended task says which status and phase', () => {
@@ -177,15 +177,15 @@ describe('instanceOutcomes: an uninstall in its own words', () => {
     expect(described(withoutTask)[0]?.detail).toBe(
       'HBR accepted the call but started no uninstall task for this instance',
     );
-    expect(requestSummary(sent).line).toBe('Uninstalling: 0 of 2 done');
+    expect(requestSummary(sent).line).toBe('Uninstalling from 2 instances: 2 waiting');
     const done = poll(
       submit(withStatus(pendingRequest(3, 'cn-hangzhou', 'uninstall'), 'finished')),
       'completed',
       (id) => (id.endsWith('2') ? { clientStatus: 'UNINSTALL_FAILED' } : { clientStatus: 'NOT_INSTALLED' }),
     );
     expect(requestSummary(done)).toMatchObject({
-      line: 'Uninstalled from 2 of 3 — 1 failed',
-      summary: { succeeded: 2, failed: 1 },
+      line: 'Uninstalled from 2 of 3 instances — 1 failed',
+      summary: { succeeded: 2, byKind: { failed: 1 } },
     });
   });
 });
@@ -306,7 +306,7 @@ describe('instanceOutcomes: before and around submission', () => {
       );
       expect(instanceErrorSentence(unknownCode)).toBe(outcomes[0]?.detail);
       // Named apart from failures: they may well be installed, and are checked rather than requested again.
-      expect(requestSummary(request).line).toBe('Installed on 0 of 2 — 2 unknown');
+      expect(requestSummary(request).line).toBe('Installed on 0 of 2 instances — 2 unknown');
     },
   );
 
@@ -373,7 +373,7 @@ describe('instanceOutcomes: before and around submission', () => {
     const [result] = described(request);
     expect([result?.kind, result?.code]).toEqual([kind, code]);
     expect(result?.detail).toMatch(detail);
-    expect(summarize(instanceOutcomes(request)).uncertain).toBe(kind === 'unknown' ? 1 : 0);
+    expect(summarize(instanceOutcomes(request)).byKind.unknown).toBe(kind === 'unknown' ? 1 : 0);
   });
 
   it('gives one outcome per requested instance, in request order', () => {
@@ -396,15 +396,13 @@ describe('summaries', () => {
   }
   const times = (n: number, kind: InstanceOutcomeKind): InstanceOutcomeKind[] => Array.from({ length: n }, () => kind);
 
-  it('counts failed as failed + refused + timed_out + unknown + not_submitted', () => {
+  it('counts every instance once, by kind, and tallies the kinds present in a fixed order', () => {
     const summary = summarize(
       outcomes(['succeeded', 'failed', 'refused', 'timed_out', 'unknown', 'not_submitted', 'waiting', 'in_progress']),
     );
     expect(summary).toEqual({
       total: 8,
       succeeded: 1,
-      failed: 5,
-      uncertain: 0,
       inProgress: 2,
       byKind: {
         succeeded: 1,
@@ -416,41 +414,46 @@ describe('summaries', () => {
         waiting: 1,
         in_progress: 1,
       },
+      tally: [
+        { kind: 'succeeded', count: 1 },
+        { kind: 'in_progress', count: 1 },
+        { kind: 'waiting', count: 1 },
+        { kind: 'refused', count: 1 },
+        { kind: 'failed', count: 1 },
+        { kind: 'timed_out', count: 1 },
+        { kind: 'unknown', count: 1 },
+        { kind: 'not_submitted', count: 1 },
+      ],
     });
-  });
-
-  it('names instances HBR may or may not have taken apart from the failures', () => {
-    const mixed = [
-      ...outcomes(['succeeded', 'failed', 'unknown']),
-      {
-        instanceId: 'i-000000uncertain',
-        kind: 'unknown' as const,
-        code: SUBMISSION_UNANSWERED,
-        reason: { type: 'unknown_submission' as const, code: SUBMISSION_UNANSWERED, check: null },
-      },
-    ];
-    const summary = summarize(mixed);
-    expect(summary).toMatchObject({ failed: 3, uncertain: 1 });
-    expect(summaryLine(summary, 'install')).toBe('Installed on 1 of 4 — 2 failed, 1 unknown');
-    expect(summaryLine(summarize([...mixed, ...outcomes(['in_progress'])]), 'uninstall')).toBe(
-      'Uninstalling: 4 of 5 done — 2 failed, 1 unknown',
-    );
   });
 
   it.each<[InstanceOutcomeKind[], string, string]>([
     [
       [...times(18, 'succeeded'), 'failed', 'refused'],
-      'Installed on 18 of 20 — 2 failed',
-      'Uninstalled from 18 of 20 — 2 failed',
+      'Installed on 18 of 20 instances — 1 refused by HBR, 1 failed',
+      'Uninstalled from 18 of 20 instances — 1 refused by HBR, 1 failed',
     ],
-    [times(3, 'succeeded'), 'Installed on all 3', 'Uninstalled from all 3'],
-    [['succeeded'], 'Installed on 1 of 1', 'Uninstalled from 1 of 1'],
-    [['failed', 'unknown'], 'Installed on 0 of 2 — 2 failed', 'Uninstalled from 0 of 2 — 2 failed'],
-    [[...times(5, 'succeeded'), ...times(15, 'in_progress')], 'Installing: 5 of 20 done', 'Uninstalling: 5 of 20 done'],
+    [times(3, 'succeeded'), 'Installed on 3 of 3 instances', 'Uninstalled from 3 of 3 instances'],
+    [['succeeded'], 'Installed on 1 of 1 instance', 'Uninstalled from 1 of 1 instance'],
+    [
+      ['succeeded', 'refused', 'refused', 'failed'],
+      'Installed on 1 of 4 instances — 2 refused by HBR, 1 failed',
+      'Uninstalled from 1 of 4 instances — 2 refused by HBR, 1 failed',
+    ],
+    [
+      ['refused', 'unknown'],
+      'Installed on 0 of 2 instances — 1 refused by HBR, 1 unknown',
+      'Uninstalled from 0 of 2 instances — 1 refused by HBR, 1 unknown',
+    ],
+    [
+      [...times(5, 'succeeded'), ...times(15, 'in_progress')],
+      'Installing on 20 instances: 5 installed, 15 installing',
+      'Uninstalling from 20 instances: 5 uninstalled, 15 uninstalling',
+    ],
     [
       [...times(4, 'succeeded'), 'refused', ...times(15, 'waiting')],
-      'Installing: 5 of 20 done — 1 failed',
-      'Uninstalling: 5 of 20 done — 1 failed',
+      'Installing on 20 instances: 4 installed, 15 waiting, 1 refused by HBR',
+      'Uninstalling from 20 instances: 4 uninstalled, 15 waiting, 1 refused by HBR',
     ],
     [[], 'No instances', 'No instances'],
   ])('%j -> %s / %s', (kinds, install, uninstall) => {

@@ -47,7 +47,7 @@ function checked(request: HbrRequest, byId: Record<string, Partial<InstanceFacts
 }
 
 function render(request: HbrRequest) {
-  return requestMessage(request, { approvers: [APPROVER] });
+  return requestMessage(request, { approvers: [APPROVER], allowSelfApproval: false });
 }
 
 function text(request: HbrRequest): string {
@@ -95,12 +95,12 @@ describe('instanceReadiness', () => {
 });
 
 describe('counts', () => {
-  it('says "18 ready, 2 will be refused", "all 3 ready", "1 ready", with the ones to check', () => {
+  it('says "18 of 20 ready, 2 will be refused", "3 of 3 ready", with the ones to check', () => {
     const line = (ready: number, refused: number, check: number) => preflightCountLine({ ready, refused, check });
-    expect(line(18, 2, 0)).toBe('18 ready, 2 will be refused');
-    expect(line(3, 0, 0)).toBe('all 3 ready');
-    expect(line(1, 0, 0)).toBe('1 ready');
-    expect(line(0, 1, 2)).toBe('0 ready, 1 will be refused, 2 to check');
+    expect(line(18, 2, 0)).toBe('18 of 20 ready, 2 will be refused');
+    expect(line(3, 0, 0)).toBe('3 of 3 ready');
+    expect(line(1, 0, 0)).toBe('1 of 1 ready');
+    expect(line(0, 1, 2)).toBe('0 of 3 ready, 1 will be refused, 2 to check');
   });
 
   it('counts each level', () => {
@@ -157,25 +157,25 @@ describe('the request message with pre-flight details', () => {
 
   it('lists each instance with name, OS, state and Cloud Assistant, flagged ones first, with the count', () => {
     const t = text(flagged);
-    expect(t).toContain('*Pre-flight (ECS, before approval):* 1 ready, 3 will be refused');
+    expect(t).toContain('*Pre-flight (ECS, before approval):* 1 of 4 ready, 3 will be refused');
     expect(t).toContain(
-      `:large_green_circle: \`${ok}\` *web-${ok.slice(-4)}* · Alibaba Cloud Linux 3.2104 LTS 64 bit · Running · Cloud Assistant 2.2.3.857 running · app=web`,
+      `:large_green_circle: web-${ok.slice(-4)} \`${ok}\` · Alibaba Cloud Linux 3.2104 LTS 64 bit · Running · Cloud Assistant 2.2.3.857 running · app=web`,
     );
     expect(t).toContain(
-      `:warning: \`${stopped}\` *web-${stopped.slice(-4)}* · Alibaba Cloud Linux 3.2104 LTS 64 bit · Stopped · Cloud Assistant not running · app=web — *stopped — will be refused*`,
+      `:warning: web-${stopped.slice(-4)} \`${stopped}\` · Alibaba Cloud Linux 3.2104 LTS 64 bit · Stopped · Cloud Assistant not running · app=web — *stopped — will be refused*`,
     );
     expect(t).toContain(`:warning: \`${gone}\` — *not found in cn-hangzhou — will be refused*`);
     expect(t).toContain('Cloud Assistant not running — will be refused');
-    expect(t.indexOf(stopped)).toBeLessThan(t.indexOf(`\`${ok}\` *web`));
+    expect(t.indexOf(stopped)).toBeLessThan(t.indexOf(`web-${ok.slice(-4)} \`${ok}\``));
     expect(blockKitProblems(render(flagged))).toEqual([]);
   });
 
   it('keeps Approve, and its confirm dialog and the notification say what will be refused', () => {
     const message = render(flagged);
-    expect(message.text).toContain('Pre-flight: 1 ready, 3 will be refused.');
+    expect(message.text).toContain('Pre-flight: 1 of 4 ready, 3 will be refused.');
     const buttons = message.blocks.find((b) => b.type === 'actions');
     expect(JSON.stringify(buttons)).toContain('hbr_approve');
-    expect(JSON.stringify(buttons)).toContain('Pre-flight: 1 ready, 3 will be refused.');
+    expect(JSON.stringify(buttons)).toContain('Pre-flight: 1 of 4 ready, 3 will be refused.');
     // Nothing flagged: nothing added.
     expect(render(checked(request)).text).not.toContain('Pre-flight');
   });
@@ -226,7 +226,7 @@ describe('the request message with pre-flight details', () => {
     expect(blockKitProblems(message)).toEqual([]);
     expect(message.blocks.length).toBeLessThanOrEqual(LIMITS.blocks);
     const t = JSON.stringify(message.blocks);
-    expect(t).toContain('133 ready, 67 will be refused');
+    expect(t).toContain('133 of 200 ready, 67 will be refused');
     expect(t).toContain('hbr_approve');
     // Every flagged instance that fits is listed before any ready one; what does not fit is counted.
     expect(t.indexOf(big.instanceIds[0] ?? '')).toBeLessThan(

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  checkDecider,
+  checkApprover,
+  checkDecision,
+  type DecisionAction,
+  eligibleApprovers,
   isFinal,
   newRequest,
   REQUEST_ID_PATTERN,
@@ -10,7 +13,7 @@ import {
   TRANSITIONS,
   withTasks,
 } from '../../../src/domain/request.js';
-import { pendingRequest, submit, withStatus } from '../../support/request-fixtures.js';
+import { APPROVER, pendingRequest, REQUESTER, submit, withStatus } from '../../support/request-fixtures.js';
 
 const task = (taskId: string, progress: number): TaskProgress => ({
   taskId,
@@ -57,17 +60,18 @@ it('keeps an ended request for 30 days', () => {
 describe('the state machine', () => {
   it('moves only along the documented arrows, and never out of a final status', () => {
     expect(TRANSITIONS).toEqual({
-      pending: ['approved', 'rejected', 'expired', 'failed'],
+      pending: ['approved', 'rejected', 'withdrawn', 'expired', 'failed'],
       approved: ['submitting', 'failed'],
       submitting: ['polling', 'finished', 'failed'],
       polling: ['finished', 'failed'],
       rejected: [],
+      withdrawn: [],
       expired: [],
       finished: [],
       failed: [],
     });
     const final = (Object.keys(TRANSITIONS) as RequestStatus[]).filter(isFinal);
-    expect(final.sort()).toEqual(['expired', 'failed', 'finished', 'rejected']);
+    expect(final.sort()).toEqual(['expired', 'failed', 'finished', 'rejected', 'withdrawn']);
   });
 
   it('starts pending, with nothing decided, submitted or posted, and expires after the approval window', () => {
@@ -108,30 +112,55 @@ describe('the state machine', () => {
   });
 });
 
-describe('checkDecider', () => {
+describe('checkApprover', () => {
   const request = { requesterId: 'U1' };
   it.each([
-    ['a non-approver approving', 'U2', false, false, 'approve', { allowed: false, reason: 'not_approver' }],
-    [
-      'a non-approver rejecting their own request',
-      'U1',
-      false,
-      true,
-      'reject',
-      { allowed: false, reason: 'not_approver' },
-    ],
-    [
-      'an approver approving their own request',
-      'U1',
-      true,
-      false,
-      'approve',
-      { allowed: false, reason: 'self_approval' },
-    ],
-    ['an approver approving their own request when allowed', 'U1', true, true, 'approve', { allowed: true }],
-    ['an approver withdrawing their own request', 'U1', true, false, 'reject', { allowed: true }],
-    ["an approver approving someone else's request", 'U2', true, false, 'approve', { allowed: true }],
-  ] as const)('%s', (_case, userId, isApprover, allowSelfApproval, action, expected) => {
-    expect(checkDecider(request, userId, isApprover, allowSelfApproval, action)).toEqual(expected);
+    ['a non-approver', 'U2', false, false, { allowed: false, reason: 'not_approver' }],
+    ['a non-approver approving their own request', 'U1', false, true, { allowed: false, reason: 'not_approver' }],
+    ['an approver approving their own request', 'U1', true, false, { allowed: false, reason: 'self_approval' }],
+    ['an approver approving their own request when allowed', 'U1', true, true, { allowed: true }],
+    ["an approver approving someone else's request", 'U2', true, false, { allowed: true }],
+  ] as const)('%s', (_case, userId, isApprover, allowSelfApproval, expected) => {
+    expect(checkApprover(request, userId, isApprover, allowSelfApproval)).toEqual(expected);
+  });
+});
+
+describe('checkDecision: who may do what to a pending request', () => {
+  const request = pendingRequest(1);
+  const check = (userId: string, isApprover: boolean, action: DecisionAction, allowSelfApproval = false) =>
+    checkDecision(request, userId, isApprover, allowSelfApproval, action);
+
+  it('lets only the requester withdraw, and reads their own Reject as a withdrawal', () => {
+    expect(check(REQUESTER, false, 'withdraw')).toEqual({ allowed: true, outcome: 'withdrawn' });
+    expect(check(REQUESTER, true, 'reject')).toEqual({ allowed: true, outcome: 'withdrawn' });
+    expect(check(REQUESTER, false, 'reject')).toEqual({ allowed: true, outcome: 'withdrawn' });
+    expect(check(APPROVER, true, 'withdraw')).toEqual({ allowed: false, reason: 'not_requester' });
+    expect(check('U0STRANGER', false, 'withdraw')).toEqual({ allowed: false, reason: 'not_requester' });
+  });
+
+  it('lets approvers approve and reject, and the requester approve only with self-approval', () => {
+    expect(check(APPROVER, true, 'approve')).toEqual({ allowed: true, outcome: 'approved' });
+    expect(check(APPROVER, true, 'reject')).toEqual({ allowed: true, outcome: 'rejected' });
+    expect(check('U0STRANGER', false, 'approve')).toEqual({ allowed: false, reason: 'not_approver' });
+    expect(check('U0STRANGER', false, 'reject')).toEqual({ allowed: false, reason: 'not_approver' });
+    expect(check(REQUESTER, false, 'approve')).toEqual({ allowed: false, reason: 'not_approver' });
+    expect(check(REQUESTER, true, 'approve')).toEqual({ allowed: false, reason: 'self_approval' });
+    expect(check(REQUESTER, true, 'approve', true)).toEqual({ allowed: true, outcome: 'approved' });
+  });
+
+  it('names as eligible approvers everyone but the requester, unless self-approval is allowed', () => {
+    const approvers = [REQUESTER, APPROVER, 'S0OPSTEAM'];
+    expect(eligibleApprovers(request, approvers, false)).toEqual([APPROVER, 'S0OPSTEAM']);
+    expect(eligibleApprovers(request, approvers, true)).toEqual(approvers);
+    expect(eligibleApprovers(request, [REQUESTER], false)).toEqual([]);
+  });
+
+  it('makes withdrawn a final status reachable only from pending', () => {
+    expect(isFinal('withdrawn')).toBe(true);
+    expect(TRANSITIONS.pending).toContain('withdrawn');
+    expect(
+      (Object.keys(TRANSITIONS) as RequestStatus[]).filter((from) => TRANSITIONS[from].includes('withdrawn')),
+    ).toEqual(['pending']);
+    expect(TRANSITIONS.withdrawn).toEqual([]);
   });
 });

@@ -3,18 +3,19 @@ import { blockKitProblems } from '../../../sandbox/block-kit-limits.js';
 import type { BackupClientState } from '../../../src/domain/client-status.js';
 import type { Operation } from '../../../src/domain/operation.js';
 import { SUBMISSION_UNANSWERED, SUBMISSION_UNCERTAIN } from '../../../src/domain/outcome.js';
+import { combineFacts } from '../../../src/domain/preflight.js';
 import type { HbrRequest, RequestStatus } from '../../../src/domain/request.js';
-import { APPROVE_ACTION, REJECT_ACTION } from '../../../src/slack/messages/action-ids.js';
+import { APPROVE_ACTION, REJECT_ACTION, WITHDRAW_ACTION } from '../../../src/slack/messages/action-ids.js';
 import type { ActionsBlock, Block, SlackMessage } from '../../../src/slack/messages/blocks.js';
 import { clamp, packLines } from '../../../src/slack/messages/blocks.js';
 import { formatDuration } from '../../../src/slack/messages/durations.js';
 import {
   alreadyDecidedMessage,
+  auditForApproversMessage,
+  decisionRefusedMessage,
   invalidCommandMessage,
   notAllowedInChannelMessage,
-  notAnApproverMessage,
   notARequesterMessage,
-  selfApprovalMessage,
   somethingWentWrongMessage,
   temporarilyUnavailableMessage,
   unknownRequestMessage,
@@ -41,6 +42,7 @@ import {
 } from '../../support/request-fixtures.js';
 
 const APPROVERS = ['U0APPROVER', 'S0OPSTEAM'];
+const RULES = { approvers: APPROVERS, allowSelfApproval: false };
 
 /** Slack's limits (the shared checker) plus ours: a meaningful fallback text of at most 3000. */
 function expectValid(message: SlackMessage): void {
@@ -67,6 +69,21 @@ const FAILURE = {
   hbrRequestId: '473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E',
 };
 
+/** The request with a pre-flight that found every instance, named by `names` ('' for none). */
+function withPreflightNames(request: HbrRequest, names: readonly string[]): HbrRequest {
+  const described = request.instanceIds.map((instanceId, i) => ({
+    instanceId,
+    instanceName: names[i] ?? '',
+    status: 'Running',
+    osType: 'linux',
+    osName: 'Alibaba Cloud Linux 3',
+    instanceType: 'ecs.g7.large',
+    tags: [],
+  }));
+  const instances = combineFacts(request.instanceIds, described, null);
+  return { ...request, preflight: { outcome: 'checked', checkedAt: T0, instances, cloudAssistantUnavailable: null } };
+}
+
 /** A request in `status` with `n` instances, at the stage that status implies. */
 function requestIn(status: RequestStatus, n: number, operation: Operation = 'install'): HbrRequest {
   const base = withStatus(pendingRequest(n, 'cn-hangzhou', operation), status);
@@ -90,6 +107,7 @@ const STATUSES: RequestStatus[] = [
   'submitting',
   'polling',
   'rejected',
+  'withdrawn',
   'expired',
   'finished',
   'failed',
@@ -145,7 +163,7 @@ describe('requestMessage', () => {
     for (const n of SIZES) {
       it(`${status} with ${n} instance(s) is valid and lists every instance`, () => {
         const request = requestIn(status, n);
-        const message = requestMessage(request, { approvers: APPROVERS });
+        const message = requestMessage(request, RULES);
         expectValid(message);
         const text = allText(message);
         for (const id of request.instanceIds) expect(text).toContain(id);
@@ -159,7 +177,7 @@ describe('requestMessage', () => {
 
   it('pending: Approve (primary, confirmed) and Reject carry the request id', () => {
     const request = pendingRequest(3);
-    const message = requestMessage(request, { approvers: APPROVERS, now: T0 });
+    const message = requestMessage(request, { ...RULES, now: T0 });
     const [approve, reject] = actionsOf(message)?.elements ?? [];
     expect(approve).toMatchObject({ action_id: APPROVE_ACTION, value: request.id, style: 'primary' });
     expect(approve?.confirm?.text.text).toBe('Install the HBR backup client on 3 instances in cn-hangzhou?');
@@ -174,7 +192,7 @@ describe('requestMessage', () => {
   });
 
   it('pending with 200 instances lists them in code blocks over several sections', () => {
-    const message = requestMessage(pendingRequest(200), { approvers: APPROVERS });
+    const message = requestMessage(pendingRequest(200), RULES);
     const listSections = message.blocks.filter((b) => b.type === 'section' && b.text?.text.includes('```'));
     expect(listSections.length).toBeGreaterThan(1);
     expect(allText(message)).toContain('*Instances (200):*');
@@ -182,37 +200,76 @@ describe('requestMessage', () => {
 
   it('pending past its expiry renders as expired, without buttons', () => {
     const request = pendingRequest(2);
-    const message = requestMessage(request, { approvers: APPROVERS, now: request.expiresAt });
+    const message = requestMessage(request, { ...RULES, now: request.expiresAt });
     expect(actionsOf(message)).toBeUndefined();
     expect(allText(message)).toContain('Expired: nobody decided within 1 hour');
   });
 
   it('approved, rejected, expired, finished and failed say who and what', () => {
-    expect(allText(requestMessage(requestIn('approved', 2), { approvers: APPROVERS }))).toMatch(
+    expect(allText(requestMessage(requestIn('approved', 2), RULES))).toMatch(
       new RegExp(`Approved by <@${APPROVER}> at <!date\\^\\d+\\^`),
     );
-    expect(allText(requestMessage(requestIn('polling', 20), { approvers: APPROVERS }))).toContain(
-      'Installing: 2 of 20 done',
+    expect(allText(requestMessage(requestIn('polling', 20), RULES))).toContain(
+      'Installing on 20 instances: 2 installed, 18 installing',
     );
-    expect(allText(requestMessage(requestIn('rejected', 2), { approvers: APPROVERS }))).toMatch(
+    expect(allText(requestMessage(requestIn('rejected', 2), RULES))).toMatch(
       new RegExp(`Rejected by <@${APPROVER}> at <!date`),
     );
-    expect(allText(requestMessage(requestIn('expired', 2), { approvers: APPROVERS }))).toContain(
-      'Expired: nobody decided within 1 hour',
+    expect(allText(requestMessage(requestIn('expired', 2), RULES))).toContain('Expired: nobody decided within 1 hour');
+    const finished = allText(requestMessage(requestIn('finished', 20), RULES));
+    expect(finished).toMatch(
+      new RegExp(`Approved by <@${APPROVER}> at .* · \\*Installed on 18 of 20 instances — 2 failed\\*`),
     );
-    const finished = allText(requestMessage(requestIn('finished', 20), { approvers: APPROVERS }));
-    expect(finished).toMatch(new RegExp(`Approved by <@${APPROVER}> at .* · \\*Installed on 18 of 20 — 2 failed\\*`));
-    const failed = requestMessage(requestIn('failed', 45), { approvers: APPROVERS });
+    const failed = requestMessage(requestIn('failed', 45), RULES);
     expect(allText(failed)).toContain(
       '*Failed:* the RAM user lacks the hbr:InstallBackupClients permission (code `Forbidden.RAM`, HBR RequestId `473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E`)',
     );
     expect(failed.text).toContain('failed: the RAM user lacks');
   });
 
+  it('names only those who may decide: never the requester without self-approval, and says when nobody may', () => {
+    const byApprover = { ...pendingRequest(1), requesterId: APPROVER };
+    const waiting = (request: HbrRequest, rules: typeof RULES) => allText(requestMessage(request, rules));
+    expect(waiting(byApprover, RULES)).toContain('*Pending:* waiting for approval by <!subteam^S0OPSTEAM>.');
+    expect(allText(requestPostedMessage(byApprover, RULES))).toContain('waiting for approval by <!subteam^S0OPSTEAM>.');
+    expect(waiting(byApprover, { ...RULES, allowSelfApproval: true })).toContain(
+      'waiting for approval by <@U0APPROVER> or <!subteam^S0OPSTEAM>.',
+    );
+    const alone = { approvers: [APPROVER], allowSelfApproval: false };
+    expect(waiting(byApprover, alone)).toContain(
+      '*Pending:* no one can approve it: its requester is the only hbr-bot approver, and an hbr-bot admin can add another to HBR_APPROVERS.',
+    );
+    expect(allText(requestPostedMessage(byApprover, alone))).toContain(
+      'no one can approve it: you are the only hbr-bot approver, and an hbr-bot admin can add another to HBR_APPROVERS.',
+    );
+  });
+
+  it('pending: a Withdraw button for everyone to see; withdrawn: who took it back, and no buttons', () => {
+    const pending = requestMessage(pendingRequest(1), RULES);
+    expect(actionsOf(pending)?.elements?.map((e) => [e.action_id, e.text.text])).toEqual([
+      [APPROVE_ACTION, 'Approve'],
+      [REJECT_ACTION, 'Reject'],
+      [WITHDRAW_ACTION, 'Withdraw'],
+    ]);
+    const withdrawn = requestMessage(requestIn('withdrawn', 2), RULES);
+    expect(actionsOf(withdrawn)).toBeUndefined();
+    expect(allText(withdrawn)).toMatch(
+      new RegExp(
+        `^:leftwards_arrow_with_hook: Withdrawn by <@${REQUESTER}> at <!date.*>\\. Nothing was installed\\.$`,
+        'm',
+      ),
+    );
+    expect(withdrawn.text).toContain('withdrawn by its requester, nothing was installed');
+    expect(allText(alreadyDecidedMessage({ outcome: 'withdrawn', by: REQUESTER, at: T0 }))).toContain(
+      `already withdrawn by <@${REQUESTER}>`,
+    );
+  });
+
   it('posted note: id, approvers, duplicates, permalink only when it is a Slack https link', () => {
     const request = pendingRequest(2);
     const message = requestPostedMessage(request, {
       approvers: APPROVERS,
+      allowSelfApproval: false,
       permalink: 'https://acme.slack.com/archives/C1/p1',
       duplicates: 1,
     });
@@ -222,11 +279,9 @@ describe('requestMessage', () => {
     expect(text).toContain('waiting for approval by <@U0APPROVER> or <!subteam^S0OPSTEAM>');
     expect(text).toContain('1 repeated ID was ignored');
     expect(text).toContain('<https://acme.slack.com/archives/C1/p1|Open the request>');
-    const odd = allText(requestPostedMessage(request, { approvers: APPROVERS, permalink: 'javascript:alert(1)>' }));
+    const odd = allText(requestPostedMessage(request, { ...RULES, permalink: 'javascript:alert(1)>' }));
     expect(odd).not.toContain('javascript');
-    expect(allText(requestPostedMessage(request, { approvers: APPROVERS, permalink: null }))).not.toContain(
-      'Open the request',
-    );
+    expect(allText(requestPostedMessage(request, { ...RULES, permalink: null }))).not.toContain('Open the request');
   });
 });
 
@@ -256,7 +311,12 @@ describe('progressMessage', () => {
     expect(text).toContain('`InstanceNotExists`: no such instance in this region');
     expect(text).toContain('Batch 1/2 (20 instances) · task `t-task0` · running · 25%+');
     expect(text).toContain(':no_entry_sign: 2 refused by HBR');
-    expect(message.text).toBe('Progress of HBR install request rabcdefghijkm: Installing: 2 of 25 done — 2 failed');
+    // The refusals are listed under their heading without repeating "refused by HBR" on each line.
+    expect(text).toContain(':no_entry_sign: `InstanceNotRunning`: instance is not running');
+    expect(text).not.toContain('1 refused by HBR');
+    expect(message.text).toBe(
+      'Progress of HBR install request rabcdefghijkm: Installing on 25 instances: 23 installing, 2 refused by HBR',
+    );
   });
 
   it('200 instances all refused, each with its own odd code, stays valid and lists all', () => {
@@ -302,7 +362,9 @@ describe('finalResultMessage', () => {
     const request = requestIn('finished', 1);
     const message = finalResultMessage(request);
     expectValid(message);
-    expect(message.text).toBe(`<@${REQUESTER}> HBR install request rabcdefghijkm finished: Installed on 1 of 1`);
+    expect(message.text).toBe(
+      `<@${REQUESTER}> HBR install request rabcdefghijkm finished: Installed on 1 of 1 instance`,
+    );
     const text = allText(message);
     expect(text).toContain(':white_check_mark: `i-bp100000000000000000` installed');
     expect(text).toContain(`Approved by <@${APPROVER}>`);
@@ -313,7 +375,7 @@ describe('finalResultMessage', () => {
     const message = finalResultMessage(request);
     expectValid(message);
     const text = allText(message);
-    expect(text).toContain('*Installed on 18 of 20 — 2 failed*');
+    expect(text).toContain('*Installed on 18 of 20 instances — 2 failed*');
     for (const id of request.instanceIds) expect(text).toContain(`\`${id}\``);
     expect(text).toContain(':x: `i-bp100000000000000003` failed — `INSTALL_FAILED`: installation failed');
   });
@@ -323,7 +385,7 @@ describe('finalResultMessage', () => {
     const message = finalResultMessage(request);
     expectValid(message);
     const text = allText(message);
-    expect(text).toContain('*Installed on 180 of 200 — 20 failed*');
+    expect(text).toContain('*Installed on 180 of 200 instances — 20 failed*');
     expect(text).toContain(':white_check_mark: 180 installed · :x: 20 failed');
     for (const id of request.instanceIds.filter((id) => id.endsWith('3'))) expect(text).toContain(id);
     expect(text).not.toContain('i-bp100000000000000000');
@@ -337,7 +399,7 @@ describe('finalResultMessage', () => {
     expectValid(message);
     const text = allText(message);
     for (const id of request.instanceIds) expect(text).toContain(id);
-    expect(text).toContain('*Installed on 0 of 200 — 200 failed*');
+    expect(text).toContain('*Installed on 0 of 200 instances — 200 unknown*');
     expect(text).not.toContain('more instance');
   });
 
@@ -364,6 +426,44 @@ describe('finalResultMessage', () => {
     expect(allText(message)).toMatch(/…and \d+ more instances not listed/);
   });
 
+  it('names each instance beside its ID where the pre-flight learnt its name', () => {
+    const request = withPreflightNames(requestIn('finished', 4), ['web-01', '', 'db-<01>', 'build-01']);
+    const text = allText(finalResultMessage(request));
+    const [web, unnamed, db, build] = request.instanceIds;
+    expect(text).toContain(`:white_check_mark: web-01 \`${web}\` installed`);
+    expect(text).toContain(`:white_check_mark: \`${unnamed}\` installed`);
+    expect(text).toContain(`:white_check_mark: db-&lt;01&gt; \`${db}\` installed`);
+    expect(text).toContain(`:x: build-01 \`${build}\` failed — \`INSTALL_FAILED\``);
+    expect(allText(requestDetailsMessage(request, RULES))).toContain(`web-01 \`${web}\` installed`);
+    const refused = withPreflightNames(
+      submit(withStatus(pendingRequest(2), 'finished'), { [web ?? '']: 'InstanceNotRunning' }),
+      ['web-01', 'web-02'],
+    );
+    expect(allText(progressMessage(refused))).toContain(
+      `:no_entry_sign: \`InstanceNotRunning\`: instance is not running — start it and request again: web-01 \`${web}\``,
+    );
+  });
+
+  it('advises what fits the outcome: retry what failed, check what is unknown', () => {
+    const [a, b, c] = instanceIds(3);
+    const footer = (request: HbrRequest) => {
+      const blocks = finalResultMessage(request).blocks;
+      return allText({ text: '', blocks: blocks.slice(-1) });
+    };
+    const unknownOnly = submit(withStatus(pendingRequest(1), 'finished'), { [a ?? '']: SUBMISSION_UNANSWERED });
+    expect(footer(unknownOnly)).toContain('check the unknown instance with `/hbr-status` before requesting it again');
+    expect(footer(unknownOnly)).not.toContain('to retry');
+    const mixed = poll(
+      submit(withStatus(pendingRequest(3), 'finished'), { [a ?? '']: 'InstanceNotRunning' }),
+      'completed',
+      (id) => (id === b ? { clientStatus: 'INSTALL_FAILED' } : id === c ? { clientStatus: 'WEIRD' } : null),
+    );
+    expect(footer(mixed)).toContain(
+      'to retry the refused and failed instances, fix the cause and send a new request for them · check the unknown instance with `/hbr-status` before requesting it again',
+    );
+    expect(footer(requestIn('finished', 1))).not.toMatch(/retry|check the/);
+  });
+
   it('a failed request explains the failure and lists what was never sent', () => {
     const request = requestIn('failed', 45);
     const message = finalResultMessage(request);
@@ -383,7 +483,7 @@ describe('ephemeral error replies', () => {
       defaultRegion: 'cn-hangzhou',
     });
     if (parsed.kind !== 'invalid') throw new Error('expected invalid');
-    const message = invalidCommandMessage(parsed.problems);
+    const message = invalidCommandMessage(parsed);
     expectValid(message);
     const text = allText(message);
     expect(text).toContain('• `&lt;@U012ABC|bob&gt;` — a Slack user mention, not an instance ID');
@@ -398,7 +498,7 @@ describe('ephemeral error replies', () => {
     const parsed = parseCommand(paste, { maxInstances: 5, defaultRegion: 'cn-hangzhou' });
     if (parsed.kind !== 'invalid') throw new Error('expected invalid');
     expect(parsed.problems).toHaveLength(31);
-    const message = invalidCommandMessage(parsed.problems);
+    const message = invalidCommandMessage(parsed);
     expectValid(message);
     expect(allText(message)).toContain('more problems');
   });
@@ -408,8 +508,8 @@ describe('ephemeral error replies', () => {
       notAllowedInChannelMessage(['C012ABC', 'C034DEF']),
       notAllowedInChannelMessage([]),
       notARequesterMessage(),
-      notAnApproverMessage(),
-      selfApprovalMessage(),
+      auditForApproversMessage('/hbr-install', APPROVERS),
+      decisionRefusedMessage('self_approval', 'approve', pendingRequest(1), RULES),
       unknownRequestMessage(),
       temporarilyUnavailableMessage(),
       somethingWentWrongMessage('ref-123'),
@@ -417,12 +517,55 @@ describe('ephemeral error replies', () => {
     ];
     replies.forEach(expectValid);
     expect(allText(replies[0] as SlackMessage)).toContain('Send the command in <#C012ABC> or <#C034DEF>.');
-    expect(allText(notAnApproverMessage())).toContain('you are not an approver for hbr-bot');
     expect(allText(temporarilyUnavailableMessage())).toContain(
       'hbr-bot is temporarily unavailable (cannot reach its database) — try again in a minute',
     );
     expect(allText(somethingWentWrongMessage('ref-123'))).toContain('`ref-123`');
     expect(allText(replies[8] as SlackMessage)).toContain('The request could not be posted');
+  });
+
+  it('a refusal names what was refused and who may do it', () => {
+    const request = pendingRequest(1);
+    expect(allText(decisionRefusedMessage('not_approver', 'approve', request, RULES))).toBe(
+      'Only <@U0APPROVER> or <!subteam^S0OPSTEAM> can approve this request, and you are not an hbr-bot approver. Nothing was changed.',
+    );
+    expect(allText(decisionRefusedMessage('not_approver', 'reject', request, RULES))).toContain(
+      'can reject this request',
+    );
+    expect(allText(decisionRefusedMessage('not_requester', 'withdraw', request, RULES))).toBe(
+      `Only <@${REQUESTER}>, who made this request, can withdraw it. Nothing was changed.`,
+    );
+    const byApprover = { ...request, requesterId: APPROVER };
+    expect(allText(decisionRefusedMessage('self_approval', 'approve', byApprover, RULES))).toBe(
+      'You cannot approve your own request: <!subteam^S0OPSTEAM> can. To take it back, click *Withdraw*.',
+    );
+    expect(
+      allText(decisionRefusedMessage('self_approval', 'approve', byApprover, { ...RULES, approvers: [APPROVER] })),
+    ).toBe(
+      'You cannot approve your own request, and no one can approve it: you are the only hbr-bot approver, and an hbr-bot admin can add another to HBR_APPROVERS. To take it back, click *Withdraw*.',
+    );
+    const audit = allText(auditForApproversMessage('/hbr-install', APPROVERS));
+    expect(audit).toBe(
+      'Only hbr-bot approvers (<@U0APPROVER> or <!subteam^S0OPSTEAM>) can read the audit trail with `/hbr-install audit`, and you are not one.',
+    );
+    expect(audit).not.toMatch(/button/);
+  });
+
+  it('an invalid look-up says nothing was looked up; an invalid request, that nothing was requested', () => {
+    const intro = (text: string) => {
+      const parsed = parseCommand(text, { maxInstances: 5, defaultRegion: 'cn-hangzhou' });
+      if (parsed.kind !== 'invalid') throw new Error(`expected invalid for ${text}`);
+      return allText(invalidCommandMessage(parsed)).split('\n')[0];
+    };
+    expect(intro('web-01')).toBe('Nothing was requested — fix this and send the command again:');
+    expect(intro('status web-01 db-01')).toBe('Nothing was looked up — fix these and send the command again:');
+    expect(intro('show nope')).toBe('Nothing was looked up — fix this and send the command again:');
+    expect(intro('audit 1000')).toBe('Nothing was looked up — fix this and send the command again:');
+    const tooMany = parseCommand(instanceIds(7).join(' '), { maxInstances: 5, defaultRegion: 'cn-hangzhou' });
+    if (tooMany.kind !== 'invalid') throw new Error('expected invalid');
+    expect(allText(invalidCommandMessage(tooMany))).toContain(
+      '• 7 instances given, at most 5 per request — split them over several requests',
+    );
   });
 
   it('already decided names who and when, or the expiry', () => {
@@ -468,7 +611,7 @@ describe('an uninstall request reads as one', () => {
   }
 
   it('pending: a danger Approve whose confirm names the count and the consequence, a plain Reject', () => {
-    const message = requestMessage(uninstallIn('pending', 3), { approvers: APPROVERS, now: T0 });
+    const message = requestMessage(uninstallIn('pending', 3), { ...RULES, now: T0 });
     expectValid(message);
     const [approve, reject] = actionsOf(message)?.elements ?? [];
     expect(approve).toMatchObject({ action_id: APPROVE_ACTION, style: 'danger', confirm: { style: 'danger' } });
@@ -481,18 +624,23 @@ describe('an uninstall request reads as one', () => {
     expect(message.text).toContain('asks to uninstall the HBR backup client from 3 instances');
   });
 
+  it('says "it" of one instance and "them" of several in the confirm dialog', () => {
+    const confirm = (n: number) =>
+      actionsOf(requestMessage(uninstallIn('pending', n), RULES))?.elements?.[0]?.confirm?.text.text;
+    expect(confirm(1)).toBe(
+      'Uninstall the HBR backup client from 1 instance in cn-hangzhou? HBR stops backing it up until the client is installed again.',
+    );
+    expect(confirm(2)).toContain('HBR stops backing them up');
+  });
+
   it('every stage and size stays valid and never says install', () => {
     for (const status of STATUSES) {
       for (const n of SIZES) {
         const request = uninstallIn(status, n);
-        for (const message of [
-          requestMessage(request, { approvers: APPROVERS }),
-          progressMessage(request),
-          finalResultMessage(request),
-        ]) {
+        for (const message of [requestMessage(request, RULES), progressMessage(request), finalResultMessage(request)]) {
           expectValid(message);
           const text = allText(message)
-            .replace(operationWords('uninstall').consequence, '')
+            .replace(operationWords('uninstall').consequence(n), '')
             .replace(/uninstall/gi, '');
           expect(text).not.toMatch(/install/i);
         }
@@ -504,15 +652,13 @@ describe('an uninstall request reads as one', () => {
     const message = finalResultMessage(uninstallIn('finished', 20));
     const text = allText(message);
     expect(message.text).toBe(
-      `<@${REQUESTER}> HBR uninstall request rabcdefghijkm finished: Uninstalled from 18 of 20 — 2 failed`,
+      `<@${REQUESTER}> HBR uninstall request rabcdefghijkm finished: Uninstalled from 18 of 20 instances — 2 failed`,
     );
     expect(text).toContain(':white_check_mark: `i-bp100000000000000000` uninstalled');
     expect(text).toContain(
       ':x: `i-bp100000000000000003` failed — `UNINSTALL_FAILED UninstallClientFailed`: the uninstall failed',
     );
-    expect(allText(requestMessage(uninstallIn('rejected', 2), { approvers: APPROVERS }))).toContain(
-      'Nothing was uninstalled.',
-    );
+    expect(allText(requestMessage(uninstallIn('rejected', 2), RULES))).toContain('Nothing was uninstalled.');
   });
 });
 
@@ -522,7 +668,7 @@ describe('show: requestDetailsMessage', () => {
       for (const status of STATUSES) {
         for (const n of SIZES) {
           const request = requestIn(status, n, operation);
-          const message = requestDetailsMessage(request, { approvers: APPROVERS });
+          const message = requestDetailsMessage(request, RULES);
           expectValid(message);
           const text = allText(message);
           expect(text).toContain(request.id);
@@ -534,13 +680,13 @@ describe('show: requestDetailsMessage', () => {
   }
 
   it('says where a request stands, who decided, and why it failed', () => {
-    expect(allText(requestDetailsMessage(requestIn('pending', 2), { approvers: APPROVERS }))).toContain(
+    expect(allText(requestDetailsMessage(requestIn('pending', 2), RULES))).toContain(
       '*Status:* waiting for approval by <@U0APPROVER>',
     );
-    const finished = allText(requestDetailsMessage(requestIn('finished', 20), { approvers: APPROVERS }));
-    expect(finished).toContain('*Status:* Installed on 18 of 20 — 2 failed');
+    const finished = allText(requestDetailsMessage(requestIn('finished', 20), RULES));
+    expect(finished).toContain('*Status:* Installed on 18 of 20 instances — 2 failed');
     expect(finished).toContain(`Approved by <@${APPROVER}>`);
-    const failed = allText(requestDetailsMessage(requestIn('failed', 3), { approvers: APPROVERS }));
+    const failed = allText(requestDetailsMessage(requestIn('failed', 3), RULES));
     expect(failed).toContain(
       '*Failed:* the RAM user lacks the hbr:InstallBackupClients permission (code `Forbidden.RAM`',
     );
@@ -558,6 +704,7 @@ describe('status: clientStatusMessage', () => {
   const client = (instanceId: string, fields: Partial<BackupClientState>): BackupClientState => ({
     clientId: `c-${instanceId}`,
     instanceId,
+    instanceName: '',
     status: 'ACTIVATED',
     clientVersion: '2.13.2',
     maxClientVersion: '2.14.0',
@@ -571,7 +718,7 @@ describe('status: clientStatusMessage', () => {
       clientStatuses(
         ids,
         [
-          client(ids[0] ?? '', {}),
+          client(ids[0] ?? '', { instanceName: 'web-01' }),
           client(ids[1] ?? '', { status: 'STOPPED' }),
           client(ids[2] ?? '', { status: 'STOPPED' }),
         ],
@@ -582,14 +729,14 @@ describe('status: clientStatusMessage', () => {
     expectValid(message);
     const text = allText(message);
     expect(text).toContain(
-      ':white_check_mark: `i-bp100000000000000000` *protected* · client `2.13.2`, outdated (`2.14.0` available) · last heartbeat 3 minutes ago',
+      ':white_check_mark: web-01 `i-bp100000000000000000` *protected* · client `2.13.2`, outdated (`2.14.0` available) · last heartbeat 3 minutes ago',
     );
     expect(text).toContain(':x: `i-bp100000000000000001` *stopped* `STOPPED`');
     expect(text).toContain(':heavy_minus_sign: `i-bp100000000000000003` *no backup client*');
     expect(text).toContain('*What to do:*');
     expect(text).toContain('• *stopped* (2 instances): backup client is stopped');
     expect(message.text).toBe(
-      'HBR backup client status in cn-hangzhou: 1 protected · 2 stopped · 1 no backup client · 3 outdated',
+      'HBR backup client status in cn-hangzhou: 1 protected (1 outdated) · 2 stopped (2 outdated) · 1 no backup client',
     );
   });
 
@@ -657,9 +804,8 @@ describe('auditMessage', () => {
         requestId: 'rabcdefghijkm',
         operation: 'install' as const,
         status: 'finished',
-        summary: 'Installed on 1 of 2 — 1 failed',
-        succeeded: 1,
-        failed: 1,
+        summary: 'Installed on 1 of 2 instances — 1 failed',
+        outcomes: { succeeded: 1, failed: 1 },
         failureCode: null,
         hbrRequestIds: ['REQ-1'],
         at: at + 3,
@@ -692,20 +838,23 @@ describe('auditMessage', () => {
         at,
       },
     ];
-    const message = auditMessage(records, 4);
+    const message = auditMessage(records, 4, '/hbr-install');
     const text = JSON.stringify(message.blocks);
     expect(blockKitProblems(message)).toEqual([]);
-    expect(text.indexOf('ended finished')).toBeLessThan(text.indexOf('<@UAPPROVER> approved'));
+    expect(text.indexOf('`rabcdefghijkm` finished: Installed on 1 of 2 instances — 1 failed')).toBeLessThan(
+      text.indexOf('<@UAPPROVER> approved'),
+    );
     expect(text).toContain('REQ-1');
-    expect(text).toContain('<@UREQ> asked to uninstall on 2 instances');
-    expect(text).toContain('1 refused at once');
-    expect(auditMessage([], 20).text).toMatch(/empty/);
+    expect(text).toContain('<@UREQ> asked to uninstall the HBR backup client from 2 instances');
+    expect(text).toContain('sent to HBR: 1 task started, 1 refused by HBR');
+    expect(text).toContain('`/hbr-install audit 8` shows more');
+    expect(auditMessage([], 20, '/hbr-install').text).toMatch(/empty/);
     const many = Array.from({ length: 100 }, (_, i) => ({
       ...records[3]!,
       requestId: `r${String(i).padStart(12, 'a')}`,
       at: at + i,
     }));
-    expect(blockKitProblems(auditMessage(many, 100))).toEqual([]);
+    expect(blockKitProblems(auditMessage(many, 100, '/hbr-install'))).toEqual([]);
   });
 });
 

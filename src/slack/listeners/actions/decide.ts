@@ -1,16 +1,17 @@
 /**
- * Approve and Reject buttons. The decision is one atomic transition in Redis, so simultaneous
- * clicks, Slack retries and restarts give exactly one decision; only its winner enqueues the
- * submit job (whose id is derived from the request, so even a second enqueue would be ignored).
+ * Approve, Reject and Withdraw buttons. The decision is one atomic transition in Redis, so
+ * simultaneous clicks, Slack retries and restarts give exactly one decision; only its winner
+ * enqueues the submit job (whose id is derived from the request, so even a second enqueue would be
+ * ignored). A withdrawal is such a decision too, by the requester; the expiry and pre-flight jobs
+ * leave a withdrawn request as it is.
  */
 import type { BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { Logger } from 'pino';
-import { checkDecider, type HbrRequest, REQUEST_ID_PATTERN } from '../../../domain/request.js';
-import { APPROVE_ACTION } from '../../messages/action-ids.js';
+import { checkDecision, type DecisionAction, type HbrRequest, REQUEST_ID_PATTERN } from '../../../domain/request.js';
+import { APPROVE_ACTION, WITHDRAW_ACTION } from '../../messages/action-ids.js';
 import {
   alreadyDecidedMessage,
-  notAnApproverMessage,
-  selfApprovalMessage,
+  decisionRefusedMessage,
   somethingWentWrongMessage,
   temporarilyUnavailableMessage,
   unknownRequestMessage,
@@ -52,7 +53,7 @@ export function decideAction(deps: ListenerDeps) {
 
 async function decide(deps: ListenerDeps, { body, action, respond }: ButtonArgs, log: Logger): Promise<void> {
   const userId = body.user.id;
-  const verdict = action.action_id === APPROVE_ACTION ? 'approve' : 'reject';
+  const verdict = decisionActionOf(action.action_id);
   const requestId = action.value ?? '';
 
   let request: HbrRequest | null;
@@ -71,16 +72,16 @@ async function decide(deps: ListenerDeps, { body, action, respond }: ButtonArgs,
   }
 
   const isApprover = await deps.directory.isListed(userId, deps.config.access.approvers);
-  const check = checkDecider(request, userId, isApprover, deps.config.access.allowSelfApproval, verdict);
+  const check = checkDecision(request, userId, isApprover, deps.config.access.allowSelfApproval, verdict);
   if (!check.allowed) {
     log.info({ reason: check.reason }, 'refused decision');
-    await respond(ephemeral(check.reason === 'not_approver' ? notAnApproverMessage() : selfApprovalMessage()));
+    await respond(ephemeral(decisionRefusedMessage(check.reason, verdict, request, deps.config.access)));
     return;
   }
 
   // Past its TTL a request is expired even if the expiry job has not run yet (workers down).
   const expired = deps.now() >= request.expiresAt;
-  const outcome = expired ? 'expired' : verdict === 'approve' ? 'approved' : 'rejected';
+  const outcome = expired ? 'expired' : check.outcome;
   let decided: Awaited<ReturnType<ListenerDeps['store']['decide']>>;
   try {
     decided = await deps.store.decide(request.id, { outcome, by: expired ? null : userId, at: deps.now() });
@@ -113,4 +114,9 @@ async function decide(deps: ListenerDeps, { body, action, respond }: ButtonArgs,
   // A crash between the decision and this line is repaired by the sweep (jobs/sweep.ts).
   if (outcome === 'approved') await deps.queues.enqueueSubmit(request.id);
   await showDecision();
+}
+
+function decisionActionOf(actionId: string): DecisionAction {
+  if (actionId === APPROVE_ACTION) return 'approve';
+  return actionId === WITHDRAW_ACTION ? 'withdraw' : 'reject';
 }

@@ -4,20 +4,21 @@
  */
 import type { Logger } from 'pino';
 import { auditMessage } from '../../messages/audit.js';
-import { notAnApproverMessage, temporarilyUnavailableMessage } from '../../messages/error-replies.js';
+import { auditForApproversMessage, temporarilyUnavailableMessage } from '../../messages/error-replies.js';
 import { ephemeral, type ListenerDeps } from '../deps.js';
 import type { CommandArgs, CommandOutcome } from './types.js';
 
 export async function answerAudit(
   deps: ListenerDeps,
   count: number,
-  userId: string,
+  command: CommandArgs['command'],
   respond: CommandArgs['respond'],
   log: Logger,
 ): Promise<CommandOutcome> {
-  if (!(await deps.directory.isListed(userId, deps.config.access.approvers))) {
+  const { approvers } = deps.config.access;
+  if (!(await deps.directory.isListed(command.user_id, approvers))) {
     log.info('refused: audit is for approvers');
-    await respond(ephemeral(notAnApproverMessage()));
+    await respond(ephemeral(auditForApproversMessage(command.command, approvers)));
     return 'refused';
   }
   let records: Awaited<ReturnType<ListenerDeps['auditTrail']['recent']>>;
@@ -28,6 +29,6 @@ export async function answerAudit(
     await respond(ephemeral(temporarilyUnavailableMessage()));
     return 'unavailable';
   }
-  await respond(ephemeral(auditMessage(records, count)));
+  await respond(ephemeral(auditMessage(records, count, command.command)));
   return 'audit';
 }

@@ -55,7 +55,7 @@ export function hbrCommand(deps: ListenerDeps, meaning: CommandName) {
     }
     if (parsed.kind === 'invalid') {
       log.info({ problems: parsed.problems.length }, 'refused: invalid input');
-      await ack(ephemeral(invalidCommandMessage(parsed.problems, command.command)));
+      await ack(ephemeral(invalidCommandMessage(parsed, command.command)));
       count('invalid');
       return;
     }
@@ -103,6 +103,6 @@ function answer(
     case 'show':
       return answerShow(deps, parsed.requestId, respond, log);
     case 'audit':
-      return answerAudit(deps, parsed.count, command.user_id, respond, log);
+      return answerAudit(deps, parsed.count, command, respond, log);
   }
 }

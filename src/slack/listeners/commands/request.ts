@@ -114,8 +114,6 @@ async function createAndPost(
           rlog.warn({ err: error }, 'could not fetch the request permalink');
           return null;
         });
-  await respond(
-    ephemeral(requestPostedMessage(request, { approvers: deps.config.access.approvers, permalink, duplicates })),
-  );
+  await respond(ephemeral(requestPostedMessage(request, { ...deps.config.access, permalink, duplicates })));
   return 'posted';
 }

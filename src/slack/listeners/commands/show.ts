@@ -28,8 +28,6 @@ export async function answerShow(
     await respond(ephemeral(unknownRequestIdMessage(requestId, REQUEST_RETENTION_MS)));
     return 'show';
   }
-  await respond(
-    ephemeral(requestDetailsMessage(request, { approvers: deps.config.access.approvers, now: deps.now() })),
-  );
+  await respond(ephemeral(requestDetailsMessage(request, { ...deps.config.access, now: deps.now() })));
   return 'show';
 }
