@@ -43,7 +43,7 @@ export interface SandboxInstance {
   state: ScriptedState;
 }
 
-/** The scripted ECS instances, one per behaviour worth trying. Unlisted IDs behave as running. */
+/** The scripted ECS instances, one per behaviour worth trying. Unlisted IDs are not found, as in a real account. */
 export const SANDBOX_INSTANCES: readonly SandboxInstance[] = [
   { id: 'i-bp1web01x7kq2m9sd4hz', name: 'web-01', state: 'running' },
   { id: 'i-bp1web02c3n8v5tz1fay', name: 'web-02', state: 'running' },

@@ -61,7 +61,7 @@ export interface HbrStandInOptions {
   /** The one AccessKey the stand-in knows; any other AccessKeyId gets InvalidAccessKeyId.NotFound. */
   accessKeyId: string;
   accessKeySecret: string;
-  /** Scripted instances; unscripted instance IDs behave as 'running'. Added to `script` when both are given. */
+  /** Scripted instances (unscripted ones behave as the script says: 'running' unless told). Added to `script` when both are given. */
   instances?: Record<string, ScriptedState>;
   /** The script shared with the ECS stand-in; a new one when not given. */
   script?: InstanceScript;
@@ -155,6 +155,11 @@ interface Task {
   results: RawTaskResultItem[] | null;
 }
 
+/** The newest client HBR offers (MaxClientVersion), which every install brings. */
+export const LATEST_CLIENT_VERSION = '2.14.0';
+/** What seedClient() registers unless told otherwise: an older install, one version behind. */
+const SEEDED_CLIENT_VERSION = '2.13.2';
+
 const INSTANCE_ERRORS: Partial<Record<ScriptedState, string>> = {
   stopped: 'InstanceNotRunning',
   'no-cloud-assist': 'CloudAssistNotRunningOnInstance',
@@ -185,6 +190,7 @@ export async function startHbrStandIn(options: HbrStandInOptions): Promise<HbrSt
 
   // --- clients and tasks --------------------------------------------------------------------
 
+  /** `fields` default to a client seeded some time ago: active, one version behind the latest. */
   function registerClient(
     instanceId: string,
     fields: Partial<Omit<StandInClient, 'clientId' | 'instanceId'>> = {},
@@ -195,8 +201,8 @@ export async function startHbrStandIn(options: HbrStandInOptions): Promise<HbrSt
       instanceId,
       instanceName: fields.instanceName ?? existing?.instanceName ?? script.nameOf(instanceId),
       status: fields.status ?? 'ACTIVATED',
-      clientVersion: fields.clientVersion ?? '2.13.2',
-      maxClientVersion: fields.maxClientVersion ?? '2.14.0',
+      clientVersion: fields.clientVersion ?? SEEDED_CLIENT_VERSION,
+      maxClientVersion: fields.maxClientVersion ?? LATEST_CLIENT_VERSION,
       lastHeartBeatTime: fields.lastHeartBeatTime ?? nowSeconds(),
     };
     clientsByInstance.set(instanceId, client);
@@ -222,9 +228,10 @@ export async function startHbrStandIn(options: HbrStandInOptions): Promise<HbrSt
     } else {
       clientStatus = 'ACTIVATED';
     }
+    // As in HBR, an install brings the latest client.
     const clientId =
       clientStatus === 'ACTIVATED'
-        ? registerClient(instanceId).clientId
+        ? registerClient(instanceId, { clientVersion: LATEST_CLIENT_VERSION }).clientId
         : (clientsByInstance.get(instanceId)?.clientId ?? randomId('c-'));
     return { instanceId, clientId, clientStatus, errorCode };
   }

@@ -10,8 +10,9 @@
  *   missing          InstanceNotExists                       absent from every answer
  *   install-fails, unknown-status, uninstall-fails, slow     Running, Cloud Assistant online
  *
- * Unscripted instance IDs behave as 'running'. Names are scripted or derived from the ID
- * (`web-<last 4 characters>`).
+ * Unscripted instance IDs behave as `unscripted` says: 'running' by default, so a test may use
+ * any ID; the sandbox says 'missing', as real ECS and HBR answer for an ID the account does not
+ * have. Names are scripted or derived from the ID (`web-<last 4 characters>`).
  */
 
 /**
@@ -54,13 +55,20 @@ export interface ScriptedDetails {
   osType?: ScriptedOsType;
 }
 
+export interface InstanceScriptOptions {
+  /** How an instance nobody scripted behaves. Default 'running'. */
+  unscripted?: ScriptedState;
+}
+
 export class InstanceScript {
   private readonly states = new Map<string, ScriptedState>();
   private readonly details = new Map<string, ScriptedDetails>();
   private readonly listeners = new Set<() => void>();
+  private readonly unscripted: ScriptedState;
 
-  constructor(initial: Record<string, ScriptedState> = {}) {
+  constructor(initial: Record<string, ScriptedState> = {}, options: InstanceScriptOptions = {}) {
     for (const [id, state] of Object.entries(initial)) this.states.set(id, state);
+    this.unscripted = options.unscripted ?? 'running';
   }
 
   /** Scripts an instance (and optionally its name and OS); tells every subscriber. */
@@ -77,7 +85,7 @@ export class InstanceScript {
   }
 
   stateOf(instanceId: string): ScriptedState {
-    return this.states.get(instanceId) ?? 'running';
+    return this.states.get(instanceId) ?? this.unscripted;
   }
 
   /** The scripted name, else `web-<last 4 characters of the ID>`. */

@@ -187,19 +187,22 @@ function ephemeralView(e: EphemeralMessage): EphemeralView {
 
 function instancesView(hbr: HbrStandIn, region: string, poll: Config['poll']): InstancesView {
   const names = new Map(SANDBOX_INSTANCES.map((i) => [i.id, i.name]));
-  const states = new Map(hbr.instances().map((i) => [i.instanceId, i.state]));
   const tasks = hbr.tasks();
   const clients = new Map(hbr.clients().map((c) => [c.instanceId, c]));
   // The scripted ones first, then any other ID someone requested.
   const ids = [
-    ...new Set([...SANDBOX_INSTANCES.map((i) => i.id), ...states.keys(), ...tasks.flatMap((t) => t.instanceIds)]),
+    ...new Set([
+      ...SANDBOX_INSTANCES.map((i) => i.id),
+      ...hbr.instances().map((i) => i.instanceId),
+      ...tasks.flatMap((t) => t.instanceIds),
+    ]),
   ];
   return {
     region,
     poll,
     states: SCRIPTED_STATES.map((state) => ({ state, note: STATE_NOTES[state] })),
     instances: ids.map((id) => {
-      const state = states.get(id) ?? 'running';
+      const state = hbr.script.stateOf(id);
       const client = clients.get(id);
       const task = tasks.filter((t) => t.instanceIds.includes(id)).pop();
       return {

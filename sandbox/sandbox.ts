@@ -28,6 +28,7 @@ import {
   SANDBOX_SLOW_EXTRA_POLLS,
 } from './fixture.js';
 import { type HbrStandIn, startHbrStandIn } from './hbr-api-server.js';
+import { InstanceScript } from './instance-script.js';
 import { type SandboxPage, startSandboxPage } from './page-server.js';
 import {
   DEFAULT_REDIS_URL,
@@ -174,18 +175,20 @@ async function wipeOnStop(target: RedisTarget, prefix: string): Promise<void> {
 
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
   const slack = await startSlackStandIn({ botToken: SANDBOX_BOT_TOKEN, botUserId: SANDBOX_BOT_USER_ID });
+  // As in a real account, an ID the account has no instance for is not found, by ECS and HBR alike.
+  const script = new InstanceScript({}, { unscripted: 'missing' });
+  for (const instance of SANDBOX_INSTANCES) script.set(instance.id, instance.state, { name: instance.name });
   const hbr = await startHbrStandIn({
     accessKeyId: SANDBOX_ACCESS_KEY_ID,
     accessKeySecret: SANDBOX_ACCESS_KEY_SECRET,
-    instances: Object.fromEntries(SANDBOX_INSTANCES.map((i) => [i.id, i.state])),
+    script,
     pollsToComplete: SANDBOX_POLLS_TO_COMPLETE,
     slowExtraPolls: SANDBOX_SLOW_EXTRA_POLLS,
   });
-  for (const instance of SANDBOX_INSTANCES) hbr.script.set(instance.id, instance.state, { name: instance.name });
   const ecs = await startEcsStandIn({
     accessKeyId: SANDBOX_ACCESS_KEY_ID,
     accessKeySecret: SANDBOX_ACCESS_KEY_SECRET,
-    script: hbr.script,
+    script,
   });
   let bot: RunningBot | undefined;
   let page: SandboxPage | undefined;

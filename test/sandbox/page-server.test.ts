@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_INSTANCES } from '../../sandbox/fixture.js';
+import { LATEST_CLIENT_VERSION } from '../../sandbox/hbr-api-server.js';
 import { type EphemeralView, findButton, type InstancesView, manifestCommands } from '../../sandbox/page-server.js';
 import { type RunningSandbox, startSandbox } from '../../sandbox/sandbox.js';
 import { currentContent, type PostedMessage } from '../../sandbox/slack-api-server.js';
@@ -195,6 +196,34 @@ describe('sandbox page server', () => {
       json: { error: 'unknown_user' },
     });
   });
+
+  it('answers like a real account: an unknown ID is not found and refused, and an install brings the latest client', async () => {
+    const db01 = SANDBOX_INSTANCES[2]!.id;
+    const typo = `${db01.slice(0, -1)}z`;
+    await post('/api/command', { user: DANA, text: `/hbr-install ${db01} ${typo}` });
+    const request = await waitFor(() => requestMessage(typo));
+    const text = () => JSON.stringify(currentContent(request).blocks);
+    await waitFor(() => /Pre-flight/.test(text()), { message: 'pre-flight shown' });
+    expect(text()).toContain('1 of 2 ready, 1 will be refused');
+    expect(text()).toContain(`\`${typo}\` — *not found in cn-hangzhou — will be refused*`);
+    const click = {
+      user: LEE,
+      channel: request.channel,
+      ts: request.ts,
+      blockId: 'hbr_decision',
+      actionId: 'hbr_approve',
+    };
+    expect(await post('/api/action', click)).toEqual({ status: 200, json: { ok: true } });
+    await waitFor(() => /Installed on 1 of 2 instances — 1 refused by HBR/.test(text()), {
+      message: 'install ended',
+      timeoutMs: 20_000,
+    });
+    expect(sandbox.hbr.clients().find((c) => c.instanceId === db01)).toMatchObject({
+      clientVersion: LATEST_CLIENT_VERSION,
+      maxClientVersion: LATEST_CLIENT_VERSION,
+    });
+    expect(sandbox.hbr.clients().some((c) => c.instanceId === typo)).toBe(false);
+  }, 30_000);
 
   it('changes a scripted instance from the panel and pushes the panel to every viewer', async () => {
     const viewer = openStream(DANA);
