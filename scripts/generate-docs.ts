@@ -1,5 +1,6 @@
 /**
- * `npm run docs`: writes the reference tables that are read off the code into the docs, between
+ * `npm run docs`: writes what is read off the code into the docs (the reference tables, and the
+ * sample thread rendered by the bot's message builders, sample-thread.ts), between
  * `<!-- generated: NAME -->` and `<!-- end generated: NAME -->` markers, so they cannot drift.
  * `npm run docs -- --check` writes nothing and exits 1 when a committed table is stale (the test suite
  * runs the same check).
@@ -8,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_REFERENCE, CONFIG_VARIABLES, EXTERNAL_VARIABLES, schemaDefaults } from '../src/config.js';
+import { sampleFinished, samplePending } from './sample-thread.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -31,6 +33,8 @@ export function configTable(): string {
 /** Each generated block: the file it lives in and its content. */
 const BLOCKS: { name: string; file: string; render: () => string }[] = [
   { name: 'config', file: 'README.md', render: configTable },
+  { name: 'sample-pending', file: 'docs/architecture.md', render: samplePending },
+  { name: 'sample-finished', file: 'docs/architecture.md', render: sampleFinished },
 ];
 
 /** The files as `npm run docs` would write them (only those with a generated block). */
