@@ -443,7 +443,7 @@ function introNode() {
     'As @dana, type /hbr-install and some instance IDs (the + next to each instance on the left adds it), then Enter.',
     'hbr-bot posts the request here. Switch to @lee or @sam (an approver) and click Approve, then confirm.',
     'Open the thread under the request: progress every few seconds, then each instance’s result.',
-    'Try the rules too: @dana cannot approve, @alex may neither request nor approve, a stopped instance is refused.',
+    'Try the rules too: @dana cannot approve but can withdraw her own request, @alex may neither request nor approve, a stopped instance is refused.',
   ];
   for (const line of lines) steps.append(el('li', '', line));
   node.append(el('h2', '', `This is the very beginning of #${state.snapshot.channel.name}`), steps);

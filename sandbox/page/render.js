@@ -80,6 +80,7 @@ const EMOJI = {
   zzz: '💤',
   wave: '👋',
   raised_hand: '✋',
+  leftwards_arrow_with_hook: '↩️',
   calendar: '📆',
   date: '📅',
   spiral_calendar_pad: '🗓️',

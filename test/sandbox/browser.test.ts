@@ -121,10 +121,10 @@ async function preflightShown(request: Locator): Promise<void> {
   await request.filter({ hasText: /Pre-flight \(ECS, before approval\)|ECS details unavailable/ }).waitFor();
 }
 
-/** What nobody should ever see on the page: raw Block Kit JSON, unrendered mrkdwn tokens, undrawn blocks. */
+/** What nobody should ever see on the page: raw Block Kit JSON, unrendered mrkdwn tokens or emoji codes, undrawn blocks. */
 async function expectFullyRendered(page: Page): Promise<void> {
   const text = await page.locator('#app').innerText();
-  expect(text).not.toMatch(/"type"\s*:|\{"|<@U|<!date|<!subteam|:white_check_mark:|:no_entry_sign:|:x:/);
+  expect(text).not.toMatch(/"type"\s*:|\{"|<@U|<!date|<!subteam|:[a-z][a-z0-9_+-]*:/);
   expect(await page.locator('.unsupported').count()).toBe(0);
   expect(pageErrors.get(page)).toEqual([]);
 }
@@ -164,7 +164,7 @@ describe.skipIf(chromiumMissing)('sandbox page in Chromium', () => {
       expect(finalText).toMatch(new RegExp(`${instanceId(name)}\\s+installed`));
     expect(finalText).toContain(instanceId('batch-01'));
     expect(finalText).toContain(instanceId('build-01'));
-    await request.filter({ hasText: /Installed on 3 of 5/ }).waitFor();
+    await request.filter({ hasText: 'Installed on 3 of 5 instances — 1 refused by HBR, 1 failed' }).waitFor();
     await page.locator(`[data-instance="${instanceId('web-01')}"].has-client`).waitFor();
 
     await expectFullyRendered(page);
@@ -200,7 +200,7 @@ describe.skipIf(chromiumMissing)('sandbox page in Chromium', () => {
     await page.locator('#confirm-ok').click();
     await page
       .locator('#messages .message.ephemeral')
-      .filter({ hasText: /not an approver/ })
+      .filter({ hasText: 'Only @lee or @sam can approve this request, and you are not an hbr-bot approver.' })
       .waitFor();
 
     // Deny in the dialog sends nothing: the request stays pending.
@@ -217,6 +217,48 @@ describe.skipIf(chromiumMissing)('sandbox page in Chromium', () => {
     await page.screenshot({ path: path.join(OUTPUT, 'rules.png'), animations: 'disabled' });
     await page.close();
   }, 30_000);
+
+  it("names only who may approve an approver's request, and lets a requester withdraw, refusing others", async () => {
+    const page = await openPage(LEE);
+    await send(page, `/hbr-install ${instanceId('db-01')}`);
+    const own = channelMessage(page, instanceId('db-01')).filter({ hasText: /Requested by\s*@lee/ });
+    await preflightShown(own);
+    // Lee may not approve his own request, so only Sam is named, to the channel and to Lee.
+    await own.filter({ hasText: 'Pending: waiting for approval by @sam.' }).waitFor();
+    expect(await own.innerText()).not.toContain('@lee or');
+    await page
+      .locator('#messages .message.ephemeral')
+      .filter({ hasText: 'posted (1 instance in cn-hangzhou), waiting for approval by @sam.' })
+      .waitFor();
+    await own.getByRole('button', { name: 'Approve' }).click();
+    await page.locator('#confirm-ok').click();
+    await page
+      .locator('#messages .message.ephemeral')
+      .filter({ hasText: 'You cannot approve your own request: @sam can. To take it back, click Withdraw.' })
+      .waitFor();
+
+    await actAs(page, DANA);
+    await send(page, `/hbr-install ${instanceId('web-01')}`);
+    const mistaken = channelMessage(page, instanceId('web-01')).filter({
+      has: page.getByRole('button', { name: 'Withdraw' }),
+    });
+    await preflightShown(mistaken);
+    // Everyone sees Withdraw; only the requester may use it.
+    await actAs(page, ALEX);
+    await mistaken.getByRole('button', { name: 'Withdraw' }).click();
+    await page
+      .locator('#messages .message.ephemeral')
+      .filter({ hasText: 'Only @dana, who made this request, can withdraw it. Nothing was changed.' })
+      .waitFor();
+    await actAs(page, DANA);
+    await mistaken.getByRole('button', { name: 'Withdraw' }).click();
+    const withdrawn = channelMessage(page, instanceId('web-01')).filter({ hasText: /Withdrawn by @dana/ });
+    await withdrawn.filter({ hasText: 'Nothing was installed.' }).waitFor();
+    expect(await withdrawn.getByRole('button').count()).toBe(0);
+    await expectFullyRendered(page);
+    await page.screenshot({ path: path.join(OUTPUT, 'withdraw.png'), animations: 'disabled' });
+    await page.close();
+  }, 45_000);
 
   it('draws every Block Kit and mrkdwn construct safely, with no raw JSON', async () => {
     const page = await openPage(DANA);
