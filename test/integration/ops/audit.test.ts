@@ -55,6 +55,7 @@ describe('audit trail', () => {
       },
     );
     const text = JSON.stringify(shown.blocks);
+    expect(text).toContain(`\`${requestId}\` finished: Installed on 2 of 2 instances`);
     expect(text.indexOf(`\`${requestId}\` finished: Installed on 2 of 2 instances`)).toBeLessThan(
       text.indexOf(`<@${APPROVER}> approved`),
     );

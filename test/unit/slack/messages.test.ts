@@ -841,6 +841,8 @@ describe('auditMessage', () => {
     const message = auditMessage(records, 4, '/hbr-install');
     const text = JSON.stringify(message.blocks);
     expect(blockKitProblems(message)).toEqual([]);
+    expect(text).toContain('`rabcdefghijkm` finished: Installed on 1 of 2 instances — 1 failed');
+    expect(text).not.toContain('ended finished');
     expect(text.indexOf('`rabcdefghijkm` finished: Installed on 1 of 2 instances — 1 failed')).toBeLessThan(
       text.indexOf('<@UAPPROVER> approved'),
     );
