@@ -45,7 +45,7 @@ import { footprint, settled } from '../support/footprint.js';
 import { acceptableCommandText, commandText, hbrText, slackMarkup, validInstanceId } from '../support/hostile-text.js';
 import { waitFor } from '../support/wait-for.js';
 
-const APPROVERS = [APPROVER, 'S0OPSTEAM1'];
+const RULES = { approvers: [APPROVER, 'S0OPSTEAM1'], allowSelfApproval: false };
 const T0 = Date.UTC(2025, 0, 15, 9, 30);
 
 let harness: Harness | undefined;
@@ -63,9 +63,7 @@ function expectWithinLimits(message: SlackMessage | { text?: string; blocks?: un
 function answersFor(parsed: ParsedCommand, command: string, maxInstances: number): SlackMessage[] {
   switch (parsed.kind) {
     case 'help':
-      return [
-        helpMessage({ command, topic: parsed.topic, defaultRegion: 'cn-hangzhou', maxInstances, approvers: APPROVERS }),
-      ];
+      return [helpMessage({ command, topic: parsed.topic, defaultRegion: 'cn-hangzhou', maxInstances, ...RULES })];
     case 'invalid':
       return [invalidCommandMessage(parsed, command)];
     case 'request': {
@@ -80,10 +78,9 @@ function answersFor(parsed: ParsedCommand, command: string, maxInstances: number
         approvalTtlMs: 86_400_000,
       });
       return [
-        requestMessage(request, { approvers: APPROVERS, allowSelfApproval: false }),
+        requestMessage(request, RULES),
         requestPostedMessage(request, {
-          approvers: APPROVERS,
-          allowSelfApproval: false,
+          ...RULES,
           duplicates: parsed.duplicates,
         }),
       ];
@@ -324,24 +321,17 @@ describe('every message the bot builds, for any request and any HBR answer', () 
   it('fits Block Kit: request, progress, final reply, show, posted note', () => {
     fc.assert(
       fc.property(requestRecord, (request) => {
+        expectWithinLimits(requestMessage(request, RULES), 'request message');
         expectWithinLimits(
-          requestMessage(request, { approvers: APPROVERS, allowSelfApproval: false }),
-          'request message',
-        );
-        expectWithinLimits(
-          requestMessage(request, { approvers: APPROVERS, allowSelfApproval: false, now: request.expiresAt + 1 }),
+          requestMessage(request, { ...RULES, now: request.expiresAt + 1 }),
           'request message, past its TTL',
         );
         expectWithinLimits(progressMessage(request), 'progress reply');
         expectWithinLimits(finalResultMessage(request), 'final reply');
-        expectWithinLimits(
-          requestDetailsMessage(request, { approvers: APPROVERS, allowSelfApproval: false, now: T0 + 700_000 }),
-          'show',
-        );
+        expectWithinLimits(requestDetailsMessage(request, { ...RULES, now: T0 + 700_000 }), 'show');
         expectWithinLimits(
           requestPostedMessage(request, {
-            approvers: APPROVERS,
-            allowSelfApproval: false,
+            ...RULES,
             permalink: 'https://x.slack.com/archives/C1/p1',
             duplicates: 3,
           }),

@@ -6,16 +6,15 @@ import type { Block, SlackMessage } from './blocks.js';
 import { context, header, section, slackMessage } from './blocks.js';
 import { approverList, code, escapeMrkdwn } from './format.js';
 import { capitalized, operationWords } from './operation-words.js';
+import type { ApprovalRules } from './request.js';
 
-export interface HelpContext {
+export interface HelpContext extends ApprovalRules {
   /** The slash command typed, e.g. /hbr-install. */
   command: string;
   /** Which usage to show; default: the request usage of /hbr-install. */
   topic?: HelpTopic;
   defaultRegion: string;
   maxInstances: number;
-  /** Slack user (U…/W…) or user group (S…) ids. */
-  approvers: readonly string[];
 }
 
 const EXAMPLE_IDS = 'i-bp1a2b3c4d5e6f7g8h9j i-bp1k2l3m4n5o6p7q8r9s';
@@ -59,9 +58,10 @@ function requestHelp(ctx: HelpContext, operation: Operation): SlackMessage {
       idsSection(ctx, 'per request'),
       section(['*Example:*', `\`${command} ${EXAMPLE_IDS} --region cn-shanghai\``].join('\n')),
       section(
-        `*What happens:* the request is posted in the channel with Approve and Reject buttons. Once ${approverList(ctx.approvers)} ` +
+        `*What happens:* the request is posted in the channel with Approve, Reject and Withdraw buttons. Once ${approverList(ctx.approvers)} ` +
           `approves, hbr-bot asks HBR to ${words.verb} the client and reports progress in the thread. ` +
-          `Nothing is ${words.pastTense} without an approval, and you cannot approve your own request.${uninstallNote}`,
+          `Nothing is ${words.pastTense} without an approval${ctx.allowSelfApproval ? '' : ', you cannot approve your own request'}, ` +
+          `and you can withdraw it with Withdraw while it waits.${uninstallNote}`,
       ),
       context(`*Regions:* ${HBR_REGIONS.join(', ')}`),
       idForm(),

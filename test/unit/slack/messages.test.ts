@@ -585,7 +585,7 @@ describe('helpMessage', () => {
       command: '/hbr-install',
       defaultRegion: 'cn-hangzhou',
       maxInstances: 200,
-      approvers: APPROVERS,
+      ...RULES,
     });
     expectValid(message);
     const text = allText(message);
@@ -596,6 +596,19 @@ describe('helpMessage', () => {
     expect(text).toContain('<@U0APPROVER> or <!subteam^S0OPSTEAM>');
     expect(text).toContain('cn-hangzhou-finance');
     expect(text).toContain('me-central-1');
+    expect(text).toContain(
+      'Nothing is installed without an approval, you cannot approve your own request, and you can withdraw it with Withdraw while it waits.',
+    );
+    const selfApproved = allText(
+      helpMessage({
+        command: '/hbr-install',
+        defaultRegion: 'cn-hangzhou',
+        maxInstances: 200,
+        ...RULES,
+        allowSelfApproval: true,
+      }),
+    );
+    expect(selfApproved).toContain('Nothing is installed without an approval, and you can withdraw it');
   });
 });
 
@@ -767,7 +780,7 @@ describe('status: clientStatusMessage', () => {
 });
 
 describe('helpMessage: every command and subcommand', () => {
-  const base = { defaultRegion: 'cn-hangzhou', maxInstances: 200, approvers: APPROVERS };
+  const base = { defaultRegion: 'cn-hangzhou', maxInstances: 200, ...RULES };
 
   it.each<[string, 'install' | 'uninstall' | 'status' | 'show', string]>([
     ['/hbr-uninstall', 'uninstall', '`/hbr-uninstall <instance IDs> [--region <region>]`'],

@@ -41,6 +41,7 @@ export function hbrCommand(deps: ListenerDeps, meaning: CommandName) {
             defaultRegion: config.hbr.defaultRegion,
             maxInstances: config.maxInstances,
             approvers: config.access.approvers,
+            allowSelfApproval: config.access.allowSelfApproval,
           }),
         ),
       );
