@@ -185,8 +185,14 @@ describe('Slack request security', () => {
     const before = await footprint(h);
 
     const refusals: Array<[string, Promise<BotResponse>, string, RegExp]> = [
-      ['a stranger approves', h.click('approve', requestId, STRANGER), STRANGER, /not an approver/],
-      ['a stranger rejects', h.click('reject', requestId, STRANGER), STRANGER, /not an approver/],
+      ['a stranger approves', h.click('approve', requestId, STRANGER), STRANGER, /you are not an hbr-bot approver/],
+      ['a stranger rejects', h.click('reject', requestId, STRANGER), STRANGER, /you are not an hbr-bot approver/],
+      [
+        'an approver withdraws',
+        h.click('withdraw', requestId, APPROVER),
+        APPROVER,
+        /who made this request, can withdraw it/,
+      ],
       ['the requester approves their own request', h.click('approve', requestId, REQUESTER), REQUESTER, /own request/],
     ];
     for (const [name, sent, user, answer] of refusals) {

@@ -56,9 +56,11 @@ export function notAllowedInChannelMessage(allowedChannels: readonly string[]): 
   );
 }
 
-export function notARequesterMessage(): SlackMessage {
+/** `command` (any of its uses) from someone who is not a requester: the command, and who may use it. */
+export function notARequesterMessage(command: string): SlackMessage {
   return oneSection(
-    'You are not allowed to request HBR client installs or uninstalls, or to look clients and requests up — ask an hbr-bot admin to add you to the requesters.',
+    `You are not allowed to request or look anything up with \`${escapeMrkdwn(command)}\`: it is for hbr-bot requesters, and an hbr-bot admin can add you to HBR_REQUESTERS.`,
+    `You are not allowed to request or look anything up with ${escapeMrkdwn(command)}.`,
   );
 }
 

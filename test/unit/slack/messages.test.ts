@@ -507,7 +507,7 @@ describe('ephemeral error replies', () => {
     const replies = [
       notAllowedInChannelMessage(['C012ABC', 'C034DEF']),
       notAllowedInChannelMessage([]),
-      notARequesterMessage(),
+      notARequesterMessage('/hbr-status'),
       auditForApproversMessage('/hbr-install', APPROVERS),
       decisionRefusedMessage('self_approval', 'approve', pendingRequest(1), RULES),
       unknownRequestMessage(),
@@ -549,6 +549,9 @@ describe('ephemeral error replies', () => {
       'Only hbr-bot approvers (<@U0APPROVER> or <!subteam^S0OPSTEAM>) can read the audit trail with `/hbr-install audit`, and you are not one.',
     );
     expect(audit).not.toMatch(/button/);
+    expect(allText(notARequesterMessage('/hbr-status'))).toBe(
+      'You are not allowed to request or look anything up with `/hbr-status`: it is for hbr-bot requesters, and an hbr-bot admin can add you to HBR_REQUESTERS.',
+    );
   });
 
   it('an invalid look-up says nothing was looked up; an invalid request, that nothing was requested', () => {

@@ -63,7 +63,7 @@ export function hbrCommand(deps: ListenerDeps, meaning: CommandName) {
     const requesters = config.access.requesters;
     if (requesters.length > 0 && SlackDirectory.isLocal(requesters) && !requesters.includes(command.user_id)) {
       log.info('refused: not a requester');
-      await ack(ephemeral(notARequesterMessage()));
+      await ack(ephemeral(notARequesterMessage(command.command)));
       count('refused');
       return;
     }
@@ -72,7 +72,7 @@ export function hbrCommand(deps: ListenerDeps, meaning: CommandName) {
     try {
       if (requesters.length > 0 && !(await deps.directory.isListed(command.user_id, requesters))) {
         log.info('refused: not a requester');
-        await respond(ephemeral(notARequesterMessage()));
+        await respond(ephemeral(notARequesterMessage(command.command)));
         count('refused');
         return;
       }
