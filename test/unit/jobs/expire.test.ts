@@ -35,15 +35,18 @@ describe('expire job', () => {
     expect(world.messages.edits.map((e) => [e.via, e.request.status])).toEqual([['chat.update', 'expired']]);
   });
 
-  it.each(['approved', 'rejected', 'polling', 'finished'] as const)('leaves a %s request alone', async (status) => {
-    world.store.put(withStatus(request, status));
+  it.each(['approved', 'rejected', 'withdrawn', 'polling', 'finished'] as const)(
+    'leaves a %s request alone',
+    async (status) => {
+      world.store.put(withStatus(request, status));
 
-    await runExpire();
+      await runExpire();
 
-    expect(world.store.peek(request.id).status).toBe(status);
-    expect(world.activity.reports).toEqual([]);
-    expect(world.messages.edits).toEqual([]);
-  });
+      expect(world.store.peek(request.id).status).toBe(status);
+      expect(world.activity.reports).toEqual([]);
+      expect(world.messages.edits).toEqual([]);
+    },
+  );
 
   it('a re-run after the status was written but the edit failed edits the message again, reporting nothing twice', async () => {
     world.store.put(request);

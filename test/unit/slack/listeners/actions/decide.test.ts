@@ -1,12 +1,12 @@
 /**
- * The Approve and Reject buttons (src/slack/listeners/actions/decide.ts), called as Bolt calls them,
+ * The Approve, Reject and Withdraw buttons (src/slack/listeners/actions/decide.ts), called as Bolt calls them,
  * with fakes: the ack first; who may decide; one decision, recorded, then the submit job, then the
  * message replaced through the click's response_url; what the losers and the late are told.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { HbrRequest } from '../../../../../src/domain/request.js';
 import { decideAction } from '../../../../../src/slack/listeners/actions/decide.js';
-import { APPROVE_ACTION, REJECT_ACTION } from '../../../../../src/slack/messages/action-ids.js';
+import { APPROVE_ACTION, REJECT_ACTION, WITHDRAW_ACTION } from '../../../../../src/slack/messages/action-ids.js';
 import { buttonClick, FakeSlackAnswers } from '../../../../support/fakes/bolt-arguments.js';
 import { fakeListenerWorld, GROUP_APPROVER } from '../../../../support/fakes/listener-deps.js';
 import { APPROVER, pendingRequest, posted, REQUEST_MESSAGE, REQUESTER } from '../../../../support/request-fixtures.js';
@@ -22,7 +22,7 @@ beforeEach(() => {
 
 /** A click on `action` by `userId` on the request message (or the message `messageTs`, or one with the value `value`). */
 async function click(
-  action: typeof APPROVE_ACTION | typeof REJECT_ACTION,
+  action: typeof APPROVE_ACTION | typeof REJECT_ACTION | typeof WITHDRAW_ACTION,
   userId: string,
   { value = request.id, messageTs = REQUEST_MESSAGE.ts }: { value?: string; messageTs?: string } = {},
 ): Promise<FakeSlackAnswers> {
@@ -74,6 +74,20 @@ describe('decide: a decision', () => {
     expect(answers.order()).toEqual(['ack', 'respond']);
   });
 
+  it('Withdraw by the requester: withdrawn, no submit job, the message replaced', async () => {
+    const answers = await click(WITHDRAW_ACTION, REQUESTER);
+
+    expect(world.store.peek(request.id).decision).toEqual({
+      outcome: 'withdrawn',
+      by: REQUESTER,
+      at: world.clock.time,
+    });
+    expect(world.queues.added).toEqual([]);
+    expect(world.publisher.edits.map((e) => [e.via, e.request.status])).toEqual([['response_url', 'withdrawn']]);
+    expect(world.activity.kinds()).toEqual(['decided']);
+    expect(answers.order()).toEqual(['ack', 'respond']);
+  });
+
   it('a member of an approver user group may decide', async () => {
     await click(APPROVE_ACTION, GROUP_APPROVER);
 
@@ -98,22 +112,36 @@ describe('decide: refusals', () => {
 
     expect(answers.order()).toEqual(['ack', 'respond']);
     expect(answers.answers[1]?.message).toMatchObject({ response_type: 'ephemeral', replace_original: false });
-    expect(answers.text()).toContain('you are not an approver');
+    expect(answers.text()).toContain(
+      'Only <@U0APPROVER> or <!subteam^S0APPROVERS> can approve this request, and you are not an hbr-bot approver.',
+    );
     expect(status()).toBe('pending');
     expect(world.queues.added).toEqual([]);
     expect(world.publisher.edits).toEqual([]);
   });
 
-  it('an approver may not approve their own request, but may reject it to withdraw it', async () => {
+  it('an approver may not approve their own request, and their Reject withdraws it', async () => {
     request = { ...request, requesterId: APPROVER };
     world.store.put(request);
 
     const approving = await click(APPROVE_ACTION, APPROVER);
-    expect(approving.text()).toContain('You cannot approve your own request');
+    expect(approving.text()).toContain(
+      'You cannot approve your own request: <!subteam^S0APPROVERS> can. To take it back, click *Withdraw*.',
+    );
     expect(status()).toBe('pending');
 
     await click(REJECT_ACTION, APPROVER);
-    expect(status()).toBe('rejected');
+    expect(world.store.peek(request.id).decision).toEqual({ outcome: 'withdrawn', by: APPROVER, at: world.clock.time });
+  });
+
+  it('Withdraw by anyone but the requester: told who may, nothing changes', async () => {
+    const answers = await click(WITHDRAW_ACTION, APPROVER);
+
+    expect(answers.text()).toContain(
+      `Only <@${REQUESTER}>, who made this request, can withdraw it. Nothing was changed.`,
+    );
+    expect(status()).toBe('pending');
+    expect(world.publisher.edits).toEqual([]);
   });
 
   it('with HBR_ALLOW_SELF_APPROVAL=true an approver may approve their own request', async () => {

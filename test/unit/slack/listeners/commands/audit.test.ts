@@ -66,7 +66,9 @@ describe('audit', () => {
   it('anyone else is refused, and the trail is not read', async () => {
     const answers = await world.deliverCommand('install', 'audit', REQUESTER);
 
-    expect(answers.text()).toContain('you are not an approver');
+    expect(answers.text()).toContain(
+      'Only hbr-bot approvers (<@U0APPROVER> or <!subteam^S0APPROVERS>) can read the audit trail with `/hbr-install audit`, and you are not one.',
+    );
     expect(world.auditTrail.recorder.calls).toEqual([]);
     expect(world.activity.commands.map((c) => c.outcome)).toEqual(['refused']);
   });
