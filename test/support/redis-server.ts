@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { redisAnswers } from '../../sandbox/private-redis.js';
 import { waitFor } from './wait-for.js';
 
 export interface OwnRedis {
@@ -32,24 +32,6 @@ async function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
-}
-
-export async function answersPing(url: string): Promise<boolean> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    enableOfflineQueue: false,
-  });
-  client.on('error', () => undefined); // refused while starting: the caller asks again
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
 }
 
 export async function startOwnRedis(): Promise<OwnRedis> {
@@ -78,7 +60,7 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     await waitFor(
       async () => {
         if (started.exitCode !== null) throw new Error(`redis-server exited with ${started.exitCode}`);
-        return answersPing(url);
+        return redisAnswers(url);
       },
       { timeoutMs: 10_000, intervalMs: 50, message: `redis-server on ${port} answering` },
     );

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { answersPing } from './redis-server.js';
+import { redisAnswers } from '../../sandbox/private-redis.js';
 import { waitFor } from './wait-for.js';
 
 const run = promisify(execFile);
@@ -49,7 +49,7 @@ async function startServer(args: string[], port: number): Promise<ChildProcess> 
   await waitFor(
     async () => {
       if (child.exitCode !== null) throw new Error(`redis-server ${args.join(' ')} exited with ${child.exitCode}`);
-      return answersPing(`redis://127.0.0.1:${port}`);
+      return redisAnswers(`redis://127.0.0.1:${port}`);
     },
     { timeoutMs: 10_000, intervalMs: 50, message: `redis-server on ${port} answering` },
   );
