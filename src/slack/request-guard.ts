@@ -5,8 +5,12 @@
  * or more than 5 minutes away from now (either way) gets 401, any content type but Slack's form
  * encoding 415. Bolt then verifies the signature. A byte-identical request delivered again is the
  * delivery ledger's (delivery-ledger.ts).
+ *
+ * The guard reads the request target exactly as Bolt routes it (the pathname of the URL parsed
+ * against a base), so `/slack/./events`, `/x/../slack/events` or an absolute-form target all meet
+ * the same checks as `/slack/events`; a target Bolt could not parse is refused with 400.
  */
-import type { IncomingHttpHeaders, RequestListener } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, RequestListener } from 'node:http';
 import type { Logger } from 'pino';
 
 /** How far a request's timestamp may be from the bot's clock, in either direction. */
@@ -37,6 +41,18 @@ function requestProblem(headers: IncomingHttpHeaders, nowMs: number): { status: 
   return null;
 }
 
+/**
+ * The method and path Bolt's HTTPReceiver routes a request by (its requestListener does the same
+ * `new URL(req.url, 'http://localhost')`), or null when the target does not parse as a URL.
+ */
+function routedAs(req: IncomingMessage): { method: string; path: string } | null {
+  try {
+    return { method: (req.method ?? '').toUpperCase(), path: new URL(req.url ?? '/', 'http://localhost').pathname };
+  } catch {
+    return null;
+  }
+}
+
 /** Wraps the receiver's listener: refused requests never reach Bolt. */
 export function guardSlackRequests(
   listener: RequestListener,
@@ -45,13 +61,18 @@ export function guardSlackRequests(
   now: () => number = Date.now,
 ): RequestListener {
   return (req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    const problem = req.method === 'POST' && path === eventsPath ? requestProblem(req.headers, now()) : null;
+    const route = routedAs(req);
+    const problem =
+      route === null
+        ? { status: 400, reason: 'a request target that is not a URL' }
+        : route.method === 'POST' && route.path === eventsPath
+          ? requestProblem(req.headers, now())
+          : null;
     if (problem === null) {
       listener(req, res);
       return;
     }
-    logger.warn({ status: problem.status }, `refused a request to ${eventsPath}: ${problem.reason}`);
+    logger.warn({ status: problem.status }, `refused a request before Bolt: ${problem.reason}`);
     res.writeHead(problem.status, { connection: 'close' });
     res.end();
     req.resume();

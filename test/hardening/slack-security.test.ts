@@ -4,6 +4,7 @@
  * any listener runs; a byte-identical request replayed within its 5 minutes creates nothing new;
  * non-approvers, self-approval, other channels and non-requesters are refused with nothing changed.
  */
+import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { blockKitProblems } from '../../sandbox/block-kit-limits.js';
 import { type BotResponse, FORM_CONTENT_TYPE, slackSignature, slashCommandBody } from '../../sandbox/slack-requests.js';
@@ -36,6 +37,22 @@ async function rawPost(url: string, body: string | Buffer, headers: Record<strin
   const response = await fetch(url, { method: 'POST', headers, body });
   await response.arrayBuffer();
   return response.status;
+}
+
+/**
+ * A POST with this literal request target, as a raw HTTP client sends it: `fetch` would normalise
+ * `/slack/./events` and could not send an absolute-form target at all.
+ */
+function rawTargetPost(url: string, target: string, body: string, headers: Record<string, string>): Promise<number> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ hostname, port, method: 'POST', path: target, headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 function signedHeaders(body: string, timestamp = nowSeconds(), secret = SIGNING_SECRET): Record<string, string> {
@@ -117,6 +134,37 @@ describe('Slack request security', () => {
     expect(await footprint(h)).toEqual(before);
     expect(h.slack.responseUrlPosts).toHaveLength(0);
     expect(h.slack.ephemerals()).toHaveLength(0);
+  });
+
+  it('refuses a future-dated request however the events path is spelled, as Bolt would route it', async () => {
+    harness = await startHarness();
+    const h = harness;
+    const { port } = new URL(h.eventsUrl);
+    const spellings = [
+      '/slack/./events',
+      '/x/../slack/events',
+      '/slack/%2e/events',
+      '/slack/events?retry=1',
+      `http://127.0.0.1:${port}/slack/events`,
+      `http://elsewhere.example/slack/events`,
+    ];
+    const before = await footprint(h);
+    for (const target of spellings) {
+      const body = commandBody(h, ID);
+      const ahead = nowSeconds() + 10 * MINUTE;
+      expect(await rawTargetPost(h.eventsUrl, target, body, signedHeaders(body, ahead)), target).toBe(401);
+      expect(
+        await rawTargetPost(h.eventsUrl, target, body, { ...signedHeaders(body), 'content-type': 'text/plain' }),
+        target,
+      ).toBe(415);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await footprint(h)).toEqual(before);
+    expect(h.slack.ephemerals()).toHaveLength(0);
+    // Bolt does route such a spelling: signed and on time, it is a command like any other.
+    const body = commandBody(h, ID);
+    expect(await rawTargetPost(h.eventsUrl, '/x/../slack/events', body, signedHeaders(body))).toBe(200);
+    await h.waitForRequest();
   });
 
   it('accepts a request signed up to 5 minutes before or after the bot clock', async () => {
