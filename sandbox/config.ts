@@ -25,6 +25,8 @@ export interface SandboxSupplied {
   ecsEndpoint?: string;
   approvers: readonly string[];
   requesters: readonly string[];
+  /** The sandbox's channels: the page's one channel. */
+  allowedChannels: readonly string[];
 }
 
 export interface SandboxConfig {
@@ -68,6 +70,7 @@ export function loadSandboxConfig(env: NodeJS.ProcessEnv, supplied: SandboxSuppl
     ...(supplied.ecsEndpoint === undefined ? { HBR_PREFLIGHT: 'false' } : { ECS_ENDPOINT: supplied.ecsEndpoint }),
     HBR_APPROVERS: supplied.approvers.join(','),
     HBR_REQUESTERS: supplied.requesters.join(','),
+    HBR_ALLOWED_CHANNELS: supplied.allowedChannels.join(','),
   });
   return {
     bot: { ...config, slack: { ...config.slack, port: 0 } },

@@ -21,6 +21,7 @@ import {
   SANDBOX_APPROVERS,
   SANDBOX_BOT_TOKEN,
   SANDBOX_BOT_USER_ID,
+  SANDBOX_CHANNEL,
   SANDBOX_INSTANCES,
   SANDBOX_POLLS_TO_COMPLETE,
   SANDBOX_REQUESTERS,
@@ -210,6 +211,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       ecsEndpoint: ecs.url,
       approvers: SANDBOX_APPROVERS,
       requesters: SANDBOX_REQUESTERS,
+      allowedChannels: [SANDBOX_CHANNEL.id],
     });
     const logger = options.logger(loaded.bot.logLevel);
     // The page first: a taken port is reported before anything touches Redis.

@@ -33,8 +33,10 @@ export interface Config {
   };
   access: {
     approvers: string[];
-    requesters: string[];
-    allowedChannels: string[];
+    /** Who may request: `*` (anyone in an allowed channel) or user and user group IDs. */
+    requesters: AccessList;
+    /** Where the commands work: `*` (any channel) or channel IDs. */
+    allowedChannels: AccessList;
     allowSelfApproval: boolean;
     /** When set, every request is posted here instead of the channel it was typed in. */
     approvalChannel: string | null;
@@ -83,6 +85,9 @@ export type RedisTarget =
     }
   | { mode: 'cluster'; nodes: RedisNode[]; username: string | null; password: string | null; tls: boolean };
 
+/** `*`: anyone, or any channel (an explicit choice: an empty list is a configuration error); otherwise these IDs. */
+export type AccessList = '*' | string[];
+
 export class ConfigError extends StartupError {
   override name = 'ConfigError';
 
@@ -112,21 +117,47 @@ const optionalText = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
+function commaList(value: string | undefined): string[] {
+  return [
+    ...new Set(
+      (value ?? '')
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== ''),
+    ),
+  ];
+}
+
+/** `ids` when every one matches `pattern`; otherwise an issue naming those that do not. */
+function matching(ids: string[], pattern: RegExp, what: string, ctx: z.RefinementCtx): string[] {
+  const bad = ids.filter((id) => !pattern.test(id));
+  if (bad.length === 0) return ids;
+  ctx.addIssue({
+    code: 'custom',
+    message: `${bad.map((id) => JSON.stringify(id)).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not ${what}`,
+  });
+  return z.NEVER;
+}
+
 function idList(pattern: RegExp, what: string) {
-  return optionalText.transform((value, ctx) => {
-    const ids = (value ?? '')
-      .split(',')
-      .map((id) => id.trim())
-      .filter((id) => id !== '');
-    const bad = ids.filter((id) => !pattern.test(id));
-    if (bad.length > 0) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `${bad.map((id) => JSON.stringify(id)).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not ${what}`,
-      });
+  return optionalText.transform((value, ctx) => matching(commaList(value), pattern, what, ctx));
+}
+
+/**
+ * Like idList, or `*` alone for everyone. Who may ask, and where, is a choice to make, not a
+ * default: unset or empty is refused with `required`, which says how to open it up on purpose.
+ */
+function accessList(pattern: RegExp, what: string, required: string) {
+  return optionalText.transform((value, ctx): AccessList => {
+    const ids = commaList(value);
+    if (ids.length === 0) {
+      ctx.addIssue({ code: 'custom', message: `required: ${required}` });
       return z.NEVER;
     }
-    return [...new Set(ids)];
+    if (!ids.includes('*')) return matching(ids, pattern, `${what} (or * alone)`, ctx);
+    if (ids.length === 1) return '*';
+    ctx.addIssue({ code: 'custom', message: '* stands alone: it already means everyone; drop it or the IDs' });
+    return z.NEVER;
   });
 }
 
@@ -243,8 +274,16 @@ const environmentSchema = z.object({
   ECS_ENDPOINT: url(null),
   HBR_PREFLIGHT: flag(true),
   HBR_APPROVERS: idList(SLACK_PRINCIPAL, 'a Slack user ID (U…/W…) or user group ID (S…)'),
-  HBR_REQUESTERS: idList(SLACK_PRINCIPAL, 'a Slack user ID (U…/W…) or user group ID (S…)'),
-  HBR_ALLOWED_CHANNELS: idList(SLACK_CHANNEL, 'a Slack channel ID (C…/G…/D…)'),
+  HBR_REQUESTERS: accessList(
+    SLACK_PRINCIPAL,
+    'a Slack user ID (U…/W…) or user group ID (S…)',
+    'comma-separated Slack user IDs (U…/W…) or user group IDs (S…) who may request, or * to let anyone in an allowed channel request',
+  ),
+  HBR_ALLOWED_CHANNELS: accessList(
+    SLACK_CHANNEL,
+    'a Slack channel ID (C…/G…/D…)',
+    'comma-separated Slack channel IDs (C…/G…) where the commands work, or * for any channel the bot is in',
+  ),
   HBR_APPROVAL_CHANNEL: optionalText.refine((value) => value === undefined || SLACK_CHANNEL.test(value), {
     message: 'must be a Slack channel ID (C…/G…)',
   }),
@@ -350,10 +389,15 @@ export const CONFIG_REFERENCE: Record<ConfigVariable, VariableReference> = {
     defaultText: 'required',
   },
   HBR_REQUESTERS: {
-    meaning: 'who may request (same forms); empty = anyone in an allowed channel',
-    defaultText: 'empty',
+    meaning:
+      'who may request and look clients and requests up (same forms), or `*` for anyone in an allowed channel; unset or empty refuses to start',
+    defaultText: 'required',
   },
-  HBR_ALLOWED_CHANNELS: { meaning: 'channel IDs where the command works; empty = any', defaultText: 'empty' },
+  HBR_ALLOWED_CHANNELS: {
+    meaning:
+      'comma list of channel IDs where the commands work, or `*` for any channel; unset or empty refuses to start',
+    defaultText: 'required',
+  },
   HBR_APPROVAL_CHANNEL: {
     meaning: 'post every request in this channel instead; the requester gets its permalink',
     defaultText: 'unset',
@@ -422,6 +466,7 @@ function missingVariables(env: NodeJS.ProcessEnv): string[] {
       'HBR_APPROVERS: required: comma-separated Slack user IDs (U…/W…) or user group IDs (S…) who may approve installs',
     );
   }
+
   return problems;
 }
 

@@ -93,6 +93,8 @@ export function botEnv(
     HBR_REGION: REGION,
     HBR_ENDPOINT: ctx.hbrUrl,
     HBR_APPROVERS: APPROVER,
+    HBR_REQUESTERS: '*',
+    HBR_ALLOWED_CHANNELS: '*',
     // The ECS look-up is not what the bench measures; without a stand-in it would try the real endpoint.
     HBR_PREFLIGHT: 'false',
     LOG_LEVEL: ctx.options.logLevel,

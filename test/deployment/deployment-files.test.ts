@@ -137,6 +137,8 @@ describe('docker-compose.yml', () => {
       SLACK_BOT_TOKEN: 'xoxb-compose',
       SLACK_SIGNING_SECRET: 'compose',
       HBR_APPROVERS: 'U0COMPOSE',
+      HBR_REQUESTERS: '*',
+      HBR_ALLOWED_CHANNELS: '*',
       REDIS_PASSWORD: '0123abcd',
       REDIS_URL: url.replace(requiredPassword, '0123abcd'),
     });

@@ -133,7 +133,13 @@ describe('the compiled production build', () => {
     const result = await startBuilt({ NODE_ENV: 'production' });
     expect(result.code).toBe(1);
     expect(Date.now() - started).toBeLessThan(10_000);
-    for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'HBR_APPROVERS'])
+    for (const name of [
+      'SLACK_BOT_TOKEN',
+      'SLACK_SIGNING_SECRET',
+      'HBR_APPROVERS',
+      'HBR_REQUESTERS',
+      'HBR_ALLOWED_CHANNELS',
+    ])
       expect(result.stderr).toContain(`- ${name}: required`);
     expect(result.stdout).toBe('');
   }, 20_000);

@@ -9,9 +9,16 @@ const SUPPLIED: SandboxSupplied = {
   hbrEndpoint: 'http://127.0.0.1:40002',
   approvers: ['USBLEE0002', 'USBSAM0003'],
   requesters: ['USBDANA001', 'USBLEE0002', 'USBSAM0003'],
+  allowedChannels: ['CSBHBROPS1'],
 };
 
-const REAL = { SLACK_BOT_TOKEN: 'xoxb-1111-real', SLACK_SIGNING_SECRET: 'real-secret', HBR_APPROVERS: 'U01APPROVER' };
+const REAL = {
+  SLACK_BOT_TOKEN: 'xoxb-1111-real',
+  SLACK_SIGNING_SECRET: 'real-secret',
+  HBR_APPROVERS: 'U01APPROVER',
+  HBR_REQUESTERS: '*',
+  HBR_ALLOWED_CHANNELS: '*',
+};
 
 describe('sandbox mode', () => {
   it('runs when no Slack variable is set, or when HBR_SANDBOX says so', () => {
@@ -50,7 +57,7 @@ describe('sandbox mode', () => {
     expect(bot.access).toMatchObject({
       approvers: SUPPLIED.approvers,
       requesters: SUPPLIED.requesters,
-      allowedChannels: [],
+      allowedChannels: ['CSBHBROPS1'],
       approvalChannel: null,
     });
     expect(bot.poll).toEqual({ firstDelayMs: 3000, intervalMs: 3000, taskTimeoutMs: 60_000 });
@@ -79,7 +86,7 @@ describe('sandbox mode', () => {
     expect(pagePort).toBe(8080);
     expect(bot.slack.botToken).toBe('xoxb-sandbox');
     expect(bot.access.approvers).toEqual(SUPPLIED.approvers);
-    expect(bot.access.allowedChannels).toEqual([]);
+    expect(bot.access.allowedChannels).toEqual(['CSBHBROPS1']);
     expect(bot).toMatchObject({
       redis: { mode: 'single', url: 'redis://cache:6380/1' },
       queuePrefix: 'prod-sandbox',

@@ -90,8 +90,14 @@ describe('npm start without Slack variables', () => {
   it('with NODE_ENV=production refuses to start, naming every missing variable, instead of opening the sandbox', async () => {
     const started = start({ NODE_ENV: 'production', PORT: '0', REDIS_URL: 'redis://127.0.0.1:1' });
     expect(await started.exited).toBe(1);
-    expect(started.stderr()).toContain('the configuration has 3 problem(s)');
-    for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'HBR_APPROVERS'])
+    expect(started.stderr()).toContain('the configuration has 5 problem(s)');
+    for (const name of [
+      'SLACK_BOT_TOKEN',
+      'SLACK_SIGNING_SECRET',
+      'HBR_APPROVERS',
+      'HBR_REQUESTERS',
+      'HBR_ALLOWED_CHANNELS',
+    ])
       expect(started.stderr()).toContain(`- ${name}: required`);
     expect(started.stdout()).toBe('');
   }, 30_000);

@@ -73,6 +73,8 @@ export async function startProcessWorld(
     HBR_QUEUE_PREFIX: prefix,
     HBR_ENDPOINT: hbr.url,
     HBR_APPROVERS: `${APPROVER},${SECOND_APPROVER}`,
+    HBR_REQUESTERS: '*',
+    HBR_ALLOWED_CHANNELS: '*',
     HBR_POLL_FIRST_DELAY_MS: '400',
     HBR_POLL_INTERVAL_MS: '400',
     HBR_TASK_TIMEOUT_MS: '60000',

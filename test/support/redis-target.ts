@@ -41,6 +41,8 @@ function targetOf(redis: TestRedis): RedisTarget {
     SLACK_BOT_TOKEN: 'xoxb-target',
     SLACK_SIGNING_SECRET: 'target',
     HBR_APPROVERS: 'UTARGET01',
+    HBR_REQUESTERS: '*',
+    HBR_ALLOWED_CHANNELS: '*',
     HBR_QUEUE_PREFIX: redis.prefix('target'),
     ...redis.env,
   }).redis;

@@ -7,7 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { loadSandboxConfig, type SandboxSupplied } from '../../sandbox/config.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
-const VALID = { SLACK_BOT_TOKEN: 'xoxb-1111-real', SLACK_SIGNING_SECRET: 'real-secret', HBR_APPROVERS: 'U01APPROVER' };
+const VALID = {
+  SLACK_BOT_TOKEN: 'xoxb-1111-real',
+  SLACK_SIGNING_SECRET: 'real-secret',
+  HBR_APPROVERS: 'U01APPROVER',
+  HBR_REQUESTERS: '*',
+  HBR_ALLOWED_CHANNELS: '*',
+};
 
 const SUPPLIED: SandboxSupplied = {
   slackBotToken: 'xoxb-sandbox',
@@ -16,6 +22,7 @@ const SUPPLIED: SandboxSupplied = {
   hbrEndpoint: 'http://127.0.0.1:40002',
   approvers: ['USBLEE0002'],
   requesters: ['USBDANA001'],
+  allowedChannels: ['CSBHBROPS1'],
 };
 
 describe('pre-flight configuration', () => {

@@ -5,6 +5,8 @@ const VALID = {
   SLACK_BOT_TOKEN: 'xoxb-1111-2222-secretpart',
   SLACK_SIGNING_SECRET: 'signing-secret-value-123',
   HBR_APPROVERS: 'U01APPROVER, S01GROUP',
+  HBR_REQUESTERS: '*',
+  HBR_ALLOWED_CHANNELS: '*',
 };
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -26,8 +28,8 @@ describe('configuration', () => {
     expect(config.hbr).toEqual({ defaultRegion: 'cn-hangzhou', endpoint: null });
     expect(config.access).toEqual({
       approvers: ['U01APPROVER', 'S01GROUP'],
-      requesters: [],
-      allowedChannels: [],
+      requesters: '*',
+      allowedChannels: '*',
       allowSelfApproval: false,
       approvalChannel: null,
     });
@@ -113,7 +115,32 @@ describe('configuration', () => {
   });
 
   it('Socket Mode needs no signing secret', () => {
-    expect(problemsOf({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1', HBR_APPROVERS: 'U1AB' })).toEqual([]);
+    expect(
+      problemsOf({
+        SLACK_BOT_TOKEN: 'xoxb-1',
+        SLACK_APP_TOKEN: 'xapp-1',
+        HBR_APPROVERS: 'U1AB',
+        HBR_REQUESTERS: '*',
+        HBR_ALLOWED_CHANNELS: '*',
+      }),
+    ).toEqual([]);
+  });
+
+  it('is never open by default: who may request and where is a choice, * making it anyone or anywhere', () => {
+    const { HBR_REQUESTERS: _requesters, HBR_ALLOWED_CHANNELS: _channels, ...unchosen } = VALID;
+    for (const env of [unchosen, { ...unchosen, HBR_REQUESTERS: ' ', HBR_ALLOWED_CHANNELS: ',' }]) {
+      expect(problemsOf(env)).toEqual([
+        expect.stringMatching(/^HBR_REQUESTERS: required: .*or \* to let anyone in an allowed channel request$/),
+        expect.stringMatching(/^HBR_ALLOWED_CHANNELS: required: .*or \* for any channel the bot is in$/),
+      ]);
+    }
+    expect(problemsOf({ ...VALID, HBR_REQUESTERS: '*, U01REQ', HBR_ALLOWED_CHANNELS: 'C01OPS,all' })).toEqual([
+      'HBR_REQUESTERS: * stands alone: it already means everyone; drop it or the IDs',
+      'HBR_ALLOWED_CHANNELS: "all" is not a Slack channel ID (C…/G…/D…) (or * alone)',
+    ]);
+    expect(
+      loadConfig({ ...VALID, HBR_REQUESTERS: 'U01REQ,S01GROUP', HBR_ALLOWED_CHANNELS: 'C01OPS' }).access,
+    ).toMatchObject({ requesters: ['U01REQ', 'S01GROUP'], allowedChannels: ['C01OPS'] });
   });
 
   it('never puts a secret in an error or in the redacted view', () => {
@@ -124,7 +151,7 @@ describe('configuration', () => {
     };
     const message = (() => {
       try {
-        loadConfig({ ...secrets, HBR_APPROVERS: 'U1AB' });
+        loadConfig({ ...secrets, HBR_APPROVERS: 'U1AB', HBR_REQUESTERS: '*', HBR_ALLOWED_CHANNELS: '*' });
       } catch (error) {
         return String((error as Error).message);
       }

@@ -44,9 +44,6 @@ export function invalidCommandMessage(
 }
 
 export function notAllowedInChannelMessage(allowedChannels: readonly string[]): SlackMessage {
-  if (allowedChannels.length === 0) {
-    return oneSection('hbr-bot does not take requests in any channel yet — ask an hbr-bot admin to set one up.');
-  }
   const shown = allowedChannels.slice(0, 20).map(mentionChannel);
   const more = allowedChannels.length - shown.length;
   const where = more > 0 ? `${shown.join(', ')} or ${plural(more, 'other channel')}` : listOr(shown);

@@ -48,6 +48,8 @@ async function startWorld(
     HBR_QUEUE_PREFIX: prefix,
     HBR_ENDPOINT: hbr.url,
     HBR_APPROVERS: `${APPROVER},${SECOND_APPROVER}`,
+    HBR_REQUESTERS: '*',
+    HBR_ALLOWED_CHANNELS: '*',
     HBR_POLL_FIRST_DELAY_MS: '400',
     HBR_POLL_INTERVAL_MS: '400',
     HBR_TASK_TIMEOUT_MS: '20000',

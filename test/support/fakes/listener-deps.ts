@@ -30,6 +30,8 @@ export function fakeListenerWorld(env: Record<string, string> = {}) {
     SLACK_BOT_TOKEN: 'xoxb-unit-test',
     SLACK_SIGNING_SECRET: 'unit-test-signing-secret',
     HBR_APPROVERS: `${APPROVER},${APPROVER_GROUP}`,
+    HBR_REQUESTERS: '*',
+    HBR_ALLOWED_CHANNELS: '*',
     ...env,
   });
   const clock = new FakeClock();

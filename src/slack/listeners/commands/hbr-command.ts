@@ -48,9 +48,10 @@ export function hbrCommand(deps: ListenerDeps, meaning: CommandName) {
       count('help');
       return;
     }
-    if (config.access.allowedChannels.length > 0 && !config.access.allowedChannels.includes(command.channel_id)) {
+    const channels = config.access.allowedChannels;
+    if (channels !== '*' && !channels.includes(command.channel_id)) {
       log.info('refused: channel not allowed');
-      await ack(ephemeral(notAllowedInChannelMessage(config.access.allowedChannels)));
+      await ack(ephemeral(notAllowedInChannelMessage(channels)));
       count('refused');
       return;
     }
@@ -61,7 +62,7 @@ export function hbrCommand(deps: ListenerDeps, meaning: CommandName) {
       return;
     }
     const requesters = config.access.requesters;
-    if (requesters.length > 0 && SlackDirectory.isLocal(requesters) && !requesters.includes(command.user_id)) {
+    if (requesters !== '*' && SlackDirectory.isLocal(requesters) && !requesters.includes(command.user_id)) {
       log.info('refused: not a requester');
       await ack(ephemeral(notARequesterMessage(command.command)));
       count('refused');
@@ -70,7 +71,7 @@ export function hbrCommand(deps: ListenerDeps, meaning: CommandName) {
     await ack();
 
     try {
-      if (requesters.length > 0 && !(await deps.directory.isListed(command.user_id, requesters))) {
+      if (requesters !== '*' && !(await deps.directory.isListed(command.user_id, requesters))) {
         log.info('refused: not a requester');
         await respond(ephemeral(notARequesterMessage(command.command)));
         count('refused');
