@@ -11,6 +11,8 @@ export const SANDBOX_DEFAULTS = {
   taskTimeoutMs: 60_000,
   /** The sandbox prints one line; the bot's logs only when something goes wrong. */
   logLevel: 'warn',
+  /** The scripted instances carry an `app` tag: shown, as the allowlist of a deployment would. */
+  preflightTags: 'app',
   /** Appended to HBR_QUEUE_PREFIX (default `hbr`), so a real deployment's keys are never touched. */
   prefixSuffix: '-sandbox',
 } as const;
@@ -61,6 +63,7 @@ export function loadSandboxConfig(env: NodeJS.ProcessEnv, supplied: SandboxSuppl
     HBR_POLL_INTERVAL_MS: String(SANDBOX_DEFAULTS.pollIntervalMs),
     HBR_TASK_TIMEOUT_MS: String(SANDBOX_DEFAULTS.taskTimeoutMs),
     LOG_LEVEL: SANDBOX_DEFAULTS.logLevel,
+    HBR_PREFLIGHT_TAGS: SANDBOX_DEFAULTS.preflightTags,
     ...passed,
     HBR_QUEUE_PREFIX: `${isBlank(env.HBR_QUEUE_PREFIX) ? 'hbr' : (env.HBR_QUEUE_PREFIX ?? '').trim()}${SANDBOX_DEFAULTS.prefixSuffix}`,
     SLACK_BOT_TOKEN: supplied.slackBotToken,

@@ -49,6 +49,9 @@ function described(instanceId: string, instanceName: string, status: string, win
   };
 }
 
+/** The tag keys the sample deployment shows in the pre-flight (HBR_PREFLIGHT_TAGS=app). */
+const SAMPLE_TAG_KEYS = ['app'];
+
 /** @dana's request for three instances, as the pre-flight left it: one of them stopped. */
 function pendingSample(): HbrRequest {
   const request = newRequest({
@@ -73,6 +76,7 @@ function pendingSample(): HbrRequest {
       { instanceId: BUILD, running: true, version: '2.1.3.857' },
       { instanceId: BATCH, running: false, version: '2.2.3.857' },
     ],
+    SAMPLE_TAG_KEYS,
   );
   return {
     ...request,

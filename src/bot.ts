@@ -338,7 +338,12 @@ async function startWorkers(shared: Shared): Promise<RunningWorkers> {
   };
   const preflightWorker = new Worker(
     QUEUE_NAMES.preflight,
-    createPreflightProcessor({ ...jobDeps, ecs, enabled: config.preflight.enabled }),
+    createPreflightProcessor({
+      ...jobDeps,
+      ecs,
+      enabled: config.preflight.enabled,
+      tagKeys: config.preflight.tagKeys,
+    }),
     workerOptions,
   );
   const workers = [

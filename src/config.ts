@@ -30,6 +30,8 @@ export interface Config {
     enabled: boolean;
     /** ECS_ENDPOINT: full URL overriding every regional ECS endpoint (https://ecs.<region>.aliyuncs.com). */
     ecsEndpoint: string | null;
+    /** HBR_PREFLIGHT_TAGS: the ECS tag keys shown with each instance (default none). */
+    tagKeys: string[];
   };
   access: {
     approvers: string[];
@@ -273,6 +275,7 @@ const environmentSchema = z.object({
   HBR_ENDPOINT: url(null),
   ECS_ENDPOINT: url(null),
   HBR_PREFLIGHT: flag(true),
+  HBR_PREFLIGHT_TAGS: optionalText.transform(commaList),
   HBR_APPROVERS: idList(SLACK_PRINCIPAL, 'a Slack user ID (U…/W…) or user group ID (S…)'),
   HBR_REQUESTERS: accessList(
     SLACK_PRINCIPAL,
@@ -380,6 +383,11 @@ export const CONFIG_REFERENCE: Record<ConfigVariable, VariableReference> = {
     defaultText: '`https://hbr.<region>.aliyuncs.com`',
   },
   HBR_PREFLIGHT: { meaning: '`false` turns the pre-flight off: no ECS look-up, the request message lists bare IDs' },
+  HBR_PREFLIGHT_TAGS: {
+    meaning:
+      'comma list of ECS tag keys the pre-flight shows with each instance (`key=value`, as literal text); tags with other keys are never stored or shown, since anyone who may tag an instance chooses their text',
+    defaultText: 'none',
+  },
   ECS_ENDPOINT: {
     meaning: 'full URL overriding the regional ECS endpoint of the pre-flight look-ups',
     defaultText: '`https://ecs.<region>.aliyuncs.com`',
@@ -590,7 +598,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     redis: redis.target,
     queuePrefix: e.HBR_QUEUE_PREFIX,
     hbr: { defaultRegion: e.HBR_REGION, endpoint: e.HBR_ENDPOINT },
-    preflight: { enabled: e.HBR_PREFLIGHT, ecsEndpoint: e.ECS_ENDPOINT },
+    preflight: { enabled: e.HBR_PREFLIGHT, ecsEndpoint: e.ECS_ENDPOINT, tagKeys: e.HBR_PREFLIGHT_TAGS },
     access: {
       approvers: e.HBR_APPROVERS,
       requesters: e.HBR_REQUESTERS,

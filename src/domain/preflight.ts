@@ -66,12 +66,15 @@ export type PreflightResult =
 
 /**
  * Facts for every requested instance, in the request's order, from what ECS returned. `agents` is
- * null when the Cloud Assistant look-up failed (every agent state is then unknown).
+ * null when the Cloud Assistant look-up failed (every agent state is then unknown). Only tags whose
+ * key is in `tagKeys` are kept: whoever may tag an instance chooses their text, so what is shown to
+ * approvers is an allowlist.
  */
 export function combineFacts(
   requested: readonly string[],
   instances: readonly InstanceDescription[],
   agents: readonly AgentDescription[] | null,
+  tagKeys: readonly string[],
 ): InstanceFacts[] {
   const byId = new Map(instances.map((i) => [i.instanceId, i]));
   const agentById = new Map((agents ?? []).map((a) => [a.instanceId, a]));
@@ -99,7 +102,7 @@ export function combineFacts(
       osType: described.osType,
       osName: described.osName,
       instanceType: described.instanceType,
-      tags: described.tags.map((t) => ({ key: t.key, value: t.value })),
+      tags: described.tags.filter((t) => tagKeys.includes(t.key)).map((t) => ({ key: t.key, value: t.value })),
       cloudAssistant: agent === undefined ? null : { running: agent.running, version: agent.version },
     };
   });

@@ -31,6 +31,8 @@ export interface PreflightJobDeps {
   explainFailure: ExplainFailure;
   /** HBR_PREFLIGHT: when false, jobs left in the queue are dropped without calling ECS. */
   enabled: boolean;
+  /** HBR_PREFLIGHT_TAGS: the tag keys kept with an instance's facts (the others are never stored or shown). */
+  tagKeys: readonly string[];
   now: () => number;
   logger: Logger;
 }
@@ -93,7 +95,7 @@ async function lookUp(
       agents = null;
     }
   }
-  const facts = combineFacts(instanceIds, instances, agents);
+  const facts = combineFacts(instanceIds, instances, agents, deps.tagKeys);
   log.info(
     { ...preflightCounts(facts), agentsUnavailable: agentsUnavailable !== null },
     'pre-flight looked the instances up',

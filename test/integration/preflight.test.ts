@@ -45,7 +45,9 @@ describe('pre-flight: the approver sees what they approve', () => {
     }
     expect(text).toContain('Alibaba Cloud Linux');
     expect(text).toContain('Running');
-    expect(text).toMatch(/Cloud Assistant [\d.]+ running/);
+    expect(text).toMatch(/Cloud Assistant `[\d.]+` running/);
+    // The stand-in tags every instance app=…; HBR_PREFLIGHT_TAGS is unset, so no tag is shown.
+    expect(text).not.toContain('app=');
     expect(hasButtons(message.updates.at(-1)?.blocks ?? [])).toBe(true);
 
     // One look-up per action, with the documented parameters.

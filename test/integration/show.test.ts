@@ -46,8 +46,8 @@ describe('/hbr-install show <request id>', () => {
     const finished = await shown(h, requestId);
     expect(finished).toContain('Installed on 1 of 2 instances — 1 failed');
     // The names the pre-flight learnt from ECS, beside the IDs.
-    expect(finished).toContain(`web-${GOOD.slice(-4)} \`${GOOD}\` installed`);
-    expect(finished).toContain(`web-${BAD.slice(-4)} \`${BAD}\` failed — \`INSTALL_FAILED InstallClientFailed\``);
+    expect(finished).toContain(`\`web-${GOOD.slice(-4)}\` \`${GOOD}\` installed`);
+    expect(finished).toContain(`\`web-${BAD.slice(-4)}\` \`${BAD}\` failed — \`INSTALL_FAILED InstallClientFailed\``);
     expect(finished).toContain(`Approved by <@${APPROVER}>`);
     // Read from Redis only: nothing more was asked of HBR, nothing was posted.
     expect(h.hbr.callsOf('DescribeBackupClients')).toHaveLength(0);

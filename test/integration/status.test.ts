@@ -52,7 +52,7 @@ describe('status: /hbr-status and /hbr-install status', () => {
     }
     expect(text).toContain('cn-hangzhou');
     // The name HBR lists beside the ID.
-    expect(text).toContain(`web-${current!.slice(-4)} \`${current}\` *protected*`);
+    expect(text).toContain(`\`web-${current!.slice(-4)}\` \`${current}\` *protected*`);
     expect(text).toMatch(
       new RegExp(`${current}\`? \\*protected\\* · client \`2\\.14\\.0\` · last heartbeat 3 minutes ago`),
     );

@@ -1,7 +1,7 @@
 /**
- * The pre-flight's two variables: HBR_PREFLIGHT (true/false, default true) and ECS_ENDPOINT (an
- * http(s) URL overriding https://ecs.<region>.aliyuncs.com), in both the real and the sandbox
- * configuration.
+ * The pre-flight's variables: HBR_PREFLIGHT (true/false, default true), HBR_PREFLIGHT_TAGS (the tag
+ * keys shown, default none) and ECS_ENDPOINT (an http(s) URL overriding
+ * https://ecs.<region>.aliyuncs.com), in both the real and the sandbox configuration.
  */
 import { describe, expect, it } from 'vitest';
 import { loadSandboxConfig, type SandboxSupplied } from '../../sandbox/config.js';
@@ -27,7 +27,14 @@ const SUPPLIED: SandboxSupplied = {
 
 describe('pre-flight configuration', () => {
   it('is on by default, against the regional ECS endpoint', () => {
-    expect(loadConfig(VALID).preflight).toEqual({ enabled: true, ecsEndpoint: null });
+    expect(loadConfig(VALID).preflight).toEqual({ enabled: true, ecsEndpoint: null, tagKeys: [] });
+  });
+
+  it('shows no tag unless HBR_PREFLIGHT_TAGS names its key', () => {
+    expect(loadConfig({ ...VALID, HBR_PREFLIGHT_TAGS: ' app, owner ,app' }).preflight.tagKeys).toEqual([
+      'app',
+      'owner',
+    ]);
   });
 
   it('reads HBR_PREFLIGHT and ECS_ENDPOINT', () => {
@@ -50,7 +57,7 @@ describe('pre-flight configuration', () => {
       { ECS_ENDPOINT: 'https://ecs.cn-hangzhou.aliyuncs.com' },
       { ...SUPPLIED, ecsEndpoint: 'http://127.0.0.1:40003' },
     );
-    expect(withEcs.bot.preflight).toEqual({ enabled: true, ecsEndpoint: 'http://127.0.0.1:40003' });
+    expect(withEcs.bot.preflight).toEqual({ enabled: true, ecsEndpoint: 'http://127.0.0.1:40003', tagKeys: ['app'] });
     expect(withEcs.ignored).toContain('ECS_ENDPOINT');
     // Never the real ECS from a sandbox.
     const without = loadSandboxConfig(

@@ -29,10 +29,19 @@ function codeBlock(body: string): string {
 /** Instance names by instance ID, where known (the pre-flight's ECS look-up, DescribeBackupClients). */
 export type InstanceNames = ReadonlyMap<string, string>;
 
-/** "web-01 `i-bp1…`" when the instance's name is known, else "`i-bp1…`". */
+/**
+ * Text ECS hands over (an instance's name, OS, state, tags), also when HBR relays it: whoever may
+ * edit an instance chose it, so it is shown as literal text, in a code span, where Slack makes no
+ * bold, link, mention or emoji of it — never as mrkdwn that could add a "ready" line or a link.
+ */
+export function ecsText(value: string, max: number): string {
+  return code(value, max);
+}
+
+/** "`web-01` `i-bp1…`" when the instance's name is known (as literal text), else "`i-bp1…`". */
 export function instanceLabel(instanceId: string, name = ''): string {
   const shown = oneLine(name).trim();
-  return shown === '' ? code(instanceId, 40) : `${escapeMrkdwn(clamp(shown, 80))} ${code(instanceId, 40)}`;
+  return shown === '' ? code(instanceId, 40) : `${ecsText(shown, 80)} ${code(instanceId, 40)}`;
 }
 
 const USER_ID = /^[UW][A-Z0-9]+$/;

@@ -32,6 +32,7 @@ import {
   approverList,
   code,
   codeListPieces,
+  ecsText,
   escapeMrkdwn,
   instanceLabel,
   mentionUser,
@@ -98,7 +99,10 @@ const LEVEL_ICONS: Readonly<Record<ReadinessLevel, string>> = {
 /** Flagged instances first (will be refused, then to check), then the ready ones; request order within each. */
 const LEVEL_ORDER: readonly ReadinessLevel[] = ['refused', 'check', 'ready'];
 
-/** A verdict in a few words: "ready", "stopped — will be refused", "not found in cn-hangzhou — will be refused", … */
+/**
+ * A verdict in a few words, as mrkdwn: "ready", "stopped — will be refused", "not found in
+ * cn-hangzhou — will be refused", …; a state ECS names outside the known ones is shown as literal text.
+ */
 export function readinessWords(readiness: Readiness, facts: InstanceFacts, region: string): string {
   switch (readiness.verdict) {
     case 'ready':
@@ -110,7 +114,7 @@ export function readinessWords(readiness: Readiness, facts: InstanceFacts, regio
     case 'starting':
       return `${facts.status.toLowerCase()} — refused unless it is running when approved`;
     case 'unknown_state':
-      return `state "${facts.status || 'unknown'}" — HBR needs it running`;
+      return `state ${facts.status === '' ? 'unknown' : ecsText(facts.status, 40)} — HBR needs it running`;
     case 'cloud_assistant_unknown':
       return 'Cloud Assistant state unknown — HBR needs it running';
     case 'no_cloud_assistant':
@@ -127,31 +131,29 @@ export function preflightCountLine(counts: PreflightCounts): string {
   return parts.join(', ');
 }
 
-/** "Alibaba Cloud Linux 3 · Running · Cloud Assistant 2.2.3 · app=web": what ECS said, without the name or verdict. */
+/** "`Alibaba Cloud Linux 3` · `Running` · Cloud Assistant `2.2.3` running · `app=web`": what ECS said, without the name or verdict. */
 function describedFacts(facts: InstanceFacts): string {
   const agent =
     facts.cloudAssistant === null
       ? null
       : facts.cloudAssistant.running
-        ? `Cloud Assistant ${facts.cloudAssistant.version === '' ? 'running' : `${escapeMrkdwn(facts.cloudAssistant.version)} running`}`
+        ? `Cloud Assistant ${facts.cloudAssistant.version === '' ? 'running' : `${ecsText(facts.cloudAssistant.version, 40)} running`}`
         : 'Cloud Assistant not running';
-  const tags = facts.tags
-    .slice(0, 3)
-    .map((t) => `${t.key}=${t.value}`)
-    .join(', ');
+  const tags = facts.tags.slice(0, 3).map((t) => ecsText(`${t.key}=${t.value}`, 60));
+  const shown = (value: string, max: number) => (value === '' ? null : ecsText(value, max));
   return [
-    escapeMrkdwn((facts.osName || facts.osType).slice(0, 80)) || null,
-    facts.status === '' ? null : escapeMrkdwn(facts.status.slice(0, 40)),
+    shown(facts.osName || facts.osType, 80),
+    shown(facts.status, 40),
     agent,
-    tags === '' ? null : escapeMrkdwn(tags.slice(0, 100)),
+    tags.length === 0 ? null : tags.join(', '),
   ]
-    .filter((part): part is string => part !== null && part !== '')
+    .filter((part): part is string => part !== null)
     .join(' · ');
 }
 
 function detailLine(facts: InstanceFacts, readiness: Readiness, region: string): string {
   const described = facts.found ? describedFacts(facts) : '';
-  const verdict = readiness.level === 'ready' ? '' : ` — *${escapeMrkdwn(readinessWords(readiness, facts, region))}*`;
+  const verdict = readiness.level === 'ready' ? '' : ` — *${readinessWords(readiness, facts, region)}*`;
   const label = instanceLabel(facts.instanceId, facts.instanceName);
   return `${LEVEL_ICONS[readiness.level]} ${label}${described === '' ? '' : ` · ${described}`}${verdict}`;
 }

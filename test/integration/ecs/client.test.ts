@@ -267,7 +267,7 @@ describe('the ECS stand-in', () => {
       const [submission] = await hbrClient.installBackupClients(ids);
       const instances = await ecsClient.describeInstances(ids);
       const agents = await ecsClient.describeCloudAssistantStatus(instances.map((i) => i.instanceId));
-      const facts = combineFacts(ids, instances, agents);
+      const facts = combineFacts(ids, instances, agents, []);
       const flagged = facts.filter((f) => instanceReadiness(f).level === 'refused').map((f) => f.instanceId);
       const refused = submission?.statuses.filter((s) => !s.valid).map((s) => s.instanceId);
       expect(flagged).toEqual(refused);

@@ -57,6 +57,7 @@ export function fakeJobWorld() {
     intervalMs: POLL_TIMINGS.intervalMs,
     taskTimeoutMs: POLL_TIMINGS.taskTimeoutMs,
     enabled: true,
+    tagKeys: [],
     preflightEnabled: true,
     now: clock.now,
     logger: silentLogger(),

@@ -31,7 +31,7 @@ function facts(instanceId: string, overrides: Partial<InstanceFacts> = {}): Inst
   };
 }
 
-const missing = (instanceId: string): InstanceFacts => combineFacts([instanceId], [], [])[0] as InstanceFacts;
+const missing = (instanceId: string): InstanceFacts => combineFacts([instanceId], [], [], [])[0] as InstanceFacts;
 
 function checked(request: HbrRequest, byId: Record<string, Partial<InstanceFacts> | 'missing'> = {}): HbrRequest {
   const preflight: PreflightResult = {
@@ -74,7 +74,7 @@ describe('instanceReadiness', () => {
     ],
     ['starting', { status: 'Starting' }, 'check', 'starting — refused unless it is running when approved'],
     ['pending', { status: 'Pending' }, 'check', 'pending — refused unless it is running when approved'],
-    ['in a state ECS adds later', { status: 'Hibernating' }, 'check', 'state "Hibernating" — HBR needs it running'],
+    ['in a state ECS adds later', { status: 'Hibernating' }, 'check', 'state `Hibernating` — HBR needs it running'],
     [
       'with an unknown agent',
       { cloudAssistant: null },
@@ -130,14 +130,25 @@ describe('combineFacts', () => {
       [a, b, c],
       [described(c), described(a)],
       [{ instanceId: a, running: true, version: '2' }],
+      [],
     );
     expect(combined.map((f) => [f.instanceId, f.found, f.cloudAssistant])).toEqual([
       [a, true, { running: true, version: '2' }],
       [b, false, null],
       [c, true, null],
     ]);
+    // Tags only by the allowlist's keys (HBR_PREFLIGHT_TAGS): the others are never kept.
+    const tagged = {
+      ...described(a),
+      tags: [
+        { key: 'app', value: 'web' },
+        { key: 'owner', value: 'x' },
+      ],
+    };
+    expect(combineFacts([a], [tagged], null, [])[0]?.tags).toEqual([]);
+    expect(combineFacts([a], [tagged], null, ['owner'])[0]?.tags).toEqual([{ key: 'owner', value: 'x' }]);
     // The agent look-up failed: every agent unknown.
-    expect(combineFacts([a], [described(a)], null)[0]?.cloudAssistant).toBeNull();
+    expect(combineFacts([a], [described(a)], null, [])[0]?.cloudAssistant).toBeNull();
   });
 });
 
@@ -159,14 +170,14 @@ describe('the request message with pre-flight details', () => {
     const t = text(flagged);
     expect(t).toContain('*Pre-flight (ECS, before approval):* 1 of 4 ready, 3 will be refused');
     expect(t).toContain(
-      `:large_green_circle: web-${ok.slice(-4)} \`${ok}\` · Alibaba Cloud Linux 3.2104 LTS 64 bit · Running · Cloud Assistant 2.2.3.857 running · app=web`,
+      `:large_green_circle: \`web-${ok.slice(-4)}\` \`${ok}\` · \`Alibaba Cloud Linux 3.2104 LTS 64 bit\` · \`Running\` · Cloud Assistant \`2.2.3.857\` running · \`app=web\``,
     );
     expect(t).toContain(
-      `:warning: web-${stopped.slice(-4)} \`${stopped}\` · Alibaba Cloud Linux 3.2104 LTS 64 bit · Stopped · Cloud Assistant not running · app=web — *stopped — will be refused*`,
+      `:warning: \`web-${stopped.slice(-4)}\` \`${stopped}\` · \`Alibaba Cloud Linux 3.2104 LTS 64 bit\` · \`Stopped\` · Cloud Assistant not running · \`app=web\` — *stopped — will be refused*`,
     );
     expect(t).toContain(`:warning: \`${gone}\` — *not found in cn-hangzhou — will be refused*`);
     expect(t).toContain('Cloud Assistant not running — will be refused');
-    expect(t.indexOf(stopped)).toBeLessThan(t.indexOf(`web-${ok.slice(-4)} \`${ok}\``));
+    expect(t.indexOf(stopped)).toBeLessThan(t.indexOf(`web-${ok.slice(-4)}\` \`${ok}\``));
     expect(blockKitProblems(render(flagged))).toEqual([]);
   });
 
@@ -204,6 +215,47 @@ describe('the request message with pre-flight details', () => {
     expect(JSON.stringify(render(unavailable).blocks)).toContain('hbr_approve');
   });
 
+  it('shows what ECS says as literal text: no markup, emoji or link from a name, OS, state or tag', () => {
+    // Whoever may edit an instance's name or tags could otherwise add a fake "ready" line or a link.
+    const hostile = [
+      '*ready* :white_check_mark: ~x~ _y_ https://evil.example/approve',
+      'Linux :large_green_circle: <https://evil.example|ok> www.evil.example',
+      'Running`*bold*`',
+      'http://evil.example/state',
+      'env=*prod* :tada:',
+    ];
+    const message = render(
+      checked(request, {
+        [ok]: {
+          instanceName: hostile[0],
+          osName: hostile[1],
+          cloudAssistant: { running: true, version: hostile[4] ?? '' },
+          tags: [{ key: 'owner', value: hostile[4] ?? '' }],
+        },
+        [stopped]: { status: hostile[3] },
+        [noAgent]: { instanceName: hostile[2] },
+      }),
+    );
+    expect(blockKitProblems(message)).toEqual([]);
+    const mrkdwn = JSON.stringify(message).replace(/\\n/g, '\n');
+    // Outside code spans nothing ECS said is left for Slack to format.
+    const outsideCode = mrkdwn.replace(/```[^`]*```/g, '').replace(/`[^`]*`/g, '');
+    for (const fragment of [
+      '*ready*',
+      ':white_check_mark:',
+      '~x~',
+      '_y_',
+      'evil.example',
+      '*bold*',
+      ':tada:',
+      '*prod*',
+    ])
+      expect(outsideCode, fragment).not.toContain(fragment);
+    expect(mrkdwn).toContain('`*ready* :white_check_mark: ~x~ _y_ https://evil.example/approve`');
+    expect(mrkdwn).toContain('`Runningˋ*bold*ˋ`');
+    expect(mrkdwn).toContain('state `http://evil.example/state` — HBR needs it running');
+  });
+
   it('escapes what ECS says (names are user input)', () => {
     const t = text(
       checked(request, { [ok]: { instanceName: '<!channel> *db*', tags: [{ key: 'owner', value: '<@U123>' }] } }),
@@ -239,7 +291,7 @@ describe('the request message with pre-flight details', () => {
 });
 
 it('combineFacts gives an instance ECS did not return blank facts and no Cloud Assistant state', () => {
-  expect(combineFacts(['i-missing01'], [], [])).toEqual([
+  expect(combineFacts(['i-missing01'], [], [], [])).toEqual([
     {
       instanceId: 'i-missing01',
       found: false,

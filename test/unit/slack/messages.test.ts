@@ -80,7 +80,7 @@ function withPreflightNames(request: HbrRequest, names: readonly string[]): HbrR
     instanceType: 'ecs.g7.large',
     tags: [],
   }));
-  const instances = combineFacts(request.instanceIds, described, null);
+  const instances = combineFacts(request.instanceIds, described, null, []);
   return { ...request, preflight: { outcome: 'checked', checkedAt: T0, instances, cloudAssistantUnavailable: null } };
 }
 
@@ -430,17 +430,17 @@ describe('finalResultMessage', () => {
     const request = withPreflightNames(requestIn('finished', 4), ['web-01', '', 'db-<01>', 'build-01']);
     const text = allText(finalResultMessage(request));
     const [web, unnamed, db, build] = request.instanceIds;
-    expect(text).toContain(`:white_check_mark: web-01 \`${web}\` installed`);
+    expect(text).toContain(`:white_check_mark: \`web-01\` \`${web}\` installed`);
     expect(text).toContain(`:white_check_mark: \`${unnamed}\` installed`);
-    expect(text).toContain(`:white_check_mark: db-&lt;01&gt; \`${db}\` installed`);
-    expect(text).toContain(`:x: build-01 \`${build}\` failed — \`INSTALL_FAILED\``);
-    expect(allText(requestDetailsMessage(request, RULES))).toContain(`web-01 \`${web}\` installed`);
+    expect(text).toContain(`:white_check_mark: \`db-&lt;01&gt;\` \`${db}\` installed`);
+    expect(text).toContain(`:x: \`build-01\` \`${build}\` failed — \`INSTALL_FAILED\``);
+    expect(allText(requestDetailsMessage(request, RULES))).toContain(`\`web-01\` \`${web}\` installed`);
     const refused = withPreflightNames(
       submit(withStatus(pendingRequest(2), 'finished'), { [web ?? '']: 'InstanceNotRunning' }),
       ['web-01', 'web-02'],
     );
     expect(allText(progressMessage(refused))).toContain(
-      `:no_entry_sign: \`InstanceNotRunning\`: instance is not running — start it and request again: web-01 \`${web}\``,
+      `:no_entry_sign: \`InstanceNotRunning\`: instance is not running — start it and request again: \`web-01\` \`${web}\``,
     );
   });
 
@@ -744,7 +744,7 @@ describe('status: clientStatusMessage', () => {
     expectValid(message);
     const text = allText(message);
     expect(text).toContain(
-      ':white_check_mark: web-01 `i-bp100000000000000000` *protected* · client `2.13.2`, outdated (`2.14.0` available) · last heartbeat 3 minutes ago',
+      ':white_check_mark: `web-01` `i-bp100000000000000000` *protected* · client `2.13.2`, outdated (`2.14.0` available) · last heartbeat 3 minutes ago',
     );
     expect(text).toContain(':x: `i-bp100000000000000001` *stopped* `STOPPED`');
     expect(text).toContain(':heavy_minus_sign: `i-bp100000000000000003` *no backup client*');
