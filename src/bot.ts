@@ -31,6 +31,7 @@ import {
 } from './redis/connections.js';
 import { EvictionPolicyCheck } from './redis/eviction-policy.js';
 import { createWriteGuard, type WriteGuard } from './redis/write-guard.js';
+import { TokenBuckets } from './redis/token-buckets.js';
 import { createSlackApp, createSlackClient, type SlackApp } from './slack/app.js';
 import { DeliveryLedger } from './slack/delivery-ledger.js';
 import { SlackDirectory } from './slack/directory.js';
@@ -273,6 +274,9 @@ async function createSlackSide(shared: Shared): Promise<SlackApp> {
     ledger,
   );
   const store = new RequestStore(fast, config.queuePrefix, shared.writeGuard);
+  // A minute's worth may be spent at once: a burst of commands is fine, a stream of them is not.
+  const perUser = config.commandsPerUserPerMinute;
+  const commandBuckets = new TokenBuckets(fast, { perMinute: perUser, capacity: perUser }, now);
   registerListeners(
     slack.app,
     {
@@ -284,6 +288,9 @@ async function createSlackSide(shared: Shared): Promise<SlackApp> {
       directory: shared.directory,
       activity: shared.activity,
       auditTrail: shared.audit,
+      commandBudget: {
+        take: (userId, cost) => commandBuckets.take(`${config.queuePrefix}:budget:commands:${userId}`, cost),
+      },
       now,
       logger,
     },

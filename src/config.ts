@@ -54,6 +54,8 @@ export interface Config {
   sweepIntervalMs: number;
   /** Progress edits a minute, all processes together (slack/edit-budget.ts). */
   progressEditsPerMinute: number;
+  /** HBR and ECS calls each user's commands may cost a minute, all processes together. */
+  commandsPerUserPerMinute: number;
   logLevel: string;
   /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
   metricsToken: string | null;
@@ -298,6 +300,7 @@ const environmentSchema = z.object({
   HBR_TASK_TIMEOUT_MS: positiveInt(900_000),
   HBR_SWEEP_INTERVAL_MS: positiveInt(300_000),
   HBR_PROGRESS_EDITS_PER_MINUTE: positiveInt(40),
+  HBR_COMMANDS_PER_USER_PER_MINUTE: positiveInt(20),
   METRICS_TOKEN: secret(null, 'a bearer token for /metrics'),
   HBR_AUDIT_MAX_LENGTH: positiveInt(10_000),
   LOG_LEVEL: optionalText
@@ -420,6 +423,10 @@ export const CONFIG_REFERENCE: Record<ConfigVariable, VariableReference> = {
     meaning:
       'progress-reply edits a minute, all processes together: `chat.update` is a Tier 3 method (~50/min per workspace), and a 429 pauses every Slack call of the bot; ' +
       "a skipped edit is made by a later poll (at a request's end the final reply says it all); decisions, the request message's final state and the final reply are never skipped",
+  },
+  HBR_COMMANDS_PER_USER_PER_MINUTE: {
+    meaning:
+      "each person's budget a minute, all processes together, so nobody uses up the account's HBR and ECS API quota: a command costs the HBR and ECS calls it makes the bot make, at least 1 (`/hbr-status` with 200 IDs: its 3 DescribeBackupClients pages; a request: its pre-flight look-ups); past it the bot answers when to try again",
   },
   HBR_SWEEP_INTERVAL_MS: {
     meaning:
@@ -615,6 +622,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     },
     sweepIntervalMs: e.HBR_SWEEP_INTERVAL_MS,
     progressEditsPerMinute: e.HBR_PROGRESS_EDITS_PER_MINUTE,
+    commandsPerUserPerMinute: e.HBR_COMMANDS_PER_USER_PER_MINUTE,
     logLevel: e.LOG_LEVEL,
     metricsToken: e.METRICS_TOKEN ?? null,
     auditMaxLength: e.HBR_AUDIT_MAX_LENGTH,

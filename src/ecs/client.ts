@@ -46,6 +46,14 @@ const ECS_PRODUCT: RpcProduct<EcsError> = {
   toError: toEcsError,
 };
 
+/**
+ * The ECS calls a pre-flight look-up of this many instances takes: DescribeInstances per 100 IDs,
+ * DescribeCloudAssistantStatus per 50 (when all are found; fewer otherwise).
+ */
+export function preflightCalls(instances: number): number {
+  return Math.ceil(instances / MAX_DESCRIBE_INSTANCES_IDS) + Math.ceil(instances / MAX_CLOUD_ASSISTANT_IDS);
+}
+
 /** Pages of one DescribeInstances chunk the client follows at most (a safety net against a looping answer). */
 const MAX_PAGES = 100;
 

@@ -64,6 +64,11 @@ export function resolveEndpoint(region: string, override?: string): ResolvedEndp
   return resolveProductEndpoint(HBR_PRODUCT.endpointPrefix, HBR_PRODUCT.name, region, override);
 }
 
+/** The DescribeBackupClients pages a look-up of this many instances takes (one client per ECS instance). */
+export function describeBackupClientsCalls(instances: number): number {
+  return Math.max(1, Math.ceil(instances / MAX_PAGE_SIZE));
+}
+
 /** UNIX seconds (or, defensively, ms) -> ms epoch; null for missing / zero. */
 function epochMs(value: unknown): number | null {
   const n = num(value);

@@ -5,6 +5,7 @@ import type { AuditRecord } from '../../domain/audit-event.js';
 import type { HbrRequest } from '../../domain/request.js';
 import type { HbrClient } from '../../hbr/client.js';
 import type { JobQueues } from '../../jobs/queues.js';
+import type { TakeResult } from '../../redis/token-buckets.js';
 import type { RequestStore } from '../../store/requests.js';
 import type { SlackDirectory } from '../directory.js';
 import type { SlackMessage } from '../messages/blocks.js';
@@ -22,6 +23,14 @@ export interface ListenerActivity {
 export interface AuditReader {
   /** The newest `count` events, newest first. */
   recent(count: number): Promise<AuditRecord[]>;
+}
+
+/**
+ * Each user's budget of HBR and ECS calls a minute, shared by every process (redis/token-buckets.ts):
+ * what keeps one member from using up the account's API quota.
+ */
+export interface CommandBudget {
+  take(userId: string, cost: number): Promise<TakeResult>;
 }
 
 /**
@@ -43,6 +52,7 @@ export interface ListenerDeps {
   directory: Pick<SlackDirectory, 'isListed'>;
   activity: ListenerActivity;
   auditTrail: AuditReader;
+  commandBudget: CommandBudget;
   now: () => number;
   logger: Logger;
 }

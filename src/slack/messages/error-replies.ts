@@ -133,6 +133,18 @@ export function unknownRequestMessage(): SlackMessage {
   );
 }
 
+/**
+ * A command over the user's budget (HBR_COMMANDS_PER_USER_PER_MINUTE): why, and when to try again.
+ * `retryAfterMs` is how long until the budget covers this command again.
+ */
+export function overBudgetMessage(retryAfterMs: number, perMinute: number): SlackMessage {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return oneSection(
+    `You have used your share of hbr-bot's HBR and ECS calls for now (${perMinute} a minute per person, so that installs keep the account's API quota). Nothing was done — try again in ${plural(seconds, 'second')}.`,
+    `Over your hbr-bot budget for now — try again in ${plural(seconds, 'second')}.`,
+  );
+}
+
 export function temporarilyUnavailableMessage(): SlackMessage {
   return oneSection('hbr-bot is temporarily unavailable (cannot reach its database) — try again in a minute.');
 }

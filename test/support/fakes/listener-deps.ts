@@ -13,6 +13,7 @@ import { FakeActivityRecorder } from './activity-recorder.js';
 import { FakeAuditTrail } from './audit-trail.js';
 import { FakeSlackAnswers, slashCommand } from './bolt-arguments.js';
 import { FakeClock } from './clock.js';
+import { FakeCommandBudget } from './command-budget.js';
 import { FakeHbrClient } from './hbr-client.js';
 import { FakeJobQueues } from './job-queues.js';
 import { silentLogger } from './logger.js';
@@ -42,6 +43,7 @@ export function fakeListenerWorld(env: Record<string, string> = {}) {
   const directory = new FakeSlackDirectory({ [APPROVER_GROUP]: [GROUP_APPROVER] });
   const activity = new FakeActivityRecorder();
   const auditTrail = new FakeAuditTrail();
+  const commandBudget = new FakeCommandBudget(Number(env.HBR_COMMANDS_PER_USER_PER_MINUTE ?? Number.POSITIVE_INFINITY));
   const deps: ListenerDeps = {
     config,
     store,
@@ -51,6 +53,7 @@ export function fakeListenerWorld(env: Record<string, string> = {}) {
     directory,
     activity,
     auditTrail,
+    commandBudget,
     now: clock.now,
     logger: silentLogger(),
   };
@@ -77,5 +80,18 @@ export function fakeListenerWorld(env: Record<string, string> = {}) {
     );
     return answers;
   }
-  return { config, clock, store, queues, publisher, hbr, directory, activity, auditTrail, deps, deliverCommand };
+  return {
+    config,
+    clock,
+    store,
+    queues,
+    publisher,
+    hbr,
+    directory,
+    activity,
+    auditTrail,
+    commandBudget,
+    deps,
+    deliverCommand,
+  };
 }

@@ -5,12 +5,17 @@
  * Redis). Everything before the ack is pure and local.
  */
 
+import type { Config } from '../../../config.js';
+import { preflightCalls } from '../../../ecs/client.js';
+import { describeBackupClientsCalls } from '../../../hbr/client.js';
 import { SlackDirectory } from '../../directory.js';
 import {
   invalidCommandMessage,
   notAllowedInChannelMessage,
   notARequesterMessage,
+  overBudgetMessage,
   somethingWentWrongMessage,
+  temporarilyUnavailableMessage,
 } from '../../messages/error-replies.js';
 import { helpMessage } from '../../messages/help.js';
 import { type CommandName, type ParsedCommand, parseCommand } from '../../slash-command-parser.js';
@@ -77,7 +82,8 @@ export function hbrCommand(deps: ListenerDeps, meaning: CommandName) {
         count('refused');
         return;
       }
-      count(await answer(deps, parsed, command, respond, log));
+      const overBudget = await chargeBudget(deps, parsed, command.user_id, respond, log);
+      count(overBudget ?? (await answer(deps, parsed, command, respond, log)));
     } catch (error) {
       count('error');
       const reference = errorReference();
@@ -89,10 +95,52 @@ export function hbrCommand(deps: ListenerDeps, meaning: CommandName) {
   };
 }
 
+type Answerable = Exclude<ParsedCommand, { kind: 'help' | 'invalid' }>;
+
+/**
+ * What a command costs from the user's budget: the HBR and ECS calls it makes the bot make (a
+ * request's pre-flight look-up, a status look-up's DescribeBackupClients pages), at least 1. An
+ * install or uninstall call waits for an approver, so it is not the requester's to pay.
+ */
+function commandCost(parsed: Answerable, config: Pick<Config, 'preflight'>): number {
+  switch (parsed.kind) {
+    case 'request':
+      return config.preflight.enabled ? Math.max(1, preflightCalls(parsed.instanceIds.length)) : 1;
+    case 'status':
+      return describeBackupClientsCalls(parsed.instanceIds.length);
+    case 'show':
+    case 'audit':
+      return 1;
+  }
+}
+
+/** Takes the command's cost from the user's budget; when it is spent, tells them when to try again. */
+async function chargeBudget(
+  deps: ListenerDeps,
+  parsed: Answerable,
+  userId: string,
+  respond: CommandArgs['respond'],
+  log: ListenerDeps['logger'],
+): Promise<CommandOutcome | null> {
+  const cost = commandCost(parsed, deps.config);
+  let charged: Awaited<ReturnType<ListenerDeps['commandBudget']['take']>>;
+  try {
+    charged = await deps.commandBudget.take(userId, cost);
+  } catch (error) {
+    log.error({ err: error }, 'command budget unavailable');
+    await respond(ephemeral(temporarilyUnavailableMessage()));
+    return 'unavailable';
+  }
+  if (charged.taken) return null;
+  log.info({ cost, retryAfterMs: charged.retryAfterMs }, 'refused: over the command budget');
+  await respond(ephemeral(overBudgetMessage(charged.retryAfterMs, deps.config.commandsPerUserPerMinute)));
+  return 'rate_limited';
+}
+
 /** What the text asks for, once the ack is sent and the user may use the bot. */
 function answer(
   deps: ListenerDeps,
-  parsed: Exclude<ParsedCommand, { kind: 'help' | 'invalid' }>,
+  parsed: Answerable,
   command: CommandArgs['command'],
   respond: CommandArgs['respond'],
   log: ListenerDeps['logger'],

@@ -15,6 +15,7 @@ export type CommandOutcome =
   | 'help'
   | 'invalid'
   | 'refused'
+  | 'rate_limited'
   | 'posted'
   | 'post_failed'
   | 'status'

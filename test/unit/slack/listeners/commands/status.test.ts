@@ -50,6 +50,21 @@ describe('status', () => {
     },
   );
 
+  it('costs its DescribeBackupClients pages; past the budget it says when to try again and asks HBR nothing', async () => {
+    world = fakeListenerWorld({ HBR_COMMANDS_PER_USER_PER_MINUTE: '3' });
+    await world.deliverCommand('status', instanceIds(200).join(' '), REQUESTER);
+    expect(world.commandBudget.charges).toEqual([{ userId: REQUESTER, cost: 3 }]);
+    expect(world.hbr.describeBackupClientsCalls).toHaveLength(1);
+
+    const refused = await world.deliverCommand('status', PROTECTED, REQUESTER);
+    expect(refused.order()).toEqual(['ack', 'respond']);
+    expect(refused.text()).toContain(
+      "You have used your share of hbr-bot's HBR and ECS calls for now (3 a minute per person, so that installs keep the account's API quota). Nothing was done — try again in 15 seconds.",
+    );
+    expect(world.hbr.describeBackupClientsCalls).toHaveLength(1);
+    expect(world.activity.commands.map((c) => c.outcome)).toEqual(['status', 'rate_limited']);
+  });
+
   it('changes nothing: no request, no job', async () => {
     await world.deliverCommand('status', PROTECTED, REQUESTER);
 
