@@ -6,7 +6,7 @@
  * slack/listeners/deps.ts). Tests start the real bot through startHbrBot with their own stand-ins
  * and short timings.
  */
-import type { webApi } from '@slack/bolt';
+import type { CustomRoute, webApi } from '@slack/bolt';
 import { type Job, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
@@ -15,13 +15,14 @@ import { HbrClient, type HbrClientOptions } from './hbr/client.js';
 import { createExpireProcessor } from './jobs/expire.js';
 import { createPollProcessor } from './jobs/poll.js';
 import { createPreflightProcessor } from './jobs/preflight.js';
-import { JobQueues, QUEUE_NAMES } from './jobs/queues.js';
+import { JobQueues, QUEUE_NAMES, QueueCounts } from './jobs/queues.js';
 import { createSubmitProcessor } from './jobs/submit.js';
 import { type SweepDeps, sweep } from './jobs/sweep.js';
 import { ActivityRecorder } from './ops/activity-recorder.js';
 import { AuditTrail } from './ops/audit.js';
-import { opsRoutes } from './ops/http-routes.js';
-import { BotMetrics } from './ops/metrics.js';
+import { type OpsRoute, opsRoutes } from './ops/http-routes.js';
+import { BotMetrics, QueueGaugeCache } from './ops/metrics.js';
+import { type OpsServer, startOpsServer } from './ops/ops-server.js';
 import { Readiness, redisAnswers } from './ops/readiness.js';
 import {
   createFastConnection,
@@ -30,8 +31,8 @@ import {
   waitUntilReady,
 } from './redis/connections.js';
 import { EvictionPolicyCheck } from './redis/eviction-policy.js';
-import { createWriteGuard, type WriteGuard } from './redis/write-guard.js';
 import { TokenBuckets } from './redis/token-buckets.js';
+import { createWriteGuard, type WriteGuard } from './redis/write-guard.js';
 import { createSlackApp, createSlackClient, type SlackApp } from './slack/app.js';
 import { DeliveryLedger } from './slack/delivery-ledger.js';
 import { SlackDirectory } from './slack/directory.js';
@@ -82,6 +83,8 @@ export interface BotOptions {
 export interface RunningBot {
   port: number;
   url: string;
+  /** Where /readyz and /metrics answer when OPS_PORT is set; null: on `url`. */
+  opsUrl: string | null;
   /** Graceful: stop taking Slack requests, let running jobs finish, close connections. */
   stop(): Promise<void>;
   /** Like kill -9 for tests: drops connections and workers without letting anything finish. */
@@ -108,6 +111,10 @@ interface Shared {
   /** The workers' request store, on the patient connection (the Slack side has its own on the fast one). */
   jobStore: RequestStore;
   metrics: BotMetrics;
+  /** The queue gauges /metrics serves, refreshed on the patient connection while the bot runs. */
+  gauges: QueueGaugeCache;
+  /** The job counts the gauges read, on the patient connection. */
+  queueCounts: QueueCounts;
   audit: AuditTrail;
   activity: ActivityRecorder;
   hbr: HbrClient;
@@ -126,44 +133,56 @@ interface RunningWorkers {
 export async function startHbrBot(config: Config, options: BotOptions): Promise<RunningBot> {
   const { logger } = options;
   const shared = await buildShared(config, options);
-  const { fast, patient, queues } = shared;
-  const slack = await createSlackSide(shared);
+  const { fast, patient, queues, gauges, queueCounts } = shared;
+  const { slack, opsPortRoutes } = await createSlackSide(shared);
   const workers = await startWorkers(shared);
   const closeConnections = async () => {
-    await queues.close();
+    gauges.stop();
+    await Promise.allSettled([queues.close(), queueCounts.close()]);
     shared.writeGuard.close();
     await Promise.allSettled([fast.quit(), patient.quit()]);
   };
   let port: number;
+  let opsServer: OpsServer | null = null;
   try {
     port = await slack.start(options.listenHost);
+    if (config.ops.port !== null)
+      opsServer = await startOpsServer(opsPortRoutes, config.ops.port, config.ops.host ?? options.listenHost);
   } catch (error) {
-    // Nothing may keep running behind a start that failed (a busy PORT): the caller gets the error alone.
+    // Nothing may keep running behind a start that failed (a busy port): the caller gets the error alone.
+    await slack.stop().catch(() => undefined);
     await workers.abandon();
     await closeConnections();
     throw error;
   }
-  logger.info({ port, mode: config.slack.appToken === null ? 'http' : 'socket' }, 'hbr-bot started');
+  gauges.start();
+  const mode = config.slack.appToken === null ? 'http' : 'socket';
+  logger.info({ port, opsPort: opsServer?.port ?? null, mode }, 'hbr-bot started');
 
   return {
     port,
     url: `http://127.0.0.1:${port}`,
+    opsUrl: opsServer === null ? null : `http://127.0.0.1:${opsServer.port}`,
     async stop() {
-      await slack.stop();
+      await Promise.all([slack.stop(), opsServer?.close()]);
       await workers.stop();
       await closeConnections();
       logger.info('hbr-bot stopped');
     },
     async crash() {
-      await slack.stop();
+      gauges.stop();
+      await Promise.all([slack.stop(), opsServer?.close()]);
       shared.writeGuard.close();
       fast.disconnect();
       patient.disconnect();
       await workers.abandon();
-      await Promise.allSettled([queues.close()]);
+      await Promise.allSettled([queues.close(), queueCounts.close()]);
     },
   };
 }
+
+/** How often the queue gauges are read from Redis; /metrics serves the last reading. */
+const GAUGE_REFRESH_MS = 15_000;
 
 /** Redis (both connections, ready), the queues, metrics, the audit trail, the HBR client and Slack's Web API. */
 async function buildShared(config: Config, options: BotOptions): Promise<Shared> {
@@ -198,10 +217,13 @@ async function buildShared(config: Config, options: BotOptions): Promise<Shared>
   });
   const writeGuard = createWriteGuard(config.redis);
   const jobStore = new RequestStore(patient, config.queuePrefix, writeGuard);
-  const metrics = new BotMetrics({
-    depths: () => queues.depths(),
-    trackedTasks: () => jobStore.trackedTaskCount(),
-  });
+  const queueCounts = new QueueCounts(patient, config.queuePrefix);
+  const gauges = new QueueGaugeCache(
+    async () => ({ depths: await queueCounts.depths(), trackedTasks: await jobStore.trackedTaskCount() }),
+    GAUGE_REFRESH_MS,
+    logger,
+  );
+  const metrics = new BotMetrics(() => gauges.current());
   // Audit writes go through the fail-fast connection: during a Redis outage the event is still in the log line.
   const audit = new AuditTrail(fast, config.queuePrefix, config.auditMaxLength, logger, now);
   const hbr = new HbrClient({
@@ -242,6 +264,8 @@ async function buildShared(config: Config, options: BotOptions): Promise<Shared>
     queues,
     jobStore,
     metrics,
+    gauges,
+    queueCounts,
     audit,
     activity: new ActivityRecorder(metrics, audit, summaryLine),
     hbr,
@@ -250,29 +274,35 @@ async function buildShared(config: Config, options: BotOptions): Promise<Shared>
   };
 }
 
+/** Bolt serves the ops routes it is given on PORT, GET only. */
+function asBoltRoutes(routes: readonly OpsRoute[]): CustomRoute[] {
+  return routes.map(({ path, handler }) => ({ path, method: ['GET'], handler }));
+}
+
 /**
  * The Slack side, built but not yet listening: the token verified (Bolt then knows who the bot is),
- * readiness, the Bolt app with the ops routes and the delivery ledger, and the listeners on the
- * fail-fast connection.
+ * readiness, the Bolt app with its ops routes and the delivery ledger, and the listeners on the
+ * fail-fast connection; with the routes OPS_PORT serves, when it is set.
  */
-async function createSlackSide(shared: Shared): Promise<SlackApp> {
+async function createSlackSide(shared: Shared): Promise<{ slack: SlackApp; opsPortRoutes: OpsRoute[] }> {
   const { config, logger, now, fast, metrics } = shared;
   const token = new SlackTokenCheck(shared.slackClient, logger, now);
   const readiness = new Readiness([
     () => token.readinessProblem(),
-    redisAnswers(fast),
+    redisAnswers(fast, logger),
     () => shared.evictionPolicy.problem(),
     () => shared.writeGuard.problem(fast),
   ]);
   const identity = await token.verify();
   const ledger = new DeliveryLedger(fast, config.queuePrefix);
-  const slack = createSlackApp(
-    config,
+  const routes = opsRoutes({
+    readiness,
+    metrics,
+    metricsToken: config.metricsToken,
+    opsPort: config.ops.port,
     logger,
-    opsRoutes({ readiness, metrics, metricsToken: config.metricsToken }),
-    identity,
-    ledger,
-  );
+  });
+  const slack = createSlackApp(config, logger, asBoltRoutes(routes.onPort), identity, ledger);
   const store = new RequestStore(fast, config.queuePrefix, shared.writeGuard);
   // A minute's worth may be spent at once: a burst of commands is fine, a stream of them is not.
   const perUser = config.commandsPerUserPerMinute;
@@ -296,7 +326,7 @@ async function createSlackSide(shared: Shared): Promise<SlackApp> {
     },
     ackTimer((kind, seconds) => metrics.ackLatency.observe({ kind }, seconds)),
   );
-  return slack;
+  return { slack, opsPortRoutes: routes.onOpsPort };
 }
 
 /**

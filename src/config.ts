@@ -59,6 +59,8 @@ export interface Config {
   logLevel: string;
   /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
   metricsToken: string | null;
+  /** OPS_PORT / OPS_HOST: /readyz and /metrics on a listener of their own; port null: on PORT. */
+  ops: { port: number | null; host: string | null };
   /** Most audit events kept in the Redis stream (older ones are trimmed). */
   auditMaxLength: number;
 }
@@ -165,6 +167,18 @@ function accessList(pattern: RegExp, what: string, required: string) {
   });
 }
 
+function tcpPort<D extends number | null>(defaultValue: D) {
+  return optionalText.transform((value, ctx): number | D => {
+    if (value === undefined) return defaultValue;
+    const port = Number(value);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      ctx.addIssue({ code: 'custom', message: `must be a TCP port (0-65535), got ${JSON.stringify(value)}` });
+      return z.NEVER;
+    }
+    return port;
+  });
+}
+
 function positiveInt(defaultValue: number) {
   return optionalText.transform((value, ctx) => {
     if (value === undefined) return defaultValue;
@@ -240,14 +254,10 @@ const environmentSchema = z.object({
   SLACK_SIGNING_SECRET: secret(null, 'the Slack signing secret'),
   SLACK_APP_TOKEN: secret('xapp-', 'a Slack app-level token'),
   SLACK_API_URL: url('https://slack.com/api/'),
-  PORT: optionalText.transform((value, ctx) => {
-    if (value === undefined) return 3000;
-    const port = Number(value);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      ctx.addIssue({ code: 'custom', message: `must be a TCP port (0-65535), got ${JSON.stringify(value)}` });
-      return z.NEVER;
-    }
-    return port;
+  PORT: tcpPort(3000),
+  OPS_PORT: tcpPort(null),
+  OPS_HOST: optionalText.refine((value) => value === undefined || /^[A-Za-z0-9.:-]{1,253}$/.test(value), {
+    message: 'must be a host name or IP address to listen on, e.g. 0.0.0.0 or 10.0.0.5',
   }),
   REDIS_URL: optionalText.refine((value) => value === undefined || validRedisUrl(value), {
     message: 'must be a redis:// or rediss:// URL (redis://[user:password@]host:port[/db])',
@@ -339,7 +349,16 @@ export const CONFIG_REFERENCE: Record<ConfigVariable, VariableReference> = {
     defaultText: 'sandbox when no `SLACK_*` is set and `NODE_ENV` is not `production`',
   },
   SLACK_API_URL: { meaning: 'base URL of the Slack Web API' },
-  PORT: { meaning: 'HTTP port; Slack requests at `POST /slack/events`, `GET /healthz`' },
+  PORT: {
+    meaning:
+      'HTTP port; Slack requests at `POST /slack/events`, liveness at `GET /healthz`; also `GET /readyz`, and `GET /metrics` behind `METRICS_TOKEN`, unless `OPS_PORT` is set',
+  },
+  OPS_PORT: {
+    meaning:
+      'a port of its own for `GET /readyz` and `GET /metrics` (not reachable from where Slack calls, e.g. kept inside the cluster); they then leave `PORT`',
+    defaultText: 'unset: on `PORT`',
+  },
+  OPS_HOST: { meaning: 'the interface `OPS_PORT` listens on', defaultText: 'every interface' },
   REDIS_URL: {
     meaning:
       'one Redis node for BullMQ and request state, `redis://` or `rediss://` (TLS), user and password allowed; not with `REDIS_SENTINELS` or `REDIS_CLUSTER_NODES` ([topologies](docs/deployment.md#redis))',
@@ -433,7 +452,11 @@ export const CONFIG_REFERENCE: Record<ConfigVariable, VariableReference> = {
       'how often the sweep revives jobs that gave up and posts final replies they could not (one process at a time)',
   },
   LOG_LEVEL: { meaning: 'pino level: `fatal` … `trace`, `silent`' },
-  METRICS_TOKEN: { meaning: 'when set, `GET /metrics` requires `Authorization: Bearer <token>`', defaultText: 'unset' },
+  METRICS_TOKEN: {
+    meaning:
+      'when set, `GET /metrics` requires `Authorization: Bearer <token>`; without it and without `OPS_PORT`, `/metrics` is not served',
+    defaultText: 'unset',
+  },
   HBR_AUDIT_MAX_LENGTH: { meaning: 'most events kept in the audit stream' },
 };
 
@@ -476,6 +499,10 @@ function missingVariables(env: NodeJS.ProcessEnv): string[] {
       'SLACK_SIGNING_SECRET: required in HTTP mode (from "Basic Information"); or set SLACK_APP_TOKEN for Socket Mode',
     );
   }
+  if (!isBlank(env.OPS_HOST) && isBlank(env.OPS_PORT))
+    problems.push('OPS_HOST: only means something with OPS_PORT, the port /readyz and /metrics then listen on');
+  if (!isBlank(env.OPS_PORT) && env.OPS_PORT?.trim() !== '0' && env.OPS_PORT?.trim() === (env.PORT?.trim() || '3000'))
+    problems.push('OPS_PORT: must differ from PORT: it is a listener of its own for /readyz and /metrics');
   if (isBlank(env.HBR_APPROVERS)) {
     problems.push(
       'HBR_APPROVERS: required: comma-separated Slack user IDs (U…/W…) or user group IDs (S…) who may approve installs',
@@ -625,6 +652,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     commandsPerUserPerMinute: e.HBR_COMMANDS_PER_USER_PER_MINUTE,
     logLevel: e.LOG_LEVEL,
     metricsToken: e.METRICS_TOKEN ?? null,
+    ops: { port: e.OPS_PORT, host: e.OPS_HOST ?? null },
     auditMaxLength: e.HBR_AUDIT_MAX_LENGTH,
   };
 }

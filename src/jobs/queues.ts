@@ -162,18 +162,6 @@ export class JobQueues {
     );
   }
 
-  /** Job counts per queue and state, for the queue-depth gauge. */
-  async depths(): Promise<Array<{ queue: string; state: string; count: number }>> {
-    const states = ['waiting', 'delayed', 'active', 'failed'] as const;
-    const perQueue = await Promise.all(
-      [this.submit, this.poll, this.expire, this.preflight, this.sweep].map(async (queue) => {
-        const counts = await queue.getJobCounts(...states);
-        return states.map((state) => ({ queue: queue.name, state, count: counts[state] ?? 0 }));
-      }),
-    );
-    return perQueue.flat();
-  }
-
   async close(): Promise<void> {
     await Promise.all([
       this.submit.close(),
@@ -182,5 +170,33 @@ export class JobQueues {
       this.preflight.close(),
       this.sweep.close(),
     ]);
+  }
+}
+
+/**
+ * Job counts of every queue, for the queue gauges: on a connection of its own choosing, so reading
+ * them never queues commands on the Slack handlers' fail-fast connection.
+ */
+export class QueueCounts {
+  private readonly queues: Queue[];
+
+  constructor(connection: ConnectionOptions, prefix: string) {
+    this.queues = Object.values(QUEUE_NAMES).map((name) => new Queue(name, { connection, prefix }));
+  }
+
+  /** Jobs per queue and state (waiting, delayed, active, failed). */
+  async depths(): Promise<Array<{ queue: string; state: string; count: number }>> {
+    const states = ['waiting', 'delayed', 'active', 'failed'] as const;
+    const perQueue = await Promise.all(
+      this.queues.map(async (queue) => {
+        const counts = await queue.getJobCounts(...states);
+        return states.map((state) => ({ queue: queue.name, state, count: counts[state] ?? 0 }));
+      }),
+    );
+    return perQueue.flat();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.queues.map((queue) => queue.close()));
   }
 }

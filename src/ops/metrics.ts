@@ -3,13 +3,58 @@
  * (tests, the sandbox) never share or double-register series. Label values are closed sets chosen
  * by the code (outcomes, action names, error codes), never user input or secrets.
  */
+import type { Logger } from 'pino';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-export interface QueueDepthSource {
-  /** Jobs per queue and state, read when Prometheus scrapes. */
-  depths(): Promise<Array<{ queue: string; state: string; count: number }>>;
+/** What the queue gauges show. */
+export interface QueueGauges {
+  /** Jobs per queue and state. */
+  depths: Array<{ queue: string; state: string; count: number }>;
   /** HBR tasks currently followed by poll jobs. */
-  trackedTasks(): Promise<number>;
+  trackedTasks: number;
+}
+
+/**
+ * The queue gauges as last read, refreshed every `everyMs` by `read` (on the workers' connection,
+ * never the Slack handlers'): a scrape, or a flood of them, costs Redis nothing and cannot queue
+ * commands in front of a click. A refresh still running when the next is due is not doubled.
+ */
+export class QueueGaugeCache {
+  private latest: QueueGauges = { depths: [], trackedTasks: 0 };
+  private refreshing = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly read: () => Promise<QueueGauges>,
+    private readonly everyMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  current(): QueueGauges {
+    return this.latest;
+  }
+
+  start(): void {
+    void this.refresh();
+    this.timer = setInterval(() => void this.refresh(), this.everyMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private async refresh(): Promise<void> {
+    if (this.refreshing) return;
+    this.refreshing = true;
+    try {
+      this.latest = await this.read();
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not refresh the queue gauges; /metrics shows the last ones read');
+    } finally {
+      this.refreshing = false;
+    }
+  }
 }
 
 export class BotMetrics {
@@ -23,7 +68,7 @@ export class BotMetrics {
   readonly ackLatency: Histogram<'kind'>;
   readonly hbrLatency: Histogram<'action'>;
 
-  constructor(source: QueueDepthSource) {
+  constructor(gauges: () => QueueGauges) {
     collectDefaultMetrics({ register: this.registry, prefix: 'hbr_bot_' });
     const registers = [this.registry];
     const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
@@ -75,17 +120,17 @@ export class BotMetrics {
       help: 'BullMQ jobs by queue and state (waiting, delayed, active, failed)',
       labelNames: ['queue', 'state'],
       registers,
-      async collect() {
+      collect() {
         queueDepth.reset();
-        for (const { queue, state, count } of await source.depths()) queueDepth.set({ queue, state }, count);
+        for (const { queue, state, count } of gauges().depths) queueDepth.set({ queue, state }, count);
       },
     });
     const trackedTasks = new Gauge({
       name: 'hbr_bot_tracked_tasks',
       help: 'HBR tasks being polled',
       registers,
-      async collect() {
-        trackedTasks.set(await source.trackedTasks());
+      collect() {
+        trackedTasks.set(gauges().trackedTasks);
       },
     });
   }

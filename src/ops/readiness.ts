@@ -2,10 +2,15 @@
  * Readiness (/readyz): every dependency the bot needs answers. Which dependencies, and how each is
  * asked, is handed in by the composition root as checks (Redis here, the Slack token from
  * slack/token-check.ts), so ops/ knows nothing of Slack.
+ *
+ * /readyz names each problem by a code (`redis-unreachable`, `slack-auth-failed`,
+ * `redis-eviction-policy: allkeys-lru`, …): whoever can reach the probe learns no host, port or
+ * error text; the check logs the details.
  */
+import type { Logger } from 'pino';
 import type { RedisConnection } from '../redis/connections.js';
 
-/** One dependency: resolves to null when it is ready, else to why not (a reason /readyz lists). */
+/** One dependency: resolves to null when it is ready, else to a reason code /readyz lists. */
 export type ReadinessCheck = () => Promise<string | null>;
 
 export interface ReadinessState {
@@ -29,22 +34,23 @@ export class Readiness {
   }
 }
 
-/** Redis answers a PING within a second. */
-export function redisAnswers(redis: RedisConnection): ReadinessCheck {
+/** Redis answers a PING within a second; otherwise `redis-unreachable`, with why in the log. */
+export function redisAnswers(redis: RedisConnection, logger: Logger): ReadinessCheck {
   return async () => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<string>((resolve) => {
-      timer = setTimeout(
-        () => resolve(`Redis did not answer within ${REDIS_PING_TIMEOUT_MS} ms`),
-        REDIS_PING_TIMEOUT_MS,
-      );
+      timer = setTimeout(() => resolve(`no answer to PING within ${REDIS_PING_TIMEOUT_MS} ms`), REDIS_PING_TIMEOUT_MS);
     });
+    let problem: string | null;
     try {
-      return await Promise.race([redis.ping().then(() => null), timeout]);
+      problem = await Promise.race([redis.ping().then(() => null), timeout]);
     } catch (error) {
-      return `Redis unavailable: ${error instanceof Error ? error.message : String(error)}`;
+      problem = error instanceof Error ? error.message : String(error);
     } finally {
       clearTimeout(timer);
     }
+    if (problem === null) return null;
+    logger.warn({ reason: 'redis-unreachable', err: problem }, 'not ready: Redis does not answer');
+    return 'redis-unreachable';
   };
 }

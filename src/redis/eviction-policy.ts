@@ -25,8 +25,8 @@ export class EvictionPolicyCheck {
 
   /**
    * null when every data node reports `noeviction` (or refuses to say), else the reason readiness
-   * lists, e.g. `redis-eviction-policy: allkeys-lru`. A Redis that does not answer is left to the
-   * PING check (null here).
+   * lists, e.g. `redis-eviction-policy: allkeys-lru` (the nodes, by address, only in the log). A
+   * Redis that does not answer is left to the PING check (null here).
    */
   async problem(): Promise<string | null> {
     let timer: NodeJS.Timeout | undefined;
@@ -52,7 +52,7 @@ export class EvictionPolicyCheck {
   }
 
   private async ask(): Promise<string | null> {
-    const evicting: string[] = [];
+    const evicting: Array<{ policy: string; node: string }> = [];
     const nodes = dataNodes(this.connection);
     for (const node of nodes) {
       let policy: string | undefined;
@@ -65,9 +65,12 @@ export class EvictionPolicyCheck {
         continue;
       }
       if (policy === undefined) this.noteRefusal('no maxmemory-policy in the answer');
-      else if (policy !== 'noeviction') evicting.push(nodes.length > 1 ? `${policy} on ${nodeAddress(node)}` : policy);
+      else if (policy !== 'noeviction') evicting.push({ policy, node: nodeAddress(node) });
     }
-    return evicting.length === 0 ? null : `redis-eviction-policy: ${evicting.join(', ')}`;
+    if (evicting.length === 0) return null;
+    // /readyz names the policy, never a node's address: which node is the log's to say.
+    this.logger.warn({ nodes: evicting }, 'not ready: Redis may evict keys');
+    return `redis-eviction-policy: ${[...new Set(evicting.map((e) => e.policy))].join(', ')}`;
   }
 
   private noteRefusal(why: string): void {

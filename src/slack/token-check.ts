@@ -11,9 +11,11 @@ import { slackErrorCode } from './web-api-errors.js';
 
 const RECHECK_MS = 30_000;
 
+/** The readiness reason while auth.test has not accepted the token. */
+const NOT_VERIFIED = 'slack-auth-failed';
+
 export class SlackTokenCheck {
   private verified = false;
-  private problem = 'the Slack token has not been verified yet';
   private lastCheck = 0;
 
   constructor(
@@ -22,7 +24,7 @@ export class SlackTokenCheck {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Calls auth.test; returns who the bot is, or null (and the reason becomes the readiness reason). */
+  /** Calls auth.test; returns who the bot is, or null (readiness then says `slack-auth-failed`, the log why). */
   async verify(): Promise<BotIdentity | null> {
     this.lastCheck = this.now();
     try {
@@ -31,15 +33,17 @@ export class SlackTokenCheck {
       this.logger.info({ team: answer.team_id, botUser: answer.user_id }, 'Slack token verified');
       return { botId: answer.bot_id ?? '', botUserId: answer.user_id ?? '' };
     } catch (error) {
-      this.problem = `Slack token not verified: ${explainSlackError(slackErrorCode(error))}`;
-      this.logger.error({ err: slackErrorCode(error) ?? String(error) }, this.problem);
+      this.logger.error(
+        { err: slackErrorCode(error) ?? String(error), reason: NOT_VERIFIED },
+        `Slack token not verified: ${explainSlackError(slackErrorCode(error))}`,
+      );
       return null;
     }
   }
 
-  /** A readiness check (ops/readiness.ts): null once the token is verified, else why not. */
+  /** A readiness check (ops/readiness.ts): null once the token is verified, else its reason code (why: in the log). */
   async readinessProblem(): Promise<string | null> {
     if (!this.verified && this.now() - this.lastCheck >= RECHECK_MS) await this.verify();
-    return this.verified ? null : this.problem;
+    return this.verified ? null : NOT_VERIFIED;
   }
 }

@@ -66,7 +66,7 @@ describe('load', () => {
     }
     const errors = h.logs.filter((line) => (JSON.parse(line) as { level: number }).level >= 50);
     expect(errors).toEqual([]);
-    const metrics = await (await fetch(`${h.bot.url}/metrics`)).text();
+    const metrics = await (await h.ops('/metrics')).text();
     expect(metrics).toMatch(new RegExp(`hbr_bot_commands_total\\{command="/hbr-install",outcome="posted"\\} ${total}`));
     expect(metrics).not.toMatch(/hbr_bot_commands_total\{[^}]*outcome="(error|unavailable|post_failed)"\}/);
   });

@@ -79,7 +79,10 @@ describe('Redis outages', () => {
     expect(unavailable.at - asked).toBeLessThan(3000);
     expect(JSON.stringify(unavailable)).toMatch(/temporarily unavailable.*try again/);
     expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
-    expect((await fetch(`${bot.url}/readyz`)).status).toBe(503);
+    const readiness = await fetch(`${bot.url}/readyz`);
+    expect(readiness.status).toBe(503);
+    // A code, never the error text (which names Redis' host and port).
+    expect(await readiness.json()).toEqual({ status: 'not ready', reasons: ['redis-unreachable'] });
     // A click meanwhile: the approver is told too, and nothing is decided.
     const approverAnswers = w.slack.ephemerals(APPROVER).length;
     const click = await w.click(bot, 'approve', pending);

@@ -83,10 +83,8 @@ describe('secrets', () => {
     );
     await waitFor(() => h.slack.ephemerals(REQUESTER).length >= 4 || undefined, { message: 'answers' });
 
-    const metrics = await (
-      await fetch(`${h.bot.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
-    ).text();
-    const unauthorised = await fetch(`${h.bot.url}/metrics`, { headers: { authorization: 'Bearer nope' } });
+    const metrics = await (await h.ops('/metrics', { authorization: `Bearer ${METRICS_TOKEN}` })).text();
+    const unauthorised = await h.ops('/metrics', { authorization: 'Bearer nope' });
     expect(unauthorised.status).toBe(401);
     const secrets = [BOT_TOKEN, SIGNING_SECRET, ACCESS_KEY_SECRET, WRONG_ACCESS_KEY_SECRET, METRICS_TOKEN];
     const texts = {

@@ -44,7 +44,7 @@ describe('the per-user command budget', () => {
     await waitFor(() => h.repliesTo(APPROVER).find((t) => t.includes('HBR backup client status')), {
       message: "another person's status answered",
     });
-    const metrics = await (await fetch(`${h.bot.url}/metrics`)).text();
+    const metrics = await (await h.ops('/metrics')).text();
     expect(metrics).toMatch(/hbr_bot_commands_total\{command="\/hbr-install",outcome="rate_limited"\} 1/);
   });
 });

@@ -94,6 +94,8 @@ export interface Harness {
   logs: string[];
   /** HTTP mode's Slack endpoint. */
   eventsUrl: string;
+  /** GET an ops route (/readyz, /metrics) where this bot serves it: OPS_PORT when set, else PORT. */
+  ops(path: '/readyz' | '/metrics', headers?: Record<string, string>): Promise<Response>;
   /** `/hbr-install <text>`. */
   command(text: string, user?: string, channel?: string, options?: Partial<SendOptions>): Promise<BotResponse>;
   /** Any slash command, e.g. slash('/hbr-uninstall', 'i-…'). */
@@ -197,9 +199,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     // Anyone, anywhere: the tests about who may ask set their own lists.
     HBR_REQUESTERS: '*',
     HBR_ALLOWED_CHANNELS: '*',
+    // Tests send many commands as one person; the budget's own test sets a small one.
+    HBR_COMMANDS_PER_USER_PER_MINUTE: '100000',
     HBR_POLL_FIRST_DELAY_MS: '300',
     HBR_POLL_INTERVAL_MS: '200',
     HBR_TASK_TIMEOUT_MS: '5000',
+    // /readyz and /metrics on a listener of their own, as a deployment keeps them off the Slack port.
+    OPS_PORT: '0',
     ...options.env,
   });
   const botOptions: BotOptions = {
@@ -237,6 +243,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logs,
     get eventsUrl() {
       return `${bot.url}/slack/events`;
+    },
+    ops(path, headers = {}) {
+      return fetch(`${bot.opsUrl ?? bot.url}${path}`, { headers });
     },
     command(text, user = REQUESTER, channel = CHANNEL, extra) {
       return slashCommand(
@@ -294,7 +303,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async close() {
       const auth: Record<string, string> =
         config.metricsToken === null ? {} : { authorization: `Bearer ${config.metricsToken}` };
-      const metrics = await fetch(`${bot.url}/metrics`, { headers: auth })
+      const metrics = await harness
+        .ops('/metrics', auth)
         .then((r) => r.text())
         .catch(() => '');
       await bot.stop().catch(() => undefined);

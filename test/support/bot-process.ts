@@ -11,6 +11,8 @@ export interface BotProcess {
   lines: string[];
   port: number;
   url: string;
+  /** Where /readyz and /metrics answer when OPS_PORT is set; null: on `url`. */
+  opsUrl: string | null;
   exited: Promise<number | null>;
   /** Sends SIGTERM and waits for the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -43,7 +45,8 @@ export async function spawnBot(
       if (child.exitCode !== null) throw new Error(`bot exited with ${child.exitCode}: ${lines.join('\n')}`);
       for (const line of lines) {
         const entry = parseLine(line);
-        if (entry?.msg === 'hbr-bot started' && typeof entry.port === 'number') return entry.port;
+        if (entry?.msg === 'hbr-bot started' && typeof entry.port === 'number')
+          return { port: entry.port, opsPort: typeof entry.opsPort === 'number' ? entry.opsPort : null };
       }
       return undefined;
     },
@@ -55,8 +58,9 @@ export async function spawnBot(
   return {
     child,
     lines,
-    port: started,
-    url: `http://127.0.0.1:${started}`,
+    port: started.port,
+    url: `http://127.0.0.1:${started.port}`,
+    opsUrl: started.opsPort === null ? null : `http://127.0.0.1:${started.opsPort}`,
     exited,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);

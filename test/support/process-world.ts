@@ -75,6 +75,8 @@ export async function startProcessWorld(
     HBR_APPROVERS: `${APPROVER},${SECOND_APPROVER}`,
     HBR_REQUESTERS: '*',
     HBR_ALLOWED_CHANNELS: '*',
+    // Tests send many commands as one person; the budget's own test sets a small one.
+    HBR_COMMANDS_PER_USER_PER_MINUTE: '100000',
     HBR_POLL_FIRST_DELAY_MS: '400',
     HBR_POLL_INTERVAL_MS: '400',
     HBR_TASK_TIMEOUT_MS: '60000',

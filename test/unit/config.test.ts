@@ -37,6 +37,24 @@ describe('configuration', () => {
     expect(config.maxInstances).toBe(200);
     expect(config.poll).toEqual({ firstDelayMs: 30_000, intervalMs: 30_000, taskTimeoutMs: 900_000 });
     expect(config.logLevel).toBe('info');
+    expect(config.ops).toEqual({ port: null, host: null });
+  });
+
+  it('puts /readyz and /metrics on OPS_PORT (and OPS_HOST) when asked, never on PORT itself', () => {
+    expect(loadConfig({ ...VALID, OPS_PORT: '9090', OPS_HOST: '10.0.0.5' }).ops).toEqual({
+      port: 9090,
+      host: '10.0.0.5',
+    });
+    expect(problemsOf({ ...VALID, OPS_PORT: '3000' })).toEqual([
+      'OPS_PORT: must differ from PORT: it is a listener of its own for /readyz and /metrics',
+    ]);
+    expect(problemsOf({ ...VALID, OPS_HOST: '0.0.0.0' })).toEqual([
+      'OPS_HOST: only means something with OPS_PORT, the port /readyz and /metrics then listen on',
+    ]);
+    expect(problemsOf({ ...VALID, OPS_PORT: 'ops', OPS_HOST: 'http://x' }).map((p) => p.split(':')[0])).toEqual([
+      'OPS_PORT',
+      'OPS_HOST',
+    ]);
   });
 
   it('reads every variable of the contract', () => {

@@ -41,7 +41,7 @@ const publisher = new RequestPublisher({
   now: Date.now,
 });
 const activity = new ActivityRecorder(
-  new BotMetrics({ depths: async () => [], trackedTasks: async () => 0 }),
+  new BotMetrics(() => ({ depths: [], trackedTasks: 0 })),
   new AuditTrail(redis, prefix, 100, logger),
   summaryLine,
 );

@@ -59,6 +59,7 @@ async function startWorld(
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: ACCESS_KEY_SECRET,
     ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true',
     LOG_LEVEL: 'debug',
+    OPS_PORT: '0',
   };
   return { slack, hbr, prefix, redis, bots: [], env };
 }
@@ -210,7 +211,8 @@ describe('the bot as a process', () => {
     await waitFor(() => w.slack.ephemerals(REQUESTER).find((e) => /token is invalid/.test(JSON.stringify(e))), {
       message: 'post failure explained',
     });
-    const metrics = await (await fetch(`${bot.url}/metrics`)).text();
+    const metrics = await (await fetch(`${bot.opsUrl}/metrics`)).text();
+    expect(metrics).toContain('hbr_bot_commands_total');
     await bot.stop('SIGTERM');
 
     const slackText = JSON.stringify([

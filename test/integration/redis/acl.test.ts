@@ -67,7 +67,7 @@ describe('the documented ACL user', () => {
     }
     expect(h.hbr.callsOf('InstallBackupClients')).toHaveLength(1);
     expect(h.hbr.callsOf('UninstallBackupClients')).toHaveLength(1);
-    expect((await fetch(`${h.bot.url}/readyz`)).status).toBe(200);
+    expect((await h.ops('/readyz')).status).toBe(200);
     // Nothing the user was refused along the way.
     expect(h.logs.join('')).not.toMatch(/NOPERM|refused CONFIG GET/);
   });

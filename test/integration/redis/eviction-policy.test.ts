@@ -23,7 +23,7 @@ afterEach(async () => {
 });
 
 async function readyz(h: Harness): Promise<{ status: number; body: string }> {
-  const response = await fetch(`${h.bot.url}/readyz`);
+  const response = await h.ops('/readyz');
   return { status: response.status, body: await response.text() };
 }
 

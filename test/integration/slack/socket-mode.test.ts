@@ -84,7 +84,7 @@ describe('Socket Mode', () => {
     expect(h.bot.port).toBeGreaterThan(0);
     const health = await fetch(`${h.bot.url}/healthz`);
     expect([health.status, await health.text()]).toEqual([200, '{"status":"ok"}']);
-    expect((await fetch(`${h.bot.url}/readyz`)).status).toBe(200);
+    expect((await h.ops('/readyz')).status).toBe(200);
   });
 
   it('drops envelopes Slack delivers again: one request, one decision, one install', async () => {
