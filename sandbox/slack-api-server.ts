@@ -52,6 +52,8 @@ export interface PostedMessage {
   via: 'chat.postMessage' | 'response_url';
   /** Message metadata posted with it (chat.postMessage `metadata`), as Slack stores it. */
   metadata: MessageMetadata | null;
+  /** The app whose token posted it (the bot's own, or one of `otherApps`): Slack's `bot_id` and `app_id` on it. */
+  postedBy: AppIdentity;
   /** Set when a response_url post with delete_original removed it. */
   deleted: boolean;
   /** ms epoch when it was posted. */
@@ -113,6 +115,18 @@ export type SlackStandInEvent =
   | { type: 'message'; message: PostedMessage }
   | { type: 'ephemeral'; ephemeral: EphemeralMessage };
 
+/** Who an app's bot is, as Slack shows it on the messages it posts. */
+export interface AppIdentity {
+  botId: string;
+  appId: string;
+  botUserId: string;
+}
+
+/** Another app installed in the workspace: its bot token may post too, as itself. */
+export interface OtherApp extends AppIdentity {
+  token: string;
+}
+
 export interface SlackStandInOptions {
   botToken: string;
   botUserId?: string;
@@ -122,6 +136,8 @@ export interface SlackStandInOptions {
   usergroups?: Record<string, string[]>;
   /** App-level token `xapp-…`: turns Socket Mode on (apps.connections.open and its WebSocket server). */
   appToken?: string;
+  /** Other apps in the workspace: messages they post carry their own bot_id and app_id. */
+  otherApps?: OtherApp[];
 }
 
 export type SlackFailure = { error: string } | { status: 429; retryAfterSeconds: number };
@@ -224,6 +240,10 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
   const botUserId = options.botUserId ?? 'U0HBRBOT01';
   const botId = options.botId ?? 'B0HBRBOT01';
   const teamId = options.teamId ?? 'T0HBRTEST1';
+  const ownApp: AppIdentity = { botId, appId: API_APP_ID, botUserId };
+  const otherApps = options.otherApps ?? [];
+  /** The app a bot token belongs to; the bot's own for anything else (checked before a handler runs). */
+  const appOf = (token: string): AppIdentity => otherApps.find((app) => app.token === token) ?? ownApp;
   const usergroups = new Map<string, string[]>(Object.entries(options.usergroups ?? {}));
   const calls: SlackCall[] = [];
   const posted: PostedMessage[] = [];
@@ -271,8 +291,11 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     }
   }
 
-  function addMessage(message: Omit<PostedMessage, 'ts' | 'updates' | 'deleted' | 'at'>): PostedMessage {
-    const added: PostedMessage = { ...message, ts: nextTs(), updates: [], deleted: false, at: Date.now() };
+  function addMessage(
+    message: Omit<PostedMessage, 'ts' | 'updates' | 'deleted' | 'at' | 'postedBy'>,
+    postedBy: AppIdentity = ownApp,
+  ): PostedMessage {
+    const added: PostedMessage = { ...message, postedBy, ts: nextTs(), updates: [], deleted: false, at: Date.now() };
     posted.push(added);
     byRef.set(refKey(added.channel, added.ts), added);
     const [index, key] =
@@ -313,7 +336,8 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
   /** A message as the Web API returns it; metadata only when asked for (include_all_metadata). */
   function messageObject(m: PostedMessage, withMetadata = false): Json {
     const { text, blocks } = currentContent(m);
-    const message: Json = { type: 'message', user: botUserId, bot_id: botId, team: teamId, ts: m.ts, text };
+    const { botUserId: user, botId: bot, appId } = m.postedBy;
+    const message: Json = { type: 'message', user, bot_id: bot, app_id: appId, team: teamId, ts: m.ts, text };
     if (blocks.length > 0) message.blocks = blocks;
     if (m.threadTs !== null) message.thread_ts = m.threadTs;
     if (withMetadata && m.metadata !== null) message.metadata = m.metadata;
@@ -363,22 +387,26 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       team_id: teamId,
       user_id: botUserId,
       bot_id: botId,
+      app_id: API_APP_ID,
       is_enterprise_install: false,
     }),
 
-    'chat.postMessage': ({ args }) => {
+    'chat.postMessage': ({ args, token }) => {
       const channel = stringArg(args, 'channel');
       if (!channel) return { ok: false, error: 'channel_not_found' };
       const metadata = metadataArg(args);
       if (metadata === 'invalid') return { ok: false, error: 'invalid_metadata_format' };
-      const message = addMessage({
-        channel,
-        threadTs: stringArg(args, 'thread_ts') ?? null,
-        text: textOf(args),
-        blocks: blocksOf(args),
-        via: 'chat.postMessage',
-        metadata,
-      });
+      const message = addMessage(
+        {
+          channel,
+          threadTs: stringArg(args, 'thread_ts') ?? null,
+          text: textOf(args),
+          blocks: blocksOf(args),
+          via: 'chat.postMessage',
+          metadata,
+        },
+        appOf(token),
+      );
       return { ok: true, channel, ts: message.ts, message: messageObject(message) };
     },
 
@@ -530,7 +558,8 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     if (!handler) return { status: 200, body: { ok: false, error: 'unknown_method', req_method: method } };
     if (token === null || token === '') return { status: 200, body: { ok: false, error: 'not_authed' } };
     const expected = APP_TOKEN_METHODS.has(method) ? options.appToken : options.botToken;
-    if (token !== expected) {
+    const otherAppsBot = !APP_TOKEN_METHODS.has(method) && otherApps.some((app) => app.token === token);
+    if (token !== expected && !otherAppsBot) {
       const otherKind = token === options.botToken || token === options.appToken;
       return { status: 200, body: { ok: false, error: otherKind ? 'not_allowed_token_type' : 'invalid_auth' } };
     }

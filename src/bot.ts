@@ -121,6 +121,8 @@ interface Shared {
   /** A publisher on the given store (the handlers' fail-fast one or the workers' patient one). */
   publisherOn(store: RequestStore): RequestPublisher;
   slackClient: webApi.WebClient;
+  /** The bot token, verified with auth.test: who the bot is, and a readiness check. */
+  token: SlackTokenCheck;
 }
 
 interface RunningWorkers {
@@ -239,6 +241,7 @@ async function buildShared(config: Config, options: BotOptions): Promise<Shared>
   const slackClient = createSlackClient(config, logger, options.slackRetry, (method, error) =>
     metrics.slackErrors.inc({ method, error }),
   );
+  const token = new SlackTokenCheck(slackClient, logger, now);
   // One budget for every publisher: it is the workspace's (edit-budget.ts).
   const progressEdits = new EditBudget(patient, config.queuePrefix, config.progressEditsPerMinute, now);
   const publisherOn = (store: RequestStore) =>
@@ -248,6 +251,7 @@ async function buildShared(config: Config, options: BotOptions): Promise<Shared>
       approval: config.access,
       approvalChannel: config.access.approvalChannel,
       progressEdits,
+      ownIdentity: () => token.ownIdentity(),
       logger,
       now,
     });
@@ -271,6 +275,7 @@ async function buildShared(config: Config, options: BotOptions): Promise<Shared>
     hbr,
     publisherOn,
     slackClient,
+    token,
   };
 }
 
@@ -286,7 +291,7 @@ function asBoltRoutes(routes: readonly OpsRoute[]): CustomRoute[] {
  */
 async function createSlackSide(shared: Shared): Promise<{ slack: SlackApp; opsPortRoutes: OpsRoute[] }> {
   const { config, logger, now, fast, metrics } = shared;
-  const token = new SlackTokenCheck(shared.slackClient, logger, now);
+  const { token } = shared;
   const readiness = new Readiness([
     () => token.readinessProblem(),
     redisAnswers(fast, logger),

@@ -48,6 +48,8 @@ function boltLogger(logger: Logger) {
 export interface BotIdentity {
   botId: string;
   botUserId: string;
+  /** The app's id, when auth.test names it: the bot's messages carry it as `app_id`. */
+  appId: string | null;
 }
 
 /**

@@ -7,7 +7,8 @@
  * carries metadata naming its request, and a mark is written before it is posted. A reply attempt
  * that finds the mark looks in the thread first (conversations.replies) and adopts the reply it
  * finds instead of posting it again; recovery at start looks for a request message the same way in
- * the channel (conversations.history).
+ * the channel (conversations.history). Only a message the bot itself posted (its own `bot_id`, and
+ * `app_id` when auth.test names it) is adopted: metadata alone is anyone's to write.
  */
 import { createHash } from 'node:crypto';
 import type { webApi } from '@slack/bolt';
@@ -15,6 +16,7 @@ import type { Logger } from 'pino';
 import type { BotMessageKind, HbrRequest, SlackMessageRef } from '../domain/request.js';
 import type { RequestMessages } from '../jobs/ports.js';
 import type { RequestStore } from '../store/requests.js';
+import type { BotIdentity } from './app.js';
 import type { EditBudget } from './edit-budget.js';
 import type { SlackMessage } from './messages/blocks.js';
 import { progressMessage } from './messages/progress.js';
@@ -36,7 +38,12 @@ const SEARCH_MAX_PAGES = 10;
 const CLOCK_MARGIN_SECONDS = 120;
 
 interface MessagePage {
-  messages?: Array<{ ts?: string; metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }>;
+  messages?: Array<{
+    ts?: string;
+    bot_id?: string;
+    app_id?: string;
+    metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
+  }>;
   response_metadata?: { next_cursor?: string };
 }
 
@@ -49,6 +56,8 @@ export interface PublisherDeps {
   approvalChannel: string | null;
   /** Workspace-wide budget the polls' progress edits draw from. */
   progressEdits: EditBudget;
+  /** Who the bot is (slack/token-check.ts): a message found in Slack is adopted only when the bot posted it. */
+  ownIdentity: () => Promise<BotIdentity>;
   logger: Logger;
   now: () => number;
 }
@@ -59,6 +68,7 @@ export class RequestPublisher implements RequestMessages {
   private readonly approval: ApprovalRules;
   private readonly approvalChannel: string | null;
   private readonly progressEdits: EditBudget;
+  private readonly ownIdentity: () => Promise<BotIdentity>;
   private readonly logger: Logger;
   private readonly now: () => number;
 
@@ -68,6 +78,7 @@ export class RequestPublisher implements RequestMessages {
     this.approval = deps.approval;
     this.approvalChannel = deps.approvalChannel;
     this.progressEdits = deps.progressEdits;
+    this.ownIdentity = deps.ownIdentity;
     this.logger = deps.logger;
     this.now = deps.now;
   }
@@ -106,7 +117,7 @@ export class RequestPublisher implements RequestMessages {
     if (!(await this.store.postingStarted(request.id, 'request'))) return null;
     const channel = this.requestChannel(request);
     const oldest = String(Math.floor(request.createdAt / 1000) - CLOCK_MARGIN_SECONDS);
-    const ts = await findTagged('request', request.id, (cursor) =>
+    const ts = await findTagged('request', request.id, await this.ownIdentity(), (cursor) =>
       this.client.conversations.history({
         channel,
         oldest,
@@ -230,8 +241,9 @@ export class RequestPublisher implements RequestMessages {
    * thrown, so the job tries again later rather than guessing.
    */
   private async findReply(thread: SlackMessageRef, reply: BotMessageKind, requestId: string): Promise<string | null> {
+    const identity = await this.ownIdentity();
     try {
-      return await findTagged(reply, requestId, (cursor) =>
+      return await findTagged(reply, requestId, identity, (cursor) =>
         this.client.conversations.replies({
           channel: thread.channel,
           ts: thread.ts,
@@ -260,17 +272,25 @@ function cursorArg(cursor: string | undefined): { cursor?: string } {
   return cursor === undefined ? {} : { cursor };
 }
 
-/** Pages through a message listing for the message tagged `kind` for this request; its ts, or null. */
+/**
+ * Pages through a message listing for the message the bot (`self`) posted tagged `kind` for this
+ * request; its ts, or null. Another app's message with the same metadata is not the bot's.
+ */
 async function findTagged(
   kind: BotMessageKind,
   requestId: string,
+  self: BotIdentity,
   fetchPage: (cursor: string | undefined) => Promise<MessagePage>,
 ): Promise<string | null> {
   let cursor: string | undefined;
   for (let page = 0; page < SEARCH_MAX_PAGES; page += 1) {
     const answer = await fetchPage(cursor);
     const match = answer.messages?.find(
-      (m) => m.metadata?.event_type === MESSAGE_EVENT_TYPES[kind] && m.metadata.event_payload?.request_id === requestId,
+      (m) =>
+        m.bot_id === self.botId &&
+        (self.appId === null || m.app_id === self.appId) &&
+        m.metadata?.event_type === MESSAGE_EVENT_TYPES[kind] &&
+        m.metadata.event_payload?.request_id === requestId,
     );
     if (match?.ts !== undefined) return match.ts;
     cursor = answer.response_metadata?.next_cursor || undefined;

@@ -15,7 +15,7 @@ const RECHECK_MS = 30_000;
 const NOT_VERIFIED = 'slack-auth-failed';
 
 export class SlackTokenCheck {
-  private verified = false;
+  private identity: BotIdentity | null = null;
   private lastCheck = 0;
 
   constructor(
@@ -29,9 +29,9 @@ export class SlackTokenCheck {
     this.lastCheck = this.now();
     try {
       const answer = await this.client.auth.test();
-      this.verified = true;
+      this.identity = { botId: answer.bot_id ?? '', botUserId: answer.user_id ?? '', appId: answer.app_id ?? null };
       this.logger.info({ team: answer.team_id, botUser: answer.user_id }, 'Slack token verified');
-      return { botId: answer.bot_id ?? '', botUserId: answer.user_id ?? '' };
+      return this.identity;
     } catch (error) {
       this.logger.error(
         { err: slackErrorCode(error) ?? String(error), reason: NOT_VERIFIED },
@@ -43,7 +43,17 @@ export class SlackTokenCheck {
 
   /** A readiness check (ops/readiness.ts): null once the token is verified, else its reason code (why: in the log). */
   async readinessProblem(): Promise<string | null> {
-    if (!this.verified && this.now() - this.lastCheck >= RECHECK_MS) await this.verify();
-    return this.verified ? null : NOT_VERIFIED;
+    if (this.identity === null && this.now() - this.lastCheck >= RECHECK_MS) await this.verify();
+    return this.identity === null ? NOT_VERIFIED : null;
+  }
+
+  /**
+   * Who the bot is, asking auth.test now if the token is not verified yet; throws when Slack will
+   * not say, since then no message can be told apart as the bot's own.
+   */
+  async ownIdentity(): Promise<BotIdentity> {
+    const identity = this.identity ?? (await this.verify());
+    if (identity === null) throw new Error('the Slack token is not verified, so the bot cannot tell its own messages');
+    return identity;
   }
 }

@@ -20,6 +20,7 @@ import { EditBudget } from '../../../src/slack/edit-budget.js';
 import { explainApiFailure } from '../../../src/slack/messages/failure-words.js';
 import { summaryLine } from '../../../src/slack/messages/outcome-text.js';
 import { RequestPublisher } from '../../../src/slack/request-publisher.js';
+import { SlackTokenCheck } from '../../../src/slack/token-check.js';
 import { RequestStore } from '../../../src/store/requests.js';
 import { REDIS_URL } from '../../support/bot-harness.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -37,6 +38,7 @@ const publisher = new RequestPublisher({
   approval: { approvers: ['UAPP'], allowSelfApproval: false },
   approvalChannel: null,
   progressEdits: new EditBudget(redis, prefix, 40),
+  ownIdentity: () => new SlackTokenCheck(client, logger).ownIdentity(),
   logger,
   now: Date.now,
 });

@@ -13,10 +13,13 @@ import { type SlackStandIn, startSlackStandIn } from '../../../sandbox/slack-api
 import { type HbrRequest, newRequest } from '../../../src/domain/request.js';
 import { EditBudget } from '../../../src/slack/edit-budget.js';
 import { MESSAGE_EVENT_TYPES, RequestPublisher } from '../../../src/slack/request-publisher.js';
+import { SlackTokenCheck } from '../../../src/slack/token-check.js';
 import { RequestStore } from '../../../src/store/requests.js';
 import { REDIS_URL } from '../../support/bot-harness.js';
 
 const TOKEN = 'xoxb-publisher-test';
+/** Another app in the workspace, which can post messages with any metadata it likes. */
+const OTHER_APP = { token: 'xoxb-other-app', botId: 'B0OTHERAPP', appId: 'A0OTHERAPP', botUserId: 'U0OTHERBOT' };
 const CHANNEL = 'C0PUBLISH1';
 const prefix = `hbrpublisher-${randomBytes(5).toString('hex')}`;
 const redis = new Redis(REDIS_URL);
@@ -32,13 +35,14 @@ function publisherDeps(client: webApi.WebClient, logger: pino.Logger) {
     store,
     approval: { approvers: ['U0APPROVER'], allowSelfApproval: false },
     approvalChannel: null,
+    ownIdentity: () => new SlackTokenCheck(client, logger).ownIdentity(),
     logger,
     now: Date.now,
   };
 }
 
 beforeAll(async () => {
-  slack = await startSlackStandIn({ botToken: TOKEN });
+  slack = await startSlackStandIn({ botToken: TOKEN, otherApps: [OTHER_APP] });
   const client = new webApi.WebClient(TOKEN, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
   const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(line) });
   publisher = new RequestPublisher({
@@ -140,6 +144,35 @@ describe('thread replies after a crash', () => {
     expect((await store.get(request.id))?.finalTs).toBe(earlier);
     expect(repliesOf(request)).toHaveLength(452);
     expect(slack.callsOf('conversations.replies').filter((c) => c.args.ts === request.message?.ts).length).toBe(3);
+  });
+
+  it("never adopts another app's message, however its metadata names the request", async () => {
+    const request = await finishedRequest();
+    await deadAttempt(request, 'final', false);
+    const other = new webApi.WebClient(OTHER_APP.token, { slackApiUrl: slack.apiUrl });
+    const forged = await other.chat.postMessage({
+      channel: CHANNEL,
+      thread_ts: request.message?.ts ?? '',
+      text: ':white_check_mark: Installed on all — nothing to check',
+      metadata: { event_type: MESSAGE_EVENT_TYPES.final, event_payload: { request_id: request.id } },
+    });
+    await publisher.postFinal(request);
+    const replies = repliesOf(request);
+    expect(replies).toHaveLength(2);
+    const recorded = (await store.get(request.id))?.finalTs;
+    expect(recorded).not.toBe(forged.ts);
+    expect(replies.find((r) => r.ts === recorded)?.postedBy.appId).toBe('A0HBRBOT01');
+
+    // Recovery at start: a request message only another app posted is not the bot's either.
+    const lost = { ...request, id: request.id.replace(/.$/, 'z'), message: null };
+    await store.create({ ...lost, status: 'pending' });
+    await store.markPosting(lost.id, 'request', Date.now());
+    await other.chat.postMessage({
+      channel: CHANNEL,
+      text: 'a request message, or so its metadata says',
+      metadata: { event_type: MESSAGE_EVENT_TYPES.request, event_payload: { request_id: lost.id } },
+    });
+    expect(await publisher.recoverRequestMessage(lost)).toBeNull();
   });
 
   it('posts the final reply when the dead attempt never reached Slack', async () => {
