@@ -38,6 +38,8 @@ export interface RequestActivity {
   refused(request: HbrRequest, refusal: ApprovalRefusal): Promise<void>;
   /** Once per request, by whoever moved it to its final status. */
   finished(request: HbrRequest): Promise<void>;
+  /** The sweep skipped a request it could not read or repair (logged with its id). */
+  sweepSkipped(): void;
 }
 
 /**

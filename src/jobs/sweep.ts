@@ -15,7 +15,8 @@ import type { ExplainFailure, RequestActivity, RequestMessages } from './ports.j
 import type { JobQueues } from './queues.js';
 
 export interface SweepDeps {
-  store: FinishDeps['store'] & Pick<RequestStore, 'openRequestIds' | 'unreportedRequestIds' | 'forgetUnreported'>;
+  store: FinishDeps['store'] &
+    Pick<RequestStore, 'openRequestIds' | 'forgetOpen' | 'unreportedRequestIds' | 'forgetUnreported'>;
   queues: Pick<
     JobQueues,
     'reviveIfFailed' | 'scheduleExpiry' | 'enqueuePreflight' | 'enqueueSubmit' | 'startPolling' | 'hasLiveJob'
@@ -47,58 +48,89 @@ async function findLostRequestMessage(deps: SweepDeps, request: HbrRequest): Pro
   }
 }
 
-export async function recoverOpenRequests(deps: SweepDeps): Promise<number> {
+/**
+ * Runs `repair` on every id of `pages`, each on its own: a record that cannot be read (a corrupt
+ * field) or repaired is logged with its id, counted, and skipped, so one bad record never stops a
+ * start. `repair` answers whether it repaired something. Returns how many it did.
+ */
+async function repairEach(
+  deps: SweepDeps,
+  pages: AsyncIterable<string[]>,
+  repair: (id: string) => Promise<boolean>,
+): Promise<number> {
   let repaired = 0;
-  for (const id of await deps.store.openRequestIds()) {
-    const request = await deps.store.get(id);
-    if (request === null) continue;
-    switch (request.status) {
-      case 'pending': {
-        if (!(await deps.queues.reviveIfFailed('expire', id)))
-          await deps.queues.scheduleExpiry(id, request.expiresAt, deps.now());
-        const message = request.message ?? (await findLostRequestMessage(deps, request));
-        // Killed between posting the message and enqueuing its look-up: look the instances up now.
-        if (deps.preflightEnabled && message !== null && request.preflight === null)
-          await deps.queues.enqueuePreflight(id);
-        break;
+  for await (const ids of pages) {
+    for (const id of ids) {
+      try {
+        if (await repair(id)) repaired += 1;
+      } catch (error) {
+        deps.activity.sweepSkipped();
+        deps.logger.error(
+          { requestId: id, err: error },
+          'the sweep could not read or repair this request; skipped it (the next sweep tries again)',
+        );
       }
-      case 'approved':
-      case 'submitting':
-        if (!(await deps.queues.reviveIfFailed('submit', id))) await deps.queues.enqueueSubmit(id);
-        break;
-      case 'polling': {
-        const firstSubmittedAt = Math.min(...request.submissions.map((s) => s.submittedAt));
-        if (!(await deps.queues.reviveIfFailed('poll', id))) {
-          await deps.queues.startPolling(id, firstSubmittedAt + deps.firstPollDelayMs, deps.now());
-        }
-        break;
-      }
-      default:
-        continue;
     }
-    repaired += 1;
   }
+  return repaired;
+}
+
+export async function recoverOpenRequests(deps: SweepDeps): Promise<number> {
+  const repaired = await repairEach(deps, deps.store.openRequestIds(), async (id) => {
+    const request = await deps.store.get(id);
+    if (request === null) {
+      // Its record is gone (expired or deleted by hand): nothing to repair, and nothing to keep listing.
+      await deps.store.forgetOpen(id);
+      deps.logger.warn({ requestId: id }, 'an open request without a record; dropped it from the open requests');
+      return false;
+    }
+    return repairOpenRequest(deps, request);
+  });
   if (repaired > 0) deps.logger.info({ requests: repaired }, 'checked the jobs of open requests');
   return repaired;
 }
 
+/** Re-enqueues (or revives) the job an open request needs; false for a request in a final status. */
+async function repairOpenRequest(deps: SweepDeps, request: HbrRequest): Promise<boolean> {
+  const { id } = request;
+  switch (request.status) {
+    case 'pending': {
+      if (!(await deps.queues.reviveIfFailed('expire', id)))
+        await deps.queues.scheduleExpiry(id, request.expiresAt, deps.now());
+      const message = request.message ?? (await findLostRequestMessage(deps, request));
+      // Killed between posting the message and enqueuing its look-up: look the instances up now.
+      if (deps.preflightEnabled && message !== null && request.preflight === null)
+        await deps.queues.enqueuePreflight(id);
+      return true;
+    }
+    case 'approved':
+    case 'submitting':
+      if (!(await deps.queues.reviveIfFailed('submit', id))) await deps.queues.enqueueSubmit(id);
+      return true;
+    case 'polling': {
+      const firstSubmittedAt = Math.min(...request.submissions.map((s) => s.submittedAt));
+      if (!(await deps.queues.reviveIfFailed('poll', id))) {
+        await deps.queues.startPolling(id, firstSubmittedAt + deps.firstPollDelayMs, deps.now());
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 /** Final replies no job is left to post: posted now (idempotently; found in the thread if already there). */
 export async function deliverMissingFinalReplies(deps: SweepDeps): Promise<number> {
-  let delivered = 0;
-  for (const id of await deps.store.unreportedRequestIds()) {
+  const delivered = await repairEach(deps, deps.store.unreportedRequestIds(), async (id) => {
     const request = await deps.store.get(id);
     if (request === null || request.finalTs !== null || request.message === null) {
       await deps.store.forgetUnreported(id);
-      continue;
+      return false;
     }
-    if (await deps.queues.hasLiveJob(id)) continue;
-    try {
-      await finishRequest(deps, request, deps.now());
-      delivered += 1;
-    } catch (error) {
-      deps.logger.warn({ requestId: id, err: error }, 'could not post the final reply yet; the next sweep tries again');
-    }
-  }
+    if (await deps.queues.hasLiveJob(id)) return false;
+    await finishRequest(deps, request, deps.now());
+    return true;
+  });
   if (delivered > 0) deps.logger.info({ requests: delivered }, 'posted final replies the jobs had given up on');
   return delivered;
 }

@@ -75,6 +75,10 @@ export class ActivityRecorder {
     });
   }
 
+  sweepSkipped(): void {
+    this.metrics.sweepSkipped.inc();
+  }
+
   /** Called once per request, by whoever moved it to its final status. */
   async finished(request: HbrRequest): Promise<void> {
     const summary = summarize(instanceOutcomes(request));

@@ -65,6 +65,7 @@ export class BotMetrics {
   readonly ecsCalls: Counter<'action' | 'code'>;
   readonly instanceOutcomes: Counter<'operation' | 'outcome'>;
   readonly slackErrors: Counter<'method' | 'error'>;
+  readonly sweepSkipped: Counter;
   readonly ackLatency: Histogram<'kind'>;
   readonly hbrLatency: Histogram<'action'>;
 
@@ -100,6 +101,11 @@ export class BotMetrics {
       'hbr_bot_slack_api_errors_total',
       'Slack Web API calls that failed, by method and Slack error code',
       ['method', 'error'],
+    );
+    this.sweepSkipped = counter(
+      'hbr_bot_sweep_skipped_total',
+      'Requests the sweep could not read or repair and skipped (each logged with its requestId)',
+      [],
     );
     this.ackLatency = new Histogram({
       name: 'hbr_bot_ack_latency_seconds',

@@ -125,6 +125,9 @@ export type ChunkClaim =
 /** No failover to guard against (one node, a test): every write counts at once. */
 const UNGUARDED: Pick<WriteGuard, 'confirm'> = { confirm: async () => true };
 
+/** Members a ZSCAN asks for at a time. */
+const SCAN_PAGE_SIZE = 500;
+
 export class RequestStore {
   constructor(
     private readonly redis: RedisConnection,
@@ -196,9 +199,14 @@ export class RequestStore {
     return fields.header === undefined ? null : toRequest(fields);
   }
 
-  /** Ids of requests not yet in a final status, oldest first. */
-  async openRequestIds(limit = 1000): Promise<string[]> {
-    return this.redis.zrange(this.openKey, 0, limit - 1);
+  /** Ids of requests not yet in a final status, a page at a time, however many there are. */
+  openRequestIds(): AsyncGenerator<string[]> {
+    return this.pagesOf(this.openKey);
+  }
+
+  /** Drops an id from the open requests whose record is gone (expired or deleted): nothing is left to sweep. */
+  async forgetOpen(id: string): Promise<void> {
+    await this.redis.zrem(this.openKey, id);
   }
 
   /**
@@ -333,9 +341,23 @@ export class RequestStore {
     await this.redis.zadd(this.unreportedKey, 'NX', at, id);
   }
 
-  /** Ended requests still waiting for their final reply, oldest first. */
-  async unreportedRequestIds(limit = 1000): Promise<string[]> {
-    return this.redis.zrange(this.unreportedKey, 0, limit - 1);
+  /** Ended requests still waiting for their final reply, a page at a time, however many there are. */
+  unreportedRequestIds(): AsyncGenerator<string[]> {
+    return this.pagesOf(this.unreportedKey);
+  }
+
+  /**
+   * The members of a sorted set, a page at a time. ZSCAN's cursor survives members being removed
+   * meanwhile (as the sweep does): every member present throughout is seen, one may be seen twice.
+   */
+  private async *pagesOf(key: string): AsyncGenerator<string[]> {
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.zscan(key, cursor, 'COUNT', SCAN_PAGE_SIZE);
+      cursor = next;
+      const ids = flat.filter((_, index) => index % 2 === 0);
+      if (ids.length > 0) yield ids;
+    } while (cursor !== '0');
   }
 
   /** For a request that needs no final reply any more (reported, or dropped after its retention). */

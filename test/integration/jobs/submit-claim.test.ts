@@ -77,6 +77,7 @@ function processor(calls: string[]) {
       },
       refused: async () => undefined,
       finished: async () => undefined,
+      sweepSkipped: () => undefined,
     },
     explainFailure: explainApiFailure,
     approvals: { isApprover: async (user) => user === 'UAPP', allowSelfApproval: false, explainRefusal: () => '' },

@@ -42,11 +42,8 @@ const publisher = new RequestPublisher({
   logger,
   now: Date.now,
 });
-const activity = new ActivityRecorder(
-  new BotMetrics(() => ({ depths: [], trackedTasks: 0 })),
-  new AuditTrail(redis, prefix, 100, logger),
-  summaryLine,
-);
+const metrics = new BotMetrics(() => ({ depths: [], trackedTasks: 0 }));
+const activity = new ActivityRecorder(metrics, new AuditTrail(redis, prefix, 100, logger), summaryLine);
 const hbrStandIn = await startHbrStandIn({ accessKeyId: 'AKRECOVER', accessKeySecret: 'recover-secret' });
 const hbr = new HbrClient({
   defaultRegion: 'cn-hangzhou',
@@ -73,6 +70,12 @@ afterAll(async () => {
   if (keys.length > 0) await redis.del(...keys);
   await redis.quit();
 });
+
+async function everyId(pages: AsyncIterable<string[]>): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const page of pages) ids.push(...page);
+  return ids;
+}
 
 function request(id: string, originChannel = 'COPS') {
   return newRequest({
@@ -105,6 +108,51 @@ describe('the sweep', () => {
     expect(await queues.submit.getJob(`submit-${approved}`)).toBeDefined();
     expect(await queues.submit.getJobCountByTypes('waiting', 'delayed', 'prioritized')).toBe(1);
     expect(await queues.preflight.getJobCountByTypes('waiting', 'delayed', 'prioritized')).toBe(1);
+  });
+
+  it('goes on past a record it cannot read, drops ids whose record is gone, and reads every open id, not the first 1,000', async () => {
+    // A prefix of its own: the count below is of these requests alone.
+    const own = `${prefix}-many`;
+    const ownStore = new RequestStore(redis, own);
+    const ownQueues = new JobQueues({ connection: redis, prefix: own, approvalTtlMs: 60_000, retryBackoffMs: 10 });
+    const lines: string[] = [];
+    const ownLogger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+    const ids = Array.from({ length: 1_100 }, (_, i) => `rmany${String(i).padStart(8, '0')}`);
+    const pipeline = redis.pipeline();
+    for (const id of ids) {
+      const created = request(id);
+      const header = { ...created, status: undefined };
+      pipeline.hset(`${own}:request:${id}`, 'header', JSON.stringify(header), 'status', 'approved');
+      pipeline.zadd(`${own}:requests:open`, created.createdAt, id);
+    }
+    // One corrupt field, as a bad write or a hand edit leaves it, and one id whose record is gone.
+    pipeline.hset(`${own}:request:rcorruptcorru`, 'header', '{"id":"rcorruptcorru",', 'status', 'pending');
+    pipeline.zadd(`${own}:requests:open`, 1, 'rcorruptcorru');
+    pipeline.zadd(`${own}:requests:open`, 2, 'rvanishedvani');
+    await pipeline.exec();
+    const skippedBefore = (await metrics.sweepSkipped.get()).values[0]?.value ?? 0;
+
+    try {
+      const repaired = await recoverOpenRequests({
+        ...base,
+        store: ownStore,
+        queues: ownQueues,
+        logger: ownLogger,
+        preflightEnabled: false,
+      });
+      expect(repaired).toBe(1_100);
+      expect(await ownQueues.submit.getJobCountByTypes('waiting')).toBe(1_100);
+      expect((await metrics.sweepSkipped.get()).values[0]?.value).toBe(skippedBefore + 1);
+      expect(lines.join('')).toMatch(/"requestId":"rcorruptcorru".*could not read or repair this request/);
+      const open = await everyId(ownStore.openRequestIds());
+      expect(open).toContain('rcorruptcorru');
+      expect(open).not.toContain('rvanishedvani');
+    } finally {
+      await ownQueues.submit.obliterate({ force: true });
+      await ownQueues.close();
+      const keys = await redis.keys(`${own}:*`);
+      for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+    }
   });
 
   it('revives a submit job that failed for good, which a plain add would leave dead', async () => {
@@ -191,7 +239,7 @@ describe('the sweep', () => {
     expect(finals(orphan)).toHaveLength(1);
     expect((await store.get(orphan))?.finalTs).toBe(finals(orphan)[0]?.ts);
     expect(finals(live)).toHaveLength(0);
-    expect(await store.unreportedRequestIds()).toEqual([live]);
+    expect(await everyId(store.unreportedRequestIds())).toEqual([live]);
   });
 
   it('looks the clients of instances with an unknown outcome up before the final reply, and says what HBR shows', async () => {

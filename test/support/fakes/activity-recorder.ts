@@ -20,6 +20,8 @@ export class FakeActivityRecorder implements RequestActivity, ListenerActivity {
   readonly reports: RequestReport[] = [];
   /** Each slash command's outcome, as counted for the commands metric. */
   readonly commands: Array<{ command: string; outcome: CommandOutcome }> = [];
+  /** Requests the sweep skipped, counted. */
+  sweepSkips = 0;
 
   /** The kinds reported, in order. */
   kinds(): RequestReport['kind'][] {
@@ -44,6 +46,10 @@ export class FakeActivityRecorder implements RequestActivity, ListenerActivity {
 
   async refused(request: HbrRequest): Promise<void> {
     this.reports.push({ kind: 'refused', requestId: request.id, status: request.status });
+  }
+
+  sweepSkipped(): void {
+    this.sweepSkips += 1;
   }
 
   async finished(request: HbrRequest): Promise<void> {

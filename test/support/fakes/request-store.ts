@@ -40,6 +40,7 @@ type FakedMethod =
   | 'setFinalMessage'
   | 'awaitFinalReply'
   | 'openRequestIds'
+  | 'forgetOpen'
   | 'unreportedRequestIds'
   | 'forgetUnreported';
 
@@ -220,17 +221,23 @@ export class FakeRequestStore implements Pick<RequestStore, FakedMethod> {
     this.unreported.add(id);
   }
 
-  async openRequestIds(): Promise<string[]> {
+  /** One page: the fake holds few. */
+  async *openRequestIds(): AsyncGenerator<string[]> {
     this.recorder.enter('openRequestIds');
-    return [...this.records.values()]
+    yield [...this.records.values()]
       .filter((request) => !FINAL_STATUSES.has(request.status))
       .sort((a, b) => a.createdAt - b.createdAt)
       .map((request) => request.id);
   }
 
-  async unreportedRequestIds(): Promise<string[]> {
+  async forgetOpen(id: string): Promise<void> {
+    this.recorder.enter('forgetOpen');
+    this.records.delete(id);
+  }
+
+  async *unreportedRequestIds(): AsyncGenerator<string[]> {
     this.recorder.enter('unreportedRequestIds');
-    return [...this.unreported];
+    yield [...this.unreported];
   }
 
   async forgetUnreported(id: string): Promise<void> {

@@ -184,6 +184,20 @@ describe('sweep: final replies no job is left to post', () => {
   });
 });
 
+describe('sweep: one request at a time', () => {
+  it('a request it cannot read is counted and skipped, and the others still get their jobs', async () => {
+    stored('r-corrupt', 'approved');
+    stored('r-approved', 'approved');
+    const get = world.store.get.bind(world.store);
+    world.store.get = async (id) => (id === 'r-corrupt' ? Promise.reject(new SyntaxError('a corrupt field')) : get(id));
+
+    expect(await recoverOpenRequests(world.deps)).toBe(1);
+
+    expect(world.queues.jobsIn('submit').map((job) => job.requestId)).toEqual(['r-approved']);
+    expect(world.activity.sweepSkips).toBe(1);
+  });
+});
+
 describe('sweep: both repairs', () => {
   it('one failing does not skip the other, and the sweep then fails', async () => {
     stored('r-approved', 'approved');
