@@ -2,6 +2,7 @@
  * The environment, read once and validated with zod. Every problem is reported in one message at
  * start, and no secret value ever appears in that message or in the redacted view used for logs.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { HBR_REGIONS, isHbrRegion } from './domain/regions.js';
 import { StartupError } from './startup-error.js';
@@ -191,17 +192,33 @@ function positiveInt(defaultValue: number) {
   });
 }
 
+/** 127.0.0.0/8, ::1 or localhost: a stand-in or proxy on this host, which nothing on the network sees. */
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host === '::1') return true;
+  return isIP(host) === 4 && host.startsWith('127.');
+}
+
+/**
+ * An https URL, or http to a loopback host: the Slack token and Alibaba's request signatures never
+ * travel in clear text over a network. Problems quote the URL without its user info.
+ */
 function url(defaultValue: string | null) {
   return optionalText.transform((value, ctx) => {
     if (value === undefined) return defaultValue;
+    let parsed: URL;
     try {
-      const parsed = new URL(value);
-      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('scheme');
-      return value;
+      parsed = new URL(value);
     } catch {
-      ctx.addIssue({ code: 'custom', message: `must be an http(s) URL, got ${JSON.stringify(value)}` });
+      ctx.addIssue({ code: 'custom', message: 'must be an https:// URL; the value given is not a URL' });
       return z.NEVER;
     }
+    if (parsed.protocol === 'https:' || (parsed.protocol === 'http:' && isLoopback(parsed.hostname))) return value;
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be an https:// URL (http:// only to a loopback host such as 127.0.0.1, so no token or signature travels in clear text), got ${JSON.stringify(redactUrl(value))}`,
+    });
+    return z.NEVER;
   });
 }
 
@@ -348,7 +365,9 @@ export const CONFIG_REFERENCE: Record<ConfigVariable, VariableReference> = {
       '`1`: run the sandbox (Slack and HBR stand-ins, page on `PORT`) whatever else is set (not available in the production image); `0`: never',
     defaultText: 'sandbox when no `SLACK_*` is set and `NODE_ENV` is not `production`',
   },
-  SLACK_API_URL: { meaning: 'base URL of the Slack Web API' },
+  SLACK_API_URL: {
+    meaning: 'base URL of the Slack Web API: `https://`, or `http://` to a loopback host (a local proxy or stand-in)',
+  },
   PORT: {
     meaning:
       'HTTP port; Slack requests at `POST /slack/events`, liveness at `GET /healthz`; also `GET /readyz`, and `GET /metrics` behind `METRICS_TOKEN`, unless `OPS_PORT` is set',
@@ -401,7 +420,8 @@ export const CONFIG_REFERENCE: Record<ConfigVariable, VariableReference> = {
   },
   HBR_REGION: { meaning: 'default region for requests' },
   HBR_ENDPOINT: {
-    meaning: 'full URL overriding the regional endpoint, e.g. `http://127.0.0.1:9100`',
+    meaning:
+      'full URL overriding the regional endpoint: `https://`, or `http://` to a loopback host, e.g. `http://127.0.0.1:9100`',
     defaultText: '`https://hbr.<region>.aliyuncs.com`',
   },
   HBR_PREFLIGHT: { meaning: '`false` turns the pre-flight off: no ECS look-up, the request message lists bare IDs' },
@@ -411,7 +431,8 @@ export const CONFIG_REFERENCE: Record<ConfigVariable, VariableReference> = {
     defaultText: 'none',
   },
   ECS_ENDPOINT: {
-    meaning: 'full URL overriding the regional ECS endpoint of the pre-flight look-ups',
+    meaning:
+      'full URL overriding the regional ECS endpoint of the pre-flight look-ups (`https://`, or `http://` to a loopback host)',
     defaultText: '`https://ecs.<region>.aliyuncs.com`',
   },
   HBR_APPROVERS: {
@@ -661,8 +682,9 @@ function presence(value: string | null): string {
   return value === null || value === '' ? '(unset)' : '(set)';
 }
 
-/** The configuration as it may be logged: secrets replaced by whether they are set. */
+/** The configuration as it may be logged: secrets replaced by whether they are set, URLs without user info. */
 export function redactedConfig(config: Config): Record<string, unknown> {
+  const optionalUrl = (value: string | null) => (value === null ? null : redactUrl(value));
   return {
     ...config,
     slack: {
@@ -670,7 +692,10 @@ export function redactedConfig(config: Config): Record<string, unknown> {
       botToken: presence(config.slack.botToken),
       signingSecret: presence(config.slack.signingSecret),
       appToken: presence(config.slack.appToken),
+      apiUrl: redactUrl(config.slack.apiUrl),
     },
+    hbr: { ...config.hbr, endpoint: optionalUrl(config.hbr.endpoint) },
+    preflight: { ...config.preflight, ecsEndpoint: optionalUrl(config.preflight.ecsEndpoint) },
     metricsToken: presence(config.metricsToken),
     redis: redactedRedisTarget(config.redis),
   };
@@ -682,7 +707,7 @@ function redactedRedisTarget(target: RedisTarget): Record<string, unknown> {
     ...target,
     password: presence(target.password),
   };
-  if (target.mode === 'single') redacted.url = redactUrlPassword(target.url);
+  if (target.mode === 'single') redacted.url = redactUrl(target.url);
   if (target.mode === 'sentinel') redacted.sentinelPassword = presence(target.sentinelPassword);
   return redacted;
 }
@@ -695,7 +720,7 @@ export function describeRedisTarget(target: RedisTarget): string {
       .join(',');
   switch (target.mode) {
     case 'single':
-      return redactUrlPassword(target.url);
+      return redactUrl(target.url);
     case 'sentinel':
       return `the primary of Sentinel set "${target.name}" (sentinels ${list(target.sentinels)})`;
     case 'cluster':
@@ -703,11 +728,16 @@ export function describeRedisTarget(target: RedisTarget): string {
   }
 }
 
-/** A Redis URL may carry a password (redis://:secret@host): keep the rest readable. */
-function redactUrlPassword(value: string): string {
+/**
+ * A URL as it may be logged or put in an error: any user info (`user:password@`, as in
+ * redis://:secret@host or a proxy's credentials) replaced, the rest kept readable.
+ */
+export function redactUrl(value: string): string {
   try {
     const parsed = new URL(value);
-    if (parsed.password !== '') parsed.password = 'redacted';
+    if (parsed.username === '' && parsed.password === '') return value;
+    parsed.username = 'redacted';
+    parsed.password = '';
     return parsed.toString();
   } catch {
     return '(unparseable URL)';

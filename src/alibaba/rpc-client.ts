@@ -24,6 +24,7 @@ import * as $Util from '@alicloud/tea-util';
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 
+import { redactUrl } from '../config.js';
 import { INSTANCE_ID_PATTERN } from '../domain/instance-ids.js';
 import { AlibabaApiError, type AlibabaErrorFields } from './errors.js';
 
@@ -144,16 +145,16 @@ export function resolveProductEndpoint(
   if (override === undefined || override === '') {
     return { host: `${prefix}.${region}.aliyuncs.com`, protocol: 'HTTPS' };
   }
+  // The override is quoted without its user info: errors reach logs and Slack.
+  const shown = redactUrl(override.includes('://') ? override : `https://${override}`);
   let url: URL;
   try {
     url = new URL(override.includes('://') ? override : `https://${override}`);
   } catch {
-    throw new TypeError(
-      `${product} endpoint "${override}" is not a URL (expected e.g. https://${prefix}.cn-hangzhou.aliyuncs.com)`,
-    );
+    throw new TypeError(`${product} endpoint is not a URL (expected e.g. https://${prefix}.cn-hangzhou.aliyuncs.com)`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new TypeError(`${product} endpoint "${override}" must be http:// or https://`);
+    throw new TypeError(`${product} endpoint "${shown}" must be http:// or https://`);
   }
   if (
     (url.pathname !== '/' && url.pathname !== '') ||
@@ -161,9 +162,7 @@ export function resolveProductEndpoint(
     url.username !== '' ||
     url.password !== ''
   ) {
-    throw new TypeError(
-      `${product} endpoint "${override}" must be scheme://host[:port] with no path, query or user info`,
-    );
+    throw new TypeError(`${product} endpoint "${shown}" must be scheme://host[:port] with no path, query or user info`);
   }
   return { host: url.host, protocol: url.protocol === 'http:' ? 'HTTP' : 'HTTPS' };
 }

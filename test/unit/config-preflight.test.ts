@@ -49,7 +49,7 @@ describe('pre-flight configuration', () => {
     const load = () => loadConfig({ ...VALID, HBR_PREFLIGHT: 'yes', ECS_ENDPOINT: 'ftp://ecs' });
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(/HBR_PREFLIGHT: must be true or false/);
-    expect(load).toThrow(/ECS_ENDPOINT: must be an http\(s\) URL/);
+    expect(load).toThrow(/ECS_ENDPOINT: must be an https:\/\/ URL/);
   });
 
   it('the sandbox points the pre-flight at its ECS stand-in, or turns it off without one', () => {

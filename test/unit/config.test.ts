@@ -161,6 +161,46 @@ describe('configuration', () => {
     ).toMatchObject({ requesters: ['U01REQ', 'S01GROUP'], allowedChannels: ['C01OPS'] });
   });
 
+  it('takes http:// for Slack, HBR and ECS only to a loopback host, so no token travels in clear text', () => {
+    for (const name of ['SLACK_API_URL', 'HBR_ENDPOINT', 'ECS_ENDPOINT']) {
+      for (const plain of [
+        'http://slack.example/api/',
+        'http://10.0.0.8:9100',
+        'http://128.0.0.1',
+        'http://localhost.example',
+      ])
+        expect(problemsOf({ ...VALID, [name]: plain }), `${name}=${plain}`).toEqual([
+          expect.stringMatching(new RegExp(`^${name}: must be an https:// URL \\(http:// only to a loopback host`)),
+        ]);
+      for (const loopback of [
+        'http://127.0.0.1:9100',
+        'http://127.8.8.8',
+        'http://localhost:3001',
+        'http://[::1]:9200',
+        'https://proxy.example',
+      ])
+        expect(problemsOf({ ...VALID, [name]: loopback }), `${name}=${loopback}`).toEqual([]);
+    }
+  });
+
+  it('never logs or quotes the user info of a URL', () => {
+    const config = loadConfig({
+      ...VALID,
+      SLACK_API_URL: 'https://proxyuser:SECRET6@proxy.example/api/',
+      HBR_ENDPOINT: 'https://hbruser:SECRET7@hbr.example.internal',
+      ECS_ENDPOINT: 'https://ecsuser:SECRET8@ecs.example.internal',
+      REDIS_URL: 'redis://default:SECRET9@redis:6379',
+    });
+    const view = JSON.stringify(redactedConfig(config));
+    for (const secret of ['SECRET6', 'SECRET7', 'SECRET8', 'SECRET9', 'proxyuser', 'hbruser', 'ecsuser'])
+      expect(view).not.toContain(secret);
+    expect(view).toContain('https://redacted@proxy.example/api/');
+    expect(view).toContain('"url":"redis://redis:6379"');
+    const refused = problemsOf({ ...VALID, HBR_ENDPOINT: 'http://hbruser:SECRET10@hbr.example.internal' });
+    expect(refused.join('\n')).toContain('http://redacted@hbr.example.internal');
+    expect(refused.join('\n')).not.toContain('SECRET10');
+  });
+
   it('never puts a secret in an error or in the redacted view', () => {
     const secrets = {
       SLACK_BOT_TOKEN: 'xoxp-user-token-SECRET1',

@@ -463,6 +463,10 @@ describe('logging, regions and endpoints', () => {
     });
     expect(() => resolveEndpoint('cn-beijing', 'ftp://x')).toThrow(/http/);
     expect(() => resolveEndpoint('cn-beijing', 'http://x/some/path')).toThrow(/path/);
+    // An override with user info is refused without quoting it: the error reaches logs and Slack.
+    const withUserInfo = () => resolveEndpoint('cn-beijing', 'https://admin:hunter2-secret@hbr.example.internal');
+    expect(withUserInfo).toThrow(/must be scheme:\/\/host\[:port\] with no path, query or user info/);
+    expect(withUserInfo).not.toThrow(/hunter2-secret|admin/);
   });
 
   it('refuses a malformed region', async () => {
