@@ -75,6 +75,12 @@ export interface HbrStandInOptions {
   slowExtraPolls?: number;
   /** DescribeBackupClients serves at most this many clients per page, whatever PageSize asks (default 99). */
   maxPageSize?: number;
+  /**
+   * How DescribeBackupClients pages, for paging tests: 'honest' (default); 'stuck' serves the first
+   * page whatever PageNumber asks, with a TotalCount above what it ever lists; 'endless' makes up
+   * new clients on every page, with a TotalCount no paging reaches.
+   */
+  backupClientPaging?: 'honest' | 'stuck' | 'endless';
   /** The stand-in's clock runs this many ms ahead of the host's (for timestamp-window tests). Default 0. */
   clockOffsetMs?: number;
 }
@@ -182,6 +188,7 @@ export async function startHbrStandIn(options: HbrStandInOptions): Promise<HbrSt
   let pollsToComplete = options.pollsToComplete ?? 1;
   const slowExtraPolls = options.slowExtraPolls ?? 4;
   const maxPageSize = options.maxPageSize ?? MAX_PAGE_SIZE;
+  const paging = options.backupClientPaging ?? 'honest';
   const clockOffsetMs = options.clockOffsetMs ?? 0;
 
   const now = (): number => Date.now() + clockOffsetMs;
@@ -207,6 +214,19 @@ export async function startHbrStandIn(options: HbrStandInOptions): Promise<HbrSt
     };
     clientsByInstance.set(instanceId, client);
     return client;
+  }
+
+  /** A client the stand-in does not keep: what an 'endless' page lists. */
+  function madeUpClient(clientId: string): StandInClient {
+    return {
+      clientId,
+      instanceId: 'i-bp1endlessendlessend',
+      instanceName: 'endless',
+      status: 'ACTIVATED',
+      clientVersion: '2.13.2',
+      maxClientVersion: '2.14.0',
+      lastHeartBeatTime: nowSeconds(),
+    };
   }
 
   function installResult(instanceId: string): RawTaskResultItem {
@@ -364,7 +384,13 @@ export async function startHbrStandIn(options: HbrStandInOptions): Promise<HbrSt
         (instanceFilter === null || instanceFilter.has(c.instanceId)) &&
         (clientFilter === null || clientFilter.has(c.clientId)),
     );
-    const page = matching.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
+    const page =
+      paging === 'endless'
+        ? Array.from({ length: pageSize }, (_, i) => madeUpClient(`c-endless${pageNumber}x${i}`))
+        : matching.slice(
+            paging === 'stuck' ? 0 : (pageNumber - 1) * pageSize,
+            (paging === 'stuck' ? 1 : pageNumber) * pageSize,
+          );
     const clients: RawBackupClient[] = page.map((c) => ({
       ClientId: c.clientId,
       ClientType: 'ECS_CLIENT',
@@ -382,7 +408,7 @@ export async function startHbrStandIn(options: HbrStandInOptions): Promise<HbrSt
       Success: true,
       PageNumber: pageNumber,
       PageSize: pageSize,
-      TotalCount: matching.length,
+      TotalCount: paging === 'honest' ? matching.length : matching.length + 1_000_000,
       Clients: clients,
     };
     return { status: 200, body };

@@ -102,6 +102,7 @@ const PERMANENT_CODES: ReadonlySet<string> = new Set([
   'InstanceNotExists',
   'InstanceNotRunning',
   'MalformedResult',
+  'TooManyPages',
   'InvalidCredentials',
   'InvalidInstanceId',
   'InvalidRegion',

@@ -64,6 +64,12 @@ export function resolveEndpoint(region: string, override?: string): ResolvedEndp
   return resolveProductEndpoint(HBR_PRODUCT.endpointPrefix, HBR_PRODUCT.name, region, override);
 }
 
+/**
+ * Pages of DescribeBackupClients the client follows at most: 990 clients at 99 a page, several times
+ * what HBR_MAX_INSTANCES asks for, so only an answer that never ends reaches it.
+ */
+const MAX_DESCRIBE_BACKUP_CLIENTS_PAGES = 10;
+
 /** The DescribeBackupClients pages a look-up of this many instances takes (one client per ECS instance). */
 export function describeBackupClientsCalls(instances: number): number {
   return Math.max(1, Math.ceil(instances / MAX_PAGE_SIZE));
@@ -119,31 +125,40 @@ export class HbrClient {
   /**
    * The ECS backup clients of these instances (all ECS clients of the region when the list is
    * empty), following every page (PageSize 99). InstanceIds travels as a JSON string in the form body.
+   * Paging stops at the first page that adds no client not seen before (an answer that does not
+   * advance), and fails with TooManyPages past MAX_DESCRIBE_BACKUP_CLIENTS_PAGES.
    */
   async describeBackupClients(instanceIds: string[], region?: string): Promise<BackupClientInfo[]> {
     const action = 'DescribeBackupClients';
     this.rpc.checkInstanceIds(instanceIds, action);
     const body = instanceIds.length > 0 ? { InstanceIds: JSON.stringify(instanceIds) } : undefined;
-    const byClientId = new Map<string, BackupClientInfo>();
-    const anonymous: BackupClientInfo[] = [];
-    for (let page = 1; page <= 10_000; page += 1) {
+    // By ClientId; a client HBR names no ClientId for, by all its fields.
+    const seen = new Map<string, BackupClientInfo>();
+    for (let page = 1; ; page += 1) {
+      if (page > MAX_DESCRIBE_BACKUP_CLIENTS_PAGES) {
+        throw new HbrError({
+          code: 'TooManyPages',
+          action,
+          transient: false,
+          message: `${action} still had clients to list after ${MAX_DESCRIBE_BACKUP_CLIENTS_PAGES} pages; the bot follows no more`,
+        });
+      }
       const request: RawCallRequest = {
         query: { ClientType: 'ECS_CLIENT', PageNumber: String(page), PageSize: String(MAX_PAGE_SIZE) },
         ...(body ? { body } : {}),
       };
       const answer = (await this.callAction(action, request, region)) as RawDescribeBackupClientsResponse & Bag;
       const rawClients: unknown[] = Array.isArray(answer.Clients) ? answer.Clients : [];
+      const before = seen.size;
       for (const raw of rawClients) {
         if (!isBag(raw)) continue;
         const info = parseBackupClient(raw);
-        if (info.clientId === '') anonymous.push(info);
-        else byClientId.set(info.clientId, info);
+        seen.set(info.clientId === '' ? JSON.stringify(info) : info.clientId, info);
       }
       const total = num(answer.TotalCount);
-      const seen = byClientId.size + anonymous.length;
-      if (rawClients.length === 0 || total === null || seen >= total) break;
+      if (seen.size === before || total === null || seen.size >= total) break;
     }
-    return [...byClientId.values(), ...anonymous];
+    return [...seen.values()];
   }
 
   /**

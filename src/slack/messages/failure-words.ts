@@ -42,6 +42,8 @@ export function explainHbrErrorCode(code: string, action: string, httpStatus: nu
       return instanceErrorSentence(code);
     case 'MalformedResult':
       return 'HBR answered with a task result the bot cannot read — check the task in the HBR console and report it with the RequestId';
+    case 'TooManyPages':
+      return `HBR kept listing more pages of ${action} than the bot follows — check the instances in the HBR console, or ask about fewer at once`;
     case 'InvalidInstanceId':
       return 'an instance ID is not of the form i- followed by 8 to 30 lowercase letters or digits — correct it and request again';
     default:

@@ -199,6 +199,35 @@ describe('describeBackupClients', () => {
     }
   });
 
+  it('stops at a page that adds nothing new, and past ten pages fails with a clear error', async () => {
+    const ids = Array.from({ length: 3 }, (_, i) => makeInstanceId(3000 + i));
+    for (const paging of ['stuck', 'endless'] as const) {
+      const odd = await startHbrStandIn({ accessKeyId: AK, accessKeySecret: SECRET, backupClientPaging: paging });
+      try {
+        for (const id of ids) odd.seedClient(id);
+        const viaOdd = new HbrClient({
+          defaultRegion: 'cn-shanghai',
+          endpoint: odd.url,
+          credential: accessKeyCredential(AK, SECRET),
+        });
+        if (paging === 'stuck') {
+          // Page 2 repeats page 1 while TotalCount claims a million more: two calls, the three clients.
+          expect((await viaOdd.describeBackupClients(ids)).map((c) => c.instanceId)).toEqual(ids);
+          expect(odd.callsOf('DescribeBackupClients')).toHaveLength(2);
+        } else {
+          const err = await hbrFailure(viaOdd.describeBackupClients(ids));
+          expect(err).toMatchObject({ code: 'TooManyPages', transient: false });
+          expect(odd.callsOf('DescribeBackupClients')).toHaveLength(10);
+          expect(explainApiFailure(err)).toMatch(
+            /HBR kept listing more pages of DescribeBackupClients than the bot follows/,
+          );
+        }
+      } finally {
+        await odd.close();
+      }
+    }
+  });
+
   it('maps the client fields, with LastHeartBeatTime in ms', async () => {
     const id = makeInstanceId(1);
     const clientId = hbr.seedClient(id, {
