@@ -264,7 +264,7 @@ async function buildShared(config: Config, options: BotOptions): Promise<Shared>
     patient,
     evictionPolicy,
     writeGuard,
-    directory: new SlackDirectory(slackClient, now),
+    directory: new SlackDirectory(slackClient, config.access.userGroupCacheMs, now),
     queues,
     jobStore,
     metrics,

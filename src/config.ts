@@ -43,6 +43,8 @@ export interface Config {
     allowSelfApproval: boolean;
     /** When set, every request is posted here instead of the channel it was typed in. */
     approvalChannel: string | null;
+    /** How long a process trusts a user group's members it looked up (0: asks Slack every time). */
+    userGroupCacheMs: number;
   };
   approvalTtlMs: number;
   maxInstances: number;
@@ -180,12 +182,14 @@ function tcpPort<D extends number | null>(defaultValue: D) {
   });
 }
 
-function positiveInt(defaultValue: number) {
+/** A whole number from `least` up (1: positive, 0: zero allowed), with a default. */
+function wholeNumber(defaultValue: number, least: 0 | 1 = 1) {
   return optionalText.transform((value, ctx) => {
     if (value === undefined) return defaultValue;
     const parsed = Number(value);
-    if (!Number.isSafeInteger(parsed) || parsed <= 0) {
-      ctx.addIssue({ code: 'custom', message: `must be a positive whole number, got ${JSON.stringify(value)}` });
+    if (!Number.isSafeInteger(parsed) || parsed < least) {
+      const what = least === 1 ? 'a positive whole number' : 'a whole number, 0 or more';
+      ctx.addIssue({ code: 'custom', message: `must be ${what}, got ${JSON.stringify(value)}` });
       return z.NEVER;
     }
     return parsed;
@@ -320,16 +324,17 @@ const environmentSchema = z.object({
     message: 'must be a Slack channel ID (C…/G…)',
   }),
   HBR_ALLOW_SELF_APPROVAL: flag(false),
-  HBR_APPROVAL_TTL_MS: positiveInt(86_400_000),
-  HBR_MAX_INSTANCES: positiveInt(200),
-  HBR_POLL_FIRST_DELAY_MS: positiveInt(30_000),
-  HBR_POLL_INTERVAL_MS: positiveInt(30_000),
-  HBR_TASK_TIMEOUT_MS: positiveInt(900_000),
-  HBR_SWEEP_INTERVAL_MS: positiveInt(300_000),
-  HBR_PROGRESS_EDITS_PER_MINUTE: positiveInt(40),
-  HBR_COMMANDS_PER_USER_PER_MINUTE: positiveInt(20),
+  HBR_USER_GROUP_CACHE_MS: wholeNumber(60_000, 0),
+  HBR_APPROVAL_TTL_MS: wholeNumber(86_400_000),
+  HBR_MAX_INSTANCES: wholeNumber(200),
+  HBR_POLL_FIRST_DELAY_MS: wholeNumber(30_000),
+  HBR_POLL_INTERVAL_MS: wholeNumber(30_000),
+  HBR_TASK_TIMEOUT_MS: wholeNumber(900_000),
+  HBR_SWEEP_INTERVAL_MS: wholeNumber(300_000),
+  HBR_PROGRESS_EDITS_PER_MINUTE: wholeNumber(40),
+  HBR_COMMANDS_PER_USER_PER_MINUTE: wholeNumber(20),
   METRICS_TOKEN: secret(null, 'a bearer token for /metrics'),
-  HBR_AUDIT_MAX_LENGTH: positiveInt(10_000),
+  HBR_AUDIT_MAX_LENGTH: wholeNumber(10_000),
   LOG_LEVEL: optionalText
     .refine((value) => value === undefined || (LOG_LEVELS as readonly string[]).includes(value), {
       message: `must be one of ${LOG_LEVELS.join(', ')}`,
@@ -454,6 +459,10 @@ export const CONFIG_REFERENCE: Record<ConfigVariable, VariableReference> = {
     defaultText: 'unset',
   },
   HBR_ALLOW_SELF_APPROVAL: { meaning: '`true` lets a requester approve their own request' },
+  HBR_USER_GROUP_CACHE_MS: {
+    meaning:
+      'how long each process trusts the members of an approver or requester user group it looked up (`usergroups.users.list`): someone removed from a group can still approve for up to this long; `0` asks Slack on every click',
+  },
   HBR_APPROVAL_TTL_MS: { meaning: 'a request not decided by then expires' },
   HBR_MAX_INSTANCES: { meaning: 'most instances in one request' },
   HBR_POLL_FIRST_DELAY_MS: { meaning: 'first DescribeTask after the install call' },
@@ -660,6 +669,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       allowedChannels: e.HBR_ALLOWED_CHANNELS,
       allowSelfApproval: e.HBR_ALLOW_SELF_APPROVAL,
       approvalChannel: e.HBR_APPROVAL_CHANNEL ?? null,
+      userGroupCacheMs: e.HBR_USER_GROUP_CACHE_MS,
     },
     approvalTtlMs: e.HBR_APPROVAL_TTL_MS,
     maxInstances: e.HBR_MAX_INSTANCES,

@@ -5,6 +5,7 @@
  * jobs/ports.ts); they never touch prom-client or the audit stream directly.
  */
 
+import type { RefusedAttempt } from '../domain/audit-event.js';
 import type { Operation } from '../domain/operation.js';
 import { instanceOutcomes, type OutcomeSummary, summarize } from '../domain/outcome.js';
 import type { ApprovalRefusal, HbrRequest, Submission } from '../domain/request.js';
@@ -38,10 +39,12 @@ export class ActivityRecorder {
       channel: request.originChannel,
       region: request.region,
       instances: request.instanceIds.length,
+      instanceIds: request.instanceIds,
     });
   }
 
-  async decided(request: HbrRequest): Promise<void> {
+  /** `approverGroup`: the user group through which the decider is an approver, null when listed by their own ID. */
+  async decided(request: HbrRequest, approverGroup: string | null = null): Promise<void> {
     const { decision } = request;
     if (decision === null) return;
     this.metrics.decisions.inc({ outcome: decision.outcome });
@@ -51,7 +54,13 @@ export class ActivityRecorder {
       operation: request.operation,
       actor: decision.by,
       outcome: decision.outcome,
+      approverGroup,
     });
+  }
+
+  /** Someone was refused at a command or a button: not an approver, their own request, a channel or a requester list. */
+  async accessRefused(attempt: RefusedAttempt): Promise<void> {
+    await this.audit.record({ type: 'access.refused', ...attempt });
   }
 
   async submitted(request: HbrRequest, submission: Submission): Promise<void> {
@@ -61,6 +70,7 @@ export class ActivityRecorder {
       operation: request.operation,
       taskIds: submission.taskId === null ? [] : [submission.taskId],
       hbrRequestIds: submission.hbrRequestId === '' ? [] : [submission.hbrRequestId],
+      instanceIds: submission.instanceIds,
       refused: submission.instances.filter((instance) => !instance.valid).length,
     });
   }
@@ -81,7 +91,8 @@ export class ActivityRecorder {
 
   /** Called once per request, by whoever moved it to its final status. */
   async finished(request: HbrRequest): Promise<void> {
-    const summary = summarize(instanceOutcomes(request));
+    const outcomes = instanceOutcomes(request);
+    const summary = summarize(outcomes);
     for (const { kind, count } of summary.tally) {
       this.metrics.instanceOutcomes.inc({ operation: request.operation, outcome: kind }, count);
     }
@@ -92,6 +103,7 @@ export class ActivityRecorder {
       status: request.status,
       summary: this.summaryLine(summary, request.operation),
       outcomes: Object.fromEntries(summary.tally.map(({ kind, count }) => [kind, count])),
+      failedInstanceIds: outcomes.filter((o) => o.kind !== 'succeeded').map((o) => o.instanceId),
       failureCode: request.failure?.code ?? null,
       hbrRequestIds: [
         ...request.submissions.map((s) => s.hbrRequestId).filter((id) => id !== ''),

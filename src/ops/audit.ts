@@ -5,8 +5,11 @@
  */
 
 import type { Logger } from 'pino';
-import type { AuditEvent, AuditRecord } from '../domain/audit-event.js';
+import { type AuditEvent, type AuditFilter, type AuditRecord, filterAudit } from '../domain/audit-event.js';
 import type { RedisConnection } from '../redis/connections.js';
+
+/** Entries read from the stream at a time when it is searched. */
+const READ_PAGE = 500;
 
 export class AuditTrail {
   constructor(
@@ -33,13 +36,30 @@ export class AuditTrail {
     }
   }
 
-  /** The newest `count` events, newest first. */
-  async recent(count: number): Promise<AuditRecord[]> {
-    const entries = await this.redis.xrevrange(this.key, '+', '-', 'COUNT', count);
-    return entries.flatMap(([, fields]) => {
-      const index = fields.indexOf('event');
-      const json = index >= 0 ? fields[index + 1] : undefined;
-      return json === undefined ? [] : [JSON.parse(json) as AuditRecord];
-    });
+  /**
+   * The newest `count` events `filter` selects, newest first. A filtered read searches the whole
+   * stream (at most HBR_AUDIT_MAX_LENGTH events), since an instance's request is named by its oldest event.
+   */
+  async recent(count: number, filter: AuditFilter | null): Promise<AuditRecord[]> {
+    if (filter === null) return parsed(await this.redis.xrevrange(this.key, '+', '-', 'COUNT', count));
+    const all: AuditRecord[] = [];
+    let end = '+';
+    for (;;) {
+      const entries = await this.redis.xrevrange(this.key, end, '-', 'COUNT', READ_PAGE);
+      all.push(...parsed(entries));
+      const last = entries.at(-1);
+      if (entries.length < READ_PAGE || last === undefined) break;
+      end = `(${last[0]}`;
+    }
+    return filterAudit(all, filter).slice(0, count);
   }
+}
+
+/** The events of stream entries (each an `event` field holding JSON). */
+function parsed(entries: Array<[id: string, fields: string[]]>): AuditRecord[] {
+  return entries.flatMap(([, fields]) => {
+    const index = fields.indexOf('event');
+    const json = index >= 0 ? fields[index + 1] : undefined;
+    return json === undefined ? [] : [JSON.parse(json) as AuditRecord];
+  });
 }

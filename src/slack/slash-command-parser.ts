@@ -5,8 +5,10 @@
  * on any text, whatever a user pastes.
  *
  *   [status | show] <instance IDs> [--region <region>]      show takes one request id instead
+ *   audit [request <id> | user <@user> | instance <i-…>] [n]
  */
 
+import type { AuditFilter } from '../domain/audit-event.js';
 import { INSTANCE_ID_PATTERN } from '../domain/instance-ids.js';
 import type { Operation } from '../domain/operation.js';
 import { COMMON_HBR_REGIONS, HBR_REGIONS, isHbrRegion, nearestHbrRegions, regionOfZone } from '../domain/regions.js';
@@ -36,7 +38,7 @@ export type ParsedCommand =
   | { kind: 'request'; operation: Operation; instanceIds: string[]; region: string; duplicates: number }
   | { kind: 'status'; instanceIds: string[]; region: string; duplicates: number }
   | { kind: 'show'; requestId: string }
-  | { kind: 'audit'; count: number }
+  | { kind: 'audit'; count: number; filter: AuditFilter | null }
   /** `topic`: what the command asked for (a request, or a look-up that changes nothing). */
   | { kind: 'invalid'; topic: HelpTopic; problems: CommandProblem[] };
 
@@ -362,22 +364,61 @@ function parseShow(tokens: readonly Token[]): ParsedCommand {
   return { kind: 'show', requestId };
 }
 
-/** `audit [n]`: at most one whole number from 1 to AUDIT_MAX_COUNT. */
+/** The words that pick what `audit` shows, and what each takes. */
+const AUDIT_FILTERS = {
+  request: `a request id (${REQUEST_ID_FORM})`,
+  user: 'a Slack user: @someone, or a user ID (U…/W…)',
+  instance: 'an ECS instance ID (i- followed by 8–30 lowercase letters or digits)',
+} as const;
+
+type AuditFilterWord = keyof typeof AUDIT_FILTERS;
+
+const USER_MENTION = /^<@([UW][A-Z0-9]{2,})(?:\|[^<>]*)?>$/;
+const USER_ID = /^[UW][A-Z0-9]{2,}$/;
+
+/** The filter `by` with the value of `token`, or null when the token is not one. */
+function auditFilter(by: AuditFilterWord, token: Token): AuditFilter | null {
+  if (by === 'user') {
+    const id =
+      token.markup === 'user' ? USER_MENTION.exec(token.raw)?.[1] : token.markup ? undefined : clean(token.raw).value;
+    return id !== undefined && USER_ID.test(id) ? { by, userId: id } : null;
+  }
+  if (token.markup) return null;
+  const value = clean(token.raw).value;
+  if (by === 'request') return REQUEST_ID_PATTERN.test(value) ? { by, requestId: value } : null;
+  return INSTANCE_ID_PATTERN.test(value) ? { by, instanceId: value } : null;
+}
+
+/** `audit [request <id> | user <@user> | instance <i-…>] [n]`: n a whole number from 1 to AUDIT_MAX_COUNT. */
 function parseAudit(tokens: readonly Token[]): ParsedCommand {
   const values = tokens.map((token) => (token.markup ? token.raw : clean(token.raw).value));
   if (values.some((value) => HELP_WORDS.has(value.toLowerCase()))) return { kind: 'help', topic: 'audit' };
-  const [value, ...extra] = values;
-  if (value === undefined) return { kind: 'audit', count: AUDIT_DEFAULT_COUNT };
-  const count = /^\d{1,6}$/.test(value) ? Number(value) : NaN;
   const problems: CommandProblem[] = [];
-  if (!(count >= 1 && count <= AUDIT_MAX_COUNT)) {
+  let filter: AuditFilter | null = null;
+  let rest = tokens;
+  const word = values[0]?.toLowerCase();
+  if (word !== undefined && Object.hasOwn(AUDIT_FILTERS, word)) {
+    const by = word as AuditFilterWord;
+    const [, target, ...after] = tokens;
+    rest = after;
+    filter = target === undefined ? null : auditFilter(by, target);
+    if (filter === null) {
+      problems.push({
+        token: echo(target === undefined ? `audit ${by}` : target.raw),
+        reason: `audit ${by} takes ${AUDIT_FILTERS[by]}`,
+      });
+    }
+  }
+  const [value, ...extra] = rest.map((token) => (token.markup ? token.raw : clean(token.raw).value));
+  const count = value === undefined ? AUDIT_DEFAULT_COUNT : /^\d{1,6}$/.test(value) ? Number(value) : NaN;
+  if (value !== undefined && !(count >= 1 && count <= AUDIT_MAX_COUNT)) {
     problems.push({
       token: echo(value),
-      reason: `audit takes how many events to show, a number from 1 to ${AUDIT_MAX_COUNT}`,
+      reason: `audit takes what to show (request, user or instance and its value), then how many events, a number from 1 to ${AUDIT_MAX_COUNT}`,
     });
   }
   for (const token of extra) problems.push({ token: echo(token), reason: 'audit takes one number at most' });
-  return problems.length > 0 ? { kind: 'invalid', topic: 'audit', problems } : { kind: 'audit', count };
+  return problems.length > 0 ? { kind: 'invalid', topic: 'audit', problems } : { kind: 'audit', count, filter };
 }
 
 type ParsedInstances =

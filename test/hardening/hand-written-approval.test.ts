@@ -68,7 +68,7 @@ describe('an approval written to Redis by hand', () => {
     const trail = new AuditTrail(h.redis, h.prefix, 100, pino({ level: 'silent' }));
     const records = await waitFor(
       async () => {
-        const recent = await trail.recent(10);
+        const recent = await trail.recent(10, null);
         return recent.some((r) => r.type === 'request.finished') ? recent : undefined;
       },
       { message: 'the audit events' },

@@ -88,7 +88,7 @@ function answersFor(parsed: ParsedCommand, command: string, maxInstances: number
     case 'show':
       return [unknownRequestIdMessage(parsed.requestId, REQUEST_RETENTION_MS)];
     case 'audit':
-      return [auditMessage([], parsed.count, '/hbr-install')];
+      return [auditMessage([], parsed.count, '/hbr-install', parsed.filter)];
     case 'status':
       return [];
   }
@@ -362,11 +362,26 @@ describe('every message the bot builds, for any request and any HBR answer', () 
             status: 'finished',
             summary: c.status,
             outcomes: { succeeded: i, failed: 1 },
+            failedInstanceIds: ids.slice(0, i),
             failureCode: c.clientVersion,
             hbrRequestIds: [c.clientId],
             at: T0 + i,
           }));
-          expectWithinLimits(auditMessage(records, 100, '/hbr-install'), 'audit listing');
+          const refusals: AuditRecord[] = withKnown.slice(0, 100).map((c, i) => ({
+            type: 'access.refused',
+            actor: c.clientId,
+            channel: c.clientVersion,
+            attempt: c.status,
+            reason: 'not_requester',
+            requestId: null,
+            instanceIds: ids,
+            at: T0 + i,
+          }));
+          expectWithinLimits(auditMessage(records, 100, '/hbr-install', null), 'audit listing');
+          expectWithinLimits(
+            auditMessage(refusals, 100, '/hbr-install', { by: 'instance', instanceId: ids[0] ?? '' }),
+            'audit listing of refusals',
+          );
         },
       ),
       { numRuns: 150 },

@@ -2,7 +2,8 @@
  * Who may talk to the bot, and what a refusal leaves behind: nothing. Requests that are forged,
  * unsigned, stale, dated in the future, of the wrong content type or too large are refused before
  * any listener runs; a byte-identical request replayed within its 5 minutes creates nothing new;
- * non-approvers, self-approval, other channels and non-requesters are refused with nothing changed.
+ * non-approvers, self-approval, other channels and non-requesters are refused, leaving nothing behind
+ * but an audit event each.
  */
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -271,7 +272,13 @@ describe('Slack request security', () => {
       expectAnswerWithinLimits(response);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(await footprint(h)).toEqual(before);
+    // Each refusal is an audit event, and that is all it leaves behind.
+    const refused = refusals.length + acks.length;
+    expect(await footprint(h)).toEqual({ ...before, auditEvents: before.auditEvents + refused });
+    const added = await h.redis.xrevrange(`${h.config.queuePrefix}:audit`, '+', '-', 'COUNT', refused);
+    expect(added.map(([, fields]) => JSON.parse(fields[1] ?? '{}').type)).toEqual(
+      Array(refused).fill('access.refused'),
+    );
     expect(h.textOf(message)).toContain('hbr_approve');
     expect(h.hbr.calls).toHaveLength(0);
   });

@@ -165,8 +165,14 @@ describe('approval', () => {
     expect(await h.redis.hget(key, 'status')).toBe('withdrawn');
     const trail = new AuditTrail(h.redis, h.config.queuePrefix, 100, pino({ level: 'silent' }));
     expect(
-      (await trail.recent(10)).map((r) => (r.type === 'request.decided' ? `decided:${r.outcome}` : r.type)),
-    ).toEqual(['decided:withdrawn', 'request.created']);
+      (await trail.recent(10, null)).map((r) =>
+        r.type === 'request.decided'
+          ? `decided:${r.outcome}`
+          : r.type === 'access.refused'
+            ? `refused:${r.reason}`
+            : r.type,
+      ),
+    ).toEqual(['decided:withdrawn', 'refused:not_requester', 'refused:not_requester', 'request.created']);
     expect(h.hbr.calls).toHaveLength(0);
   });
 
@@ -177,6 +183,31 @@ describe('approval', () => {
     await waitFor(() => harness?.hbr.callsOf('InstallBackupClients').length === 1 || undefined, {
       message: 'group member approved',
     });
+  });
+
+  it('with HBR_USER_GROUP_CACHE_MS=0 a member removed from the approver group cannot approve the next moment', async () => {
+    harness = await startHarness({
+      env: { HBR_APPROVERS: 'SAPPROVERS', HBR_USER_GROUP_CACHE_MS: '0' },
+      usergroups: { SAPPROVERS: ['UGROUPAPPR'] },
+    });
+    const h = harness;
+    const first = await postedRequest(h);
+    await h.click('approve', first.requestId, 'UGROUPAPPR');
+    await waitFor(() => h.hbr.callsOf('InstallBackupClients').length === 1 || undefined, {
+      message: 'group member approved',
+    });
+    // Removed from the group: refused at once, not a cache lifetime later.
+    h.slack.setUsergroup('SAPPROVERS', []);
+    await h.command('i-bp1ddddddddddddddddd');
+    const second = await h.waitForRequest(2);
+    await h.click('approve', second.requestId, 'UGROUPAPPR');
+    await waitFor(
+      () => h.slack.ephemerals('UGROUPAPPR').find((e) => /not an hbr-bot approver/.test(JSON.stringify(e))),
+      {
+        message: 'removed member refused',
+      },
+    );
+    expect(h.hbr.callsOf('InstallBackupClients')).toHaveLength(1);
   });
 
   it('turns five simultaneous approve clicks and a reject into exactly one decision and one install', async () => {

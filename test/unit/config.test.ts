@@ -32,6 +32,7 @@ describe('configuration', () => {
       allowedChannels: '*',
       allowSelfApproval: false,
       approvalChannel: null,
+      userGroupCacheMs: 60_000,
     });
     expect(config.approvalTtlMs).toBe(86_400_000);
     expect(config.maxInstances).toBe(200);
@@ -71,6 +72,7 @@ describe('configuration', () => {
       HBR_ALLOWED_CHANNELS: 'C01OPS,G01PRIV',
       HBR_APPROVAL_CHANNEL: 'C01APPROVALS',
       HBR_ALLOW_SELF_APPROVAL: 'true',
+      HBR_USER_GROUP_CACHE_MS: '0',
       HBR_APPROVAL_TTL_MS: '60000',
       HBR_MAX_INSTANCES: '50',
       HBR_POLL_FIRST_DELAY_MS: '60000',
@@ -89,6 +91,7 @@ describe('configuration', () => {
       allowedChannels: ['C01OPS', 'G01PRIV'],
       allowSelfApproval: true,
       approvalChannel: 'C01APPROVALS',
+      userGroupCacheMs: 0,
     });
     expect(config).toMatchObject({
       queuePrefix: 'prod-hbr',

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
-import type { AuditRecord } from '../../domain/audit-event.js';
+import type { AuditFilter, AuditRecord, RefusedAttempt } from '../../domain/audit-event.js';
 import type { HbrRequest } from '../../domain/request.js';
 import type { HbrClient } from '../../hbr/client.js';
 import type { JobQueues } from '../../jobs/queues.js';
@@ -16,13 +16,16 @@ import type { CommandOutcome } from './commands/types.js';
 export interface ListenerActivity {
   command(command: string, outcome: CommandOutcome): void;
   requestCreated(request: HbrRequest): Promise<void>;
-  decided(request: HbrRequest): Promise<void>;
+  /** `approverGroup`: the user group through which the decider is an approver; null when listed by their own ID. */
+  decided(request: HbrRequest, approverGroup: string | null): Promise<void>;
+  /** An attempt refused for who or where it came from: an audit event, besides the answer and the log line. */
+  accessRefused(attempt: RefusedAttempt): Promise<void>;
 }
 
 /** The read side of the audit trail, for `audit` (ops/audit.ts). */
 export interface AuditReader {
-  /** The newest `count` events, newest first. */
-  recent(count: number): Promise<AuditRecord[]>;
+  /** The newest `count` events `filter` selects (all events when null), newest first. */
+  recent(count: number, filter: AuditFilter | null): Promise<AuditRecord[]>;
 }
 
 /**
@@ -49,7 +52,7 @@ export interface ListenerDeps {
   >;
   /** For the status command, which asks HBR directly (read-only, no job). */
   hbr: Pick<HbrClient, 'describeBackupClients'>;
-  directory: Pick<SlackDirectory, 'isListed'>;
+  directory: Pick<SlackDirectory, 'isListed' | 'listing'>;
   activity: ListenerActivity;
   auditTrail: AuditReader;
   commandBudget: CommandBudget;

@@ -39,7 +39,7 @@ function otherCommands(): Block {
       `\`${SLASH_COMMANDS.uninstall} <instance IDs>\` uninstalls`,
       `\`${SLASH_COMMANDS.status} <instance IDs>\` (or \`${SLASH_COMMANDS.install} status …\`) shows the clients' status`,
       `\`${SLASH_COMMANDS.install} show <request id>\` shows a request`,
-      `\`${SLASH_COMMANDS.install} audit [n]\` lists recent requests and decisions (approvers)`,
+      `\`${SLASH_COMMANDS.install} audit [request|user|instance …] [n]\` lists recent requests, decisions and refusals (approvers)`,
       '`help` after any of them explains it',
     ].join(' · '),
   );
@@ -104,13 +104,14 @@ function showHelp(ctx: HelpContext): SlackMessage {
 
 function auditHelp(ctx: HelpContext): SlackMessage {
   const command = escapeMrkdwn(ctx.command);
-  return slackMessage(`How to read the audit trail: ${ctx.command} audit [n]`, [
+  return slackMessage(`How to read the audit trail: ${ctx.command} audit [request|user|instance …] [n]`, [
     header('Read the audit trail'),
     section(
-      `*Usage:* \`${command} audit [n]\` — the newest ${AUDIT_DEFAULT_COUNT} events, or the newest n (at most ${AUDIT_MAX_COUNT}).`,
+      `*Usage:* \`${command} audit [n]\` — the newest ${AUDIT_DEFAULT_COUNT} events, or the newest n (at most ${AUDIT_MAX_COUNT}).\n` +
+        `\`${command} audit request <request id> [n]\`, \`${command} audit user @someone [n]\`, \`${command} audit instance i-… [n]\` — only the events of that request, by that person, or about that instance.`,
     ),
     section(
-      `*What you get:* only you see the answer: who asked for what, who approved or rejected it, what HBR was asked and what came of it, newest first. Only ${approverList(ctx.approvers)} may read it.`,
+      `*What you get:* only you see the answer: who asked for what on which instances, who approved or rejected it (and through which approver group), what HBR was asked and what came of it, and every refused attempt, newest first. Only ${approverList(ctx.approvers)} may read it.`,
     ),
     otherCommands(),
   ]);

@@ -2,6 +2,7 @@
  * The activity recorder (src/ops/activity-recorder.ts) as a list of what was reported, for the
  * unit tests: what the jobs report (RequestActivity) and what the listeners report (ListenerActivity).
  */
+import type { RefusedAttempt } from '../../../src/domain/audit-event.js';
 import type { HbrRequest, Submission } from '../../../src/domain/request.js';
 import type { RequestActivity } from '../../../src/jobs/ports.js';
 import type { CommandOutcome } from '../../../src/slack/listeners/commands/types.js';
@@ -20,6 +21,10 @@ export class FakeActivityRecorder implements RequestActivity, ListenerActivity {
   readonly reports: RequestReport[] = [];
   /** Each slash command's outcome, as counted for the commands metric. */
   readonly commands: Array<{ command: string; outcome: CommandOutcome }> = [];
+  /** Attempts refused at a command or a button, as the audit trail records them. */
+  readonly accessRefusals: RefusedAttempt[] = [];
+  /** The approver group each decision was made through, in order. */
+  readonly approverGroups: Array<string | null> = [];
   /** Requests the sweep skipped, counted. */
   sweepSkips = 0;
 
@@ -36,8 +41,13 @@ export class FakeActivityRecorder implements RequestActivity, ListenerActivity {
     this.reports.push({ kind: 'requestCreated', requestId: request.id, status: request.status });
   }
 
-  async decided(request: HbrRequest): Promise<void> {
+  async decided(request: HbrRequest, approverGroup: string | null = null): Promise<void> {
     this.reports.push({ kind: 'decided', requestId: request.id, status: request.status });
+    this.approverGroups.push(approverGroup);
+  }
+
+  async accessRefused(attempt: RefusedAttempt): Promise<void> {
+    this.accessRefusals.push(attempt);
   }
 
   async submitted(request: HbrRequest, submission: Submission): Promise<void> {

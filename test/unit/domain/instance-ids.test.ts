@@ -448,10 +448,45 @@ describe('parseCommand: subcommands and the command they follow', () => {
 
 describe('parseCommand: audit', () => {
   it('takes an optional count from 1 to 100, default 20', () => {
-    expect(parse('audit')).toEqual({ kind: 'audit', count: 20 });
-    expect(parse('audit 5')).toEqual({ kind: 'audit', count: 5 });
-    expect(parse('AUDIT 100', { ...OPTIONS, command: 'status' })).toEqual({ kind: 'audit', count: 100 });
+    expect(parse('audit')).toEqual({ kind: 'audit', count: 20, filter: null });
+    expect(parse('audit 5')).toEqual({ kind: 'audit', count: 5, filter: null });
+    expect(parse('AUDIT 100', { ...OPTIONS, command: 'status' })).toEqual({ kind: 'audit', count: 100, filter: null });
     expect(parse('audit help')).toEqual({ kind: 'help', topic: 'audit' });
+  });
+
+  it('takes what to show: a request, a user (mention or ID) or an instance, then the count', () => {
+    expect(parse('audit request rabcdefghijkm')).toEqual({
+      kind: 'audit',
+      count: 20,
+      filter: { by: 'request', requestId: 'rabcdefghijkm' },
+    });
+    expect(parse('audit user <@U0123ABC|dana> 5')).toEqual({
+      kind: 'audit',
+      count: 5,
+      filter: { by: 'user', userId: 'U0123ABC' },
+    });
+    expect(parse('audit User W0123ABC')).toMatchObject({ filter: { by: 'user', userId: 'W0123ABC' } });
+    expect(parse(`audit instance ${A} 50`)).toEqual({
+      kind: 'audit',
+      count: 50,
+      filter: { by: 'instance', instanceId: A },
+    });
+    for (const [text, reason] of [
+      ['audit request', /audit request takes a request id/],
+      ['audit request i-bp1', /audit request takes a request id/],
+      ['audit user dana', /audit user takes a Slack user/],
+      ['audit user <#C0123ABC>', /audit user takes a Slack user/],
+      ['audit instance rabcdefghijkm', /audit instance takes an ECS instance ID/],
+      ['audit instance', /audit instance takes an ECS instance ID/],
+      [`audit instance ${A} many`, /a number from 1 to 100/],
+    ] as const) {
+      expect(
+        problemsOf(text)
+          .map((p) => p.reason)
+          .join('\n'),
+        text,
+      ).toMatch(reason);
+    }
   });
 
   it('refuses counts out of range, non-numbers and extra words', () => {

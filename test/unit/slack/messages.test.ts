@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { blockKitProblems } from '../../../sandbox/block-kit-limits.js';
+import type { AuditRecord } from '../../../src/domain/audit-event.js';
 import type { BackupClientState } from '../../../src/domain/client-status.js';
 import type { Operation } from '../../../src/domain/operation.js';
 import { SUBMISSION_UNANSWERED, SUBMISSION_UNCERTAIN } from '../../../src/domain/outcome.js';
@@ -813,6 +814,7 @@ describe('auditMessage', () => {
   it('lists events newest first with who, what and HBR RequestIds, within Block Kit limits', async () => {
     const { auditMessage } = await import('../../../src/slack/messages/audit.js');
     const at = Date.UTC(2026, 10, 27, 12, 0, 0);
+    // Events as an earlier version wrote them (no instance IDs, no approver group): still readable.
     const records = [
       {
         type: 'request.finished' as const,
@@ -853,7 +855,7 @@ describe('auditMessage', () => {
         at,
       },
     ];
-    const message = auditMessage(records, 4, '/hbr-install');
+    const message = auditMessage(records as AuditRecord[], 4, '/hbr-install', null);
     const text = JSON.stringify(message.blocks);
     expect(blockKitProblems(message)).toEqual([]);
     expect(text).toContain('`rabcdefghijkm` finished: Installed on 1 of 2 instances — 1 failed');
@@ -865,13 +867,13 @@ describe('auditMessage', () => {
     expect(text).toContain('<@UREQ> asked to uninstall the HBR backup client from 2 instances');
     expect(text).toContain('sent to HBR: 1 task started, 1 refused by HBR');
     expect(text).toContain('`/hbr-install audit 8` shows more');
-    expect(auditMessage([], 20, '/hbr-install').text).toMatch(/empty/);
+    expect(auditMessage([], 20, '/hbr-install', null).text).toMatch(/empty/);
     const many = Array.from({ length: 100 }, (_, i) => ({
       ...records[3]!,
       requestId: `r${String(i).padStart(12, 'a')}`,
       at: at + i,
     }));
-    expect(blockKitProblems(auditMessage(many, 100, '/hbr-install'))).toEqual([]);
+    expect(blockKitProblems(auditMessage(many as AuditRecord[], 100, '/hbr-install', null))).toEqual([]);
   });
 });
 

@@ -25,6 +25,7 @@ export interface ButtonArgs extends Pick<BoltButtonArgs, 'ack' | 'respond'> {
   action: Pick<BoltButtonArgs['action'], 'action_id' | 'value'>;
   body: {
     user: Pick<BlockButtonAction['user'], 'id'>;
+    channel?: Pick<NonNullable<BlockButtonAction['channel']>, 'id'>;
     message?: Pick<NonNullable<BlockButtonAction['message']>, 'ts'>;
   };
 }
@@ -52,6 +53,7 @@ export function decideAction(deps: ListenerDeps) {
 }
 
 async function decide(deps: ListenerDeps, { body, action, respond }: ButtonArgs, log: Logger): Promise<void> {
+  const channel = body.channel?.id ?? '';
   const userId = body.user.id;
   const verdict = decisionActionOf(action.action_id);
   const requestId = action.value ?? '';
@@ -71,11 +73,19 @@ async function decide(deps: ListenerDeps, { body, action, respond }: ButtonArgs,
     return;
   }
 
-  const isApprover = await deps.directory.isListed(userId, deps.config.access.approvers);
-  const check = checkDecision(request, userId, isApprover, deps.config.access.allowSelfApproval, verdict);
+  const listing = await deps.directory.listing(userId, deps.config.access.approvers);
+  const check = checkDecision(request, userId, listing !== null, deps.config.access.allowSelfApproval, verdict);
   if (!check.allowed) {
     log.info({ reason: check.reason }, 'refused decision');
     await respond(ephemeral(decisionRefusedMessage(check.reason, verdict, request, deps.config.access)));
+    await deps.activity.accessRefused({
+      actor: userId,
+      channel,
+      attempt: verdict,
+      reason: check.reason,
+      requestId: request.id,
+      instanceIds: [],
+    });
     return;
   }
 
@@ -98,7 +108,9 @@ async function decide(deps: ListenerDeps, { body, action, respond }: ButtonArgs,
     return;
   }
   log.info({ outcome }, 'request decided');
-  await deps.activity.decided(decided.request);
+  // The group an approver qualified through; a withdrawal is the requester's, whatever groups they are in.
+  const approverGroup = verdict !== 'withdraw' && listing?.via === 'group' ? listing.groupId : null;
+  await deps.activity.decided(decided.request, approverGroup);
   // The click's response_url replaces the request message for everyone, sparing chat.update's Tier 3
   // budget (a 429 there pauses every Web API call of the bot); chat.update only if the post fails.
   const showDecision = () =>

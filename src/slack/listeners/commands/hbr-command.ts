@@ -6,6 +6,7 @@
  */
 
 import type { Config } from '../../../config.js';
+import type { RefusalReason, RefusedAttempt } from '../../../domain/audit-event.js';
 import { preflightCalls } from '../../../ecs/client.js';
 import { describeBackupClientsCalls } from '../../../hbr/client.js';
 import { SlackDirectory } from '../../directory.js';
@@ -53,11 +54,14 @@ export function hbrCommand(deps: ListenerDeps, meaning: CommandName) {
       count('help');
       return;
     }
+    const refused = (reason: RefusalReason) =>
+      deps.activity.accessRefused(refusedAttempt(command, parsed, meaning, reason));
     const channels = config.access.allowedChannels;
     if (channels !== '*' && !channels.includes(command.channel_id)) {
       log.info('refused: channel not allowed');
       await ack(ephemeral(notAllowedInChannelMessage(channels)));
       count('refused');
+      await refused('channel_not_allowed');
       return;
     }
     if (parsed.kind === 'invalid') {
@@ -71,6 +75,7 @@ export function hbrCommand(deps: ListenerDeps, meaning: CommandName) {
       log.info('refused: not a requester');
       await ack(ephemeral(notARequesterMessage(command.command)));
       count('refused');
+      await refused('not_requester');
       return;
     }
     await ack();
@@ -80,6 +85,7 @@ export function hbrCommand(deps: ListenerDeps, meaning: CommandName) {
         log.info('refused: not a requester');
         await respond(ephemeral(notARequesterMessage(command.command)));
         count('refused');
+        await refused('not_requester');
         return;
       }
       const overBudget = await chargeBudget(deps, parsed, command.user_id, respond, log);
@@ -96,6 +102,29 @@ export function hbrCommand(deps: ListenerDeps, meaning: CommandName) {
 }
 
 type Answerable = Exclude<ParsedCommand, { kind: 'help' | 'invalid' }>;
+
+/** A refused command as the audit trail records it: what was attempted, and on which instances or request. */
+function refusedAttempt(
+  command: CommandArgs['command'],
+  parsed: ParsedCommand,
+  meaning: CommandName,
+  reason: RefusalReason,
+): RefusedAttempt {
+  const attempt =
+    parsed.kind === 'request'
+      ? parsed.operation
+      : parsed.kind === 'help' || parsed.kind === 'invalid'
+        ? meaning
+        : parsed.kind;
+  return {
+    actor: command.user_id,
+    channel: command.channel_id,
+    attempt,
+    reason,
+    requestId: parsed.kind === 'show' ? parsed.requestId : null,
+    instanceIds: parsed.kind === 'request' || parsed.kind === 'status' ? parsed.instanceIds : [],
+  };
+}
 
 /**
  * What a command costs from the user's budget: the HBR and ECS calls it makes the bot make (a
@@ -153,6 +182,6 @@ function answer(
     case 'show':
       return answerShow(deps, parsed.requestId, respond, log);
     case 'audit':
-      return answerAudit(deps, parsed.count, command, respond, log);
+      return answerAudit(deps, parsed, command, respond, log);
   }
 }

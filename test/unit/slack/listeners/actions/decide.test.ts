@@ -88,10 +88,17 @@ describe('decide: a decision', () => {
     expect(answers.order()).toEqual(['ack', 'respond']);
   });
 
-  it('a member of an approver user group may decide', async () => {
+  it('a member of an approver user group may decide, and the audit trail names the group', async () => {
     await click(APPROVE_ACTION, GROUP_APPROVER);
 
     expect(status()).toBe('approved');
+    expect(world.activity.approverGroups).toEqual(['S0APPROVERS']);
+  });
+
+  it('an approver listed by their own ID decides through no group', async () => {
+    await click(APPROVE_ACTION, APPROVER);
+
+    expect(world.activity.approverGroups).toEqual([null]);
   });
 
   it('past its TTL the request is expired whatever the button, even before the expiry job ran', async () => {
@@ -118,6 +125,16 @@ describe('decide: refusals', () => {
     expect(status()).toBe('pending');
     expect(world.queues.added).toEqual([]);
     expect(world.publisher.edits).toEqual([]);
+    expect(world.activity.accessRefusals).toEqual([
+      {
+        actor: REQUESTER,
+        channel: expect.any(String),
+        attempt: 'approve',
+        reason: 'not_approver',
+        requestId: request.id,
+        instanceIds: [],
+      },
+    ]);
   });
 
   it('an approver may not approve their own request, and their Reject withdraws it', async () => {

@@ -15,6 +15,7 @@ const RECORDS: AuditRecord[] = [
     operation: 'install',
     actor: APPROVER,
     outcome: 'approved',
+    approverGroup: null,
     at: T0 + 2000,
   },
   {
@@ -25,6 +26,7 @@ const RECORDS: AuditRecord[] = [
     channel: 'C0CHANNEL',
     region: 'cn-shanghai',
     instances: 4,
+    instanceIds: ['i-bp1auditaudit000001', 'i-bp1auditaudit000002', 'i-bp1auditaudit000003', 'i-bp1auditaudit000004'],
     at: T0 + 1000,
   },
   {
@@ -33,6 +35,7 @@ const RECORDS: AuditRecord[] = [
     operation: 'install',
     actor: null,
     outcome: 'expired',
+    approverGroup: null,
     at: T0,
   },
 ];
@@ -71,6 +74,30 @@ describe('audit', () => {
     );
     expect(world.auditTrail.recorder.calls).toEqual([]);
     expect(world.activity.commands.map((c) => c.outcome)).toEqual(['refused']);
+    // The refusal is itself on the record.
+    expect(world.activity.accessRefusals).toEqual([
+      {
+        actor: REQUESTER,
+        channel: expect.any(String),
+        attempt: 'audit',
+        reason: 'not_approver',
+        requestId: null,
+        instanceIds: [],
+      },
+    ]);
+  });
+
+  it('shows only the events of an instance, a request or a user when asked', async () => {
+    const byInstance = await world.deliverCommand('install', 'audit instance i-bp1auditaudit000003', APPROVER);
+    expect(byInstance.text()).toContain('Events about `i-bp1auditaudit000003`');
+    expect(byInstance.text()).toContain(`<@${REQUESTER}> asked to uninstall`);
+    expect(byInstance.text()).toContain('expired without a decision');
+    expect(byInstance.text()).not.toContain(`<@${APPROVER}> approved`);
+
+    const byUser = await world.deliverCommand('install', `audit user <@${APPROVER}|lee>`, APPROVER);
+    expect(byUser.text()).toContain(`<@${APPROVER}> approved`);
+    expect(byUser.text()).not.toContain('asked to uninstall');
+    expect(byUser.text()).toContain('That is everything the trail holds.');
   });
 
   it('the trail unreadable: "temporarily unavailable"', async () => {
