@@ -69,7 +69,7 @@ export class EvictionPolicyCheck {
     }
     if (evicting.length === 0) return null;
     // /readyz names the policy, never a node's address: which node is the log's to say.
-    this.logger.warn({ nodes: evicting }, 'not ready: Redis may evict keys');
+    this.logger.warn({ reason: 'redis-eviction-policy', nodes: evicting }, 'not ready: Redis may evict keys');
     return `redis-eviction-policy: ${[...new Set(evicting.map((e) => e.policy))].join(', ')}`;
   }
 

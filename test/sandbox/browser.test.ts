@@ -108,6 +108,14 @@ async function send(page: Page, text: string): Promise<void> {
   await page.locator('#composer-input').press('Enter');
 }
 
+/** Sends `text` and waits for a new ephemeral matching `answer` (earlier ones do not count). */
+async function sendAndSee(page: Page, text: string, answer: RegExp): Promise<void> {
+  const answers = page.locator('#messages .message.ephemeral').filter({ hasText: answer });
+  const before = await answers.count();
+  await send(page, text);
+  await answers.nth(before).waitFor();
+}
+
 /** Top-level channel messages from the bot (not ephemerals) whose text matches. */
 function channelMessage(page: Page, text: string | RegExp): Locator {
   return page.locator('#messages .message:not(.ephemeral)').filter({ hasText: text });
@@ -259,6 +267,42 @@ describe.skipIf(chromiumMissing)('sandbox page in Chromium', () => {
     await page.screenshot({ path: path.join(OUTPUT, 'withdraw.png'), animations: 'disabled' });
     await page.close();
   }, 45_000);
+
+  it('shows what ECS says as text, and lets an approver read who was refused, by person or by instance', async () => {
+    const page = await openPage(DANA);
+    const web = instanceId('web-01');
+    await send(page, `/hbr-install ${web}`);
+    const request = channelMessage(page, web)
+      .filter({ has: page.getByRole('button', { name: 'Approve' }) })
+      .last();
+    await preflightShown(request);
+    // The name, OS and the allowlisted tag are code spans: literal text, never markup.
+    for (const shown of ['web-01', 'app=web']) await request.locator('code', { hasText: shown }).first().waitFor();
+
+    // Alex may not request: refused, and that refusal is on the record.
+    await actAs(page, ALEX);
+    await sendAndSee(page, `/hbr-install ${web}`, /not allowed to request/);
+    await sendAndSee(page, '/hbr-install audit', /not allowed to request/);
+
+    // Dana requests but does not approve: the trail is not hers to read.
+    await actAs(page, DANA);
+    await sendAndSee(page, `/hbr-install audit user ${ALEX}`, /can read the audit trail/);
+
+    await actAs(page, LEE);
+    await send(page, `/hbr-install audit user ${ALEX}`);
+    const byAlex = page.locator('#messages .message.ephemeral').filter({ hasText: 'hbr-bot audit trail' }).last();
+    await byAlex.filter({ hasText: /@alex was refused install .* in #hbr-ops: not a requester/ }).waitFor();
+    await send(page, `/hbr-install audit instance ${web}`);
+    const byInstance = page
+      .locator('#messages .message.ephemeral')
+      .filter({ hasText: 'hbr-bot audit trail' })
+      .filter({ hasText: 'asked to install' })
+      .last();
+    await byInstance.filter({ hasText: /@alex was refused install/ }).waitFor();
+    await expectFullyRendered(page);
+    await page.screenshot({ path: path.join(OUTPUT, 'audit.png'), animations: 'disabled' });
+    await page.close();
+  }, 30_000);
 
   it('draws every Block Kit and mrkdwn construct safely, with no raw JSON', async () => {
     const page = await openPage(DANA);
