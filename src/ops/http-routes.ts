@@ -92,7 +92,8 @@ export function opsRoutes(deps: OpsRouteDeps): { onPort: OpsRoute[]; onOpsPort: 
   const metrics = metricsRoute(deps.metrics, deps.metricsToken, deps.logger);
   if (deps.opsPort !== null) return { onPort: [liveness], onOpsPort: [readiness, metrics] };
   if (deps.metricsToken === null) {
-    deps.logger.warn(
+    // Metrics off is a choice a deployment may make; the line says how to have them.
+    deps.logger.info(
       'GET /metrics is not served: set OPS_PORT to serve it on a port of its own, or METRICS_TOKEN to serve it on PORT behind a token',
     );
     return { onPort: [liveness, readiness], onOpsPort: [] };

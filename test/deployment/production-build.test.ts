@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REQUIRED_VARIABLES } from '../support/required-variables.js';
 
 const root = process.cwd();
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -133,14 +134,7 @@ describe('the compiled production build', () => {
     const result = await startBuilt({ NODE_ENV: 'production' });
     expect(result.code).toBe(1);
     expect(Date.now() - started).toBeLessThan(10_000);
-    for (const name of [
-      'SLACK_BOT_TOKEN',
-      'SLACK_SIGNING_SECRET',
-      'HBR_APPROVERS',
-      'HBR_REQUESTERS',
-      'HBR_ALLOWED_CHANNELS',
-    ])
-      expect(result.stderr).toContain(`- ${name}: required`);
+    for (const name of REQUIRED_VARIABLES) expect(result.stderr).toContain(`- ${name}: required`);
     expect(result.stdout).toBe('');
   }, 20_000);
 

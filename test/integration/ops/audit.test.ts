@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { PostedMessage } from '../../../sandbox/slack-api-server.js';
 import type { AuditRecord } from '../../../src/domain/audit-event.js';
 import { AuditTrail } from '../../../src/ops/audit.js';
 import {
@@ -14,6 +15,17 @@ import {
 import { waitFor } from '../../support/wait-for.js';
 
 let harness: Harness | undefined;
+
+/** Approves the request and waits until the request message says it is installed. */
+async function approveAndInstall(h: Harness, requestId: string, message: PostedMessage): Promise<void> {
+  await h.click('approve', requestId, APPROVER);
+  await waitFor(() => /Installed on/.test(h.textOf(message)) || undefined, { message: 'installed', timeoutMs: 10_000 });
+}
+
+/** The harness bot's audit trail, read as the listener reads it. */
+function trailOf(h: Harness): AuditTrail {
+  return new AuditTrail(h.redis, h.config.queuePrefix, 100, pino({ level: 'silent' }));
+}
 afterEach(async () => {
   await harness?.close();
   harness = undefined;
@@ -25,13 +37,9 @@ describe('audit trail', () => {
     const h = harness;
     await h.command('i-bp1auditauditaudit01 i-bp1auditauditaudit02');
     const { message, requestId } = await h.waitForRequest();
-    await h.click('approve', requestId, APPROVER);
-    await waitFor(() => /Installed on/.test(h.textOf(message)) || undefined, {
-      message: 'installed',
-      timeoutMs: 10_000,
-    });
+    await approveAndInstall(h, requestId, message);
 
-    const trail = new AuditTrail(h.redis, h.config.queuePrefix, 100, pino({ level: 'silent' }));
+    const trail = trailOf(h);
     const records = await waitFor(
       async () => {
         const recent = await trail.recent(10, null);
@@ -106,13 +114,9 @@ describe('audit trail', () => {
     await h.click('approve', requestId, REQUESTER);
     await h.command(a, STRANGER, 'COTHERCHAN1');
     await h.command(c, STRANGER);
-    await h.click('approve', requestId, APPROVER);
-    await waitFor(() => /Installed on/.test(h.textOf(message)) || undefined, {
-      message: 'installed',
-      timeoutMs: 10_000,
-    });
+    await approveAndInstall(h, requestId, message);
 
-    const trail = new AuditTrail(h.redis, h.config.queuePrefix, 100, pino({ level: 'silent' }));
+    const trail = trailOf(h);
     const records = await waitFor(
       async () => {
         const all = await trail.recent(100, null);
